@@ -1,0 +1,86 @@
+# fcvae — FCVAE anomaly detection as Unix filters.
+# Everything built goes under $(BUILD), so a sanitizer build can sit beside
+# the normal one (make check-asan uses BUILD=build-asan).
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra $(WERROR)
+CPPFLAGS += -Isrc/lib -D_GNU_SOURCE -DFCVAE_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
+LDLIBS  += -lfftw3f -lopenblas -lm -lpthread
+
+LIB_SRC  = $(sort $(wildcard src/lib/*.c))
+LIB_OBJ  = $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
+LIB      = $(BUILD)/libfcvae.a
+
+PROG_SRC = $(sort $(wildcard src/fcvae-*.c))
+PROGS    = $(PROG_SRC:src/%.c=$(BUILD)/bin/%)
+
+# Helpers that are not installed programs (e.g. the mock Kafka broker).
+TOOL_SRC = $(sort $(wildcard src/tools/*.c))
+TOOLS    = $(TOOL_SRC:src/tools/%.c=$(BUILD)/tools/%)
+
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+UNITS    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+SCRIPTS  = $(sort $(wildcard scripts/fcvae-*))
+MAN1     = $(sort $(wildcard man/*.1))
+MAN7     = $(sort $(wildcard man/*.7))
+
+all: $(LIB) $(PROGS) $(TOOLS)
+
+$(BUILD)/lib/%.o: src/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: src/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tools/%: src/tools/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TOOL_LIBS_$*)
+
+# The mock broker links librdkafka; nothing else does.
+TOOL_LIBS_fcvae-mock-broker = -lrdkafka
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+units: $(UNITS)
+
+check: all units
+	BUILD=$(BUILD) sh tests/run.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan \
+	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined' \
+	  LDFLAGS='-fsanitize=address,undefined' check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/fcvae
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
+	$(if $(SCRIPTS),install -m 755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin)
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib
+	install -m 644 src/lib/*.h $(DESTDIR)$(PREFIX)/include/fcvae
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7)
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(PROGS:=.d) $(UNITS:=.d) $(TOOLS:=.d)
+
+.PHONY: all units check check-asan install clean

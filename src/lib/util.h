@@ -1,0 +1,52 @@
+/* util.h — error reporting, checked allocation, atomic file writes, exit codes. */
+#ifndef FCVAE_UTIL_H
+#define FCVAE_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit codes of SPEC §10: one table for every program. */
+enum fcvae_exit {
+	FCVAE_EXIT_OK = 0,
+	FCVAE_EXIT_FAIL = 1,   /* runtime failure: I/O, bad model */
+	FCVAE_EXIT_USAGE = 2,  /* bad command line */
+	FCVAE_EXIT_DATA = 3,   /* bad input data under --strict */
+};
+
+/* Program name used as the prefix of every message; set once from argv[0]. */
+extern const char *fcvae_argv0;
+void fcvae_setprogname(const char *argv0);
+
+/* sbase style: "argv0: message"; a message ending in ':' gets strerror(errno). */
+void fcvae_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fcvae_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *fcvae_xmalloc(size_t n);
+void *fcvae_xcalloc(size_t n, size_t size);
+void *fcvae_xrealloc(void *p, size_t n);
+char *fcvae_xstrdup(const char *s);
+
+/* Print "--version" text for a program and exit 0. */
+_Noreturn void fcvae_version(void);
+
+/* Flush and close stdout; on error report it and exit FCVAE_EXIT_FAIL. */
+void fcvae_close_stdout(void);
+
+/* Atomic file replacement: write into a temp file in the target's directory,
+ * fsync, then rename over the target, so a reader (or a crash) sees either
+ * the old or the new complete file. */
+typedef struct {
+	FILE *fp;
+	char *path;
+	char *tmp;
+} fcvae_atomic;
+
+int fcvae_atomic_open(fcvae_atomic *a, const char *path);   /* 0 or -1 with errno */
+int fcvae_atomic_commit(fcvae_atomic *a);                   /* 0 or -1, temp removed on failure */
+void fcvae_atomic_abort(fcvae_atomic *a);
+
+/* Parse helpers for option arguments; die with a usage error naming the option. */
+long fcvae_parse_long(const char *opt, const char *s, long min, long max);
+double fcvae_parse_double(const char *opt, const char *s);
+
+#endif
