@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# fcvae-gen: the seed data set of SPEC §6.
+
+setup() {
+	tmp=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+@test "gen: --help, --version and usage errors" {
+	run fcvae-gen --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-gen --version
+	[ "$status" -eq 0 ]
+	run fcvae-gen --bogus
+	[ "$status" -eq 2 ]
+	run fcvae-gen --combo Visa/CMP
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown combo 'Visa/CMP'"* ]]
+	run fcvae-gen --days 0
+	[ "$status" -eq 2 ]
+	run fcvae-gen --split holdout
+	[ "$status" -eq 2 ]
+	run fcvae-gen --start yesterday
+	[ "$status" -eq 2 ]
+	run fcvae-gen --loop
+	[ "$status" -eq 2 ]
+	run fcvae-gen --follow --format csv
+	[ "$status" -eq 2 ]
+	run fcvae-gen extra
+	[ "$status" -eq 2 ]
+}
+
+@test "gen: same seed gives the same bytes, another seed other bytes" {
+	fcvae-gen --days 3 >"$tmp/a"
+	fcvae-gen --days 3 >"$tmp/b"
+	cmp "$tmp/a" "$tmp/b"
+	fcvae-gen --days 3 --seed 7 >"$tmp/c"
+	! cmp -s "$tmp/a" "$tmp/c"
+	fcvae-gen --hourly --format ndjson >"$tmp/h1"
+	fcvae-gen --hourly --format ndjson >"$tmp/h2"
+	cmp "$tmp/h1" "$tmp/h2"
+}
+
+@test "gen: subsets of combos, days and splits are rows of the full set" {
+	fcvae-gen --days 3 >"$tmp/all"
+	fcvae-gen --days 3 --combo Star/no-pin,Accel_CMP | tail -n +2 >"$tmp/sub"
+	grep -E ',(Star,no-pin|Accel,CMP),' "$tmp/all" >"$tmp/want"
+	cmp "$tmp/sub" "$tmp/want"
+	fcvae-gen --days 2 --combo Star/CMP --combo Accel/no-pin | tail -n +2 >"$tmp/sub2"
+	grep -E '^2025-01-0[67]T.*,(Star,CMP|Accel,no-pin),' "$tmp/all" >"$tmp/want2"
+	cmp "$tmp/sub2" "$tmp/want2"
+	fcvae-gen --hourly >"$tmp/h"
+	fcvae-gen --hourly --split validation | tail -n +2 >"$tmp/hv"
+	grep ',validation$' "$tmp/h" >"$tmp/hvwant"
+	cmp "$tmp/hv" "$tmp/hvwant"
+	[ "$(wc -l <"$tmp/hv")" -eq $((8 * 24 * 4)) ]
+}
+
+@test "gen: transactions counted per hour are the --hourly counts" {
+	fcvae-gen --days 2 --epoch |
+		awk -F, 'NR > 1 { h = $1 - $1 % 3600; n[h "," $2 "/" $3]++; a[h "," $2 "/" $3] += $5 }
+		         END { for (k in n) print k "," n[k] "," (a[k] ? 1 : 0) }' | sort >"$tmp/counted"
+	fcvae-gen --days 2 --epoch --hourly | awk -F, 'NR > 1 && $3 > 0 { print $1 "," $2 "," $3 "," $4 }' | sort >"$tmp/hourly"
+	[ -s "$tmp/counted" ]
+	cmp "$tmp/counted" "$tmp/hourly"
+}
+
+@test "gen: rows are in time order with well-formed fields" {
+	fcvae-gen --days 1 --epoch | awk -F, '
+		NR == 1 { if ($0 != "timestamp,network_type,transaction_type,amount,is_anomaly,split") bad = "header" ; next }
+		$1 < last { bad = "order at " NR } { last = $1 }
+		$2 !~ /^(Accel|Star)$/ || $3 !~ /^(CMP|no-pin)$/ { bad = "combo at " NR }
+		$4 !~ /^[0-9]+\.[0-9][0-9]$/ || $4 <= 0 { bad = "amount at " NR }
+		$5 != 0 || $6 != "train" { bad = "label/split at " NR }
+		{ n++; l = log($4); s += l; q += l * l }
+		END { m = s / n; sd = sqrt(q / n - m * m)
+		      if (m < 3.15 || m > 3.25 || sd < 0.87 || sd > 0.93) bad = "lognormal " m " " sd
+		      if (bad) { print bad; exit 1 } }'
+	fcvae-gen --days 1 --format ndjson --combo Star/CMP | jq -e -s 'length > 1000 and all(.[]; .network_type == "Star" and .transaction_type == "CMP" and (.amount | type) == "number" and .is_anomaly == 0 and .split == "train" and (.timestamp | test("^2025-01-06T[0-9:]{8}Z$")))'
+}
+
+@test "gen: --start moves the calendar, the dates and the day-of-week levels" {
+	run fcvae-gen --hourly --days 1 --combo Accel/CMP --start 2025-03-01T00:00:00Z
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == 2025-03-01T00:00:00Z,Accel/CMP,* ]]
+	[[ "${lines[24]}" == 2025-03-01T23:00:00Z,Accel/CMP,* ]]
+	# a Saturday (dow 0.60) has far fewer events than the Monday (1.00) it replaces
+	sat=$(fcvae-gen --hourly --days 1 --combo Accel/CMP --start 2025-01-11 | awk -F, 'NR > 1 { s += $3 } END { print s }')
+	mon=$(fcvae-gen --hourly --days 1 --combo Accel/CMP | awk -F, 'NR > 1 { s += $3 } END { print s }')
+	[ "$sat" -lt $((mon * 3 / 4)) ]
+}
+
+@test "gen: train hourly mean and std per combo within 5% of SPEC §6" {
+	fcvae-gen --hourly --split train | awk -F, '
+		BEGIN { m["Accel/CMP"] = 1632.8; s["Accel/CMP"] = 980.5
+		        m["Accel/no-pin"] = 1309.2; s["Accel/no-pin"] = 706.8
+		        m["Star/CMP"] = 1845.5; s["Star/CMP"] = 1106.2
+		        m["Star/no-pin"] = 1173.0; s["Star/no-pin"] = 636.9 }
+		NR > 1 { n[$2]++; t[$2] += $3; q[$2] += $3 * $3 }
+		END { for (k in m) {
+			if (n[k] != 42 * 24) { print k, "hours", n[k]; bad = 1 }
+			mean = t[k] / n[k]; sd = sqrt(q[k] / n[k] - mean * mean)
+			printf "%s %.1f/%.1f (SPEC %.1f/%.1f)\n", k, mean, sd, m[k], s[k]
+			if (mean < 0.95 * m[k] || mean > 1.05 * m[k] || sd < 0.95 * s[k] || sd > 1.05 * s[k]) bad = 1 }
+		      exit bad }'
+}
+
+@test "gen: labelled hours are exactly those of SPEC §6" {
+	# day hour combo, written from SPEC §6 by hand
+	{
+		for k in Accel/CMP Accel/no-pin Star/CMP Star/no-pin; do
+			for h in 10 11 12; do echo "42 $h $k"; done
+			echo "44 14 $k"
+			for h in 8 9 10 11; do echo "46 $h $k"; done
+			for h in 6 7 8 9 10 11 12 13 14 15 16 17; do echo "49 $h $k"; done
+			for h in 15 16 17; do echo "51 $h $k"; done
+			for h in 9 10 11; do echo "59 $h $k"; done
+		done
+		echo "55 11 Accel/CMP"
+		echo "55 11 Accel/no-pin"
+		echo "55 18 Star/CMP"
+		echo "55 8 Star/no-pin"
+	} | sort >"$tmp/want"
+	fcvae-gen --hourly --epoch | awk -F, 'NR > 1 && $4 == 1 { t = $1 - 1736121600; print int(t / 86400), int(t % 86400 / 3600), $2 }' | sort >"$tmp/got"
+	diff "$tmp/want" "$tmp/got"
+	# transactions carry the label of their hour
+	fcvae-gen --days 45 --split validation --combo Star/CMP --epoch |
+		awk -F, 'NR > 1 { t = $1 - 1736121600; d = int(t / 86400); h = int(t % 86400 / 3600)
+		         want = (d == 42 && h >= 10 && h <= 12) || (d == 44 && h == 14)
+		         if ($5 != want) { print "line " NR ": " $0; exit 1 } }'
+}
+
+@test "gen: labelled spikes and dips change the counts the way SPEC §6 says" {
+	# Star/CMP, day 42 hours 10-12 (x3, phase-aware) against the Monday before
+	fcvae-gen --hourly --epoch --combo Star/CMP --days 43 | awk -F, '
+		NR > 1 { t = $1 - 1736121600; d = int(t / 86400); h = int(t % 86400 / 3600); v[d, h] = $3 }
+		END { for (h = 10; h <= 12; h++) if (v[42, h] < 2 * v[35, h] + 1000) { print "spike hour", h, v[42, h], v[35, h]; exit 1 } }'
+	# the dip of day 55 (x0.1) at the combo's own hour
+	fcvae-gen --hourly --epoch --split test | awk -F, '
+		NR > 1 { t = $1 - 1736121600; d = int(t / 86400); h = int(t % 86400 / 3600); v[d, h, $2] = $3 }
+		END { split("Accel/CMP 11 Accel/no-pin 11 Star/CMP 18 Star/no-pin 8", a, " ")
+		      for (i = 1; i < 8; i += 2) if (v[55, a[i + 1], a[i]] > 0.3 * v[54, a[i + 1], a[i]]) { print "dip", a[i]; exit 1 } }'
+}
+
+@test "gen: --follow emits one flushed record per hour and combo, in order" {
+	run sh -c 'fcvae-gen --follow --delay 0 --days 2 --combo Accel/CMP,Star/CMP'
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 96 ]
+	printf '%s\n' "${lines[@]}" | jq -e -s '
+		[.[].sequence_id] == [range(96)] and
+		.[0].timestamp == "2025-01-06T00:00:00Z" and .[0].key == "Accel/CMP" and .[1].key == "Star/CMP" and
+		.[95].timestamp == "2025-01-07T23:00:00Z" and
+		all(.[]; (.value | type) == "number" and .is_anomaly == 0 and (.produced_at | test("^20..-..-..T..:..:..\\.[0-9]{3}Z$")))'
+	# the values are the --hourly counts
+	fcvae-gen --hourly --days 2 --combo Accel/CMP,Star/CMP --format ndjson | jq -c '[.ts, .key, .value]' >"$tmp/h"
+	printf '%s\n' "${lines[@]}" | jq -c '[.timestamp, .key, .value]' >"$tmp/f"
+	cmp "$tmp/h" "$tmp/f"
+	# --loop starts over, --split test carries the labels, and a reader can stop it
+	fcvae-gen --follow --delay 0 --loop --split test --combo Star/no-pin | head -n 500 >"$tmp/loop"
+	jq -e -s 'length == 500 and .[240].timestamp == .[0].timestamp and .[240].sequence_id == 240 and
+		([.[] | select(.is_anomaly == 1)] | length) > 0' "$tmp/loop"
+}
+
+@test "gen: --delay paces the hours" {
+	start=$(date +%s%N)
+	fcvae-gen --follow --delay 0.2 --days 1 --combo Accel/CMP | head -n 4 >/dev/null
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$ms" -ge 600 ]
+}
+
+@test "gen: the man page examples run" {
+	[ -f man/fcvae-gen.1 ]
+	n=0
+	while IFS= read -r cmd; do
+		run sh -c "$cmd"
+		echo "$cmd => $status: ${output:0:300}"
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+		n=$((n + 1))
+	done < <(sh tests/man-examples.sh man/fcvae-gen.1)
+	[ "$n" -ge 3 ]
+}
