@@ -1,0 +1,314 @@
+/* test-safetensors.c — the model file: round trip, the layout a Python
+ * safetensors reader expects, the seed models, and rejection of bad files. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "model.h"
+#include "safetensors.h"
+#include "unit.h"
+#include "util.h"
+#include "vectors.h"
+
+static char dir[] = "/tmp/fcvae-test-st.XXXXXX";
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	*len = (size_t)ftell(fp);
+	rewind(fp);
+	unsigned char *p = malloc(*len + 1);
+	if (fread(p, 1, *len, fp) != *len) {
+		free(p);
+		p = NULL;
+	}
+	fclose(fp);
+	return p;
+}
+
+static void spit(const char *path, const void *p, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	fwrite(p, 1, len, fp);
+	fclose(fp);
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Replace the first occurrence of old in the header by new (same length). */
+static int patch(unsigned char *file, const char *old, const char *new)
+{
+	size_t hlen = (size_t)le64(file), n = strlen(old);
+	for (size_t i = 8; i + n <= 8 + hlen; i++)
+		if (!memcmp(file + i, old, n)) {
+			memcpy(file + i, new, n);
+			return 1;
+		}
+	return 0;
+}
+
+/* Writing data as a file must make the loader fail naming the file and why. */
+static void reject(const char *what, const void *data, size_t len, const char *why)
+{
+	char path[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/bad.safetensors", dir);
+	spit(path, data, len);
+	fcvae_model *m = fcvae_model_load(path, err, sizeof err);
+	CHECK(!m && strstr(err, path) && strstr(err, why), "%s rejected: %s", what, err);
+	fcvae_model_free(m);
+}
+
+/* What a Python reader (json + struct, or safetensors) relies on, checked
+ * against the vectors' own tensors rather than our layout. */
+static void check_layout(const char *path, const fcvae_json *cs, const char *what)
+{
+	size_t len;
+	unsigned char *file = slurp(path, &len);
+	uint64_t hlen = le64(file);
+	CHECK(hlen + 8 <= len && (hlen + 8) % 8 == 0, "%s: header length %llu, data 8-byte aligned", what,
+	      (unsigned long long)hlen);
+	CHECK(file[8] == '{', "%s: header starts with '{'", what);
+	size_t end = hlen;
+	while (end > 0 && file[8 + end - 1] == ' ')
+		end--;
+	CHECK(file[8 + end - 1] == '}' && hlen - end < 8, "%s: header padded with %zu spaces", what, hlen - end);
+
+	fcvae_json_doc h;
+	char err[256];
+	int ok = fcvae_json_doc_parse(&h, (const char *)file + 8, hlen, err, sizeof err) == 0;
+	CHECK(ok, "%s: header is JSON %s", what, ok ? "" : err);
+	if (!ok) {
+		free(file);
+		return;
+	}
+	const fcvae_json *meta = fcvae_json_get(h.root, "__metadata__");
+	static const char *const keys[] = {"format", "version", "config", "scaler", "threshold", "training"};
+	int strings = meta && meta->n == 6;
+	for (int i = 0; i < 6; i++) {
+		const fcvae_json *v = fcvae_json_get(meta, keys[i]);
+		strings &= v && v->type == FCVAE_JSON_STRING;
+	}
+	CHECK(strings, "%s: __metadata__ has the six keys, all strings", what);
+	const fcvae_json *fmt = fcvae_json_get(meta, "format");
+	CHECK(fmt && !strcmp(fmt->str, "fcvae"), "%s: format fcvae", what);
+
+	/* every tensor of the vectors, F32, its shape, offsets tiling the data */
+	const fcvae_json *params = fcvae_json_get(cs, "params");
+	size_t at = 0, datalen = len - 8 - hlen;
+	int n = 0, dtype_ok = 1, shape_ok = 1, offs_ok = 1, data_ok = 1;
+	for (const fcvae_json *p = fcvae_json_first(params); p; p = fcvae_json_next(p), n++) {
+		const fcvae_json *e = fcvae_json_get(h.root, fcvae_json_get(p, "name")->str);
+		if (!e) {
+			shape_ok = 0;
+			continue;
+		}
+		const fcvae_json *dt = fcvae_json_get(e, "dtype");
+		dtype_ok &= dt && !strcmp(dt->str, "F32");
+		const fcvae_json *want = fcvae_json_get(p, "shape"), *got = fcvae_json_get(e, "shape");
+		shape_ok &= got && got->n == want->n;
+		for (size_t i = 0; shape_ok && i < want->n; i++)
+			shape_ok &= fcvae_json_at(got, i)->num == fcvae_json_at(want, i)->num;
+		const fcvae_json *off = fcvae_json_get(e, "data_offsets");
+		size_t b = (size_t)fcvae_json_at(off, 0)->num, en = (size_t)fcvae_json_at(off, 1)->num;
+		size_t nv;
+		double *v = vec_doubles(fcvae_json_get(p, "data"), &nv);
+		offs_ok &= b == at && en == b + 4 * nv && en <= datalen;
+		for (size_t i = 0; offs_ok && i < nv; i++) {
+			float f = (float)v[i], g;
+			memcpy(&g, file + 8 + hlen + b + 4 * i, 4);
+			data_ok &= !memcmp(&f, &g, 4);
+		}
+		free(v);
+		at = en;
+	}
+	CHECK(n > 0 && h.root->n == (uint32_t)n + 1, "%s: %d tensors and __metadata__, nothing else", what, n);
+	CHECK(dtype_ok, "%s: every dtype F32", what);
+	CHECK(shape_ok, "%s: every shape as the vectors'", what);
+	CHECK(offs_ok && at == datalen, "%s: data_offsets contiguous in order, covering all %zu data bytes", what, datalen);
+	CHECK(data_ok, "%s: data is the vectors' parameters as little-endian F32", what);
+	fcvae_json_doc_free(&h);
+	free(file);
+}
+
+static void round_trip(const fcvae_json *cs, int with_threshold)
+{
+	const char *name = fcvae_json_get(cs, "name")->str;
+	char path[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/%s.safetensors", dir, name);
+	fcvae_model *m = vec_model(cs);
+	if (!CHECK(m != NULL, "%s: vectors' parameters fit the layout", name))
+		return;
+	m->mean = 1632.758845899471;
+	m->std = 980.5461869277427;
+	m->has_threshold = with_threshold;
+	m->threshold = -0.2975213015079498;
+	free(m->training);
+	m->training = fcvae_xstrdup("{\"epochs\": 3, \"note\": \"caf\xc3\xa9 \\\"quoted\\\"\"}");
+	CHECK(fcvae_model_save(m, path) == 0, "%s: saved", name);
+	fcvae_model *r = fcvae_model_load(path, err, sizeof err);
+	if (!CHECK(r != NULL, "%s: loads back %s", name, err)) {
+		fcvae_model_free(m);
+		return;
+	}
+	CHECK(r->layout.total == m->layout.total &&
+	      !memcmp(r->params, m->params, m->layout.total * sizeof(float)),
+	      "%s: %zu parameters round-trip bit for bit", name, m->layout.total);
+	CHECK(!memcmp(&r->cfg, &m->cfg, sizeof r->cfg), "%s: config round-trips", name);
+	CHECK(r->mean == m->mean && r->std == m->std, "%s: scaler round-trips exactly", name);
+	CHECK(r->has_threshold == with_threshold && (!with_threshold || r->threshold == m->threshold),
+	      "%s: threshold %s round-trips", name, with_threshold ? "-0.2975213015079498" : "null");
+	CHECK(!strcmp(r->training, m->training), "%s: training text round-trips", name);
+	CHECK(r->path && !strcmp(r->path, path), "%s: model knows its file", name);
+	check_layout(path, cs, name);
+	fcvae_model_free(r);
+	fcvae_model_free(m);
+}
+
+static void seed_models(void)
+{
+	static const char *const names[] = {"Accel_CMP", "Accel_nopin", "Star_CMP", "Star_nopin"};
+	for (int i = 0; i < 4; i++) {
+		char path[256], out[256], err[512] = "";
+		snprintf(path, sizeof path, "tests/data/seed_models/%s.safetensors", names[i]);
+		fcvae_model *m = fcvae_model_load(path, err, sizeof err);
+		if (!CHECK(m != NULL, "seed model %s loads %s", names[i], err))
+			continue;
+		CHECK(m->cfg.window == 24 && m->has_threshold && m->std > 0, "%s: window 24, threshold %g, std %g",
+		      names[i], m->threshold, m->std);
+		/* saving it again gives the same tensor data, byte for byte */
+		snprintf(out, sizeof out, "%s/%s.safetensors", dir, names[i]);
+		fcvae_model_save(m, out);
+		size_t la, lb;
+		unsigned char *a = slurp(path, &la), *b = slurp(out, &lb);
+		size_t da = la - 8 - (size_t)le64(a), db = lb - 8 - (size_t)le64(b);
+		CHECK(da == db && !memcmp(a + la - da, b + lb - db, da), "%s: re-saved data identical (%zu bytes)",
+		      names[i], da);
+		free(a);
+		free(b);
+		fcvae_model_free(m);
+	}
+}
+
+static void bad_files(const fcvae_json *cs)
+{
+	char path[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/good.safetensors", dir);
+	fcvae_model *m = vec_model(cs);
+	fcvae_model_save(m, path);
+	size_t len;
+	unsigned char *good = slurp(path, &len), *f = malloc(len);
+	size_t hlen = (size_t)le64(good);
+
+	char nopath[256];
+	snprintf(nopath, sizeof nopath, "%s/none.safetensors", dir);
+	fcvae_model *none = fcvae_model_load(nopath, err, sizeof err);
+	CHECK(!none && strstr(err, nopath) && strstr(err, "No such file"), "a file that does not exist: %s", err);
+	reject("an empty file", good, 0, "too short");
+	reject("a file cut inside the header", good, 8 + hlen / 2, "header length");
+	reject("a file cut inside the data", good, len - 100, "outside the data");
+	memcpy(f, good, len);
+	f[7] = 0x40;
+	reject("a huge header length", f, len, "header length");
+
+	memcpy(f, good, len);
+	f[8 + hlen / 3] = '\x01';
+	reject("a corrupted header", f, len, "not valid JSON");
+	memcpy(f, good, len);
+	patch(f, "\"shape\":[64,56]", "\"shape\":[56,64]");
+	reject("a wrong shape", f, len, "shape [56,64] does not match the config's [64, 56]");
+	memcpy(f, good, len);
+	patch(f, "\"F32\"", "\"F16\"");
+	reject("a wrong dtype", f, len, "dtype F16");
+	memcpy(f, good, len);
+	patch(f, "[14336,14592]", "[14080,14336]");
+	reject("overlapping offsets", f, len, "overlapping");
+	memcpy(f, good, len);
+	patch(f, "\"fc_mu.weight\"", "\"fc_mX.weight\"");
+	reject("an unknown tensor", f, len, "\"fc_mX.weight\" is not part of");
+	memcpy(f, good, len);
+	patch(f, "\"fcvae\"", "\"fcvaf\"");
+	reject("another format", f, len, "format");
+	memcpy(f, good, len);
+	float nan = NAN;
+	memcpy(f + 8 + hlen + 4 * 1000, &nan, 4);
+	reject("a NaN parameter", f, len, "non-finite");
+	memcpy(f, good, len);
+	float inf = INFINITY;
+	memcpy(f + len - 4, &inf, 4);
+	reject("an infinite parameter", f, len, "non-finite");
+	unsigned char *g = malloc(len + 4);
+	memcpy(g, good, len);
+	memset(g + len, 0, 4);
+	reject("trailing bytes", g, len + 4, "the data holds");
+	free(g);
+
+	/* metadata that is well-formed JSON but not a usable model */
+	m->std = 0;
+	fcvae_model_save(m, path);
+	free(good);
+	good = slurp(path, &len);
+	reject("a zero std", good, len, "std");
+	m->std = 1;
+	m->cfg.kernel = 9; /* odd: the FFT sizes assume even */
+	fcvae_model_save(m, path);
+	free(good);
+	good = slurp(path, &len);
+	reject("an odd kernel in the config", good, len, "kernel 9 must be even");
+
+	/* a missing tensor: drop the last one from the header and the data */
+	m->cfg.kernel = 8;
+	fcvae_model_save(m, path);
+	free(good);
+	good = slurp(path, &len);
+	hlen = (size_t)le64(good);
+	const fcvae_tensor *last = &m->layout.t[m->layout.n - 1];
+	fcvae_buf b = {0};
+	char *cut = memmem(good + 8, hlen, ",\"emb_global.0.bias\"", 20);
+	fcvae_buf_add(&b, "12345678", 8);
+	fcvae_buf_add(&b, good + 8, (size_t)(cut - (char *)good - 8));
+	fcvae_buf_addc(&b, '}');
+	while (b.len % 8)
+		fcvae_buf_addc(&b, ' ');
+	for (int i = 0; i < 8; i++)
+		b.p[i] = (char)((uint64_t)(b.len - 8) >> (8 * i));
+	fcvae_buf_add(&b, good + 8 + hlen, len - 8 - hlen - last->size * sizeof(float));
+	reject("a missing tensor", b.p, b.len, "tensor \"emb_global.0.bias\" is missing");
+	fcvae_buf_free(&b);
+
+	fcvae_model_free(m);
+	free(good);
+	free(f);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		printf("Bail out! mkdtemp failed\n");
+		return 1;
+	}
+	fcvae_json_doc d;
+	vec_load(&d);
+	round_trip(vec_case(&d, 0), 1);
+	round_trip(vec_case(&d, 1), 0);
+	seed_models();
+	bad_files(vec_case(&d, 0));
+	fcvae_json_doc_free(&d);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	return unit_done();
+}
