@@ -281,7 +281,50 @@ static int parse_number(reader *r, fcvae_json *v)
 	return 0;
 }
 
+/* Python's spellings of the numbers JSON lacks; 1 if one was read. */
+static int nonfinite(reader *r, fcvae_json *v)
+{
+	static const struct { const char *w; size_t n; double x; } lit[] = {
+		{ "NaN", 3, NAN }, { "Infinity", 8, INFINITY }, { "-Infinity", 9, -INFINITY },
+	};
+	for (size_t k = 0; k < 3; k++)
+		if ((size_t)(r->end - r->cur) >= lit[k].n && !memcmp(r->cur, lit[k].w, lit[k].n)) {
+			v->type = FCVAE_JSON_NUMBER;
+			v->num = lit[k].x;
+			r->cur += lit[k].n;
+			return 1;
+		}
+	return 0;
+}
+
 static int parse_value(reader *r, long i, int depth);
+
+int fcvae_json_number_text(const char *s, size_t n, double *x)
+{
+	fcvae_json_parser p = { 0 };
+	reader r = { &p, s, s, s + n };
+	fcvae_json v = { 0 };
+	if (parse_number(&r, &v) < 0 || r.cur != r.end)
+		return -1;
+	*x = v.num;
+	return 0;
+}
+
+int fcvae_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s, *end = u + n;
+	while (u < end) {
+		if (*u < 0x80) {
+			u++;
+			continue;
+		}
+		int k = utf8_len(u, end);
+		if (!k)
+			return 0;
+		u += k;
+	}
+	return 1;
+}
 
 static int parse_container(reader *r, long i, int depth)
 {
@@ -380,6 +423,8 @@ static int parse_value(reader *r, long i, int depth)
 		break;
 	}
 	default:
+		if (p->allow_nan && nonfinite(r, &p->v[i]))
+			break;
 		if (*r->cur == '-' || (*r->cur >= '0' && *r->cur <= '9')) {
 			if (parse_number(r, &p->v[i]) < 0)
 				return -1;

@@ -73,6 +73,8 @@ typedef struct {
 	char *s;           /* decoded-string arena, sized to the input before parsing */
 	size_t scap, slen;
 	int max_depth;     /* nesting limit, FCVAE_JSON_MAX_DEPTH unless changed after init */
+	int allow_nan;     /* also read NaN, Infinity, -Infinity as numbers (what Python's
+	                    * json.dumps writes for them); off by default */
 	size_t col;        /* after an error: 1-based byte column where it was found */
 	char err[128];     /* after an error: e.g. "expected ':' at column 17" */
 } fcvae_json_parser;
@@ -99,6 +101,12 @@ const fcvae_json *fcvae_json_next(const fcvae_json *child);
 
 /* Element i of an array (or member i of an object), NULL if out of range. */
 const fcvae_json *fcvae_json_at(const fcvae_json *v, size_t i);
+
+/* s[0..n) is exactly one JSON number (no blanks): 0 and *x (±inf when out
+ * of range), or -1. For numbers that arrive as text (CSV fields). */
+int fcvae_json_number_text(const char *s, size_t n, double *x);
+/* s[0..n) is valid UTF-8 (no overlongs, surrogates or values > U+10FFFF). */
+int fcvae_utf8_valid(const char *s, size_t n);
 
 /* A parsed document that owns a copy of its text: for small documents kept
  * around (safetensors headers, configs, state files). */

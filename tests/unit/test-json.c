@@ -143,6 +143,14 @@ int main(void)
 	bad("{\"a\":tru}", 9, "invalid literal (expected true) at column 6");
 	bad("{\"a\":1\0}", 8, "expected ',' or '}', found byte 0x00 at column 7");
 
+	/* Python's NaN and Infinity, only when asked for */
+	p.allow_nan = 1;
+	v = parse("[NaN,Infinity,-Infinity,-1]");
+	CHECK(v && isnan(fcvae_json_at(v, 0)->num) && fcvae_json_at(v, 1)->num == INFINITY &&
+	      fcvae_json_at(v, 2)->num == -INFINITY && fcvae_json_at(v, 3)->num == -1, "NaN, Infinity, -Infinity allowed");
+	bad("[Nan]", 5, "expected a value, found 'N' at column 2");
+	p.allow_nan = 0;
+
 	/* nesting: the limit holds without crashing however deep */
 	size_t deep = 100000;
 	char *d = malloc(2 * deep);

@@ -1,0 +1,615 @@
+/* record.c — line reader, bad-line accounting, NDJSON/CSV/kcat input records. */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "timeparse.h"
+#include "util.h"
+
+/* ---- lines ---- */
+
+int fcvae_lines_open(fcvae_lines *l, const char *path)
+{
+	memset(l, 0, sizeof *l);
+	l->name = path;
+	if (!strcmp(path, "-")) {
+		l->fd = 0;
+	} else if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return -1;
+	}
+	l->cap = 1 << 16;
+	l->buf = fcvae_xmalloc(l->cap + 1);
+	return 0;
+}
+
+void fcvae_lines_close(fcvae_lines *l)
+{
+	if (l->fd > 0)
+		close(l->fd);
+	free(l->buf);
+	l->buf = NULL;
+	l->fd = -1;
+}
+
+int fcvae_lines_ready(const fcvae_lines *l)
+{
+	return l->eof || memchr(l->buf + l->start, '\n', l->end - l->start) != NULL;
+}
+
+static void take_line(fcvae_lines *l, size_t nl)
+{
+	size_t len = nl - l->start;
+	l->line = l->buf + l->start;
+	if (len && l->line[len - 1] == '\r')
+		len--;
+	l->line[len] = '\0';
+	l->len = len;
+	l->lineno++;
+}
+
+int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
+{
+	size_t scanned = l->start;
+	for (;;) {
+		char *nl = memchr(l->buf + scanned, '\n', l->end - scanned);
+		if (nl) {
+			size_t at = (size_t)(nl - l->buf);
+			take_line(l, at);
+			l->start = at + 1;
+			return 1;
+		}
+		scanned = l->end;
+		if (l->eof) {
+			if (l->start == l->end)
+				return 0;
+			take_line(l, l->end);
+			l->start = l->end;
+			return 1;
+		}
+		/* make room: move the partial line to the front, grow if full */
+		if (l->start > 0) {
+			memmove(l->buf, l->buf + l->start, l->end - l->start);
+			l->end -= l->start;
+			scanned -= l->start;
+			l->start = 0;
+		}
+		if (l->end == l->cap) {
+			l->cap *= 2;
+			l->buf = fcvae_xrealloc(l->buf, l->cap + 1);
+		}
+		if (timeout_ms >= 0) {
+			struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+			int rc = poll(&pfd, 1, timeout_ms);
+			if (rc < 0 && errno != EINTR)
+				return -1;
+			if (rc <= 0)
+				return 2;
+		}
+		ssize_t n = read(l->fd, l->buf + l->end, l->cap - l->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			l->eof = 1;
+		l->end += (size_t)n;
+	}
+}
+
+/* ---- bad input ---- */
+
+void fcvae_rejects_count(fcvae_rejects *r, const char *reason)
+{
+	r->total++;
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->reason[i], reason)) {
+			r->count[i]++;
+			return;
+		}
+	if (r->n < FCVAE_MAX_REASONS) {
+		r->reason[r->n] = reason;
+		r->count[r->n++] = 1;
+	}
+}
+
+void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!l)
+		fcvae_warn("%s", msg);
+	else if (!strcmp(l->name, "-"))
+		fcvae_warn("input line %zu: %s", l->lineno, msg);
+	else
+		fcvae_warn("%s line %zu: %s", l->name, l->lineno, msg);
+	fcvae_rejects_count(r, reason);
+	if (r->strict)
+		exit(FCVAE_EXIT_DATA);
+}
+
+void fcvae_rejects_format(const fcvae_rejects *r, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	if (!r->total)
+		return;
+	n += (size_t)snprintf(out, size, "%zu input line%s rejected:", r->total, r->total == 1 ? "" : "s");
+	for (int i = 0; i < r->n && n < size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s %zu %s", i ? "," : "", r->count[i], r->reason[i]);
+}
+
+/* ---- input records ---- */
+
+int fcvae_input_is_output_name(const char *name, size_t len)
+{
+	static const char *const out[] = { "key", "ts", "value", "window", "missing", "label", "revised" };
+	for (size_t i = 0; i < sizeof out / sizeof *out; i++)
+		if (strlen(out[i]) == len && !memcmp(out[i], name, len))
+			return 1;
+	return 0;
+}
+
+void fcvae_input_init(fcvae_input_reader *r, const fcvae_input_opts *o)
+{
+	memset(r, 0, sizeof *r);
+	r->o = *o;
+	fcvae_json_parser_init(&r->env);
+	fcvae_json_parser_init(&r->pay);
+	/* Python's json.dumps writes NaN and Infinity bare: read them as the
+	 * missing values they stand for rather than reject the line */
+	r->pay.allow_nan = 1;
+}
+
+static void free_header(fcvae_input_reader *r)
+{
+	for (int i = 0; i < r->ncol; i++)
+		free(r->col[i]);
+	free(r->col);
+	free(r->field);
+	free(r->flen);
+	r->col = r->field = NULL;
+	r->flen = NULL;
+	r->ncol = 0;
+	r->have_header = 0;
+}
+
+void fcvae_input_free(fcvae_input_reader *r)
+{
+	fcvae_json_parser_free(&r->env);
+	fcvae_json_parser_free(&r->pay);
+	fcvae_buf_free(&r->key);
+	fcvae_buf_free(&r->extra);
+	fcvae_buf_free(&r->topic);
+	fcvae_buf_free(&r->csv);
+	free_header(r);
+}
+
+void fcvae_input_new_file(fcvae_input_reader *r)
+{
+	free_header(r);
+}
+
+__attribute__((format(printf, 4, 5)))
+static int bad(const char **reason, const char *why, char *msg, const char *fmt, ...)
+{
+	va_list ap;
+	*reason = why;
+	va_start(ap, fmt);
+	vsnprintf(msg, 256, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int is_missing_word(const char *s, size_t n)
+{
+	static const char *const w[] = { "", "NaN", "nan", "NAN", "inf", "-inf", "+inf", "Inf", "-Inf",
+	                                 "Infinity", "-Infinity", "infinity", "-infinity", "null", "NA" };
+	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+		if (strlen(w[i]) == n && !memcmp(w[i], s, n))
+			return 1;
+	return 0;
+}
+
+/* A number written as text (CSV fields, strings): JSON's grammar, plus a
+ * leading '+' and surrounding blanks. 0 ok, -1 not a number, -2 out of range. */
+static int text_number(const char *s, size_t n, double *x)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n && *s == '+')
+		s++, n--;
+	if (fcvae_json_number_text(s, n, x) < 0)
+		return -1;
+	return isfinite(*x) ? 0 : -2;
+}
+
+/* value: missing markers become NaN; numbers must be finite. */
+static int get_value(const fcvae_json *v, const char *name, double *x, const char **reason, char *msg)
+{
+	if (!v || v->type == FCVAE_JSON_NULL) {
+		*x = NAN;
+		return 0;
+	}
+	if (v->type == FCVAE_JSON_NUMBER) {
+		/* NaN / Infinity literals are missing points; an overflowing
+		 * literal such as 1e400 is a damaged number */
+		if (!isfinite(v->num) && (v->src[0] == 'N' || v->src[0] == 'I' || v->src[1] == 'I')) {
+			*x = NAN;
+			return 0;
+		}
+		if (!isfinite(v->num))
+			return bad(reason, "bad value", msg, "\"%s\" %.*s is out of range", name, (int)(v->len > 40 ? 40 : v->len), v->src);
+		*x = v->num;
+		return 0;
+	}
+	if (v->type == FCVAE_JSON_STRING && is_missing_word(v->str, v->slen)) {
+		*x = NAN;
+		return 0;
+	}
+	return bad(reason, "bad value", msg, "\"%s\" is not a number", name);
+}
+
+static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, const char **reason, char *msg)
+{
+	in->has_label = 0;
+	if (!v || v->type == FCVAE_JSON_NULL)
+		return 0;
+	in->has_label = 1;
+	if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE) {
+		in->label = v->type == FCVAE_JSON_TRUE;
+		return 0;
+	}
+	if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
+		in->label = v->num;
+		return 0;
+	}
+	if (v->type == FCVAE_JSON_STRING) {
+		if (!strcmp(v->str, "true") || !strcmp(v->str, "false")) {
+			in->label = v->str[0] == 't';
+			return 0;
+		}
+		if (text_number(v->str, v->slen, &in->label) == 0)
+			return 0;
+	}
+	return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", name);
+}
+
+static int get_ts(const fcvae_json *v, const char *name, double *t, const char **reason, char *msg)
+{
+	if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
+		*t = v->num;
+		return 0;
+	}
+	if (v->type == FCVAE_JSON_STRING && fcvae_time_parse(v->str, v->slen, t) == 0)
+		return 0;
+	return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", name);
+}
+
+static int field_is(const char *name, size_t len, const char *f)
+{
+	return f && strlen(f) == len && !memcmp(name, f, len);
+}
+
+/* Is a field of this name consumed (ts, value, label, key parts)? */
+static int consumed(const fcvae_input_reader *r, const char *name, size_t len)
+{
+	if (field_is(name, len, r->o.ts_field) || field_is(name, len, r->o.value_field) ||
+	    field_is(name, len, r->o.label_field))
+		return 1;
+	for (int i = 0; i < r->o.n_key; i++)
+		if (field_is(name, len, r->o.key_fields[i]))
+			return 1;
+	return fcvae_input_is_output_name(name, len);
+}
+
+/* The record as a JSON object (NDJSON line or kcat payload). env is the
+ * kcat envelope or NULL. */
+static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_json *env, fcvae_input *in,
+                       const char **reason, char *msg)
+{
+	const fcvae_input_opts *op = &r->o;
+	if (o->type != FCVAE_JSON_OBJECT)
+		return bad(reason, "not an object", msg, "not a JSON object");
+
+	/* key: the key fields, else the Kafka message key, else the default */
+	fcvae_buf_clear(&r->key);
+	int missing = -1;
+	for (int i = 0; i < op->n_key; i++) {
+		const fcvae_json *k = fcvae_json_get(o, op->key_fields[i]);
+		if (!k) {
+			missing = i;
+			break;
+		}
+		if (i)
+			fcvae_buf_addc(&r->key, '/');
+		if (k->type == FCVAE_JSON_STRING)
+			fcvae_buf_add(&r->key, k->str, k->slen);
+		else if (k->type == FCVAE_JSON_NUMBER)
+			fcvae_buf_add(&r->key, k->src, k->len);
+		else
+			return bad(reason, "bad key", msg, "\"%s\" is not a string or number", op->key_fields[i]);
+	}
+	if (missing >= 0) {
+		const fcvae_json *ek = env ? fcvae_json_get(env, "key") : NULL;
+		fcvae_buf_clear(&r->key);
+		if (ek && ek->type == FCVAE_JSON_STRING && ek->slen)
+			fcvae_buf_add(&r->key, ek->str, ek->slen);
+		else if (op->default_key)
+			fcvae_buf_adds(&r->key, op->default_key);
+		else
+			return bad(reason, "no key", msg, "no \"%s\" field", op->key_fields[missing]);
+	}
+	in->key = r->key.p ? r->key.p : "";
+	in->keylen = r->key.len;
+
+	const fcvae_json *t = fcvae_json_get(o, op->ts_field);
+	if (t) {
+		if (get_ts(t, op->ts_field, &in->ts, reason, msg) < 0)
+			return -1;
+	} else if (env && op->kafka_time) {
+		const fcvae_json *et = fcvae_json_get(env, "ts");
+		if (!et || et->type != FCVAE_JSON_NUMBER || !isfinite(et->num) || et->num < 0)
+			return bad(reason, "bad ts", msg, "no \"%s\" field and no Kafka timestamp", op->ts_field);
+		in->ts = et->num / 1000;
+	} else
+		return bad(reason, "no ts", msg, "no \"%s\" field", op->ts_field);
+
+	const fcvae_json *v = fcvae_json_get(o, op->value_field);
+	in->has_value = v != NULL;
+	if (get_value(v, op->value_field, &in->value, reason, msg) < 0)
+		return -1;
+	if (get_label(fcvae_json_get(o, op->label_field), op->label_field, in, reason, msg) < 0)
+		return -1;
+
+	fcvae_buf_clear(&r->extra);
+	for (const fcvae_json *m = fcvae_json_first(o); m; m = fcvae_json_next(m)) {
+		if (consumed(r, m->key, m->keylen))
+			continue;
+		fcvae_buf_addc(&r->extra, ',');
+		fcvae_json_add_string(&r->extra, m->key, m->keylen);
+		fcvae_buf_addc(&r->extra, ':');
+		fcvae_buf_add(&r->extra, m->src, m->len);
+	}
+	return 0;
+}
+
+/* kcat -J: {"topic":..,"partition":..,"offset":..,"ts":..,"key":..,"payload":"<json>"} */
+static int from_envelope(fcvae_input_reader *r, const fcvae_json *env, fcvae_input *in, const char **reason, char *msg)
+{
+	const fcvae_json *pl = fcvae_json_get(env, "payload");
+	const fcvae_json *tp = fcvae_json_get(env, "topic");
+	const fcvae_json *pa = fcvae_json_get(env, "partition");
+	const fcvae_json *of = fcvae_json_get(env, "offset");
+	if (env->type != FCVAE_JSON_OBJECT || !pl || !tp || tp->type != FCVAE_JSON_STRING || !pa ||
+	    pa->type != FCVAE_JSON_NUMBER || !of || of->type != FCVAE_JSON_NUMBER)
+		return bad(reason, "bad envelope", msg, "not a kcat -J envelope (topic, partition, offset, payload)");
+	if (pl->type != FCVAE_JSON_STRING)
+		return bad(reason, "bad envelope", msg, "kcat payload is not a string");
+	const fcvae_json *o = fcvae_json_parse(&r->pay, pl->str, pl->slen);
+	if (!o)
+		return bad(reason, "not JSON", msg, "kcat payload: %s", r->pay.err);
+	if (from_object(r, o, env, in, reason, msg) < 0)
+		return -1;
+	fcvae_buf_clear(&r->topic);
+	fcvae_buf_add(&r->topic, tp->str, tp->slen);
+	in->topic = r->topic.p;
+	in->topiclen = r->topic.len;
+	in->partition = (int64_t)pa->num;
+	in->offset = (int64_t)of->num;
+	/* where the record came from travels with it */
+	static const char *const meta[] = { "topic", "partition", "offset" };
+	const fcvae_json *mv[] = { tp, pa, of };
+	for (int i = 0; i < 3; i++)
+		if (!fcvae_json_get(o, meta[i]))
+			fcvae_buf_printf(&r->extra, ",\"%s\":%.*s", meta[i], (int)mv[i]->len, mv[i]->src);
+	return 0;
+}
+
+/* Split a CSV line (RFC 4180 quoting) into r->field/flen, decoded into r->csv.
+ * Returns the number of fields, or -1 for an unterminated quote. */
+static int csv_split(fcvae_input_reader *r, const char *s, size_t n, int max)
+{
+	size_t i = 0;
+	int nf = 0;
+	fcvae_buf_clear(&r->csv);
+	fcvae_buf_reserve(&r->csv, n + (size_t)max + 1);
+	size_t *start = fcvae_xmalloc(((size_t)max + 1) * sizeof *start);
+	for (;;) {
+		size_t begin = r->csv.len;
+		if (i < n && s[i] == '"') {
+			i++;
+			for (;;) {
+				if (i >= n) {
+					free(start);
+					return -1;
+				}
+				if (s[i] == '"') {
+					if (i + 1 < n && s[i + 1] == '"') {
+						r->csv.p[r->csv.len++] = '"';
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				r->csv.p[r->csv.len++] = s[i++];
+			}
+			/* text after the closing quote is kept as written */
+			while (i < n && s[i] != ',')
+				r->csv.p[r->csv.len++] = s[i++];
+		} else {
+			while (i < n && s[i] != ',')
+				r->csv.p[r->csv.len++] = s[i++];
+		}
+		if (nf < max) {
+			start[nf] = begin;
+			r->flen[nf] = r->csv.len - begin;
+		}
+		r->csv.p[r->csv.len++] = '\0';
+		nf++;
+		if (i >= n)
+			break;
+		i++;  /* the comma */
+	}
+	for (int k = 0; k < nf && k < max; k++)
+		r->field[k] = r->csv.p + start[k];
+	free(start);
+	return nf;
+}
+
+static int csv_col(const fcvae_input_reader *r, const char *name)
+{
+	for (int i = 0; i < r->ncol; i++)
+		if (!strcmp(r->col[i], name))
+			return i;
+	return -1;
+}
+
+static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_input *in, const char **reason, char *msg)
+{
+	const fcvae_input_opts *op = &r->o;
+	if (!r->have_header) {
+		int cap = 1;
+		for (size_t i = 0; i < len; i++)
+			cap += line[i] == ',';
+		r->field = fcvae_xmalloc((size_t)cap * sizeof *r->field);
+		r->flen = fcvae_xmalloc((size_t)cap * sizeof *r->flen);
+		int nf = csv_split(r, line, len, cap);
+		if (nf < 0)
+			return bad(reason, "bad CSV", msg, "unterminated quote in the CSV header");
+		if (!fcvae_utf8_valid(line, len))
+			return bad(reason, "bad CSV", msg, "invalid UTF-8 in the CSV header");
+		r->ncol = nf;
+		r->col = fcvae_xmalloc((size_t)nf * sizeof *r->col);
+		for (int i = 0; i < nf; i++)
+			r->col[i] = fcvae_xstrdup(r->field[i]);
+		r->have_header = 1;
+		if (csv_col(r, op->ts_field) < 0)
+			return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header", op->ts_field);
+		if (!op->default_key)
+			for (int i = 0; i < op->n_key; i++)
+				if (csv_col(r, op->key_fields[i]) < 0)
+					return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header (see --key, --default-key)",
+					           op->key_fields[i]);
+		return 0;
+	}
+	int nf = csv_split(r, line, len, r->ncol);
+	if (nf < 0)
+		return bad(reason, "bad CSV", msg, "unterminated quote");
+	if (nf != r->ncol)
+		return bad(reason, "bad CSV", msg, "%d fields, the header has %d", nf, r->ncol);
+	if (!fcvae_utf8_valid(line, len))
+		return bad(reason, "bad CSV", msg, "invalid UTF-8");
+
+	fcvae_buf_clear(&r->key);
+	for (int i = 0; i < op->n_key; i++) {
+		int c = csv_col(r, op->key_fields[i]);
+		if (c < 0) {
+			fcvae_buf_clear(&r->key);
+			fcvae_buf_adds(&r->key, op->default_key);
+			break;
+		}
+		if (i)
+			fcvae_buf_addc(&r->key, '/');
+		fcvae_buf_add(&r->key, r->field[c], r->flen[c]);
+	}
+	in->key = r->key.p ? r->key.p : "";
+	in->keylen = r->key.len;
+
+	int c = csv_col(r, op->ts_field);
+	if (fcvae_time_parse(r->field[c], r->flen[c], &in->ts) < 0)
+		return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", op->ts_field);
+
+	c = csv_col(r, op->value_field);
+	in->has_value = c >= 0;
+	in->value = NAN;
+	if (c >= 0 && !is_missing_word(r->field[c], r->flen[c])) {
+		int rc = text_number(r->field[c], r->flen[c], &in->value);
+		if (rc == -2)
+			return bad(reason, "bad value", msg, "\"%s\" %.40s is out of range", op->value_field, r->field[c]);
+		if (rc < 0)
+			return bad(reason, "bad value", msg, "\"%s\" is not a number", op->value_field);
+	}
+
+	c = csv_col(r, op->label_field);
+	in->has_label = 0;
+	if (c >= 0 && r->flen[c]) {
+		const char *f = r->field[c];
+		in->has_label = 1;
+		if (!strcmp(f, "true") || !strcmp(f, "false"))
+			in->label = f[0] == 't';
+		else if (text_number(f, r->flen[c], &in->label) < 0)
+			return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", op->label_field);
+	}
+
+	/* other columns: numbers as numbers, the rest as strings */
+	fcvae_buf_clear(&r->extra);
+	for (int i = 0; i < r->ncol; i++) {
+		double x;
+		if (consumed(r, r->col[i], strlen(r->col[i])))
+			continue;
+		fcvae_buf_addc(&r->extra, ',');
+		fcvae_json_add_cstring(&r->extra, r->col[i]);
+		fcvae_buf_addc(&r->extra, ':');
+		if (r->flen[i] && text_number(r->field[i], r->flen[i], &x) == 0 && r->field[i][0] != '+' &&
+		    r->field[i][0] != ' ' && r->field[i][r->flen[i] - 1] != ' ')
+			fcvae_buf_add(&r->extra, r->field[i], r->flen[i]);
+		else
+			fcvae_json_add_string(&r->extra, r->field[i], r->flen[i]);
+	}
+	return 0;
+}
+
+static int blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+int fcvae_input_parse(fcvae_input_reader *r, const char *line, size_t len, fcvae_input *in,
+                      const char **reason, char *msg, size_t msgsize)
+{
+	char m[256];
+	int rc;
+	memset(in, 0, sizeof *in);
+	in->partition = in->offset = -1;
+	if (blank(line, len))
+		return 0;
+	int header = r->o.format == FCVAE_INPUT_CSV && !r->have_header;
+	if (r->o.format == FCVAE_INPUT_CSV) {
+		rc = from_csv(r, line, len, in, reason, m);
+	} else {
+		fcvae_json_parser *p = r->o.format == FCVAE_INPUT_KCAT ? &r->env : &r->pay;
+		const fcvae_json *o = fcvae_json_parse(p, line, len);
+		if (!o)
+			rc = bad(reason, "not JSON", m, "%s", p->err);
+		else if (r->o.format == FCVAE_INPUT_KCAT)
+			rc = from_envelope(r, o, in, reason, m);
+		else
+			rc = from_object(r, o, NULL, in, reason, m);
+	}
+	if (rc < 0) {
+		snprintf(msg, msgsize, "%s", m);
+		return header ? -2 : -1;
+	}
+	if (header)
+		return 0;
+	in->extra = r->extra.p ? r->extra.p : "";
+	in->extralen = r->extra.len;
+	return 1;
+}

@@ -1,0 +1,135 @@
+/* record.h — reading input: lines of any length with line numbers, the
+ * counting and reporting of bad input lines, and fcvae-window's input
+ * records from NDJSON, CSV (header row) or kcat -J envelopes.
+ *
+ * A typical filter loop (fcvae-score style):
+ *     fcvae_lines in;
+ *     fcvae_rejects rej = { .strict = strict };
+ *     if (fcvae_lines_open(&in, path) < 0) fcvae_die(1, "%s:", path);
+ *     while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+ *         const fcvae_json *r = fcvae_json_parse(&p, in.line, in.len);
+ *         if (!r) { fcvae_reject(&rej, &in, "not JSON", "%s", p.err); continue; }
+ *         ...
+ *     }
+ *     if (rc < 0) fcvae_die(1, "%s:", in.name);
+ *     fcvae_lines_close(&in);
+ *     fcvae_rejects_summary(&rej);    // "fcvae-score: 2 input lines rejected: 1 not JSON, 1 bad value"
+ */
+#ifndef FCVAE_RECORD_H
+#define FCVAE_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+/* ---- lines ---- */
+
+typedef struct {
+	const char *name;   /* "-" for standard input, else the path */
+	int fd;
+	char *buf;
+	size_t cap, start, end;
+	int eof;
+	size_t lineno;      /* number of the line last returned, from 1 */
+	char *line;         /* the line, without its "\n" or "\r\n"; NUL-terminated; */
+	size_t len;         /* valid until the next read */
+} fcvae_lines;
+
+/* Open path ("-" = standard input). 0, or -1 with errno. */
+int fcvae_lines_open(fcvae_lines *l, const char *path);
+/* Next line: 1 (in l->line, l->len), 0 at end of input, -1 on a read error
+ * (errno set), or 2 when timeout_ms >= 0 passed with no complete line
+ * (timeout_ms < 0 waits as long as it takes). A last line without a
+ * newline is still a line. Lines may be arbitrarily long. */
+int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
+/* True when a complete line is already buffered, so the next read will not
+ * wait for input: flush output before reading when this is false, and a
+ * live pipeline sees every record at once while batch runs write in bulk. */
+int fcvae_lines_ready(const fcvae_lines *l);
+void fcvae_lines_close(fcvae_lines *l);
+
+/* ---- bad input ---- */
+
+#define FCVAE_MAX_REASONS 32
+
+typedef struct {
+	int strict;         /* set by the caller: exit FCVAE_EXIT_DATA at the first bad line */
+	size_t total;
+	int n;
+	const char *reason[FCVAE_MAX_REASONS];   /* short static names, e.g. "bad ts" */
+	size_t count[FCVAE_MAX_REASONS];
+} fcvae_rejects;
+
+/* Report a bad line on stderr, "PROG: input line 17: MESSAGE" (or
+ * "PROG: FILE line 17: ..." for a named file), count it under reason (a
+ * string literal), and under strict exit FCVAE_EXIT_DATA. l may be NULL
+ * for problems not tied to a line. */
+void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Count without printing (for a message already printed). */
+void fcvae_rejects_count(fcvae_rejects *r, const char *reason);
+/* "N input lines rejected: 2 bad ts, 1 not JSON" into out ("" when none). */
+void fcvae_rejects_format(const fcvae_rejects *r, char *out, size_t size);
+
+/* ---- fcvae-window's input records ---- */
+
+enum fcvae_input_format { FCVAE_INPUT_NDJSON, FCVAE_INPUT_CSV, FCVAE_INPUT_KCAT };
+
+/* Options: which fields mean what. */
+typedef struct {
+	int format;                  /* enum fcvae_input_format */
+	const char *ts_field;        /* "ts" */
+	const char *value_field;     /* "value" */
+	const char *label_field;     /* "label" */
+	const char **key_fields;     /* {"key"}; several are joined with '/' */
+	int n_key;
+	const char *default_key;     /* key when the record has none, or NULL */
+	int kafka_time;              /* kcat: no ts in the payload -> envelope ts (ms) */
+} fcvae_input_opts;
+
+/* One record, normalised. Pointers valid until the next parse. */
+typedef struct {
+	const char *key;
+	size_t keylen;
+	double ts;                   /* UTC epoch seconds */
+	double value;                /* NaN when missing (absent, null, NaN, "", inf literal) */
+	int has_value;               /* the field was present, even if missing */
+	int has_label;
+	double label;                /* true = 1, false = 0 */
+	const char *extra;           /* other fields as ,"name":value... (exact text for JSON) */
+	size_t extralen;
+	const char *topic;           /* kcat: topic (NULL otherwise), partition, offset */
+	size_t topiclen;
+	int64_t partition, offset;
+} fcvae_input;
+
+typedef struct {
+	fcvae_input_opts o;
+	fcvae_json_parser env, pay;  /* kcat envelope, and the record itself */
+	fcvae_buf key, extra, topic;
+	/* CSV: header of the current file */
+	int have_header;
+	int ncol;
+	char **col;
+	char **field;                /* current line's fields (into csv) */
+	size_t *flen;
+	fcvae_buf csv;
+} fcvae_input_reader;
+
+void fcvae_input_init(fcvae_input_reader *r, const fcvae_input_opts *o);
+void fcvae_input_free(fcvae_input_reader *r);
+/* A new file starts (CSV: expect its header row). */
+void fcvae_input_new_file(fcvae_input_reader *r);
+/* Parse one line: 1 = record in *in; 0 = nothing to do (blank line, CSV
+ * header); -1 = bad line, *reason (for counting) and msg set, e.g.
+ * "\"ts\" is not a timestamp"; -2 = a CSV header that lacks a needed
+ * column (msg says which): the whole file is unusable. */
+int fcvae_input_parse(fcvae_input_reader *r, const char *line, size_t len, fcvae_input *in,
+                      const char **reason, char *msg, size_t msgsize);
+
+/* Names fcvae-window writes itself; input fields of these names are not
+ * passed through (they would be duplicated). */
+int fcvae_input_is_output_name(const char *name, size_t len);
+
+#endif

@@ -1,0 +1,158 @@
+/* test-record.c — line reader, reject counting, NDJSON/CSV/kcat input records. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "unit.h"
+
+static fcvae_input_reader rd;
+static fcvae_input in;
+static const char *reason;
+static char msg[256];
+
+static int parse(const char *line)
+{
+	reason = "";
+	msg[0] = '\0';
+	return fcvae_input_parse(&rd, line, strlen(line), &in, &reason, msg, sizeof msg);
+}
+
+static int extra_is(const char *want)
+{
+	return in.extralen == strlen(want) && !memcmp(in.extra, want, in.extralen);
+}
+
+static void rejected(const char *line, const char *why, const char *want)
+{
+	int rc = parse(line);
+	CHECK(rc == -1 && !strcmp(reason, why) && !strcmp(msg, want), "reject %.30s: %s: %s", line, reason, msg);
+}
+
+int main(void)
+{
+	/* lines: a long one, CRLF, a blank one, a last line without newline */
+	char path[] = "/tmp/test-record.XXXXXX";
+	int fd = mkstemp(path);
+	size_t big = 3u << 20;
+	char *long_line = malloc(big);
+	memset(long_line, 'y', big);
+	CHECK(write(fd, "first\r\n", 7) == 7 && write(fd, long_line, big) == (ssize_t)big &&
+	      write(fd, "\n\nlast", 6) == 6, "test file written");
+	close(fd);
+	fcvae_lines l;
+	CHECK(fcvae_lines_open(&l, path) == 0, "open");
+	CHECK(fcvae_lines_read(&l, -1) == 1 && l.len == 5 && !strcmp(l.line, "first") && l.lineno == 1, "CRLF stripped");
+	CHECK(fcvae_lines_read(&l, -1) == 1 && l.len == big && l.line[big - 1] == 'y' && l.line[big] == 0 && l.lineno == 2,
+	      "3 MB line whole");
+	CHECK(fcvae_lines_read(&l, 0) == 1 && l.len == 0 && l.lineno == 3, "blank line");
+	CHECK(fcvae_lines_read(&l, -1) == 1 && !strcmp(l.line, "last") && l.lineno == 4, "last line without newline");
+	CHECK(fcvae_lines_read(&l, -1) == 0 && fcvae_lines_read(&l, -1) == 0, "end of input stays");
+	fcvae_lines_close(&l);
+	unlink(path);
+	free(long_line);
+	CHECK(fcvae_lines_open(&l, "/nonexistent/file") == -1, "missing file fails");
+
+	/* a pipe with nothing in it times out */
+	int pfd[2];
+	CHECK(pipe(pfd) == 0, "pipe");
+	l.name = "-";
+	fcvae_lines_open(&l, "-");
+	l.fd = pfd[0];
+	CHECK(write(pfd[1], "par", 3) == 3, "partial line written");
+	CHECK(fcvae_lines_read(&l, 20) == 2 && !fcvae_lines_ready(&l), "partial line: timeout");
+	CHECK(write(pfd[1], "tial\nnext\n", 10) == 10, "rest written");
+	CHECK(fcvae_lines_read(&l, 20) == 1 && !strcmp(l.line, "partial") && fcvae_lines_ready(&l), "line completed");
+	close(pfd[1]);
+	CHECK(fcvae_lines_read(&l, 20) == 1 && !strcmp(l.line, "next"), "next line");
+	CHECK(fcvae_lines_read(&l, 20) == 0, "end");
+	close(pfd[0]);
+	l.fd = -1;
+	fcvae_lines_close(&l);
+
+	/* reject counting */
+	fcvae_rejects rej = { 0 };
+	char sum[256];
+	fcvae_rejects_count(&rej, "bad ts");
+	fcvae_rejects_count(&rej, "not JSON");
+	fcvae_rejects_count(&rej, "bad ts");
+	fcvae_rejects_format(&rej, sum, sizeof sum);
+	CHECK(!strcmp(sum, "3 input lines rejected: 2 bad ts, 1 not JSON"), "summary: %s", sum);
+
+	/* NDJSON */
+	const char *keys[] = { "key" };
+	fcvae_input_opts o = { FCVAE_INPUT_NDJSON, "ts", "value", "label", keys, 1, NULL, 0 };
+	fcvae_input_init(&rd, &o);
+	CHECK(parse("{\"ts\":\"2025-02-25T15:00:00Z\",\"key\":\"Accel/CMP\",\"value\":1234,\"label\":0,"
+	            "\"note\":{\"x\": [1, 2]},\"n\":1.50}") == 1 &&
+	      in.ts == 1740495600 && in.keylen == 9 && !strcmp(in.key, "Accel/CMP") && in.value == 1234 &&
+	      in.has_label && in.label == 0, "NDJSON record");
+	CHECK(extra_is(",\"note\":{\"x\": [1, 2]},\"n\":1.50"), "unknown fields kept exactly: %.*s", (int)in.extralen, in.extra);
+	CHECK(parse("{\"ts\":1740495600.5,\"key\":7,\"label\":true,\"window\":[1],\"missing\":[]}") == 1 &&
+	      in.ts == 1740495600.5 && !strcmp(in.key, "7") && isnan(in.value) && !in.has_value && in.label == 1 &&
+	      in.extralen == 0, "epoch ts, numeric key, no value, output names not passed");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":NaN}") == 1 && isnan(in.value) && in.has_value, "bare NaN is missing");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"nan\"}") == 1 && isnan(in.value), "\"nan\" is missing");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":null}") == 1 && isnan(in.value), "null is missing");
+	CHECK(parse("   ") == 0, "blank line: nothing");
+	rejected("not json", "not JSON", "invalid literal (expected null) at column 1");
+	rejected("<html>", "not JSON", "expected a value, found '<' at column 1");
+	rejected("[1]", "not an object", "not a JSON object");
+	rejected("{\"key\":\"a\",\"value\":1}", "no ts", "no \"ts\" field");
+	rejected("{\"ts\":\"noon\",\"key\":\"a\"}", "bad ts", "\"ts\" is not a timestamp");
+	rejected("{\"ts\":0,\"value\":1}", "no key", "no \"key\" field");
+	rejected("{\"ts\":0,\"key\":[1]}", "bad key", "\"key\" is not a string or number");
+	rejected("{\"ts\":0,\"key\":\"a\",\"value\":\"12x\"}", "bad value", "\"value\" is not a number");
+	rejected("{\"ts\":0,\"key\":\"a\",\"value\":1e400}", "bad value", "\"value\" 1e400 is out of range");
+	rejected("{\"ts\":0,\"key\":\"a\",\"label\":\"spike\"}", "bad label", "\"label\" is not a number or boolean");
+	rejected("{\"ts\":\"\xff\",\"key\":\"a\"}", "not JSON", "invalid UTF-8 (byte 0xff) in string at column 8");
+	fcvae_input_free(&rd);
+
+	/* several key fields, other names */
+	const char *keys2[] = { "network_type", "transaction_type" };
+	fcvae_input_opts o2 = { FCVAE_INPUT_NDJSON, "timestamp", "amount", "is_anomaly", keys2, 2, NULL, 0 };
+	fcvae_input_init(&rd, &o2);
+	CHECK(parse("{\"timestamp\":\"2025-01-06 00:00:00\",\"network_type\":\"Accel\",\"transaction_type\":\"CMP\","
+	            "\"amount\":12.5,\"is_anomaly\":1,\"split\":\"train\"}") == 1 &&
+	      !strcmp(in.key, "Accel/CMP") && in.ts == 1736121600 && in.value == 12.5 && in.label == 1 &&
+	      extra_is(",\"split\":\"train\""), "multi-field key");
+	fcvae_input_free(&rd);
+
+	/* CSV */
+	fcvae_input_opts oc = { FCVAE_INPUT_CSV, "timestamp", "value", "label", keys2, 2, NULL, 0 };
+	fcvae_input_init(&rd, &oc);
+	CHECK(parse("timestamp,network_type,transaction_type,value,label,split,note") == 0, "CSV header");
+	CHECK(parse("2025-01-06T01:00:00Z,Accel,no-pin,1370,0,train,\"a, \"\"b\"\"\"") == 1 &&
+	      !strcmp(in.key, "Accel/no-pin") && in.ts == 1736125200 && in.value == 1370 && in.label == 0 &&
+	      extra_is(",\"split\":\"train\",\"note\":\"a, \\\"b\\\"\""), "CSV record: %.*s", (int)in.extralen, in.extra);
+	CHECK(parse("2025-01-06T01:00:00Z,Star,CMP,,,7,x") == 1 && isnan(in.value) && !in.has_label &&
+	      extra_is(",\"split\":7,\"note\":\"x\""), "empty value is missing, numbers pass as numbers");
+	rejected("2025-01-06T01:00:00Z,Star,CMP,1", "bad CSV", "4 fields, the header has 7");
+	rejected("2025-01-06T01:00:00Z,Star,CMP,abc,0,x,y", "bad value", "\"value\" is not a number");
+	rejected("2025-01-06T01:00:00Z,Star,CMP,1e999,0,x,y", "bad value", "\"value\" 1e999 is out of range");
+	rejected("2025-01-06T01:00:00Z,St\xc3,CMP,1,0,x,y", "bad CSV", "invalid UTF-8");
+	rejected("2025-01-06T01:00:00Z,Star,\"CMP,1,0,x,y", "bad CSV", "unterminated quote");
+	fcvae_input_new_file(&rd);
+	CHECK(parse("time,value") == -2 && !strcmp(msg, "no \"timestamp\" column in the CSV header"), "header without ts: %s", msg);
+	fcvae_input_free(&rd);
+
+	/* kcat -J envelopes */
+	fcvae_input_opts ok = { FCVAE_INPUT_KCAT, "ts", "value", "label", keys, 1, NULL, 1 };
+	fcvae_input_init(&rd, &ok);
+	CHECK(parse("{\"topic\":\"tx\",\"partition\":2,\"offset\":41,\"tstype\":\"create\",\"ts\":1740495600123,"
+	            "\"broker\":1,\"key\":\"Star/CMP\",\"payload\":\"{\\\"value\\\":5,\\\"seq\\\":9}\"}") == 1 &&
+	      !strcmp(in.key, "Star/CMP") && in.ts == 1740495600.123 && in.value == 5 && in.partition == 2 &&
+	      in.offset == 41 && in.topiclen == 2 && !memcmp(in.topic, "tx", 2) &&
+	      extra_is(",\"seq\":9,\"topic\":\"tx\",\"partition\":2,\"offset\":41"),
+	      "kcat envelope: key from message, time from Kafka: %.*s", (int)in.extralen, in.extra);
+	CHECK(parse("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":5,\"key\":\"m\","
+	            "\"payload\":\"{\\\"key\\\":\\\"p\\\",\\\"ts\\\":\\\"2025-02-25T15:00:00Z\\\"}\"}") == 1 &&
+	      !strcmp(in.key, "p") && in.ts == 1740495600, "payload key and time win");
+	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":\"{oops\"}", "not JSON",
+	         "kcat payload: expected '\"' (a member name), found 'o' at column 2");
+	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":null}", "bad envelope", "kcat payload is not a string");
+	rejected("{\"value\":1}", "bad envelope", "not a kcat -J envelope (topic, partition, offset, payload)");
+	fcvae_input_free(&rd);
+	return unit_done();
+}
