@@ -1,0 +1,392 @@
+/* metrics.c — detection metrics on labelled score sequences (SPEC §5). */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void fcvae_prf_finish(fcvae_prf *r)
+{
+	r->precision = r->tp + r->fp ? (double)r->tp / (double)(r->tp + r->fp) : 0;
+	r->recall = r->tp + r->fn ? (double)r->tp / (double)(r->tp + r->fn) : 0;
+	r->f1 = r->tp ? 2.0 * (double)r->tp / (double)(2 * r->tp + r->fp + r->fn) : 0;
+	r->fpr = r->fp + r->tn ? (double)r->fp / (double)(r->fp + r->tn) : 0;
+}
+
+/* End of the segment starting at i (label[i] == 1). */
+static size_t segment_end(const unsigned char *label, size_t i, size_t n)
+{
+	while (i < n && label[i])
+		i++;
+	return i;
+}
+
+/* How far into a segment a flag still credits it. */
+static size_t credit_len(size_t len, enum fcvae_adjust mode, int k)
+{
+	if (mode == FCVAE_ADJUST_DELAY && (size_t)k + 1 < len)
+		return (size_t)k + 1;
+	return len;
+}
+
+void fcvae_metrics_flags(fcvae_prf *r, const unsigned char *flag, const unsigned char *label,
+                         size_t n, enum fcvae_adjust mode, int k)
+{
+	memset(r, 0, sizeof *r);
+	for (size_t i = 0; i < n;) {
+		if (!label[i]) {
+			if (flag[i])
+				r->fp++;
+			else
+				r->tn++;
+			i++;
+			continue;
+		}
+		size_t e = segment_end(label, i, n), len = e - i;
+		size_t hit = 0, m = credit_len(len, mode, k);
+		for (size_t j = i; j < i + m; j++)
+			hit += flag[j] != 0;
+		if (mode == FCVAE_ADJUST_NONE) {
+			r->tp += hit;
+			r->fn += len - hit;
+		} else if (hit) {
+			r->tp += len;
+		} else {
+			r->fn += len;
+		}
+		i = e;
+	}
+	fcvae_prf_finish(r);
+}
+
+/* The counts at any threshold from sorted lists: each positive "unit" (a
+ * point, or a whole segment under PA/DELAY) is detected when its detection
+ * score — the point's score, or the highest score where a flag credits the
+ * segment — is >= t, and brings its weight in true positives; negatives
+ * are false positives when their score is >= t. */
+typedef struct {
+	double det;
+	size_t w;
+} unit;
+
+typedef struct {
+	unit *u;        /* by det, descending */
+	size_t nu;
+	size_t *wsum;   /* wsum[i] = weight of u[0..i-1] */
+	double *neg;    /* negatives' scores, descending */
+	size_t nneg, npos;
+} cutset;
+
+static int cmp_unit_desc(const void *x, const void *y)
+{
+	double a = ((const unit *)x)->det, b = ((const unit *)y)->det;
+	return (a < b) - (a > b);
+}
+
+static int cmp_double_desc(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a < b) - (a > b);
+}
+
+static void cutset_build(cutset *c, const double *a, const unsigned char *label, size_t n,
+                         enum fcvae_adjust mode, int k)
+{
+	c->u = fcvae_xmalloc(n * sizeof *c->u);
+	c->neg = fcvae_xmalloc(n * sizeof *c->neg);
+	c->nu = c->nneg = c->npos = 0;
+	for (size_t i = 0; i < n;) {
+		if (!label[i]) {
+			c->neg[c->nneg++] = a[i++];
+			continue;
+		}
+		size_t e = segment_end(label, i, n), len = e - i;
+		c->npos += len;
+		if (mode == FCVAE_ADJUST_NONE) {
+			for (size_t j = i; j < e; j++)
+				c->u[c->nu++] = (unit){a[j], 1};
+		} else {
+			size_t m = credit_len(len, mode, k);
+			double det = a[i];
+			for (size_t j = i + 1; j < i + m; j++)
+				det = fmax(det, a[j]);
+			c->u[c->nu++] = (unit){det, len};
+		}
+		i = e;
+	}
+	qsort(c->u, c->nu, sizeof *c->u, cmp_unit_desc);
+	qsort(c->neg, c->nneg, sizeof *c->neg, cmp_double_desc);
+	c->wsum = fcvae_xmalloc((c->nu + 1) * sizeof *c->wsum);
+	c->wsum[0] = 0;
+	for (size_t i = 0; i < c->nu; i++)
+		c->wsum[i + 1] = c->wsum[i] + c->u[i].w;
+}
+
+static void cutset_free(cutset *c)
+{
+	free(c->u);
+	free(c->neg);
+	free(c->wsum);
+}
+
+/* Number of leading elements >= t in a descending sequence. */
+static size_t count_units_ge(const cutset *c, double t)
+{
+	size_t lo = 0, hi = c->nu;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->u[mid].det >= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t count_neg_ge(const cutset *c, double t)
+{
+	size_t lo = 0, hi = c->nneg;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->neg[mid] >= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void cutset_at(const cutset *c, fcvae_prf *r, double t)
+{
+	memset(r, 0, sizeof *r);
+	r->tp = c->wsum[count_units_ge(c, t)];
+	r->fn = c->npos - r->tp;
+	r->fp = count_neg_ge(c, t);
+	r->tn = c->nneg - r->fp;
+	fcvae_prf_finish(r);
+}
+
+void fcvae_metrics_at(fcvae_prf *r, const double *a, const unsigned char *label, size_t n,
+                      double t, enum fcvae_adjust mode, int k)
+{
+	cutset c;
+	cutset_build(&c, a, label, n, mode, k);
+	cutset_at(&c, r, t);
+	cutset_free(&c);
+}
+
+static int cmp_double_asc(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+double fcvae_metrics_percentile(const double *a, size_t n, double q)
+{
+	if (n == 0)
+		return NAN;
+	double *s = fcvae_xmalloc(n * sizeof *s);
+	memcpy(s, a, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_double_asc);
+	double pos = q / 100 * (double)(n - 1);
+	size_t lo = (size_t)floor(pos);
+	double v = lo + 1 < n ? s[lo] + (pos - (double)lo) * (s[lo + 1] - s[lo]) : s[n - 1];
+	free(s);
+	return v;
+}
+
+void fcvae_metrics_best_paper(fcvae_prf *r, double *t, const double *a, const unsigned char *label,
+                              size_t n, enum fcvae_adjust mode, int k)
+{
+	const int grain = 2000;
+	double hi = fcvae_metrics_percentile(a, n, 99.91), lo = a[0];
+	for (size_t i = 1; i < n; i++)
+		lo = fmin(lo, a[i]);
+	cutset c;
+	cutset_build(&c, a, label, n, mode, k);
+	for (int i = 0; i < grain + 3; i++) {
+		double th = (hi - lo) / grain * i + lo; /* the official code's arithmetic */
+		fcvae_prf p;
+		cutset_at(&c, &p, th);
+		if (i == 0 || p.f1 > r->f1) {
+			*r = p;
+			*t = th;
+		}
+	}
+	cutset_free(&c);
+}
+
+int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigned char *label,
+                         size_t n, enum fcvae_adjust mode, int k, double max_fpr, int loosest)
+{
+	if (n == 0)
+		return -1;
+	cutset c;
+	cutset_build(&c, a, label, n, mode, k);
+	if (!loosest && c.npos == 0) {
+		cutset_free(&c);
+		return -1;
+	}
+	/* distinct scores, descending; cut j flags a >= v[j-1] (cut 0: nothing) */
+	double *v = fcvae_xmalloc(n * sizeof *v);
+	memcpy(v, a, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_double_desc);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || v[i] != v[m - 1])
+			v[m++] = v[i];
+	fcvae_prf *cut = fcvae_xmalloc((m + 1) * sizeof *cut);
+	size_t iu = 0, in = 0;
+	for (size_t j = 0; j <= m; j++) {
+		if (j > 0) {
+			while (iu < c.nu && c.u[iu].det >= v[j - 1])
+				iu++;
+			while (in < c.nneg && c.neg[in] >= v[j - 1])
+				in++;
+		}
+		memset(&cut[j], 0, sizeof cut[j]);
+		cut[j].tp = c.wsum[iu];
+		cut[j].fn = c.npos - cut[j].tp;
+		cut[j].fp = in;
+		cut[j].tn = c.nneg - in;
+		fcvae_prf_finish(&cut[j]);
+	}
+	size_t best = 0; /* cut 0 (fpr 0) always qualifies */
+	for (size_t j = 1; j <= m; j++) {
+		if (cut[j].fpr > max_fpr)
+			break; /* fpr only grows with j */
+		if (loosest || cut[j].f1 > cut[best].f1)
+			best = j;
+	}
+	/* widen to the plateau of cuts with the same counts, t in its middle */
+	size_t j1 = best, j2 = best;
+	while (j1 > 0 && cut[j1 - 1].tp == cut[best].tp && cut[j1 - 1].fp == cut[best].fp)
+		j1--;
+	while (j2 < m && cut[j2 + 1].tp == cut[best].tp && cut[j2 + 1].fp == cut[best].fp)
+		j2++;
+	double margin = m > 1 ? (v[0] - v[m - 1]) / (double)(m - 1) : 1;
+	double upper = j1 > 0 ? v[j1 - 1] : v[0] + margin;
+	double lower = j2 < m ? v[j2] : v[m - 1] - margin;
+	*t = upper / 2 + lower / 2;
+	*r = cut[best];
+	free(cut);
+	free(v);
+	cutset_free(&c);
+	return 0;
+}
+
+void fcvae_metrics_best_exact(fcvae_prf *r, double *t, const double *a, const unsigned char *label,
+                              size_t n, enum fcvae_adjust mode, int k)
+{
+	if (fcvae_metrics_choose(t, r, a, label, n, mode, k, 1, 0) < 0) {
+		fcvae_metrics_at(r, a, label, n, INFINITY, mode, k);
+		*t = NAN;
+	}
+}
+
+/* (score, label) pairs sorted by score, descending, for the AUCs. */
+typedef struct {
+	double a;
+	int y;
+} scored;
+
+static int cmp_scored_desc(const void *x, const void *y)
+{
+	double a = ((const scored *)x)->a, b = ((const scored *)y)->a;
+	return (a < b) - (a > b);
+}
+
+static scored *sort_scored(const double *a, const unsigned char *label, size_t n, size_t *npos)
+{
+	scored *s = fcvae_xmalloc((n ? n : 1) * sizeof *s);
+	*npos = 0;
+	for (size_t i = 0; i < n; i++) {
+		s[i] = (scored){a[i], label[i] != 0};
+		*npos += s[i].y;
+	}
+	qsort(s, n, sizeof *s, cmp_scored_desc);
+	return s;
+}
+
+double fcvae_metrics_roc_auc(const double *a, const unsigned char *label, size_t n)
+{
+	size_t npos;
+	scored *s = sort_scored(a, label, n, &npos);
+	size_t nneg = n - npos;
+	/* pairs (positive, negative) ordered right, ties counted one half:
+	 * walk tie groups from the top, each negative beats the positives
+	 * already passed */
+	double good = 0;
+	size_t pos_above = 0;
+	for (size_t i = 0; i < n;) {
+		size_t e = i, gp = 0, gn = 0;
+		while (e < n && s[e].a == s[i].a) {
+			if (s[e].y)
+				gp++;
+			else
+				gn++;
+			e++;
+		}
+		good += (double)gn * ((double)pos_above + 0.5 * (double)gp);
+		pos_above += gp;
+		i = e;
+	}
+	free(s);
+	if (npos == 0 || nneg == 0)
+		return NAN;
+	return good / ((double)npos * (double)nneg);
+}
+
+double fcvae_metrics_pr_auc(const double *a, const unsigned char *label, size_t n)
+{
+	size_t npos;
+	scored *s = sort_scored(a, label, n, &npos);
+	double ap = 0, rprev = 0;
+	size_t tp = 0, fp = 0;
+	for (size_t i = 0; i < n;) {
+		size_t e = i;
+		while (e < n && s[e].a == s[i].a) {
+			if (s[e].y)
+				tp++;
+			else
+				fp++;
+			e++;
+		}
+		double rec = npos ? (double)tp / (double)npos : 0;
+		ap += (rec - rprev) * (double)tp / (double)(tp + fp);
+		rprev = rec;
+		i = e;
+	}
+	free(s);
+	return npos ? ap : NAN;
+}
+
+size_t fcvae_metrics_events(fcvae_event **ev, const unsigned char *flag, const unsigned char *label, size_t n)
+{
+	size_t ne = 0, cap = 0;
+	*ev = NULL;
+	for (size_t i = 0; i < n;) {
+		if (!label[i]) {
+			i++;
+			continue;
+		}
+		size_t e = segment_end(label, i, n);
+		if (ne == cap) {
+			cap = cap ? 2 * cap : 16;
+			*ev = fcvae_xrealloc(*ev, cap * sizeof **ev);
+		}
+		fcvae_event *x = &(*ev)[ne++];
+		x->start = i;
+		x->end = e;
+		x->first = -1;
+		for (size_t j = i; j < e; j++)
+			if (flag[j]) {
+				x->first = (long)j;
+				break;
+			}
+		i = e;
+	}
+	return ne;
+}
