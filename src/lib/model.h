@@ -124,5 +124,13 @@ double fcvae_train_forward(const fcvae_model *m, fcvae_acts *a, const float *x, 
                            double *recon, double *kld);
 /* Gradient of the last forward's loss, accumulated (+=) into grads (layout order). */
 void fcvae_train_backward(const fcvae_model *m, fcvae_acts *a, float *grads);
+/* Views of the last forward's outputs, rows of its B windows: the condition
+ * as the encoder and decoder saw it (after dropout), mu, var, z (B,L), mu_x,
+ * var_x (B,W). Valid until the next forward. */
+typedef struct {
+	int B;
+	const float *cond, *mu, *var, *z, *mu_x, *var_x;
+} fcvae_acts_out;
+void fcvae_acts_outputs(const fcvae_acts *a, fcvae_acts_out *o);
 
 #endif

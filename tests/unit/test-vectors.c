@@ -46,6 +46,7 @@ static void check_ref(const float *a, const fcvae_json *cs, const char *sect, co
  * terms of size ~1) is 2e-5 off in relative terms from rounding the
  * parameters to float32 alone, with all arithmetic in double. */
 #define TOL_FWD 5e-5
+#define TOL_GRAD 1e-4
 
 static void forward_case(const fcvae_json *cs)
 {
@@ -108,12 +109,70 @@ static void forward_case(const fcvae_json *cs)
 	fcvae_model_free(m);
 }
 
+/* The CM-ELBO and its gradient (training forward in evaluation mode). */
+static void loss_case(const fcvae_json *cs)
+{
+	const char *name = fcvae_json_get(cs, "name")->str;
+	fcvae_model *m = vec_model(cs);
+	if (!m)
+		exit(1);
+	const fcvae_config *c = &m->cfg;
+	const fcvae_json *lj = fcvae_json_get(cs, "loss");
+	int B = vec_int(cs, "B"), W = c->window, L = c->latent, C2 = 2 * c->cond;
+	float *x = getf(cs, NULL, "x", B * W);
+	float *y = getf(cs, "loss", "y", B * W);
+	float *eps = getf(cs, "loss", "eps", B * L);
+	float kl = (float)fcvae_json_get(lj, "kl_weight")->num;
+	double recon, kld;
+
+	fcvae_acts *a = fcvae_acts_new(c, B + 3); /* a batch smaller than the workspace */
+	float loss = (float)fcvae_train_forward(m, a, x, y, eps, B, kl, NULL, &recon, &kld);
+	float got[3] = { loss, (float)recon, (float)kld };
+	double want[3] = { fcvae_json_get(lj, "loss")->num, fcvae_json_get(lj, "recon")->num,
+	                   fcvae_json_get(lj, "kld")->num };
+	const char *parts[3] = { "loss", "recon", "kld" };
+	for (int i = 0; i < 3; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "%s: %s %.9g", name, parts[i], got[i]);
+		CHECK_CLOSE(&got[i], &want[i], 1, TOL_FWD, what);
+	}
+	/* outputs that do not depend on this case's noise */
+	fcvae_acts_out o;
+	fcvae_acts_outputs(a, &o);
+	CHECK(o.B == B, "%s: outputs of %d windows", name, o.B);
+	check_ref(o.cond, cs, "forward", "condition", B * C2, TOL_FWD);
+	check_ref(o.mu, cs, "forward", "mu", B * L, TOL_FWD);
+	check_ref(o.var, cs, "forward", "var", B * L, TOL_FWD);
+
+	float *g = fcvae_xcalloc(m->layout.total, sizeof *g);
+	fcvae_train_backward(m, a, g);
+	const fcvae_json *gj = fcvae_json_first(fcvae_json_get(lj, "grads"));
+	for (int i = 0; i < m->layout.n; i++, gj = gj ? fcvae_json_next(gj) : NULL) {
+		const fcvae_tensor *t = &m->layout.t[i];
+		const fcvae_json *gn = gj ? fcvae_json_get(gj, "name") : NULL;
+		if (!gn || strcmp(gn->str, t->name)) {
+			CHECK(0, "%s: gradient %d of the vectors is %s", name, i, t->name);
+			continue;
+		}
+		char what[128];
+		double *ref = get(gj, NULL, "data", t->size);
+		snprintf(what, sizeof what, "%s: d loss / d %s", name, t->name);
+		CHECK_CLOSE(g + t->offset, ref, t->size, TOL_GRAD, what);
+		free(ref);
+	}
+	free(g), free(x), free(y), free(eps);
+	fcvae_acts_free(a);
+	fcvae_model_free(m);
+}
+
 int main(void)
 {
 	fcvae_json_doc d;
 	vec_load(&d);
 	for (int i = 0; i < 2; i++)
 		forward_case(vec_case(&d, i));
+	for (int i = 0; i < 2; i++)
+		loss_case(vec_case(&d, i));
 	fcvae_json_doc_free(&d);
 	return unit_done();
 }
