@@ -5,10 +5,17 @@
 
 #include "gemm.h"
 
+/* the precision's own libm functions: tanhf is several times cheaper than tanh */
 #ifdef FCVAE_REAL_DOUBLE
 #define gemm fcvae_dgemm
+#define TANH tanh
+#define EXP exp
+#define LOG1P log1p
 #else
 #define gemm fcvae_sgemm
+#define TANH tanhf
+#define EXP expf
+#define LOG1P log1pf
 #endif
 
 void fcvae_linear_forward(fcvae_real *out, const fcvae_real *inp, const fcvae_real *weight,
@@ -37,7 +44,7 @@ void fcvae_linear_backward(fcvae_real *dinp, fcvae_real *dweight, fcvae_real *db
 void fcvae_tanh_forward(fcvae_real *out, const fcvae_real *inp, int n)
 {
 	for (int i = 0; i < n; i++)
-		out[i] = tanh(inp[i]);
+		out[i] = TANH(inp[i]);
 }
 
 void fcvae_tanh_backward(fcvae_real *dinp, const fcvae_real *dout, const fcvae_real *out, int n)
@@ -49,14 +56,14 @@ void fcvae_tanh_backward(fcvae_real *dinp, const fcvae_real *dout, const fcvae_r
 void fcvae_softplus_forward(fcvae_real *out, const fcvae_real *inp, int n)
 {
 	for (int i = 0; i < n; i++)
-		out[i] = inp[i] > 20 ? inp[i] : log1p(exp(inp[i]));
+		out[i] = inp[i] > 20 ? inp[i] : LOG1P(EXP(inp[i]));
 }
 
 void fcvae_softplus_backward(fcvae_real *dinp, const fcvae_real *dout, const fcvae_real *inp, int n)
 {
 	/* d softplus / dx = sigmoid(x); PyTorch's is exactly 1 above the threshold */
 	for (int i = 0; i < n; i++)
-		dinp[i] += dout[i] * (inp[i] > 20 ? 1 : 1 / (1 + exp(-inp[i])));
+		dinp[i] += dout[i] * (inp[i] > 20 ? 1 : 1 / (1 + EXP(-inp[i])));
 }
 
 void fcvae_relu_forward(fcvae_real *out, const fcvae_real *inp, int n)
