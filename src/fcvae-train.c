@@ -1,0 +1,681 @@
+/* fcvae-train — train an FCVAE model on window records (SPEC §4). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "model.h"
+#include "safetensors.h"
+#include "timeparse.h"
+#include "train.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: fcvae-train -o MODEL [options] [FILE...]\n"
+	"Train an FCVAE model on window records (fcvae-window output) read from\n"
+	"FILEs or standard input; write it to MODEL (safetensors, atomically).\n"
+	"\n"
+	"  -o, --output FILE       model file to write (required)\n"
+	"  -V, --validation FILE   window records for early stopping (recommended)\n"
+	"  -k, --key KEY           train on this series (needed when the input holds several)\n"
+	"      --label FIELD       field marking labelled anomalies (default label)\n"
+	"      --no-labels         ignore labels: mask only missing points (unsupervised)\n"
+	"      --scaler MEAN,STD   standardise with these instead of fitting them\n"
+	"      --clip-x X          clip standardised values to ±X (40)\n"
+	"      --strict            stop at the first bad input line (exit 3)\n"
+	"  -q, --quiet             no progress on standard error\n"
+	"Model (SPEC §2; defaults are the seed's):\n"
+	"      --window W          window length (default: the records' own, else 24)\n"
+	"      --latent L (8)  --condition C (16)  --d-model N (64)  --d-inner N (128)\n"
+	"      --heads N (4)  --kernel K (8)  --stride S (4)  --hidden N,N,... (64,64)\n"
+	"      --dropout P         condition dropout (0.05)\n"
+	"Training (SPEC §4):\n"
+	"      --epochs N (75)  --batch N (64)  --lr X (5e-4)  --beta1 X (0.9)\n"
+	"      --beta2 X (0.999)  --adam-eps X (1e-8)  --t-max N (10)  --eta-min X (0)\n"
+	"      --kl-warmup N (35)  --clip X (2; 0 = off)  --attn-dropout P (0.1)\n"
+	"      --patience N (5; 0 = off)  --point-anomalies R (0.05)\n"
+	"      --segment-swaps R (0.10)  --missing-rate R (0.01)  --seed N (42)\n"
+	"  -h, --help              this help\n"
+	"      --version           print the version\n";
+
+static void usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (code)
+		exit(code);
+	fcvae_close_stdout();
+	exit(0);
+}
+
+/* One window record, parsed. */
+typedef struct {
+	int key;              /* index into the key table */
+	double ts;            /* bucket start, epoch seconds */
+	int label;            /* the last point is a labelled anomaly */
+	size_t seq;           /* reading order: ties in time keep it */
+	double *raw;          /* W values */
+	unsigned char *miss;  /* W flags */
+} rec;
+
+typedef struct {
+	rec *r;
+	size_t n, cap;
+	char **keys;
+	int nkeys;
+	int W;                /* window length: from --window or the first record */
+	long bad;             /* lines rejected */
+	long lines;
+} recset;
+
+static struct {
+	const char *label;
+	int strict, quiet;
+} opt = {"label", 0, 0};
+
+static int key_index(recset *s, const char *k)
+{
+	for (int i = 0; i < s->nkeys; i++)
+		if (!strcmp(s->keys[i], k))
+			return i;
+	s->keys = fcvae_xrealloc(s->keys, (s->nkeys + 1) * sizeof *s->keys);
+	s->keys[s->nkeys] = fcvae_xstrdup(k);
+	return s->nkeys++;
+}
+
+static int truthy(const fcvae_json *v)
+{
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case FCVAE_JSON_TRUE:
+		return 1;
+	case FCVAE_JSON_NUMBER:
+		return v->num != 0 && !isnan(v->num);
+	case FCVAE_JSON_STRING:
+		return v->slen && strcmp(v->str, "0") && strcmp(v->str, "false");
+	default:
+		return 0;
+	}
+}
+
+/* Parse one line into s; a message and a count on a bad one. */
+static void read_line(recset *s, fcvae_json_parser *p, const char *name, long lineno, char *line, size_t len)
+{
+	char why[160];
+	const fcvae_json *root = fcvae_json_parse(p, line, len), *v;
+	if (!root) {
+		snprintf(why, sizeof why, "not JSON: %s", p->err);
+		goto bad;
+	}
+	if (root->type != FCVAE_JSON_OBJECT) {
+		snprintf(why, sizeof why, "not a JSON object");
+		goto bad;
+	}
+	const fcvae_json *win = fcvae_json_get(root, "window");
+	if (!win || win->type != FCVAE_JSON_ARRAY || win->n == 0) {
+		snprintf(why, sizeof why, "no \"window\" array (is this fcvae-window output?)");
+		goto bad;
+	}
+	if (!s->W)
+		s->W = (int)win->n;
+	if ((int)win->n != s->W) {
+		snprintf(why, sizeof why, "window has %u points, not %d", win->n, s->W);
+		goto bad;
+	}
+	double ts = 0;
+	v = fcvae_json_get(root, "ts");
+	if (!v || (v->type == FCVAE_JSON_NUMBER ? (ts = v->num, !isfinite(ts))
+	                                         : v->type != FCVAE_JSON_STRING || fcvae_time_parse(v->str, v->slen, &ts) != 0)) {
+		snprintf(why, sizeof why, "\"ts\" is not a time");
+		goto bad;
+	}
+	const fcvae_json *k = fcvae_json_get(root, "key");
+	if (k && k->type != FCVAE_JSON_STRING) {
+		snprintf(why, sizeof why, "\"key\" is not a string");
+		goto bad;
+	}
+	rec r = {0};
+	r.ts = ts;
+	r.seq = s->n;
+	r.raw = fcvae_xmalloc(s->W * sizeof *r.raw);
+	r.miss = fcvae_xcalloc(s->W, 1);
+	int i = 0;
+	for (v = fcvae_json_first(win); v; v = fcvae_json_next(v), i++) {
+		if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
+			r.raw[i] = v->num;
+		} else if (v->type == FCVAE_JSON_NULL) {
+			r.raw[i] = NAN;
+			r.miss[i] = 1;
+		} else {
+			snprintf(why, sizeof why, "window[%d] is not a number", i);
+			goto bad_rec;
+		}
+	}
+	const fcvae_json *ms = fcvae_json_get(root, "missing");
+	if (ms && ms->type == FCVAE_JSON_ARRAY) {
+		for (v = fcvae_json_first(ms); v; v = fcvae_json_next(v)) {
+			if (v->type != FCVAE_JSON_NUMBER || v->num != floor(v->num) || v->num < 0 || v->num >= s->W) {
+				snprintf(why, sizeof why, "\"missing\" holds %.*s, not an index from 0 to %d",
+				         (int)(v->len < 20 ? v->len : 20), v->src, s->W - 1);
+				goto bad_rec;
+			}
+			r.miss[(int)v->num] = 1;
+		}
+	} else if (ms && ms->type != FCVAE_JSON_NULL) {
+		snprintf(why, sizeof why, "\"missing\" is not an array");
+		goto bad_rec;
+	}
+	r.key = key_index(s, k ? k->str : "");
+	r.label = opt.label ? truthy(fcvae_json_get(root, opt.label)) : 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->r = fcvae_xrealloc(s->r, s->cap * sizeof *s->r);
+	}
+	s->r[s->n++] = r;
+	return;
+bad_rec:
+	free(r.raw);
+	free(r.miss);
+bad:
+	s->bad++;
+	fcvae_warn("%s: line %ld: %s", name, lineno, why);
+	if (opt.strict)
+		exit(FCVAE_EXIT_DATA);
+}
+
+static void read_file(recset *s, const char *path)
+{
+	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	const char *name = strcmp(path, "-") ? path : "input";
+	if (!fp)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	fcvae_json_parser p;
+	fcvae_json_parser_init(&p);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		s->lines++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		read_line(s, &p, name, lineno, line, (size_t)len);
+	}
+	if (ferror(fp))
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: read error:", name);
+	if (fp != stdin)
+		fclose(fp);
+	free(line);
+	fcvae_json_parser_free(&p);
+}
+
+static void recset_free(recset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->r[i].raw);
+		free(s->r[i].miss);
+	}
+	free(s->r);
+	for (int i = 0; i < s->nkeys; i++)
+		free(s->keys[i]);
+	free(s->keys);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const rec *x = a, *y = b;
+	if (x->ts != y->ts)
+		return (x->ts > y->ts) - (x->ts < y->ts);
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Keep only the chosen series' records, in time order. */
+static void select_series(recset *s, const char *what, const char *key)
+{
+	int want = -1;
+	if (key) {
+		for (int i = 0; i < s->nkeys; i++)
+			if (!strcmp(s->keys[i], key))
+				want = i;
+		if (want < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: no windows of series \"%s\"", what, key);
+	} else if (s->nkeys > 1) {
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: holds %d series (\"%s\", \"%s\"%s): a model is for one; choose it with --key",
+		          what, s->nkeys, s->keys[0], s->keys[1], s->nkeys > 2 ? ", ..." : "");
+	} else {
+		want = 0;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->r[i].key == want) {
+			s->r[n++] = s->r[i];
+		} else {
+			free(s->r[i].raw);
+			free(s->r[i].miss);
+		}
+	}
+	s->n = n;
+	qsort(s->r, s->n, sizeof *s->r, by_time);
+}
+
+/* The bucket length: the smallest positive step between window times; 0
+ * when there is none (one window, or all at one time). */
+static double bucket_step(const recset *s)
+{
+	double step = 0;
+	for (size_t i = 1; i < s->n; i++) {
+		double d = s->r[i].ts - s->r[i - 1].ts;
+		if (d > 0 && (step == 0 || d < step))
+			step = d;
+	}
+	return step;
+}
+
+static int has_time(const double *v, size_t n, double t)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (fabs(v[mid] - t) < 1e-6)
+			return 1;
+		if (v[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Per point of every window: is it a labelled anomaly? A record's label is
+ * its last point's; point i of the window at t is the bucket t-(W-1-i)·step,
+ * labelled when that bucket's own record is. */
+static unsigned char *point_labels(const recset *s, double step)
+{
+	int W = s->W;
+	unsigned char *lab = fcvae_xcalloc(s->n * W + 1, 1);
+	double *times = fcvae_xmalloc((s->n + 1) * sizeof *times);
+	size_t nl = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->r[i].label)
+			times[nl++] = s->r[i].ts;
+	for (size_t i = 0; i < s->n; i++) {
+		if (step == 0) {
+			lab[i * W + W - 1] = (unsigned char)s->r[i].label;
+			continue;
+		}
+		for (int j = 0; j < W && nl; j++)
+			lab[i * W + j] = (unsigned char)has_time(times, nl, s->r[i].ts - (W - 1 - j) * step);
+	}
+	free(times);
+	return lab;
+}
+
+typedef struct {
+	double t, v;
+} point;
+
+static int by_point_time(const void *a, const void *b)
+{
+	const point *x = a, *y = b;
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Mean and std of the training windows' observed points, each bucket once
+ * (windows overlap: with stride one every point is in W windows). */
+static void fit_scaler(const recset *s, double step, double *mean, double *std)
+{
+	int W = s->W;
+	point *pt = fcvae_xmalloc((s->n * W + 1) * sizeof *pt);
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (int j = 0; j < W; j++)
+			if (!s->r[i].miss[j]) {
+				/* without a step every window's points count apart */
+				pt[n].t = step > 0 ? s->r[i].ts - (W - 1 - j) * step : (double)(i * W + j);
+				pt[n++].v = s->r[i].raw[j];
+			}
+	qsort(pt, n, sizeof *pt, by_point_time);
+	double *v = fcvae_xmalloc((n + 1) * sizeof *v);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || fabs(pt[i].t - pt[i - 1].t) > 1e-6)
+			v[m++] = pt[i].v;
+	if (fcvae_scaler_fit(v, m, mean, std) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "training windows hold no observed point");
+	free(v);
+	free(pt);
+}
+
+/* counts[0] gets the missing points, counts[1] the labelled ones. */
+static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double std, double clip, long counts[2])
+{
+	double step = bucket_step(s);
+	unsigned char *lab = point_labels(s, step);
+	fcvae_dataset_init(d, s->W);
+	for (size_t i = 0; i < s->n; i++) {
+		fcvae_dataset_add(d, s->r[i].raw, s->r[i].miss, lab + i * s->W, mean, std, clip);
+		for (int j = 0; j < s->W; j++) {
+			counts[0] += s->r[i].miss[j];
+			counts[1] += !s->r[i].miss[j] && lab[i * s->W + j];
+		}
+	}
+	free(lab);
+}
+
+static int parse_hidden(const char *s, fcvae_config *c)
+{
+	char *end;
+	int n = 0;
+	for (;;) {
+		errno = 0;
+		long v = strtol(s, &end, 10);
+		if (errno || end == s || v < 1 || v > 1 << 16 || n == FCVAE_MAX_HIDDEN)
+			return -1;
+		c->hidden[n++] = (int)v;
+		if (*end == 0)
+			break;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+	c->n_hidden = n;
+	return 0;
+}
+
+/* ---- progress on stderr ---- */
+
+typedef struct {
+	int tty;
+	long per_epoch; /* training windows per epoch */
+} progress;
+
+static void fmt_duration(char *out, size_t n, double s)
+{
+	long t = (long)(s + 0.5);
+	if (t >= 3600)
+		snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(out, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void report(const fcvae_train_progress *p, void *ctx)
+{
+	const progress *g = ctx;
+	if (opt.quiet)
+		return;
+	double rate = p->seconds > 0 ? p->windows / p->seconds : 0;
+	double left = (double)(p->epochs - p->epoch - 1) * g->per_epoch +
+	              (double)(p->batches - p->batch) / p->batches * g->per_epoch;
+	char eta[32];
+	fmt_duration(eta, sizeof eta, rate > 0 ? left / rate : 0);
+	char val[32] = "";
+	if (!isnan(p->val_loss))
+		snprintf(val, sizeof val, " val %.4f%s", p->val_loss, p->best_epoch == p->epoch ? "*" : " ");
+	if (g->tty) {
+		int width = 20, done = (int)((double)p->batch / p->batches * width);
+		char bar[32];
+		for (int i = 0; i < width; i++)
+			bar[i] = i < done ? '#' : '.';
+		bar[width] = 0;
+		fprintf(stderr, "\r\033[Kepoch %d/%d [%s] loss %.4f%s %.0f windows/s ETA %s (at most)",
+		        p->epoch + 1, p->epochs, bar, p->loss, val, rate, eta);
+		if (p->batch == p->batches)
+			fputc('\n', stderr);
+	} else if (p->batch == p->batches) {
+		fprintf(stderr, "%s: epoch %d/%d loss %.4f%s lr %.3g kl %.3f %.0f windows/s ETA %s (at most)\n",
+		        fcvae_argv0, p->epoch + 1, p->epochs, p->loss, val, p->lr, p->kl_weight, rate, eta);
+	}
+	fflush(stderr);
+}
+
+/* ---- the training summary stored in the model ---- */
+
+static void add_losses(fcvae_buf *b, const char *name, const double *v, int n)
+{
+	fcvae_json_add_key(b, name);
+	fcvae_buf_addc(b, '[');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fcvae_buf_addc(b, ',');
+		/* six significant digits are plenty for a history */
+		char t[32];
+		snprintf(t, sizeof t, "%.6g", v[i]);
+		fcvae_json_add_number(b, isfinite(v[i]) ? strtod(t, NULL) : NAN);
+	}
+	fcvae_buf_addc(b, ']');
+}
+
+static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, const fcvae_dataset *train,
+                     const fcvae_dataset *val, const char *key, uint64_t hash, int labels, const long masked[2])
+{
+	fcvae_buf b = {0};
+	char hex[24];
+	fcvae_buf_addc(&b, '{');
+	fcvae_json_add_key(&b, "series");
+	fcvae_json_add_cstring(&b, key);
+	fcvae_buf_printf(&b, ",\"train_windows\":%d,\"validation_windows\":%d", train->n, val ? val->n : 0);
+	fcvae_buf_printf(&b, ",\"missing_points\":%ld,\"labelled_points\":%ld", masked[0], masked[1]);
+	fcvae_buf_printf(&b, ",\"epochs\":%d,\"best_epoch\":%d", r->epochs_run, r->best_epoch + 1);
+	if (val && val->n) {
+		fcvae_buf_adds(&b, ",\"best_val_loss\":");
+		fcvae_json_add_number(&b, r->best_val_loss);
+	}
+	fcvae_buf_addc(&b, ',');
+	add_losses(&b, "train_loss", r->train_loss, r->epochs_run);
+	if (r->val_loss) {
+		fcvae_buf_addc(&b, ',');
+		add_losses(&b, "val_loss", r->val_loss, r->epochs_run);
+	}
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
+	fcvae_buf_printf(&b, ",\"seed\":%llu,\"data_hash\":\"%s\",\"labels\":%s", (unsigned long long)o->seed, hex,
+	                 labels ? "true" : "false");
+	fcvae_buf_printf(&b, ",\"options\":{\"epochs\":%d,\"batch\":%d,\"t_max\":%d,\"kl_warmup\":%d,\"patience\":%d",
+	                 o->epochs, o->batch, o->t_max, o->kl_warmup, o->patience);
+	const struct {
+		const char *name;
+		double v;
+	} d[] = {{"lr", o->lr}, {"beta1", o->beta1}, {"beta2", o->beta2}, {"adam_eps", o->adam_eps},
+	         {"eta_min", o->eta_min}, {"clip", o->clip}, {"attn_dropout", o->attn_dropout},
+	         {"point_anomalies", o->point_rate}, {"segment_swaps", o->seg_rate}, {"missing_rate", o->miss_rate}};
+	for (size_t i = 0; i < sizeof d / sizeof *d; i++) {
+		fcvae_buf_addc(&b, ',');
+		fcvae_json_add_key(&b, d[i].name);
+		if (!strcmp(d[i].name, "attn_dropout"))
+			fcvae_json_add_float(&b, (float)d[i].v);
+		else
+			fcvae_json_add_number(&b, d[i].v);
+	}
+	fcvae_buf_adds(&b, "}}");
+	return b.p;
+}
+
+enum {
+	O_WINDOW = 256, O_LATENT, O_COND, O_DMODEL, O_DINNER, O_HEADS, O_KERNEL, O_STRIDE, O_HIDDEN,
+	O_DROPOUT, O_EPOCHS, O_BATCH, O_LR, O_BETA1, O_BETA2, O_ADAMEPS, O_TMAX, O_ETAMIN, O_KLWARM,
+	O_CLIP, O_ATTNDROP, O_PATIENCE, O_POINT, O_SEG, O_MISS, O_SEED, O_LABEL, O_NOLABELS, O_SCALER,
+	O_CLIPX, O_STRICT, O_VERSION,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, 0, 'o'}, {"validation", required_argument, 0, 'V'},
+		{"key", required_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
+		{"window", required_argument, 0, O_WINDOW}, {"latent", required_argument, 0, O_LATENT},
+		{"condition", required_argument, 0, O_COND}, {"d-model", required_argument, 0, O_DMODEL},
+		{"d-inner", required_argument, 0, O_DINNER}, {"heads", required_argument, 0, O_HEADS},
+		{"kernel", required_argument, 0, O_KERNEL}, {"stride", required_argument, 0, O_STRIDE},
+		{"hidden", required_argument, 0, O_HIDDEN}, {"dropout", required_argument, 0, O_DROPOUT},
+		{"epochs", required_argument, 0, O_EPOCHS}, {"batch", required_argument, 0, O_BATCH},
+		{"lr", required_argument, 0, O_LR}, {"beta1", required_argument, 0, O_BETA1},
+		{"beta2", required_argument, 0, O_BETA2}, {"adam-eps", required_argument, 0, O_ADAMEPS},
+		{"t-max", required_argument, 0, O_TMAX}, {"eta-min", required_argument, 0, O_ETAMIN},
+		{"kl-warmup", required_argument, 0, O_KLWARM}, {"clip", required_argument, 0, O_CLIP},
+		{"attn-dropout", required_argument, 0, O_ATTNDROP}, {"patience", required_argument, 0, O_PATIENCE},
+		{"point-anomalies", required_argument, 0, O_POINT}, {"segment-swaps", required_argument, 0, O_SEG},
+		{"missing-rate", required_argument, 0, O_MISS}, {"seed", required_argument, 0, O_SEED},
+		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
+		{"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
+		{"strict", no_argument, 0, O_STRICT},
+		{0, 0, 0, 0},
+	};
+	fcvae_setprogname(argv[0]);
+	fcvae_config cfg;
+	fcvae_config_default(&cfg);
+	fcvae_train_opts o;
+	fcvae_train_opts_default(&o);
+	const char *output = NULL, *validation = NULL, *key = NULL;
+	int window_given = 0, scaler_given = 0;
+	double mean = 0, std = 1, clipx = FCVAE_CLIP_X;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:V:k:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'V': validation = optarg; break;
+		case 'k': key = optarg; break;
+		case 'q': opt.quiet = 1; break;
+		case 'h': usage(0); break;
+		case O_VERSION: fcvae_version();
+		case O_WINDOW: cfg.window = (int)fcvae_parse_long("--window", optarg, 4, 1 << 16); window_given = 1; break;
+		case O_LATENT: cfg.latent = (int)fcvae_parse_long("--latent", optarg, 1, 1 << 16); break;
+		case O_COND: cfg.cond = (int)fcvae_parse_long("--condition", optarg, 1, 1 << 16); break;
+		case O_DMODEL: cfg.d_model = (int)fcvae_parse_long("--d-model", optarg, 1, 1 << 16); break;
+		case O_DINNER: cfg.d_inner = (int)fcvae_parse_long("--d-inner", optarg, 1, 1 << 16); break;
+		case O_HEADS: cfg.n_head = (int)fcvae_parse_long("--heads", optarg, 1, 1 << 16); break;
+		case O_KERNEL: cfg.kernel = (int)fcvae_parse_long("--kernel", optarg, 1, 1 << 16); break;
+		case O_STRIDE: cfg.stride = (int)fcvae_parse_long("--stride", optarg, 1, 1 << 16); break;
+		case O_HIDDEN:
+			if (parse_hidden(optarg, &cfg) != 0)
+				fcvae_die(FCVAE_EXIT_USAGE, "--hidden: '%s' is not a list of 1 to %d sizes like 64,64",
+				          optarg, FCVAE_MAX_HIDDEN);
+			break;
+		case O_DROPOUT: cfg.dropout = (float)fcvae_parse_double("--dropout", optarg); break;
+		case O_EPOCHS: o.epochs = (int)fcvae_parse_long("--epochs", optarg, 1, 1000000); break;
+		case O_BATCH: o.batch = (int)fcvae_parse_long("--batch", optarg, 1, 1 << 20); break;
+		case O_LR: o.lr = fcvae_parse_double("--lr", optarg); break;
+		case O_BETA1: o.beta1 = fcvae_parse_double("--beta1", optarg); break;
+		case O_BETA2: o.beta2 = fcvae_parse_double("--beta2", optarg); break;
+		case O_ADAMEPS: o.adam_eps = fcvae_parse_double("--adam-eps", optarg); break;
+		case O_TMAX: o.t_max = (int)fcvae_parse_long("--t-max", optarg, 0, 1000000); break;
+		case O_ETAMIN: o.eta_min = fcvae_parse_double("--eta-min", optarg); break;
+		case O_KLWARM: o.kl_warmup = (int)fcvae_parse_long("--kl-warmup", optarg, 0, 1000000); break;
+		case O_CLIP: o.clip = fcvae_parse_double("--clip", optarg); break;
+		case O_ATTNDROP: o.attn_dropout = (float)fcvae_parse_double("--attn-dropout", optarg); break;
+		case O_PATIENCE: o.patience = (int)fcvae_parse_long("--patience", optarg, 0, 1000000); break;
+		case O_POINT: o.point_rate = fcvae_parse_double("--point-anomalies", optarg); break;
+		case O_SEG: o.seg_rate = fcvae_parse_double("--segment-swaps", optarg); break;
+		case O_MISS: o.miss_rate = fcvae_parse_double("--missing-rate", optarg); break;
+		case O_SEED: o.seed = (uint64_t)fcvae_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
+		case O_LABEL: opt.label = optarg; break;
+		case O_NOLABELS: opt.label = NULL; break;
+		case O_SCALER: {
+			char *end;
+			mean = strtod(optarg, &end);
+			if (*end != ',' || !isfinite(mean))
+				fcvae_die(FCVAE_EXIT_USAGE, "--scaler: '%s' is not MEAN,STD", optarg);
+			std = fcvae_parse_double("--scaler", end + 1);
+			if (!(std > 0) || !isfinite(std))
+				fcvae_die(FCVAE_EXIT_USAGE, "--scaler: the standard deviation must be positive");
+			scaler_given = 1;
+			break;
+		}
+		case O_CLIPX: clipx = fcvae_parse_double("--clip-x", optarg); break;
+		case O_STRICT: opt.strict = 1; break;
+		default: usage(FCVAE_EXIT_USAGE);
+		}
+	}
+	if (!output) {
+		fcvae_warn("no model file: give -o MODEL");
+		usage(FCVAE_EXIT_USAGE);
+	}
+	const struct {
+		const char *name;
+		double v, lo, hi;
+	} ranges[] = {
+		{"--lr", o.lr, 0, 1e3}, {"--beta1", o.beta1, 0, 0.999999}, {"--beta2", o.beta2, 0, 0.999999},
+		{"--adam-eps", o.adam_eps, 0, 1}, {"--eta-min", o.eta_min, 0, 1e3}, {"--clip", o.clip, 0, 1e30},
+		{"--attn-dropout", o.attn_dropout, 0, 0.999999}, {"--point-anomalies", o.point_rate, 0, 10},
+		{"--segment-swaps", o.seg_rate, 0, 10}, {"--missing-rate", o.miss_rate, 0, 1},
+		{"--clip-x", clipx, 1e-6, 1e30},
+	};
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+		if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
+			fcvae_die(FCVAE_EXIT_USAGE, "%s: %g is not from %g to %g", ranges[i].name, ranges[i].v,
+			          ranges[i].lo, ranges[i].hi);
+	o.cond_dropout = cfg.dropout;
+
+	recset tr = {0}, va = {0};
+	tr.W = va.W = window_given ? cfg.window : 0;
+	if (optind == argc)
+		read_file(&tr, "-");
+	for (int i = optind; i < argc; i++)
+		read_file(&tr, argv[i]);
+	if (tr.n == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no training windows%s (fcvae-window emits one per bucket once a series has W buckets)",
+		          tr.lines ? " among the input's lines" : ": the input is empty");
+	cfg.window = tr.W;
+	char err[256];
+	if (fcvae_config_check(&cfg, err, sizeof err) != 0)
+		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
+	select_series(&tr, "training data", key);
+	const char *series = tr.keys[tr.r[0].key];
+	if (validation) {
+		va.W = tr.W;
+		read_file(&va, validation);
+		if (va.n == 0)
+			fcvae_warn("%s: no validation windows; training without early stopping", validation);
+		else
+			select_series(&va, validation, series);
+	}
+
+	if (!scaler_given) {
+		fit_scaler(&tr, bucket_step(&tr), &mean, &std);
+		if (!(std > 0))
+			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\" is constant in the training windows (every value %g): "
+			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series, mean);
+	}
+	fcvae_dataset train, val;
+	long masked[2] = {0, 0};
+	build_dataset(&train, &tr, mean, std, clipx, masked);
+	build_dataset(&val, &va, mean, std, clipx, (long[2]){0, 0});
+	long bad = tr.bad + va.bad;
+	uint64_t hash = fcvae_hash64(train.x, (size_t)train.n * train.W * sizeof *train.x, 0);
+	hash = fcvae_hash64(train.mask, (size_t)train.n * train.W * sizeof *train.mask, hash);
+	recset_free(&tr);
+	recset_free(&va);
+
+	fcvae_model *m = fcvae_model_new(&cfg);
+	fcvae_model_init_params(m, o.seed);
+	m->mean = mean;
+	m->std = std;
+	progress g = {isatty(2), train.n};
+	if (!opt.quiet)
+		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows, scaler mean %g std %g\n",
+		        fcvae_argv0, series, train.n, val.n, mean, std);
+	fcvae_train_result res;
+	fcvae_train(m, &train, &val, &o, report, &g, &res);
+	free(m->training);
+	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked);
+	if (fcvae_model_save(m, output) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", output);
+	if (!opt.quiet)
+		fprintf(stderr, "%s: wrote %s: %d epochs, best %d (val loss %.4f), %.1f s\n", fcvae_argv0, output,
+		        res.epochs_run, res.best_epoch + 1, res.best_val_loss, res.seconds);
+	if (bad)
+		fcvae_warn("%ld bad input line%s skipped", bad, bad == 1 ? "" : "s");
+	free(res.train_loss);
+	free(res.val_loss);
+	fcvae_dataset_free(&train);
+	fcvae_dataset_free(&val);
+	fcvae_model_free(m);
+	return 0;
+}

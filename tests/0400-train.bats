@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# fcvae-train: options, bad input, the scaler, repeatability, progress, man page.
+
+setup() {
+	tmp=$(mktemp -d)
+	# Window records made here with jq, independent of fcvae-window: the
+	# hourly counts of one combo, 24-hour windows with stride one hour.
+	fcvae-gen --hourly --format ndjson --days ${DAYS:-6} --combo Accel/CMP >"$tmp/hourly"
+	jq -s -c 'range(23; length) as $i | .[$i] + {window: [.[$i - 23:$i + 1][].value], missing: []}' \
+		"$tmp/hourly" >"$tmp/all"
+	head -n 80 "$tmp/all" >"$tmp/train"
+	tail -n +81 "$tmp/all" >"$tmp/valid"
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+# The safetensors header's metadata entry NAME, as JSON.
+meta() {
+	n=$(head -c 8 "$1" | od -An -tu8)
+	tail -c +9 "$1" | head -c "$n" | jq -c ".__metadata__.$2 | fromjson"
+}
+
+@test "train: --help, --version and usage errors" {
+	run fcvae-train --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-train --version
+	[ "$status" -eq 0 ]
+	run fcvae-train "$tmp/train"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"give -o MODEL"* ]]
+	run fcvae-train --bogus -o "$tmp/m"
+	[ "$status" -eq 2 ]
+	run fcvae-train -o "$tmp/m" --hidden 64,x "$tmp/train"
+	[ "$status" -eq 2 ]
+	run fcvae-train -o "$tmp/m" --lr -1 "$tmp/train"
+	[ "$status" -eq 2 ]
+	run fcvae-train -o "$tmp/m" --kernel 9 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"kernel 9 must be even"* ]]
+	run fcvae-train -o "$tmp/m" --window 23 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ ! -e "$tmp/m" ]
+}
+
+@test "train: a model with the fitted scaler, config and training summary" {
+	run fcvae-train -q --epochs 2 -o "$tmp/m.safetensors" -V "$tmp/valid" "$tmp/train"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# the scaler: population mean and std of the distinct hours the
+	# training windows cover (hours 0 .. 80+23), computed here with jq
+	want=$(head -n 103 "$tmp/hourly" | jq -s '[.[].value] | (add / length) as $m |
+		[$m, ((map((. - $m) * (. - $m)) | add / length) | sqrt)]' | jq -c .)
+	got=$(meta "$tmp/m.safetensors" scaler | jq -c '[.mean, .std]')
+	echo "want $want got $got"
+	jq -n --argjson w "$want" --argjson g "$got" \
+		'(($w[0] - $g[0]) | fabs) < 1e-6 * $w[0] and (($w[1] - $g[1]) | fabs) < 1e-6 * $w[1]' | grep -qx true
+	meta "$tmp/m.safetensors" config | jq -e '.window == 24 and .latent_dim == 8 and .hidden_dims == [64, 64]'
+	meta "$tmp/m.safetensors" training | jq -e '.series == "Accel/CMP" and .train_windows == 80 and
+		.validation_windows == 41 and .epochs == 2 and (.val_loss | length) == 2 and .seed == 42'
+}
+
+@test "train: the same seed gives the same bytes, another seed others" {
+	fcvae-train -q --epochs 2 -o "$tmp/a" -V "$tmp/valid" "$tmp/train"
+	fcvae-train -q --epochs 2 -o "$tmp/b" -V "$tmp/valid" <"$tmp/train"
+	cmp "$tmp/a" "$tmp/b"
+	fcvae-train -q --epochs 2 --seed 7 -o "$tmp/c" -V "$tmp/valid" "$tmp/train"
+	! cmp -s "$tmp/a" "$tmp/c"
+}
+
+@test "train: any config of SPEC §2 by options" {
+	jq -s -c 'range(31; length) as $i | .[$i] + {window: [.[$i - 31:$i + 1][].value], missing: []}' \
+		"$tmp/hourly" >"$tmp/w32"
+	fcvae-train -q --epochs 1 -o "$tmp/m" --latent 4 --condition 8 --d-model 32 --d-inner 64 \
+		--heads 2 --kernel 12 --stride 4 --hidden 48,40 --dropout 0.1 "$tmp/w32"
+	meta "$tmp/m" config | jq -e '.window == 32 and .latent_dim == 4 and .condition_emb_dim == 8 and
+		.d_model == 32 and .d_inner == 64 and .n_head == 2 and .kernel_size == 12 and .stride == 4 and
+		.hidden_dims == [48, 40]'
+}
+
+@test "train: progress on stderr, one line per epoch when not a terminal" {
+	run fcvae-train --epochs 3 --patience 0 -o "$tmp/m" -V "$tmp/valid" "$tmp/train"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^fcvae-train: epoch [123]/3 loss .* val .* windows/s ETA')" -eq 3 ]
+	[[ "$output" == *"wrote $tmp/m"* ]]
+}
+
+@test "train: bad lines are reported with their line number and skipped; --strict stops" {
+	{ head -n 2 "$tmp/train"; echo 'not json'; echo '{"ts":"2025-01-06T00:00:00Z","value":1}';
+	  echo '{"ts":"2025-01-06T00:00:00Z","window":[1,2,3,4]}'; tail -n +3 "$tmp/train"; } >"$tmp/bad"
+	run fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/bad"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$tmp/bad: line 3: not JSON"* ]]
+	[[ "$output" == *"line 4: no \"window\" array"* ]]
+	[[ "$output" == *"line 5: window has 4 points, not 24"* ]]
+	[[ "$output" == *"3 bad input lines skipped"* ]]
+	meta "$tmp/m" training | jq -e '.train_windows == 80'
+	run fcvae-train -q --strict --epochs 1 -o "$tmp/m2" "$tmp/bad"
+	[ "$status" -eq 3 ]
+	[ ! -e "$tmp/m2" ]
+}
+
+@test "train: no windows, several series, a constant series are clear errors" {
+	run fcvae-train -q -o "$tmp/m" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no training windows"* ]]
+	# hourly records are not windows: too short a series gives none
+	run fcvae-train -q -o "$tmp/m" "$tmp/hourly"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no training windows"* ]]
+	jq -c '.key = "other"' "$tmp/train" | cat "$tmp/train" - >"$tmp/two"
+	run fcvae-train -q -o "$tmp/m" "$tmp/two"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"holds 2 series"*"--key"* ]]
+	fcvae-train -q --epochs 1 -k other -o "$tmp/m" "$tmp/two"
+	meta "$tmp/m" training | jq -e '.series == "other" and .train_windows == 80'
+	jq -c '.window |= map(5)' "$tmp/train" >"$tmp/const"
+	run fcvae-train -q -o "$tmp/m3" "$tmp/const"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"constant"*"--scaler"* ]]
+	[ ! -e "$tmp/m3" ]
+	fcvae-train -q --epochs 1 --scaler 5,1 -o "$tmp/m3" "$tmp/const"
+	meta "$tmp/m3" scaler | jq -e '.mean == 5 and .std == 1'
+}
+
+@test "train: missing points and labels are masked; the loss ignores them" {
+	# the same windows with every labelled or missing point pushed far off
+	# train to the same model only when those points are masked
+	jq -c '.missing = [3] | .window[3] = 1e6' "$tmp/train" >"$tmp/miss"
+	jq -c '.missing = [3]' "$tmp/train" >"$tmp/miss0"
+	fcvae-train -q --epochs 1 --missing-rate 0 --scaler 1000,500 -o "$tmp/a" "$tmp/miss"
+	fcvae-train -q --epochs 1 --missing-rate 0 --scaler 1000,500 -o "$tmp/b" "$tmp/miss0"
+	cmp "$tmp/a" "$tmp/b"
+	meta "$tmp/a" training | jq -e '.missing_points == 80 and .labelled_points == 0'
+	# a labelled hour is masked in every window that holds it: 24 of them,
+	# the last only partly inside the first 80 (record 70: windows 70..79)
+	sed '41s/"label":0/"label":1/' "$tmp/train" >"$tmp/lab"
+	fcvae-train -q --epochs 1 -o "$tmp/c" "$tmp/lab"
+	meta "$tmp/c" training | jq -e '.labelled_points == 24 and .labels == true'
+	sed '71s/"label":0/"label":true/' "$tmp/train" >"$tmp/lab2"
+	fcvae-train -q --epochs 1 -o "$tmp/d" "$tmp/lab2"
+	meta "$tmp/d" training | jq -e '.labelled_points == 10'
+	fcvae-train -q --epochs 1 --no-labels -o "$tmp/e" "$tmp/lab2"
+	meta "$tmp/e" training | jq -e '.labelled_points == 0 and .labels == false'
+}
+
+@test "train: the man page examples run" {
+	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
+	[ -f man/fcvae-train.1 ]
+	cd "$tmp"
+	n=0
+	while IFS= read -r cmd; do
+		run sh -c "$cmd"
+		echo "$cmd => $status: ${output:0:300}"
+		[ "$status" -eq 0 ]
+		n=$((n + 1))
+	done < <(sh "$FCVAE_TOP/tests/man-examples.sh" "$FCVAE_TOP/man/fcvae-train.1")
+	[ "$n" -ge 5 ]
+	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ]
+	[[ "$output" == *'"series":"Star/CMP","epochs":3'* ]]
+}

@@ -1,0 +1,244 @@
+/* test-train.c — the training loop's parts against hand-worked numbers
+ * (Adam, cosine schedule, scaler, data set), the augmentation's shares and
+ * masks, and a tiny training run: validation loss falls, same seed → same bytes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+#include "unit.h"
+#include "util.h"
+
+static void test_adam(void)
+{
+	/* Worked by hand (PyTorch's formulas): step 1 moves each parameter by
+	 * lr·sign(g); step 2 with m = 0.9·m + 0.1·g, v = 0.999·v + 0.001·g²,
+	 * p -= lr/(1-0.9²) · m / (sqrt(v)/sqrt(1-0.999²) + eps). */
+	float p[2] = {1.0f, -2.0f}, m[2] = {0}, v[2] = {0};
+	const float g1[2] = {0.5f, -3.0f}, g2[2] = {-0.25f, 1.0f};
+	fcvae_adam_step(p, g1, m, v, 2, 0.1, 0.9, 0.999, 1e-8, 1);
+	const double want1[2] = {0.9, -1.9}, m1[2] = {0.05, -0.3}, v1[2] = {0.00025, 0.009};
+	CHECK_CLOSE(p, want1, 2, 1e-6, "Adam step 1: parameters");
+	CHECK_CLOSE(m, m1, 2, 1e-6, "Adam step 1: first moment");
+	CHECK_CLOSE(v, v1, 2, 1e-6, "Adam step 1: second moment");
+	fcvae_adam_step(p, g2, m, v, 2, 0.1, 0.9, 0.999, 1e-8, 2);
+	const double want2[2] = {0.8733663, -1.8599781}, v2[2] = {0.00031225, 0.009991};
+	CHECK_CLOSE(p, want2, 2, 1e-6, "Adam step 2: parameters");
+	CHECK_CLOSE(v, v2, 2, 1e-6, "Adam step 2: second moment");
+}
+
+static void test_cosine(void)
+{
+	/* PyTorch CosineAnnealingLR, T_max 10: half way lr/2, zero at 10, back at 20 */
+	const int ep[] = {0, 1, 5, 10, 15, 20};
+	const double want[] = {5e-4, 4.877641290737884e-4, 2.5e-4, 0, 2.5e-4, 5e-4};
+	int ok = 1;
+	for (int i = 0; i < 6; i++)
+		ok &= fabs(fcvae_cosine_lr(5e-4, 0, 10, ep[i]) - want[i]) < 1e-12;
+	CHECK(ok, "cosine annealing at epochs 0, 1, 5, 10, 15, 20");
+	CHECK(fabs(fcvae_cosine_lr(1.0, 0.2, 4, 2) - 0.6) < 1e-12, "cosine annealing with eta_min");
+}
+
+static void test_scaler(void)
+{
+	const double v[] = {2, 4, 4, 4, 5, 5, 7, 9}; /* mean 5, population std 2 */
+	double mean = 0, std = 0;
+	CHECK(fcvae_scaler_fit(v, 8, &mean, &std) == 0 && mean == 5 && std == 2, "scaler: mean 5, std 2");
+	const double k[] = {3, 3, 3};
+	CHECK(fcvae_scaler_fit(k, 3, &mean, &std) == 0 && mean == 3 && std == 0, "scaler: constant gives std 0");
+	CHECK(fcvae_scaler_fit(v, 0, &mean, &std) == -1, "scaler: no points is an error");
+
+	fcvae_dataset d;
+	fcvae_dataset_init(&d, 4);
+	const double raw[4] = {7, NAN, 1005, 3};
+	const unsigned char miss[4] = {0, 1, 0, 0}, lab[4] = {0, 0, 0, 1};
+	fcvae_dataset_add(&d, raw, miss, lab, 5, 2, 40);
+	const double wx[4] = {1, 0, 40, -1}, wm[4] = {1, 0, 1, 0};
+	CHECK(d.n == 1, "data set: one window");
+	CHECK_CLOSE(d.x, wx, 4, 0, "data set: standardised, missing 0, clipped at 40, label kept");
+	CHECK_CLOSE(d.mask, wm, 4, 0, "data set: mask 0 on missing and labelled points");
+	fcvae_dataset_free(&d);
+}
+
+/* Rows from distinct values: row r point i is r + i/100, all observed. */
+static void fill(float *x, float *m, int B, int W)
+{
+	for (int r = 0; r < B; r++)
+		for (int i = 0; i < W; i++) {
+			x[r * W + i] = r + i / 100.0f;
+			m[r * W + i] = 1;
+		}
+}
+
+static void test_augment(void)
+{
+	enum { B = 64, W = 24 };
+	fcvae_train_opts o;
+	fcvae_train_opts_default(&o);
+	CHECK(fcvae_augment_extra(&o, B) == 3 + 6, "augmentation adds 5%% + 10%% of 64 = 3 + 6 rows");
+	float x[(B + 9) * W], m[(B + 9) * W];
+	fcvae_rng r;
+	fcvae_rng_init(&r, 7, 1);
+
+	/* structure, without missing points */
+	o.miss_rate = 0;
+	int ok_point = 1, ok_seg = 1, starts[W] = {0}, shifts[40] = {0};
+	for (int rep = 0; rep < 300; rep++) {
+		fill(x, m, B, W);
+		int n = fcvae_augment(&o, &r, x, m, B, W);
+		ok_point &= n == B + 9;
+		for (int k = B; k < B + 3; k++) {
+			int src = (int)floorf(x[k * W]);
+			for (int i = 0; i < W - 1; i++)
+				ok_point &= x[k * W + i] == x[src * W + i] && m[k * W + i] == 1;
+			double d = (double)x[k * W + W - 1] - x[src * W + W - 1];
+			int h = (int)lround(2 * d); /* ±1..±19 */
+			ok_point &= fabs(2 * d - h) < 1e-3 && abs(h) >= 1 && abs(h) <= 19 && m[k * W + W - 1] == 0;
+			shifts[h + 20] = 1;
+		}
+		for (int k = B + 3; k < B + 9; k++) {
+			int src = (int)floorf(x[k * W]), start = 0;
+			while (start < W && x[k * W + start] == x[src * W + start])
+				start++;
+			/* segment start in [min(6, W/4), max(a+1, W-6)) = [6, 18) */
+			ok_seg &= start >= 6 && start < 18;
+			int other = (int)floorf(x[k * W + start]);
+			ok_seg &= other != src;
+			for (int i = 0; i < W; i++) {
+				float want = i < start ? x[src * W + i] : x[other * W + i];
+				ok_seg &= x[k * W + i] == want && m[k * W + i] == (i < start ? 1 : 0);
+			}
+			if (start < W)
+				starts[start] = 1;
+		}
+		for (int k = 0; k < B * W; k++)
+			ok_point &= m[k] == 1; /* the originals untouched */
+	}
+	CHECK(ok_point, "point anomalies: clones with the last point shifted by ±(1..19)/2, masked");
+	int all_starts = 1, all_shifts = 1;
+	for (int s = 6; s < 18; s++)
+		all_starts &= starts[s];
+	for (int h = 1; h <= 19; h++)
+		all_shifts &= shifts[20 + h] && shifts[20 - h];
+	CHECK(ok_seg, "segment swaps: another window's tail from a start in [6, 18), masked");
+	CHECK(all_starts && all_shifts, "every start 6..17 and every shift ±1..±19 half-steps occurs");
+
+	/* missing points: 1% of all points of the augmented batch, zeroed and masked */
+	fcvae_train_opts_default(&o);
+	long zeroed = 0, drawn = 0;
+	int ok_miss = 1;
+	for (int rep = 0; rep < 200; rep++) {
+		fill(x, m, B, W);
+		int n = fcvae_augment(&o, &r, x, m, B, W);
+		drawn += (long)(0.01 * n * W);
+		for (int k = 0; k < B * W; k++)
+			if (m[k] == 0) {
+				ok_miss &= x[k] == 0;
+				zeroed++;
+			}
+	}
+	/* the first B rows only get missing points: about 64/73 of the draws */
+	double share = (double)zeroed / drawn;
+	CHECK(ok_miss, "missing points are zeroed where masked");
+	CHECK(share > 0.80 && share < 0.93, "missing points: %.3f of the drawn land in the original rows (64/73 = 0.877)",
+	      share);
+
+	fcvae_train_opts_default(&o);
+	o.point_rate = o.seg_rate = 0;
+	enum { BB = 500, WW = 100 };
+	float *bx = malloc(sizeof(float) * BB * WW), *bm = malloc(sizeof(float) * BB * WW);
+	fill(bx, bm, BB, WW);
+	int n = fcvae_augment(&o, &r, bx, bm, BB, WW);
+	long masked = 0;
+	for (int k = 0; k < BB * WW; k++)
+		masked += bm[k] == 0;
+	CHECK(n == BB && masked <= 500 && masked >= 480,
+	      "missing points: %ld of 50000 masked (500 drawn with replacement)", masked);
+	free(bx);
+	free(bm);
+}
+
+/* A small config and noisy sine windows: enough to see learning in a blink. */
+static void make_data(fcvae_dataset *d, int n, int W, uint64_t seed, int offset)
+{
+	fcvae_rng r;
+	fcvae_rng_init(&r, seed, 99);
+	double *raw = malloc(sizeof(double) * W);
+	fcvae_dataset_init(d, W);
+	for (int k = 0; k < n; k++) {
+		for (int i = 0; i < W; i++)
+			raw[i] = sin(2 * M_PI * (k + offset + i) / 8.0) + 0.1 * fcvae_rng_normal(&r);
+		fcvae_dataset_add(d, raw, NULL, NULL, 0, 1, 40);
+	}
+	free(raw);
+}
+
+static fcvae_model *train_small(const fcvae_dataset *tr, const fcvae_dataset *va, uint64_t seed, double *before,
+                                fcvae_train_result *res)
+{
+	fcvae_config c;
+	fcvae_config_default(&c);
+	c.window = 8;
+	c.latent = 2;
+	c.cond = 4;
+	c.d_model = 8;
+	c.d_inner = 8;
+	c.n_head = 2;
+	c.kernel = 4;
+	c.stride = 2;
+	c.n_hidden = 1;
+	c.hidden[0] = 16;
+	fcvae_model *m = fcvae_model_new(&c);
+	fcvae_model_init_params(m, seed);
+	fcvae_train_opts o;
+	fcvae_train_opts_default(&o);
+	o.seed = seed;
+	o.epochs = 12;
+	o.batch = 32;
+	o.lr = 5e-3;
+	o.kl_warmup = 4;
+	if (before)
+		*before = fcvae_dataset_loss(m, va, seed, 64);
+	fcvae_train(m, tr, va, &o, NULL, NULL, res);
+	return m;
+}
+
+static void test_training(void)
+{
+	fcvae_dataset tr, va;
+	make_data(&tr, 256, 8, 1, 0);
+	make_data(&va, 64, 8, 2, 3);
+	double before;
+	fcvae_train_result r1, r2, r3;
+	fcvae_model *a = train_small(&tr, &va, 5, &before, &r1);
+	double after = fcvae_dataset_loss(a, &va, 5, 64);
+	CHECK(isfinite(before) && after < before - 0.5, "tiny run: validation loss %.4f -> %.4f", before, after);
+	CHECK(r1.best_epoch >= 0 && fabs(after - r1.best_val_loss) < 1e-9,
+	      "the best epoch's parameters are kept (best %d, %.6f)", r1.best_epoch, r1.best_val_loss);
+	fcvae_model *b = train_small(&tr, &va, 5, NULL, &r2);
+	CHECK(!memcmp(a->params, b->params, a->layout.total * sizeof(float)) && r1.epochs_run == r2.epochs_run,
+	      "same seed, same parameters bit for bit");
+	fcvae_model *c = train_small(&tr, &va, 6, NULL, &r3);
+	CHECK(memcmp(a->params, c->params, a->layout.total * sizeof(float)) != 0, "another seed, other parameters");
+	free(r1.train_loss);
+	free(r1.val_loss);
+	free(r2.train_loss);
+	free(r2.val_loss);
+	free(r3.train_loss);
+	free(r3.val_loss);
+	fcvae_model_free(a);
+	fcvae_model_free(b);
+	fcvae_model_free(c);
+	fcvae_dataset_free(&tr);
+	fcvae_dataset_free(&va);
+}
+
+int main(void)
+{
+	test_adam();
+	test_cosine();
+	test_scaler();
+	test_augment();
+	test_training();
+	return unit_done();
+}
