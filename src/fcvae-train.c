@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "model.h"
+#include "record.h"
 #include "safetensors.h"
 #include "timeparse.h"
 #include "train.h"
@@ -68,7 +69,7 @@ typedef struct {
 	char **keys;
 	int nkeys;
 	int W;                /* window length: from --window or the first record */
-	long bad;             /* lines rejected */
+	fcvae_rejects rej;
 	long lines;
 } recset;
 
@@ -103,41 +104,36 @@ static int truthy(const fcvae_json *v)
 	}
 }
 
-/* Parse one line into s; a message and a count on a bad one. */
-static void read_line(recset *s, fcvae_json_parser *p, const char *name, long lineno, char *line, size_t len)
+/* Parse one line into s; a bad one is reported, counted and skipped. */
+static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 {
-	char why[160];
-	const fcvae_json *root = fcvae_json_parse(p, line, len), *v;
+	const fcvae_json *root = fcvae_json_parse(p, in->line, in->len), *v;
 	if (!root) {
-		snprintf(why, sizeof why, "not JSON: %s", p->err);
-		goto bad;
-	}
-	if (root->type != FCVAE_JSON_OBJECT) {
-		snprintf(why, sizeof why, "not a JSON object");
-		goto bad;
+		fcvae_reject(&s->rej, in, "not JSON", "not JSON: %s", p->err);
+		return;
 	}
 	const fcvae_json *win = fcvae_json_get(root, "window");
-	if (!win || win->type != FCVAE_JSON_ARRAY || win->n == 0) {
-		snprintf(why, sizeof why, "no \"window\" array (is this fcvae-window output?)");
-		goto bad;
+	if (root->type != FCVAE_JSON_OBJECT || !win || win->type != FCVAE_JSON_ARRAY || win->n == 0) {
+		fcvae_reject(&s->rej, in, "no window", "no \"window\" array (is this fcvae-window output?)");
+		return;
 	}
 	if (!s->W)
 		s->W = (int)win->n;
 	if ((int)win->n != s->W) {
-		snprintf(why, sizeof why, "window has %u points, not %d", win->n, s->W);
-		goto bad;
+		fcvae_reject(&s->rej, in, "window length", "window has %u points, not %d", win->n, s->W);
+		return;
 	}
 	double ts = 0;
 	v = fcvae_json_get(root, "ts");
 	if (!v || (v->type == FCVAE_JSON_NUMBER ? (ts = v->num, !isfinite(ts))
 	                                         : v->type != FCVAE_JSON_STRING || fcvae_time_parse(v->str, v->slen, &ts) != 0)) {
-		snprintf(why, sizeof why, "\"ts\" is not a time");
-		goto bad;
+		fcvae_reject(&s->rej, in, "bad ts", "\"ts\" is not a time");
+		return;
 	}
 	const fcvae_json *k = fcvae_json_get(root, "key");
 	if (k && k->type != FCVAE_JSON_STRING) {
-		snprintf(why, sizeof why, "\"key\" is not a string");
-		goto bad;
+		fcvae_reject(&s->rej, in, "bad key", "\"key\" is not a string");
+		return;
 	}
 	rec r = {0};
 	r.ts = ts;
@@ -152,23 +148,23 @@ static void read_line(recset *s, fcvae_json_parser *p, const char *name, long li
 			r.raw[i] = NAN;
 			r.miss[i] = 1;
 		} else {
-			snprintf(why, sizeof why, "window[%d] is not a number", i);
-			goto bad_rec;
+			fcvae_reject(&s->rej, in, "bad window", "window[%d] is not a number", i);
+			goto bad;
 		}
 	}
 	const fcvae_json *ms = fcvae_json_get(root, "missing");
 	if (ms && ms->type == FCVAE_JSON_ARRAY) {
 		for (v = fcvae_json_first(ms); v; v = fcvae_json_next(v)) {
 			if (v->type != FCVAE_JSON_NUMBER || v->num != floor(v->num) || v->num < 0 || v->num >= s->W) {
-				snprintf(why, sizeof why, "\"missing\" holds %.*s, not an index from 0 to %d",
-				         (int)(v->len < 20 ? v->len : 20), v->src, s->W - 1);
-				goto bad_rec;
+				fcvae_reject(&s->rej, in, "bad missing", "\"missing\" holds %.*s, not an index from 0 to %d",
+				             (int)(v->len < 20 ? v->len : 20), v->src, s->W - 1);
+				goto bad;
 			}
 			r.miss[(int)v->num] = 1;
 		}
 	} else if (ms && ms->type != FCVAE_JSON_NULL) {
-		snprintf(why, sizeof why, "\"missing\" is not an array");
-		goto bad_rec;
+		fcvae_reject(&s->rej, in, "bad missing", "\"missing\" is not an array");
+		goto bad;
 	}
 	r.key = key_index(s, k ? k->str : "");
 	r.label = opt.label ? truthy(fcvae_json_get(root, opt.label)) : 0;
@@ -178,42 +174,27 @@ static void read_line(recset *s, fcvae_json_parser *p, const char *name, long li
 	}
 	s->r[s->n++] = r;
 	return;
-bad_rec:
+bad:
 	free(r.raw);
 	free(r.miss);
-bad:
-	s->bad++;
-	fcvae_warn("%s: line %ld: %s", name, lineno, why);
-	if (opt.strict)
-		exit(FCVAE_EXIT_DATA);
 }
 
 static void read_file(recset *s, const char *path)
 {
-	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	const char *name = strcmp(path, "-") ? path : "input";
-	if (!fp)
+	fcvae_lines in;
+	if (fcvae_lines_open(&in, path) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	long lineno = 0;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
+	int rc;
+	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
 		s->lines++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		if (len == 0)
-			continue;
-		read_line(s, &p, name, lineno, line, (size_t)len);
+		if (in.len)
+			read_line(s, &p, &in);
 	}
-	if (ferror(fp))
-		fcvae_die(FCVAE_EXIT_FAIL, "%s: read error:", name);
-	if (fp != stdin)
-		fclose(fp);
-	free(line);
+	if (rc < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", strcmp(path, "-") ? path : "standard input");
+	fcvae_lines_close(&in);
 	fcvae_json_parser_free(&p);
 }
 
@@ -615,6 +596,7 @@ int main(int argc, char **argv)
 
 	recset tr = {0}, va = {0};
 	tr.W = va.W = window_given ? cfg.window : 0;
+	tr.rej.strict = va.rej.strict = opt.strict;
 	if (optind == argc)
 		read_file(&tr, "-");
 	for (int i = optind; i < argc; i++)
@@ -647,7 +629,9 @@ int main(int argc, char **argv)
 	long masked[2] = {0, 0};
 	build_dataset(&train, &tr, mean, std, clipx, masked);
 	build_dataset(&val, &va, mean, std, clipx, (long[2]){0, 0});
-	long bad = tr.bad + va.bad;
+	char bad[2][256];
+	fcvae_rejects_format(&tr.rej, bad[0], sizeof bad[0]);
+	fcvae_rejects_format(&va.rej, bad[1], sizeof bad[1]);
 	uint64_t hash = fcvae_hash64(train.x, (size_t)train.n * train.W * sizeof *train.x, 0);
 	hash = fcvae_hash64(train.mask, (size_t)train.n * train.W * sizeof *train.mask, hash);
 	recset_free(&tr);
@@ -670,8 +654,10 @@ int main(int argc, char **argv)
 	if (!opt.quiet)
 		fprintf(stderr, "%s: wrote %s: %d epochs, best %d (val loss %.4f), %.1f s\n", fcvae_argv0, output,
 		        res.epochs_run, res.best_epoch + 1, res.best_val_loss, res.seconds);
-	if (bad)
-		fcvae_warn("%ld bad input line%s skipped", bad, bad == 1 ? "" : "s");
+	if (*bad[0])
+		fcvae_warn("training data: %s", bad[0]);
+	if (*bad[1])
+		fcvae_warn("%s: %s", validation, bad[1]);
 	free(res.train_loss);
 	free(res.val_loss);
 	fcvae_dataset_free(&train);

@@ -93,10 +93,10 @@ meta() {
 	  echo '{"ts":"2025-01-06T00:00:00Z","window":[1,2,3,4]}'; tail -n +3 "$tmp/train"; } >"$tmp/bad"
 	run fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/bad"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$tmp/bad: line 3: not JSON"* ]]
-	[[ "$output" == *"line 4: no \"window\" array"* ]]
-	[[ "$output" == *"line 5: window has 4 points, not 24"* ]]
-	[[ "$output" == *"3 bad input lines skipped"* ]]
+	[[ "$output" == *"$tmp/bad line 3: not JSON"* ]]
+	[[ "$output" == *"$tmp/bad line 4: no \"window\" array"* ]]
+	[[ "$output" == *"$tmp/bad line 5: window has 4 points, not 24"* ]]
+	[[ "$output" == *"3 input lines rejected: 1 not JSON, 1 no window, 1 window length"* ]]
 	meta "$tmp/m" training | jq -e '.train_windows == 80'
 	run fcvae-train -q --strict --epochs 1 -o "$tmp/m2" "$tmp/bad"
 	[ "$status" -eq 3 ]
