@@ -594,6 +594,11 @@ int main(int argc, char **argv)
 			          ranges[i].lo, ranges[i].hi);
 	o.cond_dropout = cfg.dropout;
 
+	char err[256];
+	/* a usage error before reading when the window is given; otherwise
+	 * the records give it and the check follows */
+	if (window_given && fcvae_config_check(&cfg, err, sizeof err) != 0)
+		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
 	recset tr = {0}, va = {0};
 	tr.W = va.W = window_given ? cfg.window : 0;
 	tr.rej.strict = va.rej.strict = opt.strict;
@@ -605,11 +610,10 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_FAIL, "no training windows%s (fcvae-window emits one per bucket once a series has W buckets)",
 		          tr.lines ? " among the input's lines" : ": the input is empty");
 	cfg.window = tr.W;
-	char err[256];
 	if (fcvae_config_check(&cfg, err, sizeof err) != 0)
 		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
 	select_series(&tr, "training data", key);
-	const char *series = tr.keys[tr.r[0].key];
+	char *series = fcvae_xstrdup(tr.keys[tr.r[0].key]);
 	if (validation) {
 		va.W = tr.W;
 		read_file(&va, validation);
@@ -663,5 +667,6 @@ int main(int argc, char **argv)
 	fcvae_dataset_free(&train);
 	fcvae_dataset_free(&val);
 	fcvae_model_free(m);
+	free(series);
 	return 0;
 }
