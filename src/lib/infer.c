@@ -1,9 +1,14 @@
-/* infer.c — the model's inference forward (scoring): batched, through GEMMs,
- * allocation-free after fcvae_infer_new, computing only what is used. */
+/* infer.c — the model's inference forward (scoring): batched, allocation-free
+ * after fcvae_infer_new, computing only what is used. Linear layers go
+ * through fcvae_linear_rows, so a window's outputs do not depend on the
+ * batch it is in (SPEC §3); the condition's in double accumulation, since
+ * its attention and layer norms amplify rounding, and it runs once per
+ * window while encoder and decoder run once per pass. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fft.h"
+#include "gemm.h"
 #include "layers.h"
 #include "model.h"
 #include "util.h"
@@ -89,7 +94,7 @@ void fcvae_infer_condition(fcvae_infer *inf, const float *x, int B, float *c)
 	/* global: rfft of x without its last point, emb_global */
 	for (int b = 0; b < B; b++)
 		fcvae_rfft_exec(inf->fft_global, inf->gf + (size_t)b * W, x + (size_t)b * W);
-	fcvae_linear_forward(inf->g, inf->gf, w->glob_w, w->glob_b, B, W, C);
+	fcvae_linear_rows_precise(inf->g, inf->gf, w->glob_w, w->glob_b, B, W, C);
 	fcvae_tanh_forward(inf->g, inf->g, B * C);
 
 	/* local: sub-windows of x with its last point zeroed, emb_local */
@@ -98,28 +103,28 @@ void fcvae_infer_condition(fcvae_infer *inf, const float *x, int B, float *c)
 		inf->xl[W - 1] = 0;
 		fcvae_rfft_exec(inf->fft_local, inf->lf + (size_t)b * n * kf, inf->xl);
 	}
-	fcvae_linear_forward(inf->e, inf->lf, w->loc_w, w->loc_b, B * n, kf, D);
+	fcvae_linear_rows_precise(inf->e, inf->lf, w->loc_w, w->loc_b, B * n, kf, D);
 	fcvae_tanh_forward(inf->e, inf->e, B * n * D);
 
 	/* encoder layer, for the last sub-window's row only: keys and values
 	 * of all rows, the query, FFN and out_linear of the last */
 	for (int b = 0; b < B; b++)
 		memcpy(inf->last + (size_t)b * D, inf->e + ((size_t)b * n + n - 1) * D, D * sizeof(float));
-	fcvae_linear_forward(inf->q, inf->last, w->wq, w->bq, B, D, HD);
-	fcvae_linear_forward(inf->kk, inf->e, w->wk, w->bk, B * n, D, HD);
-	fcvae_linear_forward(inf->vv, inf->e, w->wv, w->bv, B * n, D, HD);
+	fcvae_linear_rows_precise(inf->q, inf->last, w->wq, w->bq, B, D, HD);
+	fcvae_linear_rows_precise(inf->kk, inf->e, w->wk, w->bk, B * n, D, HD);
+	fcvae_linear_rows_precise(inf->vv, inf->e, w->wv, w->bv, B * n, D, HD);
 	fcvae_attention_forward(inf->o, inf->att, inf->q, inf->kk, inf->vv, NULL, B, n, cf->n_head, HD);
-	fcvae_linear_forward(inf->r, inf->o, w->fc_w, w->fc_b, B, HD, D);
+	fcvae_linear_rows_precise(inf->r, inf->o, w->fc_w, w->fc_b, B, HD, D);
 	for (int i = 0; i < B * D; i++)
 		inf->r[i] += inf->last[i];
 	fcvae_layernorm_forward(inf->y1, NULL, NULL, inf->r, w->ln1_g, w->ln1_b, B, D);
-	fcvae_linear_forward(inf->u, inf->y1, w->w1, w->b1, B, D, Di);
+	fcvae_linear_rows_precise(inf->u, inf->y1, w->w1, w->b1, B, D, Di);
 	fcvae_relu_forward(inf->u, inf->u, B * Di);
-	fcvae_linear_forward(inf->r, inf->u, w->w2, w->b2, B, Di, D);
+	fcvae_linear_rows_precise(inf->r, inf->u, w->w2, w->b2, B, Di, D);
 	for (int i = 0; i < B * D; i++)
 		inf->r[i] += inf->y1[i];
 	fcvae_layernorm_forward(inf->y2, NULL, NULL, inf->r, w->ln2_g, w->ln2_b, B, D);
-	fcvae_linear_forward(inf->l, inf->y2, w->out_w, w->out_b, B, D, C);
+	fcvae_linear_rows_precise(inf->l, inf->y2, w->out_w, w->out_b, B, D, C);
 	fcvae_tanh_forward(inf->l, inf->l, B * C);
 
 	for (int b = 0; b < B; b++) {
@@ -148,13 +153,13 @@ void fcvae_infer_encode(fcvae_infer *inf, const float *x, const float *c, int B,
 	int din = W + C2;
 	for (int i = 0; i < cf->n_hidden; i++) {
 		float *out = i % 2 ? inf->hb : inf->ha;
-		fcvae_linear_forward(out, in, w->enc_w[i], w->enc_b[i], B, din, cf->hidden[i]);
+		fcvae_linear_rows(out, in, w->enc_w[i], w->enc_b[i], B, din, cf->hidden[i]);
 		fcvae_tanh_forward(out, out, B * cf->hidden[i]);
 		in = out;
 		din = cf->hidden[i];
 	}
-	fcvae_linear_forward(mu, in, w->mu_w, w->mu_b, B, din, L);
-	fcvae_linear_forward(var, in, w->var_w, w->var_b, B, din, L);
+	fcvae_linear_rows(mu, in, w->mu_w, w->mu_b, B, din, L);
+	fcvae_linear_rows(var, in, w->var_w, w->var_b, B, din, L);
 	fcvae_softplus_forward(var, var, B * L);
 }
 
@@ -167,19 +172,19 @@ void fcvae_infer_decode(fcvae_infer *inf, const float *z, const float *c, int B,
 	check_batch(inf, B);
 	concat(inf->h0, z, L, c, C2, B);
 	int din = cf->hidden[H - 1];
-	fcvae_linear_forward(inf->ha, inf->h0, w->dec_in_w, w->dec_in_b, B, L + C2, din);
+	fcvae_linear_rows(inf->ha, inf->h0, w->dec_in_w, w->dec_in_b, B, L + C2, din);
 	float *in = inf->ha;
 	for (int i = 0; i < H; i++) {
 		int dout = i + 1 < H ? cf->hidden[H - 2 - i] : W;
 		float *out = i % 2 ? inf->ha : inf->hb;
-		fcvae_linear_forward(out, in, w->dec_w[i], w->dec_b[i], B, din, dout);
+		fcvae_linear_rows(out, in, w->dec_w[i], w->dec_b[i], B, din, dout);
 		fcvae_tanh_forward(out, out, B * dout);
 		in = out;
 		din = dout;
 	}
 	/* fc_mu_x and fc_var_x: all W rows, or row W-1 alone for the last point */
 	int r0 = last_only ? W - 1 : 0, nr = last_only ? 1 : W;
-	fcvae_linear_forward(mu_x, in, w->mux_w + (size_t)r0 * W, w->mux_b + r0, B, W, nr);
-	fcvae_linear_forward(var_x, in, w->varx_w + (size_t)r0 * W, w->varx_b + r0, B, W, nr);
+	fcvae_linear_rows(mu_x, in, w->mux_w + (size_t)r0 * W, w->mux_b + r0, B, W, nr);
+	fcvae_linear_rows(var_x, in, w->varx_w + (size_t)r0 * W, w->varx_b + r0, B, W, nr);
 	fcvae_softplus_forward(var_x, var_x, B * nr);
 }
