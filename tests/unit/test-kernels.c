@@ -108,17 +108,19 @@ static void check_infer(const fcvae_config *c, const char *what, uint64_t seed)
 	fcvae_infer_decode(inf, o.z, cond, B, 1, lmux, lvarx);
 	double e = fmax(relerr(cond, o.cond, B * C2), fmax(relerr(mu, o.mu, B * L), relerr(var, o.var, B * L)));
 	e = fmax(e, fmax(relerr(mux, o.mu_x, B * W), relerr(varx, o.var_x, B * W)));
-	CHECK(e <= 1e-6, "%s: inference = training forward (condition, mu, var, mu_x, var_x): %.3g", what, e);
+	/* inference sums in its own fixed order (fcvae_linear_rows), training
+	 * through BLAS: the same up to float rounding */
+	CHECK(e <= 1e-4, "%s: inference = training forward (condition, mu, var, mu_x, var_x): %.3g", what, e);
 	for (int b = 0; b < B; b++) {
 		last[b] = o.mu_x[b * W + W - 1];
 		last[B + b] = o.var_x[b * W + W - 1];
 	}
 	e = fmax(relerr(lmux, last, B), relerr(lvarx, last + B, B));
-	CHECK(e <= 1e-6, "%s: last point alone = training forward's last point: %.3g", what, e);
+	CHECK(e <= 1e-4, "%s: last point alone = training forward's last point: %.3g", what, e);
 
-	/* one window at a time gives the batch's numbers, up to rounding:
-	 * OpenBLAS's kernels sum in an order that depends on the matrix shape
-	 * and a row's place in it, so the bits differ with the batch size */
+	/* one window at a time gives the batch's numbers bit for bit (SPEC §3:
+	 * OpenBLAS's kernels would sum in an order that depends on the matrix
+	 * shape and a row's place in it; inference does not use them) */
 	double eb = 0;
 	for (int b = 0; b < B; b++) {
 		float c1[256], mu1[64], var1[64];
@@ -126,7 +128,7 @@ static void check_infer(const fcvae_config *c, const char *what, uint64_t seed)
 		fcvae_infer_encode(inf, x + b * W, c1, 1, mu1, var1);
 		eb = fmax(eb, fmax(relerr(c1, cond + b * C2, C2), relerr(mu1, mu + b * L, L)));
 	}
-	CHECK(eb <= 1e-4, "%s: batch of 1 = batch of %d: %.3g", what, B, eb);
+	CHECK(eb == 0, "%s: batch of 1 = batch of %d: %.3g", what, B, eb);
 
 	/* training mode: dropout changes the condition, repeatably for a seed */
 	fcvae_rng dr;
