@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "seeddata.h"
+#include "timeparse.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -329,29 +330,10 @@ static void write_follow(void)
 
 static long long parse_start(const char *s)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-	struct tm tm = {0};
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-		goto bad;
-	if (s[n] == 'T' || s[n] == ' ') {
-		int m = 0;
-		if (sscanf(s + n + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &m) != 3)
-			goto bad;
-		n += 1 + m;
-		if (s[n] == 'Z')
-			n++;
-	}
-	if (s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		goto bad;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return (long long)timegm(&tm);
-bad:
-	fcvae_die(FCVAE_EXIT_USAGE, "--start: '%s' is not a UTC time like 2025-01-06T00:00:00Z", s);
+	double t;
+	if (fcvae_time_parse(s, strlen(s), &t) < 0 || t != floor(t))
+		fcvae_die(FCVAE_EXIT_USAGE, "--start: '%s' is not a time like 2025-01-06T00:00:00Z", s);
+	return (long long)t;
 }
 
 static void add_combos(char *list)

@@ -15,10 +15,11 @@ void fcvae_prf_finish(fcvae_prf *r)
 	r->fpr = r->fp + r->tn ? (double)r->fp / (double)(r->fp + r->tn) : 0;
 }
 
-/* End of the segment starting at i (label[i] == 1). */
+/* End of the segment starting at i (label[i] != 0): a run of equal labels. */
 static size_t segment_end(const unsigned char *label, size_t i, size_t n)
 {
-	while (i < n && label[i])
+	unsigned char v = label[i];
+	while (i < n && label[i] == v)
 		i++;
 	return i;
 }

@@ -9,7 +9,9 @@
  * and convert a chosen t back with threshold = -t. Thresholds chosen by
  * fcvae_metrics_choose() lie strictly between scores, so >= and > agree.
  *
- * Labels are 0 (normal) or 1 (anomalous); a segment is a maximal run of 1s.
+ * Labels are 0 (normal) or nonzero (anomalous); a segment (an event) is a
+ * maximal run of equal nonzero labels, so a caller that concatenates
+ * several series keeps their segments apart by alternating 1 and 2.
  * Adjustment modes:
  *   NONE  — plain point metrics;
  *   PA    — point adjustment: a segment counts as detected entirely (all its

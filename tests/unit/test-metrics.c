@@ -68,6 +68,12 @@ static void test_flags(void)
 	fcvae_metrics_flags(&r, f2, l2, 4, FCVAE_ADJUST_DELAY, 1);
 	CHECK(counts_are(&r, 2, 0, 0, 2), "delay 1: end segment credited (tp %zu)", r.tp);
 
+	/* two series concatenated, labels 1 then 2: two segments, not one;
+	 * flag in the first only -> PA tp 2, fn 2 */
+	const unsigned char l3[] = {0, 1, 1, 2, 2, 0}, f3[] = {0, 1, 0, 0, 0, 0};
+	fcvae_metrics_flags(&r, f3, l3, 6, FCVAE_ADJUST_PA, 0);
+	CHECK(counts_are(&r, 2, 0, 2, 2), "PA: adjacent segments of different labels apart (tp %zu fn %zu)", r.tp, r.fn);
+
 	/* all normal: nothing to recall; F1 0, precision 0 when flagged, fpr 1/4 */
 	const unsigned char l0[] = {0, 0, 0, 0}, f0[] = {0, 1, 0, 0};
 	fcvae_metrics_flags(&r, f0, l0, 4, FCVAE_ADJUST_PA, 0);

@@ -1,0 +1,314 @@
+/* fcvae-calibrate — an anomaly threshold from scored, labelled validation
+ * records (SPEC §5), written into the model file or printed. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "metrics.h"
+#include "model.h"
+#include "modeldir.h"
+#include "record.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "scored.h"
+#include "util.h"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	        "usage: fcvae-calibrate (--model FILE | --models DIR | --print) [options] [FILE...]\n"
+	        "Choose the anomaly threshold from scored, labelled validation records and\n"
+	        "write it into the model (atomically); one JSON line per threshold on stdout.\n"
+	        "  -m, --model FILE     one threshold from all records, into FILE\n"
+	        "  -M, --models DIR     one threshold per series, into DIR/KEY.safetensors\n"
+	        "                       ('/' as '_', then '-' dropped: Accel/no-pin -> Accel_nopin)\n"
+	        "  -p, --print          only print the threshold(s), write nothing\n"
+	        "      --metric M       maximise f1 (default), pa-f1 or delay-f1\n"
+	        "  -d, --delay K        delay-f1 credits a flag within K points of an event's\n"
+	        "                       start (default 7)\n"
+	        "      --max-fpr R      at most this share of normal points flagged: alone, the\n"
+	        "                       loosest such threshold; with --metric, the best under it\n"
+	        "  -l, --label NAME     label field (default label)\n"
+	        "  -k, --key NAME       series key field (default key)\n"
+	        "      --ts NAME        time field (default ts)\n"
+	        "      --strict         stop at the first bad record (exit 3)\n"
+	        "  -h, --help           this text\n"
+	        "      --version        print the version\n");
+}
+
+static struct {
+	const char *model, *models;
+	int print;
+	enum fcvae_adjust mode;
+	const char *metric;   /* name as written into the model */
+	int metric_set;
+	int k;
+	double max_fpr;
+	int has_max_fpr;
+} opt = {.mode = FCVAE_ADJUST_NONE, .metric = "f1", .k = 7, .max_fpr = 1};
+
+typedef struct {
+	double threshold;      /* in score units: score < threshold = anomaly */
+	fcvae_prf prf;
+	size_t n, anomalous, events;
+	uint64_t hash;         /* of the points calibrated on */
+} calibration;
+
+/* 0, or -1 with the reason printed. */
+static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const char *who)
+{
+	double *a;
+	unsigned char *label, *flag;
+	c->n = fcvae_scored_arrays(set, i, &a, &label, &flag);
+	c->anomalous = 0;
+	c->hash = 0;
+	for (size_t j = 0; j < c->n; j++) {
+		c->anomalous += label[j] != 0;
+		c->hash = fcvae_hash64(&a[j], sizeof a[j], c->hash);
+		c->hash = fcvae_hash64(&label[j], 1, c->hash);
+	}
+	fcvae_event *ev;
+	c->events = fcvae_metrics_events(&ev, flag, label, c->n);
+	free(ev);
+	int loosest = opt.has_max_fpr && !opt.metric_set;
+	double t;
+	int rc = -1;
+	if (c->n == 0)
+		fcvae_warn("%s: no scored, labelled records", who);
+	else if (fcvae_metrics_choose(&t, &c->prf, a, label, c->n, opt.mode, opt.k, opt.max_fpr, loosest) < 0)
+		fcvae_warn("%s: no labelled anomaly among %zu validation points: %s cannot choose a threshold "
+		           "(use --max-fpr R)", who, c->n, opt.metric);
+	else {
+		c->threshold = -t;
+		rc = 0;
+	}
+	free(a);
+	free(label);
+	free(flag);
+	return rc;
+}
+
+static void add_calibration(fcvae_buf *b, const calibration *c)
+{
+	fcvae_buf_addc(b, '{');
+	fcvae_json_add_key(b, "metric");
+	fcvae_json_add_cstring(b, opt.has_max_fpr && !opt.metric_set ? "max-fpr" : opt.metric);
+	if (opt.mode == FCVAE_ADJUST_DELAY)
+		fcvae_buf_printf(b, ",\"delay\":%d", opt.k);
+	if (opt.has_max_fpr) {
+		fcvae_buf_adds(b, ",\"max_fpr\":");
+		fcvae_json_add_number(b, opt.max_fpr);
+	}
+	fcvae_buf_adds(b, ",\"threshold\":");
+	fcvae_json_add_number(b, c->threshold);
+	fcvae_buf_printf(b, ",\"points\":%zu,\"anomalous_points\":%zu,\"events\":%zu,\"tp\":%zu,\"fp\":%zu,"
+	                 "\"fn\":%zu,\"tn\":%zu,\"precision\":", c->n, c->anomalous, c->events, c->prf.tp, c->prf.fp,
+	                 c->prf.fn, c->prf.tn);
+	fcvae_json_add_number(b, c->prf.precision);
+	fcvae_buf_adds(b, ",\"recall\":");
+	fcvae_json_add_number(b, c->anomalous ? c->prf.recall : NAN);
+	fcvae_buf_adds(b, ",\"f1\":");
+	fcvae_json_add_number(b, c->anomalous ? c->prf.f1 : NAN);
+	fcvae_buf_adds(b, ",\"fpr\":");
+	fcvae_json_add_number(b, c->prf.fpr);
+	fcvae_buf_printf(b, ",\"data\":\"%016llx\"}", (unsigned long long)c->hash);
+}
+
+/* The model's "training" object with its "calibration" member replaced. */
+static char *training_with(const char *training, const calibration *c)
+{
+	fcvae_buf b = {0};
+	fcvae_json_doc d;
+	char err[256];
+	fcvae_buf_addc(&b, '{');
+	if (fcvae_json_doc_parse(&d, training, strlen(training), err, sizeof err) == 0) {
+		if (d.root->type == FCVAE_JSON_OBJECT)
+			for (const fcvae_json *m = fcvae_json_first(d.root); m; m = fcvae_json_next(m)) {
+				if (!strcmp(m->key, "calibration"))
+					continue;
+				fcvae_json_add_key(&b, m->key);
+				fcvae_buf_add(&b, m->src, m->len);
+				fcvae_buf_addc(&b, ',');
+			}
+		fcvae_json_doc_free(&d);
+	}
+	fcvae_json_add_key(&b, "calibration");
+	add_calibration(&b, c);
+	fcvae_buf_addc(&b, '}');
+	return b.p;
+}
+
+/* 0, or -1 with the reason printed. */
+static int write_model(const char *path, const calibration *c)
+{
+	char err[512];
+	fcvae_model *m = fcvae_model_load(path, err, sizeof err);
+	if (!m) {
+		fcvae_warn("%s", err);
+		return -1;
+	}
+	m->has_threshold = 1;
+	m->threshold = c->threshold;
+	char *tr = training_with(m->training, c);
+	free(m->training);
+	m->training = tr;
+	int rc = fcvae_model_save(m, path);
+	if (rc < 0)
+		fcvae_warn("%s: cannot write:", path);
+	fcvae_model_free(m);
+	return rc;
+}
+
+static void print_result(fcvae_buf *out, const char *key, const char *model, const calibration *c)
+{
+	fcvae_buf_addc(out, '{');
+	if (key) {
+		fcvae_json_add_key(out, "key");
+		fcvae_json_add_cstring(out, key);
+		fcvae_buf_addc(out, ',');
+	}
+	if (model) {
+		fcvae_json_add_key(out, "model");
+		fcvae_json_add_cstring(out, model);
+		fcvae_buf_addc(out, ',');
+	}
+	fcvae_json_add_key(out, "calibration");
+	add_calibration(out, c);
+	fcvae_buf_adds(out, "}\n");
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_METRIC = 256, O_MAX_FPR, O_TS, O_STRICT, O_VERSION };
+	static const struct option longopts[] = {
+		{"model", required_argument, NULL, 'm'},
+		{"models", required_argument, NULL, 'M'},
+		{"print", no_argument, NULL, 'p'},
+		{"metric", required_argument, NULL, O_METRIC},
+		{"delay", required_argument, NULL, 'd'},
+		{"max-fpr", required_argument, NULL, O_MAX_FPR},
+		{"label", required_argument, NULL, 'l'},
+		{"key", required_argument, NULL, 'k'},
+		{"ts", required_argument, NULL, O_TS},
+		{"strict", no_argument, NULL, O_STRICT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	fcvae_setprogname(argv[0]);
+	fcvae_scored_set set;
+	fcvae_scored_init(&set);
+	fcvae_rejects rej = {0};
+	int o;
+	while ((o = getopt_long(argc, argv, "m:M:pd:l:k:h", longopts, NULL)) != -1) {
+		switch (o) {
+		case 'm': opt.model = optarg; break;
+		case 'M': opt.models = optarg; break;
+		case 'p': opt.print = 1; break;
+		case O_METRIC:
+			if (!strcmp(optarg, "f1"))
+				opt.mode = FCVAE_ADJUST_NONE;
+			else if (!strcmp(optarg, "pa-f1"))
+				opt.mode = FCVAE_ADJUST_PA;
+			else if (!strcmp(optarg, "delay-f1"))
+				opt.mode = FCVAE_ADJUST_DELAY;
+			else
+				fcvae_die(FCVAE_EXIT_USAGE, "--metric: '%s' is not f1, pa-f1 or delay-f1", optarg);
+			opt.metric = optarg;
+			opt.metric_set = 1;
+			break;
+		case 'd': opt.k = (int)fcvae_parse_long("--delay", optarg, 0, 1000000); break;
+		case O_MAX_FPR:
+			opt.max_fpr = fcvae_parse_double("--max-fpr", optarg);
+			if (!(opt.max_fpr >= 0 && opt.max_fpr <= 1))
+				fcvae_die(FCVAE_EXIT_USAGE, "--max-fpr: '%s' is not a rate from 0 to 1", optarg);
+			opt.has_max_fpr = 1;
+			break;
+		case 'l': set.label_field = optarg; break;
+		case 'k': set.key_field = optarg; break;
+		case O_TS: set.ts_field = optarg; break;
+		case O_STRICT: rej.strict = 1; break;
+		case 'h':
+			usage(stdout);
+			fcvae_close_stdout();
+			return FCVAE_EXIT_OK;
+		case O_VERSION: fcvae_version();
+		default:
+			usage(stderr);
+			return FCVAE_EXIT_USAGE;
+		}
+	}
+	if (opt.model && opt.models)
+		fcvae_die(FCVAE_EXIT_USAGE, "--model and --models exclude each other");
+	if (!opt.model && !opt.models && !opt.print) {
+		usage(stderr);
+		return FCVAE_EXIT_USAGE;
+	}
+
+	const char *stdin_only[] = {"-"};
+	char **files = optind < argc ? argv + optind : (char **)stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int f = 0; f < nfiles; f++) {
+		fcvae_lines in;
+		if (fcvae_lines_open(&in, files[f]) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		if (fcvae_scored_read(&set, &in, &rej) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		fcvae_lines_close(&in);
+	}
+	char summary[512];
+	fcvae_rejects_format(&rej, summary, sizeof summary);
+	if (summary[0])
+		fcvae_warn("%s", summary);
+	if (set.records == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no scored records to calibrate on");
+	if (set.labelled == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): calibration needs "
+		          "labelled validation records; name the field with --label", set.label_field, set.records,
+		          set.unscored);
+	if (set.unlabelled)
+		fcvae_warn("%zu record%s without a \"%s\" left out", set.unlabelled, set.unlabelled == 1 ? "" : "s",
+		           set.label_field);
+	fcvae_scored_sort(&set);
+
+	fcvae_buf out = {0}, path = {0};
+	int failed = 0;
+	calibration c;
+	if (!opt.models) {
+		/* one threshold over every series' points, their events kept apart */
+		if (calibrate(&c, &set, -1, opt.model ? opt.model : "all records") < 0)
+			failed = 1;
+		else {
+			if (opt.model && !opt.print && write_model(opt.model, &c) < 0)
+				failed = 1;
+			print_result(&out, NULL, opt.model, &c);
+		}
+	} else {
+		for (int i = 0; i < set.ns; i++) {
+			const char *key = set.s[i].key;
+			if (fcvae_modeldir_find(&path, opt.models, key, strlen(key)) < 0) {
+				fcvae_warn("%s: no model for this series (no %s)", key[0] ? key : "(no key)", path.p);
+				failed = 1;
+				continue;
+			}
+			if (calibrate(&c, &set, i, key) < 0) {
+				failed = 1;
+				continue;
+			}
+			if (!opt.print && write_model(path.p, &c) < 0)
+				failed = 1;
+			else
+				print_result(&out, key, path.p, &c);
+		}
+	}
+	if (fcvae_buf_write(&out, stdout) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+	fcvae_buf_free(&out);
+	fcvae_buf_free(&path);
+	fcvae_scored_free(&set);
+	fcvae_close_stdout();
+	return failed ? FCVAE_EXIT_FAIL : FCVAE_EXIT_OK;
+}

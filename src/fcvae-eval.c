@@ -1,0 +1,340 @@
+/* fcvae-eval — detection metrics of scored, labelled records (SPEC §5):
+ * per series and pooled. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "metrics.h"
+#include "record.h"
+#include "scored.h"
+#include "timeparse.h"
+#include "util.h"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	        "usage: fcvae-eval [options] [FILE...]\n"
+	        "Metrics of scored, labelled records (fcvae-score output with a label),\n"
+	        "per series and pooled.\n"
+	        "  -d, --delay K        delay F1 credits a flag within K points of an\n"
+	        "                       event's start (default 7)\n"
+	        "  -f, --format FMT     table (default) or json\n"
+	        "  -t, --threshold X    flag score < X instead of the records' anomaly\n"
+	        "  -l, --label NAME     label field (default label)\n"
+	        "  -k, --key NAME       series key field (default key)\n"
+	        "      --ts NAME        time field (default ts)\n"
+	        "      --strict         stop at the first bad record (exit 3)\n"
+	        "  -h, --help           this text\n"
+	        "      --version        print the version\n");
+}
+
+static int delay_k = 7;
+
+typedef struct {
+	const char *key;            /* NULL = pooled */
+	const fcvae_scored_series *s;
+	size_t records, unlabelled, unscored, n, anomalous;
+	size_t nev, caught;
+	fcvae_event *ev;
+	fcvae_prf point, pa, delay;
+	fcvae_prf best[3];          /* test-tuned: none, PA, delay */
+	double best_t[3];           /* as score thresholds (score <= it flagged) */
+	double pr_auc, roc_auc;
+} report;
+
+static void evaluate(report *r, const fcvae_scored_set *set, int i)
+{
+	double *a;
+	unsigned char *label, *flag;
+	r->n = fcvae_scored_arrays(set, i, &a, &label, &flag);
+	r->anomalous = 0;
+	for (size_t j = 0; j < r->n; j++)
+		r->anomalous += label[j] != 0;
+	fcvae_metrics_flags(&r->point, flag, label, r->n, FCVAE_ADJUST_NONE, 0);
+	fcvae_metrics_flags(&r->pa, flag, label, r->n, FCVAE_ADJUST_PA, 0);
+	fcvae_metrics_flags(&r->delay, flag, label, r->n, FCVAE_ADJUST_DELAY, delay_k);
+	r->nev = fcvae_metrics_events(&r->ev, flag, label, r->n);
+	r->caught = 0;
+	for (size_t e = 0; e < r->nev; e++)
+		r->caught += r->ev[e].first >= 0;
+	static const enum fcvae_adjust modes[3] = {FCVAE_ADJUST_NONE, FCVAE_ADJUST_PA, FCVAE_ADJUST_DELAY};
+	for (int m = 0; m < 3; m++) {
+		if (r->n && r->anomalous) {
+			double t;
+			fcvae_metrics_best_paper(&r->best[m], &t, a, label, r->n, modes[m], delay_k);
+			r->best_t[m] = -t;
+		} else {
+			memset(&r->best[m], 0, sizeof r->best[m]);
+			r->best_t[m] = NAN;
+		}
+	}
+	r->pr_auc = fcvae_metrics_pr_auc(a, label, r->n);
+	r->roc_auc = fcvae_metrics_roc_auc(a, label, r->n);
+	free(a);
+	free(label);
+	free(flag);
+}
+
+/* "name":{precision, recall, f1 — left open for more members. Recall and
+ * F1 mean nothing without a labelled anomaly: null, not 0. */
+static void add_prf(fcvae_buf *b, const char *name, const fcvae_prf *p, int defined, int counts)
+{
+	fcvae_json_add_key(b, name);
+	fcvae_buf_addc(b, '{');
+	fcvae_json_add_key(b, "precision");
+	fcvae_json_add_number(b, p->tp + p->fp ? p->precision : NAN);
+	fcvae_buf_addc(b, ',');
+	fcvae_json_add_key(b, "recall");
+	fcvae_json_add_number(b, defined ? p->recall : NAN);
+	fcvae_buf_addc(b, ',');
+	fcvae_json_add_key(b, "f1");
+	fcvae_json_add_number(b, defined ? p->f1 : NAN);
+	if (counts)
+		fcvae_buf_printf(b, ",\"tp\":%zu,\"fp\":%zu,\"fn\":%zu,\"tn\":%zu", p->tp, p->fp, p->fn, p->tn);
+}
+
+/* A point's time, or without one its index; quoted for JSON. */
+static void add_time(fcvae_buf *b, const fcvae_scored_series *s, size_t i, int quote)
+{
+	if (!s || isnan(s->ts[i])) {
+		fcvae_buf_printf(b, quote ? "%zu" : "%-20zu", i);
+		return;
+	}
+	char t[FCVAE_TIME_MAX];
+	size_t n = fcvae_time_format(t, s->ts[i]);
+	if (quote)
+		fcvae_json_add_string(b, t, n);
+	else
+		fcvae_buf_printf(b, "%-20s", t);
+}
+
+static void json_report(fcvae_buf *b, const report *r)
+{
+	int def = r->anomalous > 0;
+	fcvae_buf_addc(b, '{');
+	if (r->key) {
+		fcvae_json_add_key(b, "key");
+		fcvae_json_add_cstring(b, r->key);
+		fcvae_buf_addc(b, ',');
+	}
+	fcvae_buf_printf(b, "\"records\":%zu,\"points\":%zu,\"unlabelled\":%zu,\"unscored\":%zu,"
+	                 "\"anomalous_points\":%zu,\"events\":%zu,\"events_detected\":%zu,\"false_positive_points\":%zu,",
+	                 r->records, r->n, r->unlabelled, r->unscored, r->anomalous, r->nev, r->caught, r->point.fp);
+	add_prf(b, "at_threshold", &r->point, def, 1);
+	fcvae_buf_adds(b, "},");
+	add_prf(b, "pa", &r->pa, def, 0);
+	fcvae_buf_adds(b, "},");
+	add_prf(b, "delay", &r->delay, def, 0);
+	fcvae_buf_printf(b, ",\"k\":%d}", delay_k);
+	fcvae_buf_printf(b, ",\"test_tuned\":{");
+	static const char *names[3] = {"best_f1", "best_pa_f1", "best_delay_f1"};
+	for (int m = 0; m < 3; m++) {
+		if (m)
+			fcvae_buf_addc(b, ',');
+		add_prf(b, names[m], &r->best[m], def, 0);
+		fcvae_buf_adds(b, ",\"threshold\":");
+		fcvae_json_add_number(b, r->best_t[m]);
+		fcvae_buf_addc(b, '}');
+	}
+	fcvae_buf_adds(b, "},\"pr_auc\":");
+	fcvae_json_add_number(b, r->pr_auc);
+	fcvae_buf_adds(b, ",\"roc_auc\":");
+	fcvae_json_add_number(b, r->roc_auc);
+	if (r->key) {
+		fcvae_buf_adds(b, ",\"event_list\":[");
+		for (size_t e = 0; e < r->nev; e++) {
+			const fcvae_event *ev = &r->ev[e];
+			fcvae_buf_adds(b, e ? ",{\"start\":" : "{\"start\":");
+			add_time(b, r->s, ev->start, 1);
+			fcvae_buf_adds(b, ",\"end\":");
+			add_time(b, r->s, ev->end - 1, 1);
+			fcvae_buf_printf(b, ",\"points\":%zu,\"detected\":%s,\"first_detection\":", ev->end - ev->start,
+			                 ev->first >= 0 ? "true" : "false");
+			if (ev->first >= 0) {
+				add_time(b, r->s, (size_t)ev->first, 1);
+				fcvae_buf_printf(b, ",\"delay\":%zu}", (size_t)ev->first - ev->start);
+			} else {
+				fcvae_buf_adds(b, "null,\"delay\":null}");
+			}
+		}
+		fcvae_buf_addc(b, ']');
+	}
+	fcvae_buf_addc(b, '}');
+}
+
+static void put_num(fcvae_buf *b, double x, int ok)
+{
+	if (ok && isfinite(x))
+		fcvae_buf_printf(b, " %7.3f", x);
+	else
+		fcvae_buf_printf(b, " %7s", "-");
+}
+
+static void table_row(fcvae_buf *b, const report *r)
+{
+	int def = r->anomalous > 0;
+	fcvae_buf_printf(b, "%-16s %6zu %5zu %6zu %6zu %5zu", r->key ? r->key : "pooled", r->n, r->anomalous,
+	                 r->nev, r->caught, r->point.fp);
+	put_num(b, r->point.precision, r->point.tp + r->point.fp > 0);
+	put_num(b, r->point.recall, def);
+	put_num(b, r->point.f1, def);
+	put_num(b, r->pa.f1, def);
+	put_num(b, r->delay.f1, def);
+	put_num(b, r->best[1].f1, def);
+	put_num(b, r->pr_auc, 1);
+	put_num(b, r->roc_auc, 1);
+	fcvae_buf_addc(b, '\n');
+}
+
+static void table_events(fcvae_buf *b, const report *r)
+{
+	for (size_t e = 0; e < r->nev; e++) {
+		const fcvae_event *ev = &r->ev[e];
+		fcvae_buf_printf(b, "%-16s ", r->key);
+		add_time(b, r->s, ev->start, 0);
+		fcvae_buf_addc(b, ' ');
+		add_time(b, r->s, ev->end - 1, 0);
+		fcvae_buf_printf(b, " %6zu ", ev->end - ev->start);
+		if (ev->first >= 0) {
+			add_time(b, r->s, (size_t)ev->first, 0);
+			fcvae_buf_printf(b, " %5zu\n", (size_t)ev->first - ev->start);
+		} else {
+			fcvae_buf_adds(b, "missed\n");
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_TS = 256, O_STRICT, O_VERSION };
+	static const struct option longopts[] = {
+		{"delay", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'},
+		{"threshold", required_argument, NULL, 't'},
+		{"label", required_argument, NULL, 'l'},
+		{"key", required_argument, NULL, 'k'},
+		{"ts", required_argument, NULL, O_TS},
+		{"strict", no_argument, NULL, O_STRICT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	fcvae_setprogname(argv[0]);
+	fcvae_scored_set set;
+	fcvae_scored_init(&set);
+	fcvae_rejects rej = {0};
+	int json = 0, opt;
+	while ((opt = getopt_long(argc, argv, "d:f:t:l:k:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': delay_k = (int)fcvae_parse_long("--delay", optarg, 0, 1000000); break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = 1;
+			else if (!strcmp(optarg, "table"))
+				json = 0;
+			else
+				fcvae_die(FCVAE_EXIT_USAGE, "--format: '%s' is not table or json", optarg);
+			break;
+		case 't':
+			set.threshold = fcvae_parse_double("--threshold", optarg);
+			set.has_threshold = 1;
+			break;
+		case 'l': set.label_field = optarg; break;
+		case 'k': set.key_field = optarg; break;
+		case O_TS: set.ts_field = optarg; break;
+		case O_STRICT: rej.strict = 1; break;
+		case 'h':
+			usage(stdout);
+			fcvae_close_stdout();
+			return FCVAE_EXIT_OK;
+		case O_VERSION: fcvae_version();
+		default:
+			usage(stderr);
+			return FCVAE_EXIT_USAGE;
+		}
+	}
+	const char *stdin_only[] = {"-"};
+	char **files = optind < argc ? argv + optind : (char **)stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int f = 0; f < nfiles; f++) {
+		fcvae_lines in;
+		if (fcvae_lines_open(&in, files[f]) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		if (fcvae_scored_read(&set, &in, &rej) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		fcvae_lines_close(&in);
+	}
+	char summary[512];
+	fcvae_rejects_format(&rej, summary, sizeof summary);
+	if (summary[0])
+		fcvae_warn("%s", summary);
+	if (set.records == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no scored records to evaluate");
+	if (set.labelled == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): nothing to evaluate; "
+		          "label the data or name the field with --label", set.label_field, set.records, set.unscored);
+	if (set.unlabelled)
+		fcvae_warn("%zu record%s without a \"%s\" left out", set.unlabelled, set.unlabelled == 1 ? "" : "s",
+		           set.label_field);
+	fcvae_scored_sort(&set);
+
+	report *rs = fcvae_xcalloc((size_t)set.ns + 1, sizeof *rs);
+	for (int i = 0; i < set.ns; i++) {
+		const fcvae_scored_series *s = &set.s[i];
+		if (s->no_threshold && !set.has_threshold)
+			fcvae_warn("%s: records without \"anomaly\" or \"threshold\": none counts as flagged "
+			           "(calibrate the model, or give --threshold)", s->key[0] ? s->key : "(no key)");
+		rs[i].key = s->key;
+		rs[i].s = s;
+		rs[i].records = s->records;
+		rs[i].unlabelled = s->unlabelled;
+		rs[i].unscored = s->unscored;
+		evaluate(&rs[i], &set, i);
+	}
+	report *pooled = &rs[set.ns];
+	pooled->records = set.records;
+	pooled->unlabelled = set.unlabelled;
+	pooled->unscored = set.unscored;
+	evaluate(pooled, &set, -1);
+
+	fcvae_buf b = {0};
+	if (json) {
+		fcvae_buf_printf(&b, "{\"delay_k\":%d,\"series\":[", delay_k);
+		for (int i = 0; i < set.ns; i++) {
+			if (i)
+				fcvae_buf_addc(&b, ',');
+			json_report(&b, &rs[i]);
+		}
+		fcvae_buf_adds(&b, "],\"pooled\":");
+		json_report(&b, pooled);
+		fcvae_buf_adds(&b, "}\n");
+	} else {
+		fcvae_buf_printf(&b, "%-16s %6s %5s %6s %6s %5s %7s %7s %7s %7s %7s %7s %7s %7s\n", "series", "points",
+		                 "anom", "events", "caught", "fp", "P", "R", "F1", "PA-F1", "dly-F1", "best-F1", "PR-AUC",
+		                 "ROC-AUC");
+		for (int i = 0; i < set.ns; i++)
+			table_row(&b, &rs[i]);
+		if (set.ns > 1)
+			table_row(&b, pooled);
+		fcvae_buf_printf(&b, "P, R, F1, fp: points at the model threshold; PA-F1: point-adjusted; "
+		                 "dly-F1: credited within %d points of an event's start;\n"
+		                 "best-F1: best point-adjusted F1 over 2003 thresholds chosen on these labels "
+		                 "(TEST-TUNED, not a deployable figure).\n", delay_k);
+		fcvae_buf_printf(&b, "\n%-16s %-20s %-20s %6s %-20s %5s\n", "series", "event start", "event end",
+		                 "points", "first detection", "delay");
+		for (int i = 0; i < set.ns; i++)
+			table_events(&b, &rs[i]);
+	}
+	if (fcvae_buf_write(&b, stdout) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+	fcvae_buf_free(&b);
+	for (int i = 0; i <= set.ns; i++)
+		free(rs[i].ev);
+	free(rs);
+	fcvae_scored_free(&set);
+	fcvae_close_stdout();
+	return FCVAE_EXIT_OK;
+}

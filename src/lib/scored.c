@@ -1,0 +1,264 @@
+/* scored.c — fcvae-score's output read back for evaluation and calibration. */
+#include "scored.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "timeparse.h"
+#include "util.h"
+
+void fcvae_scored_init(fcvae_scored_set *set)
+{
+	memset(set, 0, sizeof *set);
+	set->label_field = "label";
+	set->key_field = "key";
+	set->ts_field = "ts";
+	fcvae_json_parser_init(&set->p);
+	set->p.allow_nan = 1; /* Python writes NaN bare: an unscored point, not a bad line */
+}
+
+void fcvae_scored_free(fcvae_scored_set *set)
+{
+	for (int i = 0; i < set->ns; i++) {
+		fcvae_scored_series *s = &set->s[i];
+		free(s->key);
+		free(s->ts);
+		free(s->score);
+		free(s->label);
+		free(s->flag);
+	}
+	free(set->s);
+	free(set->hash);
+	fcvae_json_parser_free(&set->p);
+}
+
+static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, size_t len)
+{
+	if ((size_t)set->ns * 2 >= set->hcap) {
+		size_t cap = set->hcap ? set->hcap * 2 : 64;
+		int *h = fcvae_xcalloc(cap, sizeof *h);
+		for (int i = 0; i < set->ns; i++) {
+			size_t j = fcvae_hash64(set->s[i].key, strlen(set->s[i].key), 0) & (cap - 1);
+			while (h[j])
+				j = (j + 1) & (cap - 1);
+			h[j] = i + 1;
+		}
+		free(set->hash);
+		set->hash = h;
+		set->hcap = cap;
+		set->s = fcvae_xrealloc(set->s, cap / 2 * sizeof *set->s);
+	}
+	size_t j = fcvae_hash64(key, len, 0) & (set->hcap - 1);
+	for (; set->hash[j]; j = (j + 1) & (set->hcap - 1)) {
+		fcvae_scored_series *s = &set->s[set->hash[j] - 1];
+		if (strlen(s->key) == len && !memcmp(s->key, key, len))
+			return s;
+	}
+	fcvae_scored_series *s = &set->s[set->ns];
+	memset(s, 0, sizeof *s);
+	s->key = fcvae_xmalloc(len + 1);
+	memcpy(s->key, key, len);
+	s->key[len] = '\0';
+	set->hash[j] = ++set->ns;
+	return s;
+}
+
+static void push(fcvae_scored_series *s, double ts, double score, int label, int flag)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		s->ts = fcvae_xrealloc(s->ts, s->cap * sizeof *s->ts);
+		s->score = fcvae_xrealloc(s->score, s->cap * sizeof *s->score);
+		s->label = fcvae_xrealloc(s->label, s->cap);
+		s->flag = fcvae_xrealloc(s->flag, s->cap);
+	}
+	s->ts[s->n] = ts;
+	s->score[s->n] = score;
+	s->label[s->n] = (unsigned char)label;
+	s->flag[s->n] = (unsigned char)flag;
+	s->n++;
+}
+
+/* 1 or 0; -1 absent or null; -2 not a label. */
+static int read_label(const fcvae_json *v)
+{
+	if (!v || v->type == FCVAE_JSON_NULL)
+		return -1;
+	if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE)
+		return v->type == FCVAE_JSON_TRUE;
+	if (v->type == FCVAE_JSON_NUMBER)
+		return isnan(v->num) ? -1 : v->num != 0;
+	if (v->type == FCVAE_JSON_STRING) {
+		if (!strcmp(v->str, "1") || !strcmp(v->str, "true"))
+			return 1;
+		if (!strcmp(v->str, "0") || !strcmp(v->str, "false"))
+			return 0;
+		if (!v->str[0])
+			return -1;
+	}
+	return -2;
+}
+
+int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej)
+{
+	int rc;
+	while ((rc = fcvae_lines_read(in, -1)) == 1) {
+		const char *line = in->line;
+		size_t len = in->len;
+		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			continue;
+		const fcvae_json *r = fcvae_json_parse(&set->p, line, len);
+		if (!r) {
+			fcvae_reject(rej, in, "not JSON", "not JSON: %s", set->p.err);
+			continue;
+		}
+		if (r->type != FCVAE_JSON_OBJECT) {
+			fcvae_reject(rej, in, "not an object", "not a JSON object");
+			continue;
+		}
+		const fcvae_json *k = fcvae_json_get(r, set->key_field);
+		const fcvae_json *t = fcvae_json_get(r, set->ts_field);
+		const fcvae_json *sc = fcvae_json_get(r, "score");
+		const fcvae_json *an = fcvae_json_get(r, "anomaly");
+		const fcvae_json *th = fcvae_json_get(r, "threshold");
+		const char *key = "";
+		size_t keylen = 0;
+		if (k && k->type == FCVAE_JSON_STRING) {
+			key = k->str;
+			keylen = k->slen;
+		} else if (k && k->type != FCVAE_JSON_NULL) {
+			key = k->src; /* a number or such: its text */
+			keylen = k->len;
+		}
+		double ts = NAN;
+		if (t && t->type == FCVAE_JSON_NUMBER && isfinite(t->num))
+			ts = t->num;
+		else if (t && t->type == FCVAE_JSON_STRING && fcvae_time_parse(t->str, t->slen, &ts) == 0)
+			;
+		else if (t && t->type != FCVAE_JSON_NULL) {
+			fcvae_reject(rej, in, "bad time", "\"%s\" is not a timestamp", set->ts_field);
+			continue;
+		}
+		double score = NAN;
+		if (sc && sc->type == FCVAE_JSON_NUMBER)
+			score = sc->num;
+		else if (sc && sc->type != FCVAE_JSON_NULL) {
+			fcvae_reject(rej, in, "bad score", "\"score\" is not a number");
+			continue;
+		}
+		int label = read_label(fcvae_json_get(r, set->label_field));
+		if (label == -2) {
+			fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", set->label_field);
+			continue;
+		}
+		if (an && an->type != FCVAE_JSON_TRUE && an->type != FCVAE_JSON_FALSE && an->type != FCVAE_JSON_NULL) {
+			fcvae_reject(rej, in, "bad anomaly", "\"anomaly\" is not true or false");
+			continue;
+		}
+		fcvae_scored_series *s = series_of(set, key, keylen);
+		s->records++;
+		set->records++;
+		if (!isfinite(score)) {
+			s->unscored++;
+			set->unscored++;
+			continue;
+		}
+		if (label < 0) {
+			s->unlabelled++;
+			set->unlabelled++;
+			continue;
+		}
+		int flag;
+		if (set->has_threshold)
+			flag = score < set->threshold;
+		else if (an && an->type != FCVAE_JSON_NULL)
+			flag = an->type == FCVAE_JSON_TRUE;
+		else if (th && th->type == FCVAE_JSON_NUMBER && isfinite(th->num))
+			flag = score < th->num;
+		else {
+			flag = 0;
+			s->no_threshold = 1;
+		}
+		push(s, ts, score, label, flag);
+		set->labelled++;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+typedef struct {
+	double ts;
+	size_t i;
+} by_time;
+
+static int cmp_time(const void *x, const void *y)
+{
+	const by_time *a = x, *b = y;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+void fcvae_scored_sort(fcvae_scored_set *set)
+{
+	for (int k = 0; k < set->ns; k++) {
+		fcvae_scored_series *s = &set->s[k];
+		int sorted = 1, timed = 1;
+		for (size_t i = 0; i < s->n; i++) {
+			if (isnan(s->ts[i]))
+				timed = 0;
+			else if (i && s->ts[i] < s->ts[i - 1])
+				sorted = 0;
+		}
+		if (sorted || !timed)
+			continue; /* without times, input order is the only order there is */
+		by_time *o = fcvae_xmalloc(s->n * sizeof *o);
+		for (size_t i = 0; i < s->n; i++)
+			o[i] = (by_time){s->ts[i], i};
+		qsort(o, s->n, sizeof *o, cmp_time);
+		double *ts = fcvae_xmalloc(s->n * sizeof *ts), *sc = fcvae_xmalloc(s->n * sizeof *sc);
+		unsigned char *lb = fcvae_xmalloc(s->n), *fl = fcvae_xmalloc(s->n);
+		for (size_t i = 0; i < s->n; i++) {
+			ts[i] = s->ts[o[i].i];
+			sc[i] = s->score[o[i].i];
+			lb[i] = s->label[o[i].i];
+			fl[i] = s->flag[o[i].i];
+		}
+		free(s->ts);
+		free(s->score);
+		free(s->label);
+		free(s->flag);
+		s->ts = ts;
+		s->score = sc;
+		s->label = lb;
+		s->flag = fl;
+		s->cap = s->n;
+		free(o);
+	}
+}
+
+size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,
+                           unsigned char **flag)
+{
+	int from = i < 0 ? 0 : i, to = i < 0 ? set->ns : i + 1;
+	size_t n = 0;
+	for (int k = from; k < to; k++)
+		n += set->s[k].n;
+	*a = fcvae_xmalloc((n ? n : 1) * sizeof **a);
+	*label = fcvae_xmalloc(n ? n : 1);
+	*flag = fcvae_xmalloc(n ? n : 1);
+	size_t j = 0;
+	for (int k = from; k < to; k++) {
+		const fcvae_scored_series *s = &set->s[k];
+		unsigned char mark = (unsigned char)(1 + (k - from) % 2);
+		for (size_t p = 0; p < s->n; p++, j++) {
+			(*a)[j] = -s->score[p];
+			(*label)[j] = s->label[p] ? mark : 0;
+			(*flag)[j] = s->flag[p];
+		}
+	}
+	return n;
+}

@@ -1,0 +1,63 @@
+/* scored.h — fcvae-score's output read back for evaluation and calibration:
+ * per-series sequences of (time, score, label, flag), in time order.
+ *
+ * From each record: the series key, the time, `score` (a log-likelihood,
+ * lower = more anomalous), the label, and the flag at the model's threshold
+ * (`anomaly`, or else score < `threshold`, or an override threshold).
+ * Records without a label, or whose score is null or absent (a window whose
+ * last point was missing), are kept out of the metrics but counted. */
+#ifndef FCVAE_SCORED_H
+#define FCVAE_SCORED_H
+
+#include <stddef.h>
+
+#include "json.h"
+#include "record.h"
+
+typedef struct {
+	char *key;
+	size_t n, cap;          /* scored and labelled points */
+	double *ts;             /* epoch seconds; NaN when the record had none */
+	double *score;
+	unsigned char *label;   /* 0 or 1 */
+	unsigned char *flag;    /* anomalous at the model's threshold */
+	size_t records;         /* all of this series' records read */
+	size_t unlabelled, unscored;
+	int no_threshold;       /* some record had neither anomaly nor threshold */
+} fcvae_scored_series;
+
+typedef struct {
+	/* options, set before reading */
+	const char *label_field;   /* "label" */
+	const char *key_field;     /* "key" */
+	const char *ts_field;      /* "ts" */
+	int has_threshold;         /* flag = score < threshold, whatever the records say */
+	double threshold;
+	/* contents */
+	fcvae_scored_series *s;    /* in order of first appearance */
+	int ns;
+	size_t records, unlabelled, unscored, labelled;
+	int *hash;                 /* series index + 1 by key hash; 0 = empty */
+	size_t hcap;
+	fcvae_json_parser p;
+} fcvae_scored_set;
+
+void fcvae_scored_init(fcvae_scored_set *set);
+void fcvae_scored_free(fcvae_scored_set *set);
+
+/* Read every line of in; bad lines go to rej (not JSON, score not a number,
+ * label not 0/1/true/false, ...). 0, or -1 on a read error (errno set). */
+int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej);
+
+/* Sort each series by time (stable; records without a time keep their
+ * place after those before them). Call after the last read. */
+void fcvae_scored_sort(fcvae_scored_set *set);
+
+/* Arrays for metrics.h of one series (i >= 0) or of all series pooled in
+ * order (i < 0; labels alternate 1 and 2 between series so that their
+ * events stay apart): a = -score (higher = more anomalous), label, flag.
+ * Returns the number of points; the arrays are malloc'd (free them). */
+size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,
+                           unsigned char **flag);
+
+#endif

@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# fcvae-eval: metrics of scored, labelled records, on hand-worked data.
+
+setup() {
+	tmp=$(mktemp -d)
+	# The running example of tests/unit/test-metrics.c, as scored records
+	# (score = -a, so lower = more anomalous):
+	#   index  0 1 2 3 4 5 6 7 8 9
+	#   label  1 1 0 0 0 1 1 1 0 1    events [0,1] [5,7] [9]: first and last at the ends
+	#   flag   0 1 0 1 0 0 0 1 0 0    (the records' "anomaly")
+	#   a      5 9 0 6 1 2 3 8 4 7
+	ex() { # key, ts offset in hours
+		local label=(1 1 0 0 0 1 1 1 0 1) flag=(false true false true false false false true false false)
+		local a=(5 9 0 6 1 2 3 8 4 7)
+		for i in 0 1 2 3 4 5 6 7 8 9; do
+			printf '{"key":"%s","ts":"2025-01-01T%02d:00:00Z","score":-%s,"threshold":-5.5,"anomaly":%s,"label":%s}\n' \
+				"$1" $((i + $2)) "${a[$i]}" "${flag[$i]}" "${label[$i]}"
+		done
+	}
+	ex A 0 >"$tmp/a.ndjson"
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+# jq -e on the JSON report
+check() {
+	fcvae-eval --format json "${@:2}" | jq -e "$1"
+}
+
+@test "eval: --help, --version and usage errors" {
+	run fcvae-eval --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-eval --version
+	[ "$status" -eq 0 ]
+	run fcvae-eval --format xml "$tmp/a.ndjson"
+	[ "$status" -eq 2 ]
+	run fcvae-eval --delay -1 "$tmp/a.ndjson"
+	[ "$status" -eq 2 ]
+	run fcvae-eval --bogus
+	[ "$status" -eq 2 ]
+	run fcvae-eval "$tmp/nonexistent"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *nonexistent* ]]
+}
+
+@test "eval: point, PA and delay F1 at the model threshold, worked by hand" {
+	# point: tp {1,7}, fp {3}, fn 4: P 2/3, R 1/3, F1 4/9
+	check '.series[0].at_threshold | .tp == 2 and .fp == 1 and .fn == 4 and .tn == 3 and
+		(.precision - 2/3 | fabs) < 1e-12 and (.recall - 1/3 | fabs) < 1e-12 and (.f1 - 4/9 | fabs) < 1e-12' "$tmp/a.ndjson"
+	# PA: events [0,1] and [5,7] detected, [9] not: tp 5 fn 1 fp 1 -> 5/6
+	check '(.series[0].pa.f1 - 5/6 | fabs) < 1e-12' "$tmp/a.ndjson"
+	# delay 7 = PA here; delay 1: [5,7] is caught at 7, two points late: tp 2 -> 4/9
+	check '(.series[0].delay.f1 - 5/6 | fabs) < 1e-12 and .series[0].delay.k == 7' "$tmp/a.ndjson"
+	check '(.series[0].delay.f1 - 4/9 | fabs) < 1e-12 and .delay_k == 1' --delay 1 "$tmp/a.ndjson"
+	check '.series[0] | .false_positive_points == 1 and .events == 3 and .events_detected == 2 and .anomalous_points == 6 and .points == 10' "$tmp/a.ndjson"
+}
+
+@test "eval: test-tuned best F1s and the AUCs, worked by hand" {
+	# best point F1 6/7 (flag a >= 2), first reached at the paper grid's
+	# t_223 = 8.9919*223/2000; best PA F1 1 (a >= 7) at t_1335
+	check '.series[0].test_tuned | (.best_f1.f1 - 6/7 | fabs) < 1e-12 and (.best_f1.threshold + 8.9919*223/2000 | fabs) < 1e-9 and
+		.best_pa_f1.f1 == 1 and (.best_pa_f1.threshold + 8.9919*1335/2000 | fabs) < 1e-9' "$tmp/a.ndjson"
+	# ROC: 19 of 24 positive/negative pairs ordered right; AP 3/6 + 4/30 + 5/42 + 1/8
+	check '(.series[0].roc_auc - 19/24 | fabs) < 1e-12 and (.series[0].pr_auc - (3/6 + 4/30 + 5/42 + 1/8) | fabs) < 1e-12' "$tmp/a.ndjson"
+}
+
+@test "eval: the event list with first detections and delays" {
+	check '.series[0].event_list == [
+		{"start":"2025-01-01T00:00:00Z","end":"2025-01-01T01:00:00Z","points":2,"detected":true,"first_detection":"2025-01-01T01:00:00Z","delay":1},
+		{"start":"2025-01-01T05:00:00Z","end":"2025-01-01T07:00:00Z","points":3,"detected":true,"first_detection":"2025-01-01T07:00:00Z","delay":2},
+		{"start":"2025-01-01T09:00:00Z","end":"2025-01-01T09:00:00Z","points":1,"detected":false,"first_detection":null,"delay":null}]' "$tmp/a.ndjson"
+}
+
+@test "eval: --threshold overrides, and the records' threshold serves without anomaly" {
+	# score < -4.5: a in {5,6,7,8,9}: tp 4 fp 1 -> F1 8/11
+	check '(.series[0].at_threshold.f1 - 8/11 | fabs) < 1e-12' --threshold -4.5 "$tmp/a.ndjson"
+	# no "anomaly": score < -5.5 from the records, a in {6,7,8,9}: tp 3 fp 1 fn 3 -> 6/10
+	jq -c 'del(.anomaly)' "$tmp/a.ndjson" >"$tmp/noflag"
+	check '.series[0].at_threshold | .tp == 3 and .fp == 1 and (.f1 - 0.6 | fabs) < 1e-12' "$tmp/noflag"
+	# neither: nothing flagged, and a warning says so
+	jq -c 'del(.anomaly, .threshold)' "$tmp/a.ndjson" >"$tmp/none"
+	run fcvae-eval "$tmp/none"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'without "anomaly" or "threshold"'* ]]
+}
+
+@test "eval: series are kept apart when pooled; input order does not matter" {
+	# B follows A; A ends and B starts with an event: pooled they stay two.
+	# Pooled PA: tp 10 fn 2 fp 2 -> 5/6 (merged they would give tp 11)
+	ex B 0 >"$tmp/b.ndjson"
+	cat "$tmp/a.ndjson" "$tmp/b.ndjson" >"$tmp/ab"
+	check '.pooled | .events == 6 and .events_detected == 4 and (.pa.f1 - 5/6 | fabs) < 1e-12 and
+		.at_threshold.tp == 4 and .at_threshold.fp == 2 and (.roc_auc - 19/24 | fabs) < 1e-12' "$tmp/ab"
+	check '[.series[].key] == ["A", "B"] and .series[1].events == 3' "$tmp/ab"
+	# shuffled lines (same records) give the same report
+	sort -r "$tmp/ab" >"$tmp/ba"
+	diff <(fcvae-eval --format json "$tmp/ab" | jq -S '.series |= sort_by(.key)') \
+	     <(fcvae-eval --format json "$tmp/ba" | jq -S '.series |= sort_by(.key)')
+	# the table has a pooled row for several series and says test-tuned
+	run fcvae-eval "$tmp/ab"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *pooled* ]]
+	[[ "$output" == *TEST-TUNED* ]]
+}
+
+@test "eval: unlabelled and unscored records are counted, not used" {
+	{
+		cat "$tmp/a.ndjson"
+		echo '{"key":"A","ts":"2025-01-02T00:00:00Z","score":-100,"anomaly":true}'
+		echo '{"key":"A","ts":"2025-01-02T01:00:00Z","score":-100,"anomaly":true,"label":null}'
+		echo '{"key":"A","ts":"2025-01-02T02:00:00Z","score":null,"anomaly":false,"label":1}'
+	} >"$tmp/mixed"
+	check '.series[0] | .records == 13 and .unlabelled == 2 and .unscored == 1 and .points == 10 and
+		(.at_threshold.f1 - 4/9 | fabs) < 1e-12' "$tmp/mixed"
+	run fcvae-eval "$tmp/mixed"
+	[[ "$output" == *"2 records without a \"label\" left out"* ]]
+}
+
+@test "eval: no labels at all is an error" {
+	jq -c 'del(.label)' "$tmp/a.ndjson" >"$tmp/nolabel"
+	run fcvae-eval "$tmp/nolabel"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'no record has a "label"'* ]]
+	# unless the label lives under another name
+	jq -c '{key, ts, score, anomaly, is_anomaly: .label}' "$tmp/a.ndjson" >"$tmp/renamed"
+	check '(.series[0].pa.f1 - 5/6 | fabs) < 1e-12' --label is_anomaly "$tmp/renamed"
+	run fcvae-eval </dev/null
+	[ "$status" -eq 1 ]
+}
+
+@test "eval: all-normal labels give null recall and F1, not zeros" {
+	jq -c '.label = 0' "$tmp/a.ndjson" >"$tmp/normal"
+	check '.series[0] | .at_threshold.recall == null and .at_threshold.f1 == null and .roc_auc == null and
+		.at_threshold.fp == 3 and .events == 0' "$tmp/normal"
+}
+
+@test "eval: bad lines are reported with their line numbers, counted and skipped" {
+	{
+		head -n 3 "$tmp/a.ndjson"
+		echo 'not json'
+		echo '{"key":"A","ts":"2025-01-01T03:30:00Z","score":"low","label":0}'
+		echo '{"key":"A","ts":"2025-01-01T03:40:00Z","score":-1,"label":"maybe"}'
+		tail -n 7 "$tmp/a.ndjson"
+	} >"$tmp/bad"
+	run fcvae-eval --format json "$tmp/bad"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"line 4: not JSON"* ]]
+	[[ "$output" == *'line 5: "score" is not a number'* ]]
+	[[ "$output" == *'line 6: "label" is not 0, 1, true or false'* ]]
+	[[ "$output" == *"3 input lines rejected"* ]]
+	fcvae-eval --format json "$tmp/bad" 2>/dev/null | jq -e '(.series[0].pa.f1 - 5/6 | fabs) < 1e-12'
+	run fcvae-eval --strict "$tmp/bad"
+	[ "$status" -eq 3 ]
+}
+
+@test "eval: the man page examples run" {
+	n=0
+	while IFS= read -r cmd; do
+		run sh -c "$cmd"
+		echo "$cmd => $status: ${output:0:300}"
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+		n=$((n + 1))
+	done < <(sh tests/man-examples.sh man/fcvae-eval.1)
+	[ "$n" -ge 2 ]
+	# the second example's answer, worked out in the page
+	[ "$(sh tests/man-examples.sh man/fcvae-eval.1 | sed -n 2p | sh)" = 0.8 ]
+}
