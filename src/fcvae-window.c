@@ -1,0 +1,304 @@
+/* fcvae-window — group records by series, aggregate into time buckets, fill
+ * gaps, and emit one sliding window record per closed bucket (SPEC §1, §7). */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "record.h"
+#include "timeparse.h"
+#include "util.h"
+#include "window.h"
+
+static const char usage_text[] =
+	"usage: fcvae-window [options] [file...]\n"
+	"Read records (NDJSON, CSV or kcat -J envelopes) and write one window record\n"
+	"{\"key\",\"ts\",\"value\",\"window\",\"missing\",\"label\",...} per series per closed bucket.\n"
+	"\n"
+	"  --csv               input is CSV with a header row\n"
+	"  --kcat              input is kcat -C -J envelopes (payload: a JSON record)\n"
+	"  --key F[,F...]      series key field(s), joined with '/' (default key)\n"
+	"  --default-key K     key of records that have no key field\n"
+	"  --ts F              time field: RFC 3339 or epoch seconds (default ts)\n"
+	"  --value F           value field (default value)\n"
+	"  --label F           label field (default label)\n"
+	"  --kafka-time        kcat: records without a time use the message timestamp\n"
+	"  --bucket D          bucket length, e.g. 1h, 5m, 1d, 90 (default 1h)\n"
+	"  --agg A             none|count|sum|mean|max|last (default none: a record\n"
+	"                      is its bucket's value and is emitted at once)\n"
+	"  --window W          window length in buckets (default 24)\n"
+	"  --lateness D        how far the watermark trails the latest event (default 0)\n"
+	"  --idle D            also close buckets when input is quiet for D\n"
+	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
+	"  --revise            re-emit windows of buckets that late records change\n"
+	"  --no-flush          leave open buckets open at end of input\n"
+	"  --state FILE        load state from FILE and save it there\n"
+	"  --state-every N|D   also save every N records or duration D (default 10000)\n"
+	"  --strict            stop at the first bad input line (exit 3)\n"
+	"  --line-buffered     flush output after every record\n"
+	"  -v, --verbose       print a summary of counts at exit\n"
+	"  -h, --help          this help\n"
+	"      --version       print the version\n";
+
+static void usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (!code)
+		fcvae_close_stdout();
+	exit(code);
+}
+
+static double now_wall(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static double parse_duration(const char *opt, const char *s)
+{
+	double d;
+	if (fcvae_duration_parse(s, &d) < 0)
+		fcvae_die(FCVAE_EXIT_USAGE, "%s: '%s' is not a duration (like 90, 30s, 5m, 1h, 1d)", opt, s);
+	return d;
+}
+
+static void write_out(fcvae_window *w, int flush)
+{
+	if (w->out.len) {
+		fcvae_buf_write(&w->out, stdout);
+		fcvae_buf_clear(&w->out);
+	}
+	if ((flush && fflush(stdout) != 0) || ferror(stdout))
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+}
+
+static void save_state(fcvae_window *w, const char *path)
+{
+	char err[512];
+	/* what the state says was emitted must be out first */
+	write_out(w, 1);
+	if (fcvae_window_save(w, path, err, sizeof err) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot save state: %s", err);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
+	       O_LATE, O_IDLE, O_MAXMISS, O_REVISE, O_NOFLUSH, O_STATE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
+	static const struct option opts[] = {
+		{ "csv", no_argument, 0, O_CSV },
+		{ "kcat", no_argument, 0, O_KCAT },
+		{ "key", required_argument, 0, O_KEY },
+		{ "default-key", required_argument, 0, O_DEFKEY },
+		{ "ts", required_argument, 0, O_TS },
+		{ "value", required_argument, 0, O_VALUE },
+		{ "label", required_argument, 0, O_LABEL },
+		{ "kafka-time", no_argument, 0, O_KTIME },
+		{ "bucket", required_argument, 0, O_BUCKET },
+		{ "agg", required_argument, 0, O_AGG },
+		{ "window", required_argument, 0, O_WINDOW },
+		{ "lateness", required_argument, 0, O_LATE },
+		{ "idle", required_argument, 0, O_IDLE },
+		{ "max-missing", required_argument, 0, O_MAXMISS },
+		{ "revise", no_argument, 0, O_REVISE },
+		{ "no-flush", no_argument, 0, O_NOFLUSH },
+		{ "state", required_argument, 0, O_STATE },
+		{ "state-every", required_argument, 0, O_EVERY },
+		{ "strict", no_argument, 0, O_STRICT },
+		{ "line-buffered", no_argument, 0, O_LINEBUF },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, O_VERSION },
+		{ 0, 0, 0, 0 },
+	};
+	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0 };
+	const char *keyspec = "key", *state = NULL;
+	double idle = 0, every_secs = 0;
+	long every_records = 10000;
+	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, c;
+
+	fcvae_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CSV: io.format = FCVAE_INPUT_CSV; break;
+		case O_KCAT: io.format = FCVAE_INPUT_KCAT; break;
+		case O_KEY: keyspec = optarg; break;
+		case O_DEFKEY: io.default_key = optarg; break;
+		case O_TS: io.ts_field = optarg; break;
+		case O_VALUE: io.value_field = optarg; break;
+		case O_LABEL: io.label_field = optarg; break;
+		case O_KTIME: io.kafka_time = 1; break;
+		case O_BUCKET: {
+			double d = parse_duration("--bucket", optarg);
+			if (d < 1 || d != floor(d) || d > 1e9)
+				fcvae_die(FCVAE_EXIT_USAGE, "--bucket: '%s' must be a whole number of seconds, at least 1", optarg);
+			wo.bucket = (int64_t)d;
+			break;
+		}
+		case O_AGG:
+			if ((wo.agg = fcvae_agg_parse(optarg)) < 0)
+				fcvae_die(FCVAE_EXIT_USAGE, "--agg: '%s' is not one of none, count, sum, mean, max, last", optarg);
+			break;
+		case O_WINDOW: wo.window = (int)fcvae_parse_long("--window", optarg, 1, 100000); break;
+		case O_LATE: wo.lateness = parse_duration("--lateness", optarg); break;
+		case O_IDLE: idle = parse_duration("--idle", optarg); break;
+		case O_MAXMISS:
+			wo.max_missing = fcvae_parse_double("--max-missing", optarg);
+			if (wo.max_missing < 0 || wo.max_missing > 1)
+				fcvae_die(FCVAE_EXIT_USAGE, "--max-missing: '%s' is not a share from 0 to 1", optarg);
+			break;
+		case O_REVISE: wo.revise = 1; break;
+		case O_NOFLUSH: noflush = 1; break;
+		case O_STATE: state = optarg; break;
+		case O_EVERY:
+			/* a plain number counts records; with a unit it is a time */
+			if (optarg[strspn(optarg, "0123456789")] == '\0')
+				every_records = fcvae_parse_long("--state-every", optarg, 1, 1000000000);
+			else {
+				every_secs = parse_duration("--state-every", optarg);
+				every_records = 0;
+			}
+			break;
+		case O_STRICT: strict = 1; break;
+		case O_LINEBUF: linebuf = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(FCVAE_EXIT_OK); break;
+		case O_VERSION: fcvae_version(); break;
+		default: usage(FCVAE_EXIT_USAGE);
+		}
+	}
+	if (!*keyspec)
+		fcvae_die(FCVAE_EXIT_USAGE, "--key: no field name");
+	char *keycopy = fcvae_xstrdup(keyspec);
+	const char **keys = fcvae_xmalloc((strlen(keyspec) / 2 + 1) * sizeof *keys);
+	for (char *k = strtok(keycopy, ","); k; k = strtok(NULL, ","))
+		keys[io.n_key++] = k;
+	if (!io.n_key)
+		fcvae_die(FCVAE_EXIT_USAGE, "--key: no field name");
+	io.key_fields = keys;
+	if (io.kafka_time && io.format != FCVAE_INPUT_KCAT)
+		fcvae_die(FCVAE_EXIT_USAGE, "--kafka-time needs --kcat");
+
+	/* a closed pipe is a write error to report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+
+	fcvae_window w;
+	fcvae_window_init(&w, &wo);
+	if (state) {
+		char err[512];
+		FILE *f = fopen(state, "r");
+		if (f) {
+			fclose(f);
+			if (fcvae_window_load(&w, state, err, sizeof err) < 0)
+				fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s", err);
+		}
+	}
+
+	fcvae_input_reader rd;
+	fcvae_input_init(&rd, &io);
+	fcvae_rejects rej = { .strict = strict };
+	fcvae_input in;
+	char *deflt[] = { "-", NULL };
+	char **files = optind < argc ? argv + optind : deflt;
+	double last_record = now_wall(), last_save = last_record;
+	long since_save = 0;
+
+	for (; *files; files++) {
+		fcvae_lines l;
+		int rc;
+		if (fcvae_lines_open(&l, *files) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
+		fcvae_input_new_file(&rd);
+		for (;;) {
+			if (!fcvae_lines_ready(&l))
+				write_out(&w, 1);
+			/* wake up for --idle and timed checkpoints while input is quiet */
+			int timeout = -1;
+			double now = now_wall(), wake = INFINITY;
+			if (idle > 0 && wo.agg != FCVAE_AGG_NONE)
+				wake = last_record + idle;
+			if (state && every_secs > 0 && last_save + every_secs < wake)
+				wake = last_save + every_secs;
+			if (isfinite(wake))
+				timeout = wake <= now ? 0 : (int)fmin(ceil((wake - now) * 1000), 1e9);
+			rc = fcvae_lines_read(&l, timeout);
+			if (rc == 2 || (state && every_secs > 0 && now_wall() >= last_save + every_secs)) {
+				now = now_wall();
+				if (idle > 0 && now >= last_record + idle) {
+					fcvae_window_idle(&w, now, idle);
+					last_record = now;  /* next check one idle period on */
+				}
+				if (state && every_secs > 0 && now >= last_save + every_secs) {
+					save_state(&w, state);
+					last_save = now;
+					since_save = 0;
+				}
+				if (rc == 2)
+					continue;
+			}
+			if (rc == 0)
+				break;
+			if (rc < 0)
+				fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
+			const char *reason;
+			char msg[256];
+			int got = fcvae_input_parse(&rd, l.line, l.len, &in, &reason, msg, sizeof msg);
+			if (got == -2) {
+				fcvae_reject(&rej, &l, reason, "%s", msg);
+				fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot read this CSV", *files);
+			}
+			if (got < 0) {
+				fcvae_reject(&rej, &l, reason, "%s", msg);
+				continue;
+			}
+			if (got == 0)
+				continue;
+			last_record = now_wall();
+			fcvae_window_add(&w, &in);
+			write_out(&w, linebuf);
+			if (state && every_records && ++since_save >= every_records) {
+				save_state(&w, state);
+				since_save = 0;
+			}
+		}
+		fcvae_lines_close(&l);
+	}
+	if (!noflush)
+		fcvae_window_flush(&w);
+	write_out(&w, 1);
+	if (state)
+		save_state(&w, state);
+
+	if (verbose || rej.total || w.late || w.replayed) {
+		fcvae_buf sum = { 0 };
+		char r[512];
+		fcvae_buf_printf(&sum, "%zu records, %zu series, %zu windows", w.records, w.n, w.windows);
+		if (w.dropped)
+			fcvae_buf_printf(&sum, ", %zu windows dropped (too many missing)", w.dropped);
+		if (w.late)
+			fcvae_buf_printf(&sum, ", %zu late records dropped", w.late);
+		if (w.revised)
+			fcvae_buf_printf(&sum, ", %zu late records revised", w.revised);
+		if (w.replayed)
+			fcvae_buf_printf(&sum, ", %zu records skipped (Kafka offset already processed)", w.replayed);
+		fcvae_rejects_format(&rej, r, sizeof r);
+		if (r[0])
+			fcvae_buf_printf(&sum, "; %s", r);
+		fcvae_warn("%s", sum.p);
+		fcvae_buf_free(&sum);
+	}
+	fcvae_input_free(&rd);
+	fcvae_window_free(&w);
+	free(keys);
+	free(keycopy);
+	fcvae_close_stdout();
+	return FCVAE_EXIT_OK;
+}

@@ -1,0 +1,709 @@
+/* window.c — series table, buckets, watermark, gap filling, window records, state. */
+#include "window.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "timeparse.h"
+#include "util.h"
+
+/* An open (not yet closed) bucket of one series. */
+struct obucket {
+	int64_t start;
+	double acc;         /* sum, max or last value, by agg */
+	uint32_t n;         /* records */
+	uint32_t nvalid;    /* records with a finite value */
+	double label;       /* NaN: none */
+	char *extra;        /* pass-through text of the last record */
+	size_t extralen, extracap;
+};
+
+/* One series: a header, then in the same allocation the ring of values
+ * (NaN = missing), with revise also per-bucket counts and labels, then the
+ * key. */
+struct fcvae_series {
+	const char *key;
+	size_t keylen;
+	uint64_t hash;
+	int64_t next;       /* start of the next bucket to close */
+	uint64_t seen;      /* buckets closed so far: windows start at W */
+	int head;           /* ring slot of the newest closed bucket */
+	int nopen, capopen;
+	struct obucket *open;
+	double *val;
+	uint32_t *cnt;      /* revise: records (count) or valid values (mean) per bucket */
+	float *lab;         /* revise: label per bucket, NaN = none */
+};
+
+int fcvae_agg_parse(const char *s)
+{
+	static const char *const names[] = { "none", "count", "sum", "mean", "max", "last" };
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+const char *fcvae_agg_name(int agg)
+{
+	static const char *const names[] = { "none", "count", "sum", "mean", "max", "last" };
+	return agg >= 0 && agg < 6 ? names[agg] : "?";
+}
+
+void fcvae_window_init(fcvae_window *w, const fcvae_window_opts *o)
+{
+	memset(w, 0, sizeof *w);
+	w->o = *o;
+	w->ring = o->revise ? 2 * o->window : o->window;
+	w->maxts = -INFINITY;
+	w->frontier = INT64_MIN;
+	w->nslot = 1024;
+	w->slot = fcvae_xcalloc(w->nslot, sizeof *w->slot);
+	w->w = fcvae_xmalloc((size_t)o->window * sizeof *w->w);
+}
+
+static void free_open(struct obucket *b)
+{
+	free(b->extra);
+}
+
+void fcvae_window_free(fcvae_window *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		for (int j = 0; j < w->s[i]->nopen; j++)
+			free_open(&w->s[i]->open[j]);
+		free(w->s[i]->open);
+		free(w->s[i]);
+	}
+	free(w->s);
+	free(w->slot);
+	for (size_t i = 0; i < w->noff; i++)
+		free(w->off[i].topic);
+	free(w->off);
+	free(w->w);
+	fcvae_buf_free(&w->out);
+}
+
+/* ---- series table: open addressing over indices into w->s ---- */
+
+static void rehash(fcvae_window *w)
+{
+	size_t mask = w->nslot * 2 - 1;
+	uint32_t *slot = fcvae_xcalloc(w->nslot * 2, sizeof *slot);
+	for (size_t i = 0; i < w->n; i++) {
+		size_t h = w->s[i]->hash & mask;
+		while (slot[h])
+			h = (h + 1) & mask;
+		slot[h] = (uint32_t)(i + 1);
+	}
+	free(w->slot);
+	w->slot = slot;
+	w->nslot *= 2;
+}
+
+static fcvae_series *find(const fcvae_window *w, const char *key, size_t keylen, uint64_t hash, size_t *where)
+{
+	size_t mask = w->nslot - 1, h = hash & mask;
+	for (; w->slot[h]; h = (h + 1) & mask) {
+		fcvae_series *s = w->s[w->slot[h] - 1];
+		if (s->hash == hash && s->keylen == keylen && !memcmp(s->key, key, keylen))
+			return s;
+	}
+	*where = h;
+	return NULL;
+}
+
+static fcvae_series *add_series(fcvae_window *w, const char *key, size_t keylen, uint64_t hash, size_t where)
+{
+	size_t R = (size_t)w->ring;
+	size_t sz = sizeof(fcvae_series) + R * sizeof(double) + (w->o.revise ? R * (sizeof(uint32_t) + sizeof(float)) : 0) +
+	            keylen + 1;
+	fcvae_series *s = fcvae_xcalloc(1, sz);
+	char *p = (char *)(s + 1);
+	s->val = (double *)p;
+	p += R * sizeof(double);
+	if (w->o.revise) {
+		s->cnt = (uint32_t *)p;
+		p += R * sizeof(uint32_t);
+		s->lab = (float *)p;
+		p += R * sizeof(float);
+	}
+	memcpy(p, key, keylen);
+	p[keylen] = '\0';
+	s->key = p;
+	s->keylen = keylen;
+	s->hash = hash;
+	s->next = INT64_MIN;
+	if (w->n == UINT32_MAX - 1)
+		fcvae_die(FCVAE_EXIT_FAIL, "too many series");
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		w->s = fcvae_xrealloc(w->s, w->cap * sizeof *w->s);
+	}
+	w->s[w->n++] = s;
+	w->slot[where] = (uint32_t)w->n;
+	if (2 * w->n > w->nslot)
+		rehash(w);
+	return s;
+}
+
+static fcvae_series *lookup(fcvae_window *w, const char *key, size_t keylen, int create)
+{
+	uint64_t hash = fcvae_hash64(key, keylen, 0x66637661ull);
+	size_t where;
+	fcvae_series *s = find(w, key, keylen, hash, &where);
+	if (!s && create)
+		s = add_series(w, key, keylen, hash, where);
+	return s;
+}
+
+/* ---- buckets ---- */
+
+static int64_t bucket_of(const fcvae_window *w, double t)
+{
+	return (int64_t)floor(t / (double)w->o.bucket) * w->o.bucket;
+}
+
+static int slot_of(const fcvae_window *w, const fcvae_series *s, int k)  /* k = 1: newest */
+{
+	return ((s->head - (k - 1)) % w->ring + w->ring) % w->ring;
+}
+
+/* Close the series' next bucket with this value. */
+static void push(fcvae_window *w, fcvae_series *s, double v, uint32_t cnt, double label)
+{
+	s->head = (s->head + 1) % w->ring;
+	s->val[s->head] = v;
+	if (s->cnt) {
+		s->cnt[s->head] = cnt;
+		s->lab[s->head] = (float)label;
+	}
+	s->seen++;
+	s->next += w->o.bucket;
+}
+
+/* Skip over gap buckets (missing values) until next == b. */
+static void gap(fcvae_window *w, fcvae_series *s, int64_t b)
+{
+	int64_t g = (b - s->next) / w->o.bucket;
+	if (g >= w->ring) {
+		for (int i = 0; i < w->ring; i++)
+			s->val[i] = NAN;
+		if (s->cnt)
+			for (int i = 0; i < w->ring; i++)
+				s->cnt[i] = 0, s->lab[i] = NAN;
+		s->seen += (uint64_t)g;
+		s->next = b;
+		return;
+	}
+	while (s->next < b)
+		push(w, s, NAN, 0, NAN);
+}
+
+/* Window ending at the series' k-th newest bucket (start ts), written to
+ * w->out unless the series is too young or too much of it is missing. */
+static void emit(fcvae_window *w, const fcvae_series *s, int k, int64_t ts, double label, const char *extra,
+                 size_t extralen, int revised)
+{
+	int W = w->o.window, nmiss = 0;
+	double *x = w->w;
+	if (s->seen < (uint64_t)(W + k - 1))
+		return;
+	for (int i = 0; i < W; i++) {
+		x[i] = s->val[slot_of(w, s, k + W - 1 - i)];
+		nmiss += isnan(x[i]);
+	}
+	if (nmiss > w->o.max_missing * W) {
+		w->dropped++;
+		return;
+	}
+	double value = x[W - 1];
+	fcvae_buf *b = &w->out;
+	fcvae_buf_adds(b, "{\"key\":");
+	fcvae_json_add_string(b, s->key, s->keylen);
+	char t[FCVAE_TIME_MAX];
+	fcvae_time_format(t, (double)ts);
+	fcvae_buf_printf(b, ",\"ts\":\"%s\",\"value\":", t);
+	fcvae_json_add_number(b, value);
+	fcvae_buf_adds(b, ",\"window\":[");
+	/* gaps: linear interpolation between the observed neighbours, the
+	 * value after a leading gap, the value before a trailing one */
+	int prev = -1;
+	for (int i = 0; i < W; i++) {
+		if (isnan(x[i]))
+			continue;
+		for (int j = prev + 1; j < i; j++)
+			x[j] = prev < 0 ? x[i] : x[prev] + (x[i] - x[prev]) * (double)(j - prev) / (double)(i - prev);
+		prev = i;
+	}
+	for (int j = prev + 1; j < W; j++)
+		x[j] = prev < 0 ? 0 : x[prev];
+	for (int i = 0; i < W; i++) {
+		if (i)
+			fcvae_buf_addc(b, ',');
+		fcvae_json_add_number(b, x[i]);
+	}
+	fcvae_buf_adds(b, "],\"missing\":[");
+	for (int i = 0, first = 1; i < W; i++)
+		if (isnan(s->val[slot_of(w, s, k + W - 1 - i)])) {
+			fcvae_buf_printf(b, first ? "%d" : ",%d", i);
+			first = 0;
+		}
+	fcvae_buf_addc(b, ']');
+	if (!isnan(label)) {
+		fcvae_buf_adds(b, ",\"label\":");
+		fcvae_json_add_number(b, label);
+	}
+	if (revised)
+		fcvae_buf_adds(b, ",\"revised\":true");
+	fcvae_buf_add(b, extra, extralen);
+	fcvae_buf_adds(b, "}\n");
+	w->windows++;
+}
+
+static double maxlabel(double a, double b)
+{
+	return isnan(a) ? b : isnan(b) ? a : a > b ? a : b;
+}
+
+/* The value an open bucket closes with; an empty bucket is 0 for count
+ * and sum (nothing happened) and missing otherwise. */
+static double bucket_value(const fcvae_window *w, const struct obucket *o)
+{
+	if (!o)
+		return w->o.agg == FCVAE_AGG_COUNT || w->o.agg == FCVAE_AGG_SUM ? 0 : NAN;
+	switch (w->o.agg) {
+	case FCVAE_AGG_COUNT: return o->n;
+	case FCVAE_AGG_MEAN: return o->nvalid ? o->acc / o->nvalid : NAN;
+	default: return o->nvalid ? o->acc : NAN;
+	}
+}
+
+static void close_bucket(fcvae_window *w, fcvae_series *s)
+{
+	struct obucket *o = NULL;
+	for (int i = 0; i < s->nopen; i++)
+		if (s->open[i].start == s->next)
+			o = &s->open[i];
+	int64_t ts = s->next;
+	push(w, s, bucket_value(w, o), o ? (w->o.agg == FCVAE_AGG_MEAN ? o->nvalid : o->n) : 0, o ? o->label : NAN);
+	emit(w, s, 1, ts, o ? o->label : NAN, o ? o->extra : "", o ? o->extralen : 0, 0);
+	if (o) {
+		free_open(o);
+		*o = s->open[--s->nopen];
+	}
+}
+
+/* Close, for every series, the buckets that start before f. */
+static void close_until(fcvae_window *w, int64_t f)
+{
+	int64_t c = w->frontier;
+	if (c == INT64_MIN) {
+		c = INT64_MAX;
+		for (size_t i = 0; i < w->n; i++)
+			if (w->s[i]->next < c)
+				c = w->s[i]->next;
+	}
+	for (; c < f; c += w->o.bucket)
+		for (size_t i = 0; i < w->n; i++)
+			if (w->s[i]->next == c)
+				close_bucket(w, w->s[i]);
+	if (f > w->frontier)
+		w->frontier = f;
+}
+
+static void keep_extra(struct obucket *o, const fcvae_input *in)
+{
+	if (o->extracap < in->extralen + 1) {
+		o->extracap = in->extralen + 1;
+		o->extra = fcvae_xrealloc(o->extra, o->extracap);
+	}
+	memcpy(o->extra, in->extra, in->extralen);
+	o->extra[in->extralen] = '\0';
+	o->extralen = in->extralen;
+}
+
+static void aggregate(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *in)
+{
+	struct obucket *o = NULL;
+	for (int i = 0; i < s->nopen; i++)
+		if (s->open[i].start == b)
+			o = &s->open[i];
+	if (!o) {
+		if (s->nopen == s->capopen) {
+			s->capopen = s->capopen ? 2 * s->capopen : 1;
+			s->open = fcvae_xrealloc(s->open, (size_t)s->capopen * sizeof *s->open);
+		}
+		o = &s->open[s->nopen++];
+		memset(o, 0, sizeof *o);
+		o->start = b;
+		o->label = NAN;
+	}
+	o->n++;
+	if (isfinite(in->value)) {
+		double v = in->value;
+		o->nvalid++;
+		switch (w->o.agg) {
+		case FCVAE_AGG_SUM:
+		case FCVAE_AGG_MEAN: o->acc += v; break;
+		case FCVAE_AGG_MAX: o->acc = o->nvalid == 1 || v > o->acc ? v : o->acc; break;
+		case FCVAE_AGG_LAST: o->acc = v; break;
+		default: break;
+		}
+	}
+	if (in->has_label)
+		o->label = maxlabel(o->label, in->label);
+	keep_extra(o, in);
+}
+
+/* A record for an already closed bucket k buckets back (1 = newest). */
+static int late(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *in)
+{
+	int64_t k = s ? (s->next - b) / w->o.bucket : 0;
+	if (!w->o.revise || !s || k > w->o.window || (uint64_t)k > s->seen) {
+		w->late++;
+		return 1;
+	}
+	int i = slot_of(w, s, (int)k);
+	double v = in->value, *val = &s->val[i];
+	int ok = isfinite(v);
+	switch (w->o.agg) {
+	case FCVAE_AGG_COUNT:
+		*val = ++s->cnt[i];
+		break;
+	case FCVAE_AGG_SUM:
+		if (ok)
+			*val = (isnan(*val) ? 0 : *val) + v;
+		break;
+	case FCVAE_AGG_MEAN:
+		if (ok) {
+			*val = ((isnan(*val) ? 0 : *val * s->cnt[i]) + v) / (s->cnt[i] + 1);
+			s->cnt[i]++;
+		}
+		break;
+	case FCVAE_AGG_MAX:
+		if (ok && (isnan(*val) || v > *val))
+			*val = v;
+		break;
+	default:  /* none, last: the newest record wins */
+		if (ok)
+			*val = v;
+	}
+	if (in->has_label)
+		s->lab[i] = (float)maxlabel(s->lab[i], in->label);
+	w->revised++;
+	emit(w, s, (int)k, b, s->lab[i], in->extra, in->extralen, 1);
+	return 1;
+}
+
+/* Kafka: 1 if this topic/partition offset was processed before. */
+static int replayed(fcvae_window *w, const fcvae_input *in)
+{
+	if (!in->topic || in->offset < 0)
+		return 0;
+	for (size_t i = 0; i < w->noff; i++) {
+		fcvae_kafka_offset *o = &w->off[i];
+		if (o->partition == in->partition && strlen(o->topic) == in->topiclen &&
+		    !memcmp(o->topic, in->topic, in->topiclen)) {
+			if (in->offset <= o->offset)
+				return 1;
+			o->offset = in->offset;
+			return 0;
+		}
+	}
+	w->off = fcvae_xrealloc(w->off, (w->noff + 1) * sizeof *w->off);
+	w->off[w->noff].topic = fcvae_xmalloc(in->topiclen + 1);
+	memcpy(w->off[w->noff].topic, in->topic, in->topiclen);
+	w->off[w->noff].topic[in->topiclen] = '\0';
+	w->off[w->noff].partition = in->partition;
+	w->off[w->noff].offset = in->offset;
+	w->noff++;
+	return 0;
+}
+
+int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
+{
+	w->records++;
+	if (replayed(w, in)) {
+		w->replayed++;
+		return 1;
+	}
+	int64_t b = bucket_of(w, in->ts);
+	if (w->o.agg == FCVAE_AGG_NONE) {
+		fcvae_series *s = lookup(w, in->key, in->keylen, 1);
+		if (s->next == INT64_MIN)
+			s->next = b;
+		if (b < s->next)
+			return late(w, s, b, in);
+		gap(w, s, b);
+		double label = in->has_label ? in->label : NAN;
+		push(w, s, isfinite(in->value) ? in->value : NAN, 1, label);
+		emit(w, s, 1, b, label, in->extra, in->extralen, 0);
+		if (in->ts > w->maxts)
+			w->maxts = in->ts;
+		return 0;
+	}
+	fcvae_series *s = lookup(w, in->key, in->keylen, 0);
+	if ((s && b < s->next) || (!s && w->frontier != INT64_MIN && b < w->frontier))
+		return late(w, s, b, in);
+	if (!s) {
+		s = lookup(w, in->key, in->keylen, 1);
+		s->next = b;
+	}
+	aggregate(w, s, b, in);
+	if (in->ts > w->maxts) {
+		w->maxts = in->ts;
+		int64_t f = bucket_of(w, w->maxts - w->o.lateness);
+		if (f > w->frontier)
+			close_until(w, f);
+	}
+	return 0;
+}
+
+void fcvae_window_idle(fcvae_window *w, double now, double idle)
+{
+	if (w->o.agg == FCVAE_AGG_NONE || !isfinite(w->maxts))
+		return;
+	int64_t f = bucket_of(w, now - idle), top = bucket_of(w, w->maxts) + w->o.bucket;
+	if (f > top)
+		f = top;
+	if (f > w->frontier)
+		close_until(w, f);
+}
+
+void fcvae_window_flush(fcvae_window *w)
+{
+	if (w->o.agg == FCVAE_AGG_NONE || !isfinite(w->maxts))
+		return;
+	int64_t f = bucket_of(w, w->maxts) + w->o.bucket;
+	if (f > w->frontier)
+		close_until(w, f);
+}
+
+/* ---- state ---- */
+
+static void add_int(fcvae_buf *b, int64_t x)
+{
+	fcvae_buf_printf(b, "%lld", (long long)x);
+}
+
+int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t errsize)
+{
+	fcvae_atomic a;
+	fcvae_buf b = { 0 };
+	if (fcvae_atomic_open(&a, path) < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fcvae_buf_printf(&b, "{\"fcvae_window_state\":1,\"agg\":\"%s\",\"bucket\":%lld,\"window\":%d,\"revise\":%s,\"maxts\":",
+	                 fcvae_agg_name(w->o.agg), (long long)w->o.bucket, w->o.window, w->o.revise ? "true" : "false");
+	fcvae_json_add_number(&b, w->maxts);
+	fcvae_buf_adds(&b, ",\"frontier\":");
+	if (w->frontier == INT64_MIN)
+		fcvae_buf_adds(&b, "null");
+	else
+		add_int(&b, w->frontier);
+	fcvae_buf_adds(&b, ",\"offsets\":[");
+	for (size_t i = 0; i < w->noff; i++) {
+		fcvae_buf_adds(&b, i ? ",{\"topic\":" : "{\"topic\":");
+		fcvae_json_add_cstring(&b, w->off[i].topic);
+		fcvae_buf_printf(&b, ",\"partition\":%lld,\"offset\":%lld}", (long long)w->off[i].partition,
+		                 (long long)w->off[i].offset);
+	}
+	fcvae_buf_adds(&b, "]}\n");
+	for (size_t i = 0; i < w->n; i++) {
+		const fcvae_series *s = w->s[i];
+		int kept = s->seen < (uint64_t)w->ring ? (int)s->seen : w->ring;
+		fcvae_buf_adds(&b, "{\"key\":");
+		fcvae_json_add_string(&b, s->key, s->keylen);
+		fcvae_buf_adds(&b, ",\"next\":");
+		add_int(&b, s->next);
+		fcvae_buf_printf(&b, ",\"seen\":%llu,\"ring\":[", (unsigned long long)s->seen);
+		for (int k = kept; k >= 1; k--) {
+			if (k < kept)
+				fcvae_buf_addc(&b, ',');
+			fcvae_json_add_number(&b, s->val[slot_of(w, s, k)]);
+		}
+		fcvae_buf_addc(&b, ']');
+		if (s->cnt) {
+			fcvae_buf_adds(&b, ",\"count\":[");
+			for (int k = kept; k >= 1; k--)
+				fcvae_buf_printf(&b, k < kept ? ",%u" : "%u", s->cnt[slot_of(w, s, k)]);
+			fcvae_buf_adds(&b, "],\"labels\":[");
+			for (int k = kept; k >= 1; k--) {
+				if (k < kept)
+					fcvae_buf_addc(&b, ',');
+				fcvae_json_add_float(&b, s->lab[slot_of(w, s, k)]);
+			}
+			fcvae_buf_addc(&b, ']');
+		}
+		fcvae_buf_adds(&b, ",\"open\":[");
+		for (int j = 0; j < s->nopen; j++) {
+			const struct obucket *o = &s->open[j];
+			fcvae_buf_adds(&b, j ? ",{\"start\":" : "{\"start\":");
+			add_int(&b, o->start);
+			fcvae_buf_adds(&b, ",\"acc\":");
+			fcvae_json_add_number(&b, o->acc);
+			fcvae_buf_printf(&b, ",\"n\":%u,\"nvalid\":%u,\"label\":", o->n, o->nvalid);
+			fcvae_json_add_number(&b, o->label);
+			fcvae_buf_adds(&b, ",\"extra\":");
+			fcvae_json_add_string(&b, o->extra ? o->extra : "", o->extralen);
+			fcvae_buf_addc(&b, '}');
+		}
+		fcvae_buf_adds(&b, "]}\n");
+		if (b.len > (1u << 20)) {
+			fcvae_buf_write(&b, a.fp);
+			fcvae_buf_clear(&b);
+		}
+	}
+	fcvae_buf_write(&b, a.fp);
+	fcvae_buf_free(&b);
+	if (fcvae_atomic_commit(&a) < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int num(const fcvae_json *o, const char *name, double *x)
+{
+	const fcvae_json *v = fcvae_json_get(o, name);
+	if (!v)
+		return -1;
+	if (v->type == FCVAE_JSON_NULL) {
+		*x = NAN;
+		return 0;
+	}
+	if (v->type != FCVAE_JSON_NUMBER)
+		return -1;
+	*x = v->num;
+	return 0;
+}
+
+/* The elements of a number array (null = NaN) into x[0..n); its length. */
+static long numbers(const fcvae_json *a, double *x, long max)
+{
+	long n = 0;
+	if (!a || a->type != FCVAE_JSON_ARRAY)
+		return -1;
+	for (const fcvae_json *e = fcvae_json_first(a); e; e = fcvae_json_next(e)) {
+		if (n >= max || (e->type != FCVAE_JSON_NUMBER && e->type != FCVAE_JSON_NULL))
+			return -1;
+		x[n++] = e->type == FCVAE_JSON_NULL ? NAN : e->num;
+	}
+	return n;
+}
+
+static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t size)
+{
+	double v, bucket, window, maxts, frontier;
+	const fcvae_json *agg = fcvae_json_get(h, "agg"), *rev = fcvae_json_get(h, "revise");
+	if (num(h, "fcvae_window_state", &v) < 0 || v != 1 || !agg || agg->type != FCVAE_JSON_STRING ||
+	    num(h, "bucket", &bucket) < 0 || num(h, "window", &window) < 0 || num(h, "maxts", &maxts) < 0 ||
+	    num(h, "frontier", &frontier) < 0 || !rev) {
+		snprintf(why, size, "not an fcvae-window state file (version 1)");
+		return -1;
+	}
+	if (fcvae_agg_parse(agg->str) != w->o.agg || bucket != (double)w->o.bucket || window != w->o.window) {
+		snprintf(why, size, "saved with --agg %s --bucket %.0f --window %.0f, not --agg %s --bucket %lld --window %d",
+		         agg->str, bucket, window, fcvae_agg_name(w->o.agg), (long long)w->o.bucket, w->o.window);
+		return -1;
+	}
+	w->maxts = isnan(maxts) ? -INFINITY : maxts;
+	w->frontier = isnan(frontier) ? INT64_MIN : (int64_t)frontier;
+	const fcvae_json *offs = fcvae_json_get(h, "offsets");
+	for (const fcvae_json *o = fcvae_json_first(offs); o; o = fcvae_json_next(o)) {
+		const fcvae_json *t = fcvae_json_get(o, "topic");
+		double p, off;
+		if (!t || t->type != FCVAE_JSON_STRING || num(o, "partition", &p) < 0 || num(o, "offset", &off) < 0) {
+			snprintf(why, size, "bad Kafka offset entry");
+			return -1;
+		}
+		fcvae_input in = { .topic = t->str, .topiclen = t->slen, .partition = (int64_t)p, .offset = (int64_t)off };
+		replayed(w, &in);
+	}
+	return 0;
+}
+
+static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t size)
+{
+	const fcvae_json *key = fcvae_json_get(r, "key");
+	double next, seen;
+	double *x = fcvae_xmalloc(3 * (size_t)(2 * w->o.window + 1) * sizeof *x), *cnt = x + 2 * w->o.window + 1,
+	       *lab = cnt + 2 * w->o.window + 1;
+	long max = 2 * w->o.window + 1;
+	long n = numbers(fcvae_json_get(r, "ring"), x, max);
+	int rc = -1;
+	if (!key || key->type != FCVAE_JSON_STRING || num(r, "next", &next) < 0 || num(r, "seen", &seen) < 0 || n < 0 ||
+	    !isfinite(next) || !(seen >= (double)n)) {
+		snprintf(why, size, "bad series entry");
+		goto out;
+	}
+	if (lookup(w, key->str, key->slen, 0)) {
+		snprintf(why, size, "series \"%s\" twice", key->str);
+		goto out;
+	}
+	fcvae_series *s = lookup(w, key->str, key->slen, 1);
+	long nc = numbers(fcvae_json_get(r, "count"), cnt, max), nl = numbers(fcvae_json_get(r, "labels"), lab, max);
+	long from = n > w->ring ? n - w->ring : 0;
+	s->next = (int64_t)next - (int64_t)(n - from) * w->o.bucket;
+	for (long i = from; i < n; i++)
+		push(w, s, x[i], nc == n ? (uint32_t)cnt[i] : !isnan(x[i]), nl == n ? lab[i] : NAN);
+	s->seen = (uint64_t)seen;
+	for (const fcvae_json *o = fcvae_json_first(fcvae_json_get(r, "open")); o; o = fcvae_json_next(o)) {
+		double start, acc, nr, nv, label;
+		const fcvae_json *e = fcvae_json_get(o, "extra");
+		if (num(o, "start", &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "n", &nr) < 0 ||
+		    num(o, "nvalid", &nv) < 0 || num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING) {
+			snprintf(why, size, "bad open bucket of \"%s\"", key->str);
+			goto out;
+		}
+		fcvae_input in = { .value = NAN, .extra = e->str, .extralen = e->slen };
+		aggregate(w, s, (int64_t)start, &in);
+		struct obucket *ob = &s->open[s->nopen - 1];
+		ob->acc = acc;
+		ob->n = (uint32_t)nr;
+		ob->nvalid = (uint32_t)nv;
+		ob->label = label;
+	}
+	rc = 0;
+out:
+	free(x);
+	return rc;
+}
+
+int fcvae_window_load(fcvae_window *w, const char *path, char *err, size_t errsize)
+{
+	fcvae_lines l;
+	fcvae_json_parser p;
+	char why[200];
+	int rc, status = 0;
+	if (fcvae_lines_open(&l, path) < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fcvae_json_parser_init(&p);
+	while ((rc = fcvae_lines_read(&l, -1)) == 1) {
+		const fcvae_json *r = fcvae_json_parse(&p, l.line, l.len);
+		if (!r)
+			snprintf(why, sizeof why, "%s", p.err);
+		if (!r || (l.lineno == 1 ? load_header(w, r, why, sizeof why) : load_series(w, r, why, sizeof why)) < 0) {
+			snprintf(err, errsize, "%s line %zu: %s", path, l.lineno, why);
+			status = -1;
+			break;
+		}
+	}
+	if (rc < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		status = -1;
+	} else if (status == 0 && l.lineno == 0) {
+		snprintf(err, errsize, "%s: empty state file", path);
+		status = -1;
+	}
+	fcvae_json_parser_free(&p);
+	fcvae_lines_close(&l);
+	return status;
+}

@@ -1,0 +1,90 @@
+/* window.h — fcvae-window's engine: series table, time buckets, watermark,
+ * gap filling and window records (SPEC §1, §7), and its saved state.
+ *
+ * Use: fcvae_window_init(), then fcvae_window_add() per input record,
+ * fcvae_window_idle() when input is quiet, fcvae_window_flush() at end of
+ * input; each appends finished window records (NDJSON lines) to w->out,
+ * which the caller writes out and clears.
+ *
+ * Semantics, briefly (the man page has the long form):
+ * - buckets are [k·B, (k+1)·B) in UTC epoch seconds;
+ * - agg none: a record is its bucket's value and emits at once; the
+ *   series' buckets between its previous record and this one are missing;
+ * - other aggs: the watermark is the latest event time seen minus the
+ *   lateness; a bucket closes for every known series when the watermark
+ *   reaches its end (series first seen later start at their first bucket);
+ * - the pass-through fields and topic/partition/offset of a bucket are
+ *   those of the last record that arrived in it; its label is the largest;
+ * - a record for a bucket already closed is late: counted and dropped, or
+ *   with revise merged into the stored bucket (if it is among the last W)
+ *   and that bucket's window emitted again with "revised":true. */
+#ifndef FCVAE_WINDOW_H
+#define FCVAE_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "record.h"
+
+enum fcvae_agg { FCVAE_AGG_NONE, FCVAE_AGG_COUNT, FCVAE_AGG_SUM, FCVAE_AGG_MEAN, FCVAE_AGG_MAX, FCVAE_AGG_LAST };
+
+/* "none", "count", ... -> enum, or -1. */
+int fcvae_agg_parse(const char *s);
+const char *fcvae_agg_name(int agg);
+
+typedef struct {
+	int agg;             /* enum fcvae_agg */
+	int64_t bucket;      /* bucket length in seconds, >= 1 */
+	int window;          /* W >= 1 */
+	double lateness;     /* seconds the watermark trails the latest event */
+	double max_missing;  /* windows with a larger share of missing points are dropped */
+	int revise;          /* re-emit windows of revised buckets instead of dropping late records */
+} fcvae_window_opts;
+
+typedef struct fcvae_series fcvae_series;
+
+typedef struct {
+	char *topic;
+	int64_t partition, offset;
+} fcvae_kafka_offset;
+
+typedef struct {
+	fcvae_window_opts o;
+	int ring;                 /* buckets kept per series: W, or 2W with revise */
+	fcvae_series **s;         /* in order of first appearance (the output order) */
+	size_t n, cap;
+	uint32_t *slot;           /* hash table of index+1, 0 = empty; size a power of two */
+	size_t nslot;
+	double maxts;             /* latest event time seen; -inf before any */
+	int64_t frontier;         /* buckets starting before this are closed; INT64_MIN = none yet */
+	fcvae_kafka_offset *off;  /* last offset processed per topic/partition */
+	size_t noff;
+	/* counts for the summary */
+	size_t records, windows, late, revised, dropped, replayed;
+	fcvae_buf out;            /* window records ready to write, one per line */
+	double *w;                /* scratch: one window */
+} fcvae_window;
+
+void fcvae_window_init(fcvae_window *w, const fcvae_window_opts *o);
+void fcvae_window_free(fcvae_window *w);
+
+/* Add one record (from fcvae_input_parse). Returns 0, or 1 when it was
+ * late (counted in w->late, or revised) or a Kafka replay (w->replayed). */
+int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
+
+/* Input has been quiet for idle seconds at wall-clock time now: close the
+ * buckets that ended at least idle seconds ago (never beyond the bucket of
+ * the latest event, so replays of old data do not invent empty buckets up
+ * to today). */
+void fcvae_window_idle(fcvae_window *w, double now, double idle);
+
+/* End of input: close every open bucket. */
+void fcvae_window_flush(fcvae_window *w);
+
+/* Save / load everything needed to resume (series rings, open buckets,
+ * watermark, Kafka offsets). Save is atomic. 0, or -1 with err set. */
+int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t errsize);
+int fcvae_window_load(fcvae_window *w, const char *path, char *err, size_t errsize);
+
+#endif
