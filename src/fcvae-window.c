@@ -261,7 +261,8 @@ int main(int argc, char **argv)
 			}
 			if (got == 0)
 				continue;
-			last_record = now_wall();
+			if (idle > 0)
+				last_record = now_wall();
 			fcvae_window_add(&w, &in);
 			write_out(&w, linebuf);
 			if (state && every_records && ++since_save >= every_records) {

@@ -590,15 +590,21 @@ void fcvae_buf_adds(fcvae_buf *b, const char *s)
 void fcvae_buf_printf(fcvae_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	fcvae_buf_reserve(b, 64);
+	/* usually it fits in what is left: one vsnprintf, not two */
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->p[b->len] = '\0';
 		return;
-	fcvae_buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		fcvae_buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -139,8 +139,27 @@ size_t fcvae_time_format(char *out, double t)
 	int64_t rem = secs - days * 86400, y;
 	int m, d;
 	fcvae_civil_from_days(days, &y, &m, &d);
-	int n = snprintf(out, FCVAE_TIME_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d,
-	                 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	int n;
+	if (y >= 0 && y <= 9999) {
+		/* the hot path of every window record: no printf */
+		int v[] = { (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60) };
+		static const char sep[] = "--T::";
+		char *o = out;
+		*o++ = (char)('0' + v[0] / 1000);
+		*o++ = (char)('0' + v[0] / 100 % 10);
+		*o++ = (char)('0' + v[0] / 10 % 10);
+		*o++ = (char)('0' + v[0] % 10);
+		for (int i = 1; i < 6; i++) {
+			*o++ = sep[i - 1];
+			*o++ = (char)('0' + v[i] / 10);
+			*o++ = (char)('0' + v[i] % 10);
+		}
+		*o = '\0';
+		n = (int)(o - out);
+	} else {
+		n = snprintf(out, FCVAE_TIME_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d,
+		             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	}
 	long us = lround((t - whole) * 1e6);
 	if (us >= 1000000)  /* rounding up to a whole second: keep it simple, drop it */
 		us = 999999;

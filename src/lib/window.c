@@ -226,7 +226,9 @@ static void emit(fcvae_window *w, const fcvae_series *s, int k, int64_t ts, doub
 	fcvae_json_add_string(b, s->key, s->keylen);
 	char t[FCVAE_TIME_MAX];
 	fcvae_time_format(t, (double)ts);
-	fcvae_buf_printf(b, ",\"ts\":\"%s\",\"value\":", t);
+	fcvae_buf_adds(b, ",\"ts\":\"");
+	fcvae_buf_adds(b, t);
+	fcvae_buf_adds(b, "\",\"value\":");
 	fcvae_json_add_number(b, value);
 	fcvae_buf_adds(b, ",\"window\":[");
 	/* gaps: linear interpolation between the observed neighbours, the
@@ -249,7 +251,9 @@ static void emit(fcvae_window *w, const fcvae_series *s, int k, int64_t ts, doub
 	fcvae_buf_adds(b, "],\"missing\":[");
 	for (int i = 0, first = 1; i < W; i++)
 		if (isnan(s->val[slot_of(w, s, k + W - 1 - i)])) {
-			fcvae_buf_printf(b, first ? "%d" : ",%d", i);
+			if (!first)
+				fcvae_buf_addc(b, ',');
+			fcvae_json_add_number(b, i);
 			first = 0;
 		}
 	fcvae_buf_addc(b, ']');

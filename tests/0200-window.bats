@@ -1,0 +1,321 @@
+#!/usr/bin/env bats
+# fcvae-window: input formats, keys, buckets, aggregation, gaps, pass-through.
+# Expected windows are worked out by hand in the comments.
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+@test "window: agg none emits at once, gaps are interpolated and listed" {
+	# W 4, hourly values 10 20 _ 40 50 null 70
+	cat >"$T/in" <<-'E'
+	{"ts":"2025-02-25T00:00:00Z","key":"a","value":10}
+	{"ts":"2025-02-25T01:00:00Z","key":"a","value":20}
+	{"ts":"2025-02-25T03:00:00Z","key":"a","value":40,"label":1}
+	{"ts":"2025-02-25T04:00:00Z","key":"a","value":50,"label":0}
+	{"ts":"2025-02-25T05:00:00Z","key":"a","value":null}
+	{"ts":"2025-02-25T06:00:00Z","key":"a","value":70}
+	E
+	run fcvae-window --window 4 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T03:00:00Z","value":40,"window":[10,20,30,40],"missing":[2],"label":1}' ]
+	[ "${lines[1]}" = '{"key":"a","ts":"2025-02-25T04:00:00Z","value":50,"window":[20,30,40,50],"missing":[1],"label":0}' ]
+	# a missing last point is carried forward, a leading gap takes the next value
+	[ "${lines[2]}" = '{"key":"a","ts":"2025-02-25T05:00:00Z","value":null,"window":[40,40,50,50],"missing":[0,3]}' ]
+	[ "${lines[3]}" = '{"key":"a","ts":"2025-02-25T06:00:00Z","value":70,"window":[40,50,60,70],"missing":[2]}' ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "window: --max-missing drops windows with a larger share missing" {
+	for h in 0 1 3 4 6; do
+		echo "{\"ts\":\"2025-02-25T0$h:00:00Z\",\"key\":\"a\",\"value\":$h}"
+	done >"$T/in"
+	# W 4: windows end at 03, 04 and 06, each with one of four points missing
+	run fcvae-window --window 4 --max-missing 0 "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run fcvae-window --window 4 --max-missing 0.25 "$T/in"
+	[ "${#lines[@]}" -eq 3 ]
+	# W 5: the window ending at 04 misses hour 2 (1 of 5), the one ending at 06
+	# hours 2 and 5 (2 of 5): hour 2 takes the next value, hour 5 is interpolated
+	run fcvae-window --window 5 --max-missing 0.3 "$T/in"
+	[ "${#lines[@]}" -eq 1 ]
+	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T04:00:00Z","value":4,"window":[0,1,2,3,4],"missing":[2]}' ]
+	run fcvae-window --window 5 --max-missing 0.4 "$T/in"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = '{"key":"a","ts":"2025-02-25T06:00:00Z","value":6,"window":[3,3,4,5,6],"missing":[0,3]}' ]
+}
+
+@test "window: unknown fields pass through byte for byte, after the window fields" {
+	printf '%s\n' '{"meta":{"a": [1, 2.50]},"ts":1740441600,"s":"\u00e9\n","key":"k","value":1.50,"label":true,"n":-0}' >"$T/in"
+	run fcvae-window --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"k","ts":"2025-02-25T00:00:00Z","value":1.5,"window":[1.5],"missing":[],"label":1,"meta":{"a": [1, 2.50]},"s":"\u00e9\n","n":-0}' ]
+	echo "$output" | jq -e . >/dev/null
+}
+
+@test "window: several series interleaved, multi-field keys, other field names" {
+	cat >"$T/in" <<-'E'
+	{"time":"2025-02-25T00:00:00Z","net":"Accel","type":"CMP","n":1,"bad":0}
+	{"time":"2025-02-25T00:00:00Z","net":"Star","type":"CMP","n":5,"bad":0}
+	{"time":"2025-02-25T01:00:00+01:00","net":"Accel","type":"CMP","n":2,"bad":0}
+	{"time":"2025-02-25T01:00:00Z","net":"Star","type":"CMP","n":6,"bad":1}
+	E
+	run fcvae-window --window 2 --key net,type --ts time --value n --label bad "$T/in"
+	[ "$status" -eq 0 ]
+	# the third record is 00:00 UTC again: a duplicate of an emitted bucket
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = '{"key":"Star/CMP","ts":"2025-02-25T01:00:00Z","value":6,"window":[5,6],"missing":[],"label":1}' ]
+	[ "${lines[1]}" = 'fcvae-window: 4 records, 2 series, 1 windows, 1 late records dropped' ]
+}
+
+@test "window: CSV with a header row selects columns by name" {
+	cat >"$T/in.csv" <<-'E'
+	split,timestamp,network_type,transaction_type,amount,is_anomaly,note
+	train,2025-01-06T00:00:00Z,Accel,CMP,10.5,0,"a, ""quoted"" note"
+	train,2025-01-06T01:00:00Z,Accel,CMP,11,0,plain
+	train,2025-01-06T01:00:00Z,Star,no-pin,3,1,
+	E
+	run fcvae-window --csv --window 2 --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"Accel/CMP","ts":"2025-01-06T01:00:00Z","value":11,"window":[10.5,11],"missing":[],"label":0,"split":"train","note":"plain"}' ]
+	run fcvae-window --csv --window 1 --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly "$T/in.csv"
+	[ "${lines[0]}" = '{"key":"Accel/CMP","ts":"2025-01-06T00:00:00Z","value":10.5,"window":[10.5],"missing":[],"label":0,"split":"train","note":"a, \"quoted\" note"}' ]
+	[ "${lines[2]}" = '{"key":"Star/no-pin","ts":"2025-01-06T01:00:00Z","value":3,"window":[3],"missing":[],"label":1,"split":"train","note":""}' ]
+}
+
+@test "window: CSV without the needed columns is an error naming them" {
+	printf 'time,value\n1,2\n' >"$T/in.csv"
+	run fcvae-window --csv "$T/in.csv"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'line 1: no "ts" column in the CSV header'* ]]
+	run fcvae-window --csv --ts time --default-key all --window 1 "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"all","ts":"1970-01-01T00:00:00Z","value":2,"window":[2],"missing":[]}' ]
+}
+
+# Events of one series: bucket 00: 1, 3, 2 (out of order); 01: 5; 02: a record
+# without a value; 03: 4.
+events() {
+	cat <<-'E'
+	{"ts":"2025-02-25T00:10:00Z","key":"a","value":1}
+	{"ts":"2025-02-25T00:40:00Z","key":"a","value":2,"label":1}
+	{"ts":"2025-02-25T00:20:00Z","key":"a","value":3,"label":0}
+	{"ts":"2025-02-25T01:30:00Z","key":"a","value":5}
+	{"ts":"2025-02-25T02:10:00Z","key":"a","value":null}
+	{"ts":"2025-02-25T03:00:00Z","key":"a","value":4}
+	E
+}
+
+agg_windows() {
+	events | fcvae-window --agg "$1" --window 2 --max-missing 1 | jq -c '[.ts[11:13], .window, .missing]'
+}
+
+@test "window: --agg count counts records, with or without a value" {
+	run agg_windows count
+	[ "$output" = $'["01",[3,1],[]]\n["02",[1,1],[]]\n["03",[1,1],[]]' ]
+}
+
+@test "window: --agg sum; a bucket whose records have no value is missing" {
+	run agg_windows sum
+	[ "$output" = $'["01",[6,5],[]]\n["02",[5,5],[1]]\n["03",[4,4],[0]]' ]
+}
+
+@test "window: --agg mean" {
+	run agg_windows mean
+	[ "$output" = $'["01",[2,5],[]]\n["02",[5,5],[1]]\n["03",[4,4],[0]]' ]
+}
+
+@test "window: --agg max" {
+	run agg_windows max
+	[ "$output" = $'["01",[3,5],[]]\n["02",[5,5],[1]]\n["03",[4,4],[0]]' ]
+}
+
+@test "window: --agg last takes the last record to arrive" {
+	run agg_windows last
+	[ "$output" = $'["01",[3,5],[]]\n["02",[5,5],[1]]\n["03",[4,4],[0]]' ]
+}
+
+@test "window: an aggregated bucket's label is the largest, its fields the last record's" {
+	events >"$T/in"
+	run fcvae-window --agg count --window 1 "$T/in"
+	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T00:00:00Z","value":3,"window":[3],"missing":[],"label":1}' ]
+	printf '%s\n' '{"ts":0,"key":"a","f":1}' '{"ts":1,"key":"a","f":2,"g":3}' | fcvae-window --agg count --window 1 >"$T/out"
+	[ "$(cat "$T/out")" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":2,"window":[2],"missing":[],"f":2,"g":3}' ]
+}
+
+@test "window: empty buckets are 0 for count, every known series gets one" {
+	cat >"$T/in" <<-'E'
+	{"ts":"2025-02-25T00:10:00Z","key":"a"}
+	{"ts":"2025-02-25T00:20:00Z","key":"b"}
+	{"ts":"2025-02-25T00:30:00Z","key":"a"}
+	{"ts":"2025-02-25T03:05:00Z","key":"b"}
+	E
+	run fcvae-window --agg count --window 2 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"a","ts":"2025-02-25T01:00:00Z","value":0,"window":[2,0],"missing":[]}
+{"key":"b","ts":"2025-02-25T01:00:00Z","value":0,"window":[1,0],"missing":[]}
+{"key":"a","ts":"2025-02-25T02:00:00Z","value":0,"window":[0,0],"missing":[]}
+{"key":"b","ts":"2025-02-25T02:00:00Z","value":0,"window":[0,0],"missing":[]}
+{"key":"a","ts":"2025-02-25T03:00:00Z","value":0,"window":[0,0],"missing":[]}
+{"key":"b","ts":"2025-02-25T03:00:00Z","value":1,"window":[0,1],"missing":[]}' ]
+	# mean of records without values: every bucket missing, every window dropped
+	run fcvae-window --agg mean --window 2 -v "$T/in"
+	[ "$output" = 'fcvae-window: 4 records, 2 series, 0 windows, 6 windows dropped (too many missing)' ]
+}
+
+@test "window: --bucket 5m and 1d, offsets converted to UTC" {
+	printf '%s\n' '{"ts":"2025-02-25T00:01:00Z","key":"a","value":1}' '{"ts":"2025-02-25T00:04:59Z","key":"a","value":2}' \
+		'{"ts":"2025-02-25T00:05:00Z","key":"a","value":3}' >"$T/in"
+	run fcvae-window --agg sum --bucket 5m --window 1 "$T/in"
+	[ "$output" = $'{"key":"a","ts":"2025-02-25T00:00:00Z","value":3,"window":[3],"missing":[]}\n{"key":"a","ts":"2025-02-25T00:05:00Z","value":3,"window":[3],"missing":[]}' ]
+	printf '%s\n' '{"ts":"2025-02-25T23:59:59Z","key":"a","value":1}' '{"ts":"2025-02-26T01:00:00+02:00","key":"a","value":2}' \
+		'{"ts":"2025-02-26T00:00:00Z","key":"a","value":4}' >"$T/in"
+	run fcvae-window --agg sum --bucket 1d --window 1 "$T/in"
+	[ "$output" = $'{"key":"a","ts":"2025-02-25T00:00:00Z","value":3,"window":[3],"missing":[]}\n{"key":"a","ts":"2025-02-26T00:00:00Z","value":4,"window":[4],"missing":[]}' ]
+	# 90 s buckets; the second record (23:00 UTC) is late by then
+	run fcvae-window --agg sum --bucket 90 --window 1 "$T/in"
+	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T23:58:30Z","value":1,"window":[1],"missing":[]}' ]
+	[ "${lines[1]}" = '{"key":"a","ts":"2025-02-26T00:00:00Z","value":4,"window":[4],"missing":[]}' ]
+	[[ "${lines[2]}" == *'1 late records dropped' ]]
+}
+
+@test "window: end of input flushes open buckets unless --no-flush" {
+	printf '%s\n' '{"ts":0,"key":"a"}' '{"ts":3600,"key":"a"}' >"$T/in"
+	run fcvae-window --agg count --window 1 "$T/in"
+	[ "${#lines[@]}" -eq 2 ]
+	run fcvae-window --agg count --window 1 --no-flush "$T/in"
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[]}' ]
+}
+
+@test "window: late records are counted and dropped" {
+	printf '%s\n' '{"ts":"2025-02-25T00:10:00Z","key":"a"}' '{"ts":"2025-02-25T01:10:00Z","key":"a"}' \
+		'{"ts":"2025-02-25T00:50:00Z","key":"a"}' >"$T/in"
+	run fcvae-window --agg count --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T00:00:00Z","value":1,"window":[1],"missing":[]}' ]
+	[[ "$output" == *'fcvae-window: 3 records, 1 series, 2 windows, 1 late records dropped'* ]]
+	# with 15 minutes lateness the record is in time
+	run fcvae-window --agg count --window 1 --lateness 15m "$T/in"
+	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T00:00:00Z","value":2,"window":[2],"missing":[]}' ]
+	[[ "$output" != *late* ]]
+}
+
+@test "window: --revise merges late records and emits the window again" {
+	# count: 00 has 3, 01 has 1, 02 has 1, 03 has 1; then a late record for 01
+	cat >"$T/in" <<-'E'
+	{"ts":"2025-02-25T00:10:00Z","key":"a"}
+	{"ts":"2025-02-25T00:20:00Z","key":"a"}
+	{"ts":"2025-02-25T00:40:00Z","key":"a"}
+	{"ts":"2025-02-25T01:30:00Z","key":"a"}
+	{"ts":"2025-02-25T02:10:00Z","key":"a"}
+	{"ts":"2025-02-25T03:00:00Z","key":"a"}
+	{"ts":"2025-02-25T01:45:00Z","key":"a","label":1,"x":"late"}
+	E
+	run fcvae-window --agg count --window 2 --revise "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"a","ts":"2025-02-25T01:00:00Z","value":1,"window":[3,1],"missing":[]}
+{"key":"a","ts":"2025-02-25T02:00:00Z","value":1,"window":[1,1],"missing":[]}
+{"key":"a","ts":"2025-02-25T01:00:00Z","value":2,"window":[3,2],"missing":[],"label":1,"revised":true,"x":"late"}
+{"key":"a","ts":"2025-02-25T03:00:00Z","value":1,"window":[1,1],"missing":[]}' ]
+	run fcvae-window --agg count --window 2 -v "$T/in"
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[3]}" == *'1 late records dropped'* ]]
+}
+
+@test "window: --revise with agg none replaces the value" {
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":2}' '{"ts":60,"key":"a","value":7}' >"$T/in"
+	run fcvae-window --window 2 --revise "$T/in"
+	[ "$output" = $'{"key":"a","ts":"1970-01-01T01:00:00Z","value":2,"window":[1,2],"missing":[]}' ]
+	# the bucket of 00:00 is not among the last W = 1: too old to revise
+	run fcvae-window --window 1 --revise "$T/in"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[2]}" == *'1 late records dropped' ]]
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":2}' '{"ts":7200,"key":"a","value":3}' \
+		'{"ts":3700,"key":"a","value":9}' >"$T/in"
+	run fcvae-window --window 2 --revise "$T/in"
+	[ "${lines[2]}" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":9,"window":[1,9],"missing":[],"revised":true}' ]
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "window: duplicates of an open bucket aggregate, of an emitted one are late" {
+	printf '%s\n' '{"ts":0,"key":"a","value":2}' '{"ts":0,"key":"a","value":2}' '{"ts":3600,"key":"a","value":1}' >"$T/in"
+	run fcvae-window --agg sum --window 1 "$T/in"
+	[ "${lines[0]}" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":4,"window":[4],"missing":[]}' ]
+	run fcvae-window --window 1 "$T/in"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[2]}" == *'1 late records dropped'* ]]
+}
+
+@test "window: fcvae-gen events counted per hour equal its hourly series" {
+	fcvae-gen --days 2 --combo Star/CMP >"$T/ev.csv"
+	fcvae-gen --days 2 --combo Star/CMP --hourly --format ndjson >"$T/hourly"
+	fcvae-window --csv --agg count --window 24 --key network_type,transaction_type --ts timestamp \
+		--value amount --label is_anomaly "$T/ev.csv" | jq -c '[.ts, .value]' >"$T/a"
+	fcvae-window --window 24 "$T/hourly" | jq -c '[.ts, .value]' >"$T/b"
+	[ "$(wc -l <"$T/a")" -eq 25 ]
+	cmp "$T/a" "$T/b"
+}
+
+@test "window: 100k series" {
+	# 3 hourly values per series, W 2: two windows each
+	awk 'BEGIN { for (h = 0; h < 3; h++) for (i = 0; i < 100000; i++)
+		printf "{\"ts\":%d,\"key\":\"series-%d\",\"value\":%d}\n", h * 3600, i, i + h }' >"$T/in"
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -v fcvae-window --window 2 "$T/in" >"$T/out" 2>"$T/time"
+		kb=$(awk -F': ' '/Maximum resident/ { print $2 }' "$T/time")
+		echo "max RSS ${kb} kB"
+		# well under 1 KB per series (input buffers and libraries included)
+		[ "$kb" -lt 100000 ]
+	else
+		fcvae-window --window 2 "$T/in" >"$T/out"
+	fi
+	[ "$(wc -l <"$T/out")" -eq 200000 ]
+	[ "$(sed -n 200000p "$T/out")" = '{"key":"series-99999","ts":"1970-01-01T02:00:00Z","value":100001,"window":[100000,100001],"missing":[]}' ]
+	# aggregated: every series closes every bucket
+	fcvae-window --agg sum --window 2 "$T/in" | wc -l >"$T/n"
+	[ "$(cat "$T/n")" -eq 200000 ]
+}
+
+@test "window: output is line-flushed for live use" {
+	# the first window must come out while the input is still open
+	start=$(date +%s%N)
+	( echo '{"ts":0,"key":"a","value":1}'; sleep 2; echo '{"ts":3600,"key":"a","value":2}' ) |
+		fcvae-window --window 1 | { read -r first; date +%s%N >"$T/t"; echo "$first" >"$T/first"; cat >/dev/null; }
+	[ "$(cat "$T/first")" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[]}' ]
+	[ $(( ($(cat "$T/t") - start) / 1000000 )) -lt 1500 ]
+}
+
+@test "window: --idle closes quiet buckets on wall-clock time" {
+	# one event of a past hour; the input then stays open but quiet
+	( echo '{"ts":0,"key":"a"}'; sleep 3 ) | timeout 10 fcvae-window --agg count --window 1 --idle 1 --no-flush >"$T/out" &
+	pid=$!
+	sleep 2
+	[ "$(cat "$T/out")" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[]}' ]
+	wait $pid
+}
+
+@test "window: usage, help and version" {
+	run fcvae-window -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-window --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "fcvae-window (fcvae) "* ]]
+	run fcvae-window --agg median
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--agg: 'median' is not one of"* ]]
+	run fcvae-window --bucket 1.5s
+	[ "$status" -eq 2 ]
+	run fcvae-window --bucket 1y
+	[ "$status" -eq 2 ]
+	run fcvae-window --window 0
+	[ "$status" -eq 2 ]
+	run fcvae-window --kafka-time
+	[ "$status" -eq 2 ]
+	run fcvae-window --nope
+	[ "$status" -eq 2 ]
+	run fcvae-window /nonexistent
+	[ "$status" -eq 1 ]
+	[[ "$output" == "fcvae-window: /nonexistent: No such file or directory" ]]
+}
