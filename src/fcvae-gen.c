@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"  --format FMT      csv (default) or ndjson\n"
 	"  --epoch           timestamps as epoch seconds instead of RFC 3339\n"
 	"  --hourly          per-combo hourly counts: timestamp,key,value,label,split\n"
+	"  --columns LIST    with --hourly, these columns in this order (e.g.\n"
+	"                    timestamp,value,label: the FCVAE data sets' layout)\n"
 	"  --follow          live producer: one NDJSON record per hourly value\n"
 	"  --delay S         with --follow, seconds between hours (default 1)\n"
 	"  --loop            with --follow, start over at the end, forever\n"
@@ -211,12 +213,40 @@ static void write_events(void)
 		free(cd[c].t);
 }
 
+/* Columns of --hourly output; the time is "timestamp" in CSV (the FCVAE
+ * data sets' layout) and "ts" in NDJSON (fcvae-window's default). */
+enum { COL_TIME, COL_KEY, COL_VALUE, COL_LABEL, COL_SPLIT, NCOLS };
+static int columns[NCOLS] = {COL_TIME, COL_KEY, COL_VALUE, COL_LABEL, COL_SPLIT}, ncolumns = NCOLS;
+
+static void parse_columns(char *list)
+{
+	static const char *names[NCOLS] = {"timestamp", "key", "value", "label", "split"};
+	ncolumns = 0;
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		int c = !strcmp(tok, "ts") ? COL_TIME : -1;
+		for (int i = 0; i < NCOLS && c < 0; i++)
+			if (!strcmp(tok, names[i]))
+				c = i;
+		if (c < 0)
+			fcvae_die(FCVAE_EXIT_USAGE, "--columns: unknown column '%s' (timestamp, key, value, label, split)", tok);
+		for (int i = 0; i < ncolumns; i++)
+			if (columns[i] == c)
+				fcvae_die(FCVAE_EXIT_USAGE, "--columns: '%s' twice", tok);
+		columns[ncolumns++] = c;
+	}
+	if (ncolumns == 0)
+		fcvae_die(FCVAE_EXIT_USAGE, "--columns: no column named");
+}
+
 static void write_hourly(void)
 {
+	static const char *csv_names[NCOLS] = {"timestamp", "key", "value", "label", "split"};
+	static const char *json_names[NCOLS] = {"ts", "key", "value", "label", "split"};
 	combo_day cd = {0};
 	char line[256];
 	if (!ndjson)
-		fputs("timestamp,key,value,label,split\n", stdout);
+		for (int i = 0; i < ncolumns; i++)
+			printf("%s%c", csv_names[columns[i]], i + 1 < ncolumns ? ',' : '\n');
 	int count[FCVAE_SEEDDATA_COMBOS][24];
 	unsigned char label[FCVAE_SEEDDATA_COMBOS][24];
 	for (int day = 0; day < ndays; day++) {
@@ -236,23 +266,28 @@ static void write_hourly(void)
 				if (!combo_wanted(c))
 					continue;
 				char *p = line;
-				if (ndjson) {
-					p = put_str(p, epoch ? "{\"ts\":" : "{\"ts\":\"");
-					p = put_time(p, ts);
-					p = put_str(p, epoch ? ",\"key\":\"" : "\",\"key\":\"");
-				} else {
-					p = put_time(p, ts);
-					*p++ = ',';
+				for (int i = 0; i < ncolumns; i++) {
+					int col = columns[i];
+					int quote = ndjson && (col == COL_KEY || col == COL_SPLIT || (col == COL_TIME && !epoch));
+					if (ndjson) {
+						p = put_str(p, i ? ",\"" : "{\"");
+						p = put_str(p, json_names[col]);
+						p = put_str(p, quote ? "\":\"" : "\":");
+					} else if (i) {
+						*p++ = ',';
+					}
+					switch (col) {
+					case COL_TIME: p = put_time(p, ts); break;
+					case COL_KEY: p = put_str(p, fcvae_seeddata_combos[c].key); break;
+					case COL_VALUE: p = put_long(p, count[c][h]); break;
+					case COL_LABEL: *p++ = (char)('0' + label[c][h]); break;
+					default: p = put_str(p, sp); break;
+					}
+					if (quote)
+						*p++ = '"';
 				}
-				p = put_str(p, fcvae_seeddata_combos[c].key);
-				p = put_str(p, ndjson ? "\",\"value\":" : ",");
-				p = put_long(p, count[c][h]);
-				p = put_str(p, ndjson ? ",\"label\":" : ",");
-				*p++ = (char)('0' + label[c][h]);
-				p = put_str(p, ndjson ? ",\"split\":\"" : ",");
-				p = put_str(p, sp);
 				if (ndjson)
-					p = put_str(p, "\"}");
+					*p++ = '}';
 				put_line(line, p);
 			}
 		}
@@ -348,7 +383,7 @@ static void add_combos(char *list)
 
 int main(int argc, char **argv)
 {
-	enum { O_SEED = 256, O_DAYS, O_START, O_COMBO, O_SPLIT, O_FORMAT, O_EPOCH, O_HOURLY,
+	enum { O_SEED = 256, O_DAYS, O_START, O_COMBO, O_SPLIT, O_FORMAT, O_EPOCH, O_HOURLY, O_COLUMNS,
 	       O_FOLLOW, O_DELAY, O_LOOP, O_VERSION };
 	static const struct option longopts[] = {
 		{"seed", required_argument, NULL, O_SEED},
@@ -359,6 +394,7 @@ int main(int argc, char **argv)
 		{"format", required_argument, NULL, O_FORMAT},
 		{"epoch", no_argument, NULL, O_EPOCH},
 		{"hourly", no_argument, NULL, O_HOURLY},
+		{"columns", required_argument, NULL, O_COLUMNS},
 		{"follow", no_argument, NULL, O_FOLLOW},
 		{"delay", required_argument, NULL, O_DELAY},
 		{"loop", no_argument, NULL, O_LOOP},
@@ -367,7 +403,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	fcvae_setprogname(argv[0]);
-	int opt, format_set = 0;
+	int opt, format_set = 0, columns_set = 0;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_SEED: {
@@ -397,6 +433,7 @@ int main(int argc, char **argv)
 			break;
 		case O_EPOCH: epoch = 1; break;
 		case O_HOURLY: hourly = 1; break;
+		case O_COLUMNS: parse_columns(optarg); columns_set = 1; break;
 		case O_FOLLOW: follow = 1; break;
 		case O_DELAY:
 			delay = fcvae_parse_double("--delay", optarg);
@@ -416,6 +453,8 @@ int main(int argc, char **argv)
 	}
 	if (follow && format_set && !ndjson)
 		fcvae_die(FCVAE_EXIT_USAGE, "--follow writes NDJSON only");
+	if (columns_set && (!hourly || follow))
+		fcvae_die(FCVAE_EXIT_USAGE, "--columns needs --hourly");
 	if ((loop || delay_set) && !follow)
 		fcvae_die(FCVAE_EXIT_USAGE, "--delay and --loop need --follow");
 

@@ -172,6 +172,41 @@ teardown() {
 	[ "$ms" -ge 600 ]
 }
 
+@test "gen: --columns makes the FCVAE data sets' CSV layout" {
+	run fcvae-gen --hourly --epoch --combo Accel_CMP --columns timestamp,value,label
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = timestamp,value,label ]
+	[ "${#lines[@]}" -eq $((60 * 24 + 1)) ]
+	[[ "${lines[1]}" =~ ^1736121600,[0-9]+,0$ ]]
+	# the same values as the full hourly output
+	fcvae-gen --hourly --epoch --combo Accel/CMP | awk -F, 'NR > 1 { print $1 "," $3 "," $4 }' >"$tmp/want"
+	printf '%s\n' "${lines[@]:1}" | cmp - "$tmp/want"
+	fcvae-gen --hourly --format ndjson --days 1 --columns key,ts,value | head -n 1 | jq -e 'keys_unsorted == ["key", "ts", "value"]'
+	run fcvae-gen --hourly --columns timestamp,colour
+	[ "$status" -eq 2 ]
+	run fcvae-gen --hourly --columns value,value
+	[ "$status" -eq 2 ]
+	run fcvae-gen --columns value
+	[ "$status" -eq 2 ]
+}
+
+@test "gen: hourly records and transactions feed fcvae-window directly" {
+	command -v fcvae-window >/dev/null || skip "no fcvae-window"
+	# 48 hours make 48 - 23 windows of 24; the first holds hours 0..23
+	fcvae-gen --hourly --format ndjson --days 2 --combo Star/CMP | fcvae-window >"$tmp/w"
+	[ "$(wc -l <"$tmp/w")" -eq 25 ]
+	fcvae-gen --hourly --format ndjson --days 1 --combo Star/CMP | jq -s -c '[.[].value]' >"$tmp/day0"
+	head -n 1 "$tmp/w" | jq -c '.window' | cmp - "$tmp/day0"
+	head -n 1 "$tmp/w" | jq -e '.key == "Star/CMP" and .ts == "2025-01-06T23:00:00Z" and .label == 0 and .split == "train"'
+	# CSV hourly, naming the time column
+	fcvae-gen --hourly --days 2 --combo Star/CMP | fcvae-window --csv --ts timestamp | jq -c '.window' >"$tmp/wc"
+	jq -c '.window' "$tmp/w" | cmp - "$tmp/wc"
+	# transactions counted per hour by fcvae-window are the same windows
+	fcvae-gen --days 2 --combo Star/CMP | fcvae-window --csv --ts timestamp --key network_type,transaction_type \
+		--agg count --label is_anomaly | jq -c '.window' >"$tmp/we"
+	cmp "$tmp/we" "$tmp/wc"
+}
+
 @test "gen: the man page examples run" {
 	[ -f man/fcvae-gen.1 ]
 	n=0
