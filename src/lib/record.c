@@ -408,7 +408,7 @@ static int from_envelope(fcvae_input_reader *r, const fcvae_json *env, fcvae_inp
 		return bad(reason, "bad envelope", msg, "kcat payload is not a string");
 	const fcvae_json *o = fcvae_json_parse(&r->pay, pl->str, pl->slen);
 	if (!o)
-		return bad(reason, "not JSON", msg, "kcat payload: %s", r->pay.err);
+		return bad(reason, "not JSON", msg, "kcat payload is not JSON: %s", r->pay.err);
 	if (from_object(r, o, env, in, reason, msg) < 0)
 		return -1;
 	fcvae_buf_clear(&r->topic);
@@ -605,7 +605,7 @@ int fcvae_input_parse(fcvae_input_reader *r, const char *line, size_t len, fcvae
 		fcvae_json_parser *p = r->o.format == FCVAE_INPUT_KCAT ? &r->env : &r->pay;
 		const fcvae_json *o = fcvae_json_parse(p, line, len);
 		if (!o)
-			rc = bad(reason, "not JSON", m, "%s", p->err);
+			rc = bad(reason, "not JSON", m, "not JSON: %s", p->err);
 		else if (r->o.format == FCVAE_INPUT_KCAT)
 			rc = from_envelope(r, o, in, reason, m);
 		else

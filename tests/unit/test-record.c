@@ -96,8 +96,8 @@ int main(void)
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"nan\"}") == 1 && isnan(in.value), "\"nan\" is missing");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":null}") == 1 && isnan(in.value), "null is missing");
 	CHECK(parse("   ") == 0, "blank line: nothing");
-	rejected("not json", "not JSON", "invalid literal (expected null) at column 1");
-	rejected("<html>", "not JSON", "expected a value, found '<' at column 1");
+	rejected("not json", "not JSON", "not JSON: invalid literal (expected null) at column 1");
+	rejected("<html>", "not JSON", "not JSON: expected a value, found '<' at column 1");
 	rejected("[1]", "not an object", "not a JSON object");
 	rejected("{\"key\":\"a\",\"value\":1}", "no ts", "no \"ts\" field");
 	rejected("{\"ts\":\"noon\",\"key\":\"a\"}", "bad ts", "\"ts\" is not a timestamp");
@@ -106,7 +106,7 @@ int main(void)
 	rejected("{\"ts\":0,\"key\":\"a\",\"value\":\"12x\"}", "bad value", "\"value\" is not a number");
 	rejected("{\"ts\":0,\"key\":\"a\",\"value\":1e400}", "bad value", "\"value\" 1e400 is out of range");
 	rejected("{\"ts\":0,\"key\":\"a\",\"label\":\"spike\"}", "bad label", "\"label\" is not a number or boolean");
-	rejected("{\"ts\":\"\xff\",\"key\":\"a\"}", "not JSON", "invalid UTF-8 (byte 0xff) in string at column 8");
+	rejected("{\"ts\":\"\xff\",\"key\":\"a\"}", "not JSON", "not JSON: invalid UTF-8 (byte 0xff) in string at column 8");
 	fcvae_input_free(&rd);
 
 	/* several key fields, other names */
@@ -150,7 +150,7 @@ int main(void)
 	            "\"payload\":\"{\\\"key\\\":\\\"p\\\",\\\"ts\\\":\\\"2025-02-25T15:00:00Z\\\"}\"}") == 1 &&
 	      !strcmp(in.key, "p") && in.ts == 1740495600, "payload key and time win");
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":\"{oops\"}", "not JSON",
-	         "kcat payload: expected '\"' (a member name), found 'o' at column 2");
+	         "kcat payload is not JSON: expected '\"' (a member name), found 'o' at column 2");
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":null}", "bad envelope", "kcat payload is not a string");
 	rejected("{\"value\":1}", "bad envelope", "not a kcat -J envelope (topic, partition, offset, payload)");
 	fcvae_input_free(&rd);

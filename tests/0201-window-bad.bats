@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# fcvae-window on bad input (SPEC §10): each bad line is reported with the
+# program, line and reason, counted, skipped; --strict stops with exit 3.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	good0='{"ts":0,"key":"a","value":1}'
+	good1='{"ts":3600,"key":"a","value":2}'
+}
+
+# The good lines around one bad line give two windows; stderr has the message.
+one_bad() {
+	printf '%s\n' "$good0" "$1" "$good1" >"$T/in"
+	run --separate-stderr fcvae-window --window 1 <"$T/in"
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-window: input line 2: $2" ]
+	[ "${stderr_lines[1]}" = "fcvae-window: 2 records, 1 series, 2 windows; 1 input line rejected: 1 $3" ]
+	run --separate-stderr fcvae-window --window 1 --strict <"$T/in"
+	[ "$status" -eq 3 ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[]}' ]
+	[ "$stderr" = "fcvae-window: input line 2: $2" ]
+}
+
+@test "bad: a line that is not JSON" {
+	one_bad 'hello' 'not JSON: expected a value, found '"'h'"' at column 1' 'not JSON'
+}
+
+@test "bad: truncated JSON" {
+	one_bad '{"ts":0,"key":"a","val' 'not JSON: unterminated string at column 19' 'not JSON'
+}
+
+@test "bad: trailing garbage" {
+	one_bad '{"ts":0,"key":"a"} x' "not JSON: unexpected 'x' after the value at column 20" 'not JSON'
+}
+
+@test "bad: JSON that is not an object" {
+	one_bad '[1,2]' 'not a JSON object' 'not an object'
+}
+
+@test "bad: missing time" {
+	one_bad '{"key":"a","value":1}' 'no "ts" field' 'no ts'
+}
+
+@test "bad: missing key" {
+	one_bad '{"ts":0,"value":1}' 'no "key" field' 'no key'
+}
+
+@test "bad: a string where the value belongs" {
+	one_bad '{"ts":7200,"key":"a","value":"many"}' '"value" is not a number' 'bad value'
+}
+
+@test "bad: an object where the value belongs" {
+	one_bad '{"ts":7200,"key":"a","value":{"n":1}}' '"value" is not a number' 'bad value'
+}
+
+@test "bad: a number too large for a double" {
+	one_bad '{"ts":7200,"key":"a","value":1e400}' '"value" 1e400 is out of range' 'bad value'
+}
+
+@test "bad: timestamps" {
+	one_bad '{"ts":"2025-13-01T00:00:00Z","key":"a"}' '"ts" is not a timestamp' 'bad ts'
+	one_bad '{"ts":"yesterday","key":"a"}' '"ts" is not a timestamp' 'bad ts'
+	one_bad '{"ts":1e20,"key":"a"}' '"ts" is not a timestamp' 'bad ts'
+	one_bad '{"ts":true,"key":"a"}' '"ts" is not a timestamp' 'bad ts'
+	one_bad '{"ts":"2025-02-30","key":"a"}' '"ts" is not a timestamp' 'bad ts'
+}
+
+@test "bad: invalid UTF-8" {
+	one_bad $'{"ts":0,"key":"a\xc3\x28"}' 'not JSON: invalid UTF-8 (byte 0xc3) in string at column 17' 'not JSON'
+	one_bad $'{"ts":0,"key":"\xed\xa0\x80"}' 'not JSON: invalid UTF-8 (byte 0xed) in string at column 16' 'not JSON'
+}
+
+@test "bad: a label that is not a number" {
+	one_bad '{"ts":7200,"key":"a","value":1,"label":"spike"}' '"label" is not a number or boolean' 'bad label'
+}
+
+@test "bad: deep nesting" {
+	deep=$(printf '%0.s[' $(seq 300))
+	one_bad "{\"ts\":0,\"key\":\"a\",\"x\":$deep}" 'not JSON: nesting deeper than 256 at column 278' 'not JSON'
+}
+
+@test "bad: NaN, Infinity, null and absent values are missing points, not errors" {
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":NaN}' '{"ts":7200,"key":"a","value":"inf"}' \
+		'{"ts":10800,"key":"a","value":-Infinity}' '{"ts":14400,"key":"a"}' '{"ts":18000,"key":"a","value":6}' >"$T/in"
+	run --separate-stderr fcvae-window --window 6 --max-missing 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T05:00:00Z","value":6,"window":[1,2,3,4,5,6],"missing":[1,2,3,4]}' ]
+}
+
+@test "bad: CSV rows with the wrong field count, bad numbers, bad UTF-8" {
+	printf 'ts,key,value\n0,a,1\n3600,a\n3600,a,x1\n3600,a,\xff\n3600,"a,2\n3600,a,2\n' >"$T/in.csv"
+	run --separate-stderr fcvae-window --csv --window 1 "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in.csv line 3: 2 fields, the header has 3" ]
+	[ "${stderr_lines[1]}" = "fcvae-window: $T/in.csv line 4: \"value\" is not a number" ]
+	[ "${stderr_lines[2]}" = "fcvae-window: $T/in.csv line 5: invalid UTF-8" ]
+	[ "${stderr_lines[3]}" = "fcvae-window: $T/in.csv line 6: unterminated quote" ]
+	[ "${stderr_lines[4]}" = "fcvae-window: 2 records, 1 series, 2 windows; 4 input lines rejected: 3 bad CSV, 1 bad value" ]
+}
+
+@test "bad: every reason is counted in the summary" {
+	printf '%s\n' "$good0" 'x' 'y' '{"ts":"no","key":"a"}' '{"key":"a"}' "$good1" >"$T/in"
+	run --separate-stderr fcvae-window --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[4]}" = "fcvae-window: 2 records, 1 series, 2 windows; 4 input lines rejected: 2 not JSON, 1 bad ts, 1 no ts" ]
+}
+
+@test "bad: empty input and blank lines give nothing, quietly" {
+	run --separate-stderr fcvae-window </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
+	printf '\n  \n\r\n' >"$T/in"
+	run --separate-stderr fcvae-window --agg count "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
+	printf 'ts,key,value\n' >"$T/in.csv"
+	run --separate-stderr fcvae-window --csv "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
+}
+
+@test "bad: a 10 MB line passes through whole, a 10 MB bad line is rejected" {
+	head -c 10485760 /dev/zero | tr '\0' x >"$T/pad"
+	{ printf '{"ts":0,"key":"a","value":1,"pad":"'; cat "$T/pad"; printf '"}\n'; } >"$T/in"
+	run --separate-stderr fcvae-window --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#output}" -eq $((75 + 7 + 10485760 + 2)) ]
+	[ "${output:0:82}" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[],"pad":"' ]
+	{ echo "$good0"; cat "$T/pad"; echo; echo "$good1"; } >"$T/in"
+	run --separate-stderr fcvae-window --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in line 2: not JSON: expected a value, found 'x' at column 1" ]
+}
+
+@test "bad: binary garbage does not crash" {
+	head -c 100000 /dev/urandom >"$T/in"
+	run fcvae-window --agg count "$T/in"
+	[ "$status" -eq 0 ]
+	run fcvae-window --csv "$T/in"
+	[ "$status" -le 1 ]
+	run fcvae-window --kcat "$T/in"
+	[ "$status" -eq 0 ]
+}
+
+@test "bad: a write error on standard output is reported, exit 1" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	printf '%s\n' "$good0" "$good1" >"$T/in"
+	run sh -c "fcvae-window --window 1 '$T/in' >/dev/full"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-window: write error on standard output: No space left on device" ]
+}
+
+@test "bad: a closed pipe is reported, exit 1" {
+	awk 'BEGIN { for (i = 0; i < 200000; i++) printf "{\"ts\":%d,\"key\":\"a\",\"value\":1}\n", i * 3600 }' >"$T/in"
+	run bash -c "fcvae-window --window 1 '$T/in' 2>'$T/err' | head -n 1 >/dev/null; echo \${PIPESTATUS[0]}"
+	[ "$output" = 1 ]
+	[ "$(cat "$T/err")" = "fcvae-window: write error on standard output: Broken pipe" ]
+}

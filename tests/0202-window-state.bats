@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# fcvae-window: kcat -J envelopes, --state checkpoints, resume after a stop or
+# a crash, Kafka offsets.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	# events of three series over ten hours, some out of order within the
+	# lateness, some missing hours; the same for every test
+	awk 'BEGIN {
+		for (i = 0; i < 300; i++) {
+			t = 1740441600 + i * 120 + (i % 7 == 3 ? -900 : 0)
+			k = i % 3 == 0 ? "Accel/CMP" : i % 3 == 1 ? "Star/CMP" : "Star/no-pin"
+			if (k == "Star/CMP" && t >= 1740441600 + 4 * 3600 && t < 1740441600 + 6 * 3600) continue
+			printf "{\"ts\":%d,\"key\":\"%s\",\"value\":%d,\"seq\":%d}\n", t, k, i % 11, i
+		}
+	}' >"$T/events"
+	n=$(wc -l <"$T/events")
+}
+
+# kcat -J envelopes of the events: the key in the message, not the payload
+envelopes() {
+	jq -nc '[inputs] | to_entries[] | {topic: "tx", partition: (.key % 2), offset: .key, tstype: "create",
+		ts: (.value.ts * 1000), broker: 1, key: .value.key, payload: (.value | del(.key) | tojson)}' "$1"
+}
+
+@test "state: stop and resume gives the output of one run" {
+	opts="--agg sum --window 4 --lateness 20m"
+	fcvae-window $opts "$T/events" >"$T/whole"
+	[ "$(wc -l <"$T/whole")" -gt 20 ]
+	for cut in 1 57 150 299; do
+		rm -f "$T/state"
+		head -n "$cut" "$T/events" | fcvae-window $opts --state "$T/state" --no-flush >"$T/a"
+		[ -f "$T/state" ]
+		tail -n +"$((cut + 1))" "$T/events" | fcvae-window $opts --state "$T/state" >"$T/b"
+		cat "$T/a" "$T/b" | cmp - "$T/whole"
+	done
+	# no temp files left beside the state
+	[ "$(ls "$T" | grep -c state)" -eq 1 ]
+}
+
+@test "state: resume in three parts with checkpoints every few records, --revise, agg none" {
+	for opts in "--agg mean --window 3 --lateness 30m --state-every 7" "--agg count --window 2 --revise --state-every 1" \
+		"--window 5 --bucket 10m --max-missing 1"; do
+		fcvae-window $opts "$T/events" >"$T/whole"
+		rm -f "$T/state"
+		sed -n 1,100p "$T/events" | fcvae-window $opts --state "$T/state" --no-flush >"$T/a"
+		sed -n 101,200p "$T/events" | fcvae-window $opts --state "$T/state" --no-flush >"$T/b"
+		sed -n '201,$p' "$T/events" | fcvae-window $opts --state "$T/state" >"$T/c"
+		cat "$T/a" "$T/b" "$T/c" | cmp - "$T/whole"
+	done
+}
+
+@test "state: a state file made with other options is refused" {
+	fcvae-window --agg sum --state "$T/state" --no-flush <"$T/events" >/dev/null
+	run fcvae-window --agg sum --window 12 --state "$T/state" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-window: cannot load state: $T/state line 1: saved with --agg sum --bucket 3600 --window 24, not --agg sum --bucket 3600 --window 12" ]
+	echo '{"fcvae_window_state":1' >"$T/bad"
+	run fcvae-window --state "$T/bad" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == "fcvae-window: cannot load state: $T/bad line 1: expected ',' or '}', found end of input at column 24" ]]
+	run fcvae-window --state /nonexistent/dir/state </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == "fcvae-window: cannot save state: /nonexistent/dir/state: No such file or directory" ]]
+}
+
+@test "kcat: envelopes are unwrapped, key from the message, origin kept" {
+	envelopes "$T/events" >"$T/env"
+	fcvae-window --agg sum --window 4 --lateness 20m "$T/events" | jq -c 'del(.seq)' >"$T/plain"
+	fcvae-window --kcat --agg sum --window 4 --lateness 20m "$T/env" >"$T/k"
+	# same windows; the pass-through fields now name their origin
+	jq -c 'del(.seq, .topic, .partition, .offset)' "$T/k" | cmp - "$T/plain"
+	[ "$(head -n 1 "$T/k" | jq -c '[.topic, .partition, .offset, .seq]')" = "$(head -n 1 "$T/k" | jq -c '[.topic, (.seq % 2), .seq, .seq]')" ]
+}
+
+@test "kcat: --kafka-time takes the message timestamp when the payload has none" {
+	printf '%s\n' '{"topic":"t","partition":0,"offset":5,"tstype":"create","ts":1740495600500,"broker":1,"key":"m","payload":"{\"value\":3}"}' \
+		'{"topic":"t","partition":0,"offset":6,"ts":1740499200000,"key":null,"payload":"{\"value\":4,\"key\":\"m\"}"}' >"$T/env"
+	run fcvae-window --kcat --kafka-time --window 1 "$T/env"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"key":"m","ts":"2025-02-25T15:00:00Z","value":3,"window":[3],"missing":[],"topic":"t","partition":0,"offset":5}' ]
+	[ "${lines[1]}" = '{"key":"m","ts":"2025-02-25T16:00:00Z","value":4,"window":[4],"missing":[],"topic":"t","partition":0,"offset":6}' ]
+	run --separate-stderr fcvae-window --kcat --window 1 "$T/env"
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/env line 1: no \"ts\" field" ]
+}
+
+@test "kcat: offsets already in the state are skipped on replay" {
+	envelopes "$T/events" >"$T/env"
+	opts="--kcat --agg sum --window 4 --lateness 20m"
+	fcvae-window $opts "$T/env" >"$T/whole"
+	head -n 120 "$T/env" | fcvae-window $opts --state "$T/state" --no-flush >"$T/a"
+	# the consumer restarts from an older committed offset: 100 records again
+	run --separate-stderr fcvae-window $opts --state "$T/state" < <(tail -n +21 "$T/env")
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/b"
+	cat "$T/a" "$T/b" | cmp - "$T/whole"
+	[[ "$stderr" == *", 100 records skipped (Kafka offset already processed)" ]]
+}
+
+@test "state: after a crash the replayed stream loses no window" {
+	envelopes "$T/events" >"$T/env"
+	opts="--kcat --agg sum --window 4 --lateness 20m"
+	fcvae-window $opts "$T/env" | sort >"$T/whole"
+	mkfifo "$T/fifo"
+	fcvae-window $opts --state "$T/state" --state-every 50 <"$T/fifo" >"$T/a" &
+	pid=$!
+	exec 7>"$T/fifo"
+	head -n 180 "$T/env" >&7
+	# wait for the checkpoint after record 150, then crash
+	for i in $(seq 50); do
+		[ -f "$T/state" ] && grep -q '"offset":149' "$T/state" && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -9 $pid
+	wait $pid || true
+	exec 7>&-
+	# the consumer group resumes from its last commit, say record 100
+	tail -n +101 "$T/env" | fcvae-window $opts --state "$T/state" >"$T/b"
+	# every window of the whole run is there; windows after the checkpoint
+	# may come twice (same bytes), none differ
+	sort -u "$T/a" "$T/b" | cmp - "$T/whole"
+}
