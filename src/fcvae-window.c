@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"  --lateness D        how far the watermark trails the latest event (default 0)\n"
 	"  --idle D            also close buckets when input is quiet for D\n"
 	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
+	"  --max-gap D         refuse times further than D after the latest (default 366d)\n"
 	"  --revise            re-emit windows of buckets that late records change\n"
 	"  --no-flush          leave open buckets open at end of input\n"
 	"  --state FILE        load state from FILE and save it there\n"
@@ -89,7 +90,7 @@ static void save_state(fcvae_window *w, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_REVISE, O_NOFLUSH, O_STATE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_REVISE, O_NOFLUSH, O_STATE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
 		{ "lateness", required_argument, 0, O_LATE },
 		{ "idle", required_argument, 0, O_IDLE },
 		{ "max-missing", required_argument, 0, O_MAXMISS },
+		{ "max-gap", required_argument, 0, O_MAXGAP },
 		{ "revise", no_argument, 0, O_REVISE },
 		{ "no-flush", no_argument, 0, O_NOFLUSH },
 		{ "state", required_argument, 0, O_STATE },
@@ -117,7 +119,7 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0 };
-	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0 };
 	const char *keyspec = "key", *state = NULL;
 	double idle = 0, every_secs = 0;
 	long every_records = 10000;
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
 			if (wo.max_missing < 0 || wo.max_missing > 1)
 				fcvae_die(FCVAE_EXIT_USAGE, "--max-missing: '%s' is not a share from 0 to 1", optarg);
 			break;
+		case O_MAXGAP: wo.max_gap = parse_duration("--max-gap", optarg); break;
 		case O_REVISE: wo.revise = 1; break;
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
@@ -263,7 +266,9 @@ int main(int argc, char **argv)
 				continue;
 			if (idle > 0)
 				last_record = now_wall();
-			fcvae_window_add(&w, &in);
+			if (fcvae_window_add(&w, &in) == 2)
+				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f days after the latest record (see --max-gap)",
+				             io.ts_field, (in.ts - w.maxts) / 86400);
 			write_out(&w, linebuf);
 			if (state && every_records && ++since_save >= every_records) {
 				save_state(&w, state);

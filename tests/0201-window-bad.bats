@@ -163,3 +163,18 @@ one_bad() {
 	[ "$output" = 1 ]
 	[ "$(cat "$T/err")" = "fcvae-window: write error on standard output: Broken pipe" ]
 }
+
+@test "bad: a time far after the rest is refused, not a reason to close years of buckets" {
+	printf '%s\n' '{"ts":0,"key":"a"}' '{"ts":"9999-01-01T00:00:00Z","key":"a"}' '{"ts":3600,"key":"a"}' >"$T/in"
+	run --separate-stderr timeout 20 fcvae-window --agg count --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in line 2: \"ts\" is 2932532 days after the latest record (see --max-gap)" ]
+	# a gap within --max-gap is real: every bucket of it is closed
+	run --separate-stderr fcvae-window --agg count --window 1 --max-gap 2h "$T/in"
+	[ "${#lines[@]}" -eq 2 ]
+	printf '%s\n' '{"ts":0,"key":"a"}' '{"ts":"1970-01-11T00:00:00Z","key":"a"}' >"$T/in"
+	run --separate-stderr fcvae-window --agg count --window 1 "$T/in"
+	[ "${#lines[@]}" -eq 241 ]
+	[ -z "$stderr" ]
+}

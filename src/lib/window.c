@@ -14,6 +14,7 @@
 struct obucket {
 	int64_t start;
 	double acc;         /* sum, max or last value, by agg */
+	double comp;        /* sum, mean: Neumaier compensation, so cents add up to cents */
 	uint32_t n;         /* records */
 	uint32_t nvalid;    /* records with a finite value */
 	double label;       /* NaN: none */
@@ -281,7 +282,8 @@ static double bucket_value(const fcvae_window *w, const struct obucket *o)
 		return w->o.agg == FCVAE_AGG_COUNT || w->o.agg == FCVAE_AGG_SUM ? 0 : NAN;
 	switch (w->o.agg) {
 	case FCVAE_AGG_COUNT: return o->n;
-	case FCVAE_AGG_MEAN: return o->nvalid ? o->acc / o->nvalid : NAN;
+	case FCVAE_AGG_MEAN: return o->nvalid ? (o->acc + o->comp) / o->nvalid : NAN;
+	case FCVAE_AGG_SUM: return o->nvalid ? o->acc + o->comp : NAN;
 	default: return o->nvalid ? o->acc : NAN;
 	}
 }
@@ -352,7 +354,12 @@ static void aggregate(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_i
 		o->nvalid++;
 		switch (w->o.agg) {
 		case FCVAE_AGG_SUM:
-		case FCVAE_AGG_MEAN: o->acc += v; break;
+		case FCVAE_AGG_MEAN: {
+			double t = o->acc + v;
+			o->comp += fabs(o->acc) >= fabs(v) ? (o->acc - t) + v : (v - t) + o->acc;
+			o->acc = t;
+			break;
+		}
 		case FCVAE_AGG_MAX: o->acc = o->nvalid == 1 || v > o->acc ? v : o->acc; break;
 		case FCVAE_AGG_LAST: o->acc = v; break;
 		default: break;
@@ -449,6 +456,12 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 		if (in->ts > w->maxts)
 			w->maxts = in->ts;
 		return 0;
+	}
+	/* a time far ahead would close every bucket up to it for every
+	 * series: almost surely a damaged record, not a real jump */
+	if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap) {
+		w->records--;
+		return 2;
 	}
 	fcvae_series *s = lookup(w, in->key, in->keylen, 0);
 	if ((s && b < s->next) || (!s && w->frontier != INT64_MIN && b < w->frontier))
@@ -551,6 +564,8 @@ int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t
 			add_int(&b, o->start);
 			fcvae_buf_adds(&b, ",\"acc\":");
 			fcvae_json_add_number(&b, o->acc);
+			fcvae_buf_adds(&b, ",\"comp\":");
+			fcvae_json_add_number(&b, o->comp);
 			fcvae_buf_printf(&b, ",\"n\":%u,\"nvalid\":%u,\"label\":", o->n, o->nvalid);
 			fcvae_json_add_number(&b, o->label);
 			fcvae_buf_adds(&b, ",\"extra\":");
@@ -658,9 +673,10 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		push(w, s, x[i], nc == n ? (uint32_t)cnt[i] : !isnan(x[i]), nl == n ? lab[i] : NAN);
 	s->seen = (uint64_t)seen;
 	for (const fcvae_json *o = fcvae_json_first(fcvae_json_get(r, "open")); o; o = fcvae_json_next(o)) {
-		double start, acc, nr, nv, label;
+		double start, acc, comp, nr, nv, label;
 		const fcvae_json *e = fcvae_json_get(o, "extra");
-		if (num(o, "start", &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "n", &nr) < 0 ||
+		if (num(o, "start", &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "comp", &comp) < 0 ||
+		    num(o, "n", &nr) < 0 ||
 		    num(o, "nvalid", &nv) < 0 || num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING) {
 			snprintf(why, size, "bad open bucket of \"%s\"", key->str);
 			goto out;
@@ -669,6 +685,7 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		aggregate(w, s, (int64_t)start, &in);
 		struct obucket *ob = &s->open[s->nopen - 1];
 		ob->acc = acc;
+		ob->comp = comp;
 		ob->n = (uint32_t)nr;
 		ob->nvalid = (uint32_t)nv;
 		ob->label = label;
