@@ -1,0 +1,470 @@
+/* fcvae-score.c — score window records with each series' FCVAE model (MCMC mode 2, SPEC §3). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "model.h"
+#include "record.h"
+#include "safetensors.h"
+#include "score.h"
+#include "timeparse.h"
+#include "util.h"
+
+/* One model file in use, with its pending batch. */
+typedef struct {
+	char *path;
+	const char *name;   /* file name, for the "model" field */
+	fcvae_model *m;
+	fcvae_scorer *sc;
+	double *raw;        /* (batch, W) raw values, NaN where missing */
+	unsigned char *miss;
+	uint64_t *stream;
+	fcvae_score_result *res;
+	int n;              /* windows pending */
+} model_slot;
+
+/* A series seen in --models mode: its model, or why it has none. */
+typedef struct {
+	char *key;
+	size_t keylen;
+	model_slot *ms;
+	char *why;
+} series;
+
+/* A record waiting for its batch to be scored, in input order. */
+typedef struct {
+	model_slot *ms;
+	int row;
+	int last_missing;
+	size_t off, len;    /* its passthrough members in pass_text */
+} pending;
+
+static struct {
+	const char *model_file, *models_dir;
+	int has_threshold;
+	double threshold;
+	double band;
+	fcvae_score_opts score;
+	int batch;
+	int keep_window;
+	int strict;
+} opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256};
+
+static struct {
+	size_t scored, anomalies;
+	fcvae_rejects rejects;
+} stats;
+
+static model_slot **slots;
+static int nslots;
+static series *table;          /* open addressing, size tcap (a power of two) */
+static size_t tcap, tcount;
+static pending *pend;
+static int npend;
+static fcvae_buf pass_text, out;
+static fcvae_json_parser parser;
+
+/* Fields fcvae-score writes: an input's own copies are replaced, not repeated. */
+static const char *const own_fields[] = {"score", "threshold", "anomaly", "expected", "lower", "upper", "model"};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	        "usage: fcvae-score (--model FILE | --models DIR) [options] [FILE...]\n"
+	        "Score window records (NDJSON, from fcvae-window) with FCVAE, MCMC mode 2.\n"
+	        "  -m, --model FILE      one model for every series\n"
+	        "  -M, --models DIR      DIR/KEY.safetensors per series, '/' in KEY as '_'\n"
+	        "                        (then with '-' removed: Accel/no-pin -> Accel_nopin)\n"
+	        "  -t, --threshold X     anomaly when score < X (default: the model's)\n"
+	        "  -k, --band K          lower/upper = expected -/+ K sigma (default 3)\n"
+	        "  -i, --iterations N    refinement passes (default 10)\n"
+	        "  -n, --samples N       decoder samples per score (default 16)\n"
+	        "  -1, --single-pass     no refinement (--iterations 0)\n"
+	        "  -s, --seed N          noise seed (default 0)\n"
+	        "  -b, --batch N         windows scored together at most (default 256)\n"
+	        "  -w, --keep-window     keep the \"window\" field in the output\n"
+	        "      --strict          stop at the first bad record (exit 3)\n"
+	        "  -h, --help            this text\n"
+	        "      --version         program version\n");
+}
+
+static model_slot *slot_open(const char *path)
+{
+	char err[512];
+	for (int i = 0; i < nslots; i++)
+		if (!strcmp(slots[i]->path, path))
+			return slots[i];
+	fcvae_model *m = fcvae_model_load(path, err, sizeof err);
+	if (!m)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
+	model_slot *s = fcvae_xcalloc(1, sizeof *s);
+	size_t W = (size_t)m->cfg.window, B = (size_t)opt.batch;
+	s->path = fcvae_xstrdup(path);
+	s->name = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
+	s->m = m;
+	s->sc = fcvae_scorer_new(m, opt.batch);
+	s->raw = fcvae_xmalloc(B * W * sizeof *s->raw);
+	s->miss = fcvae_xmalloc(B * W);
+	s->stream = fcvae_xmalloc(B * sizeof *s->stream);
+	s->res = fcvae_xmalloc(B * sizeof *s->res);
+	if (!m->has_threshold && !opt.has_threshold)
+		fcvae_warn("%s has no threshold: its records are scored but never marked anomalous "
+		           "(calibrate it with fcvae-calibrate, or give --threshold)", path);
+	slots = fcvae_xrealloc(slots, (size_t)(nslots + 1) * sizeof *slots);
+	slots[nslots++] = s;
+	return s;
+}
+
+/* The model file of a series in --models mode: DIR/KEY.safetensors with '/'
+ * as '_', else the same with '-' dropped (the seed's Accel_nopin). */
+static model_slot *route_dir(const char *key, size_t keylen, char **why)
+{
+	char name[2][256];
+	size_t n[2] = {0, 0};
+	if (keylen == 0 || keylen > 200 || memchr(key, '\0', keylen)) {
+		*why = fcvae_xstrdup("the series key cannot name a model file");
+		return NULL;
+	}
+	for (size_t i = 0; i < keylen; i++) {
+		char c = key[i] == '/' ? '_' : key[i];
+		name[0][n[0]++] = c;
+		if (c != '-')
+			name[1][n[1]++] = c;
+	}
+	name[0][n[0]] = name[1][n[1]] = '\0';
+	fcvae_buf path = {0};
+	for (int k = 0; k < 2; k++) {
+		if (k == 1 && n[1] == n[0])
+			break;
+		fcvae_buf_clear(&path);
+		fcvae_buf_printf(&path, "%s/%s.safetensors", opt.models_dir, name[k]);
+		struct stat st;
+		if (stat(path.p, &st) == 0) {
+			model_slot *s = slot_open(path.p);
+			fcvae_buf_free(&path);
+			return s;
+		}
+	}
+	fcvae_buf_clear(&path);
+	fcvae_buf_printf(&path, "no model for this series (no %s/%s.safetensors)", opt.models_dir, name[0]);
+	*why = path.p;
+	return NULL;
+}
+
+static series *lookup(const char *key, size_t keylen)
+{
+	if (tcount * 2 >= tcap) {
+		size_t ncap = tcap ? tcap * 2 : 64;
+		series *nt = fcvae_xcalloc(ncap, sizeof *nt);
+		for (size_t i = 0; i < tcap; i++)
+			if (table[i].key) {
+				size_t j = fcvae_hash64(table[i].key, table[i].keylen, 0) & (ncap - 1);
+				while (nt[j].key)
+					j = (j + 1) & (ncap - 1);
+				nt[j] = table[i];
+			}
+		free(table);
+		table = nt;
+		tcap = ncap;
+	}
+	size_t j = fcvae_hash64(key, keylen, 0) & (tcap - 1);
+	while (table[j].key) {
+		if (table[j].keylen == keylen && !memcmp(table[j].key, key, keylen))
+			return &table[j];
+		j = (j + 1) & (tcap - 1);
+	}
+	series *s = &table[j];
+	s->key = fcvae_xmalloc(keylen + 1);
+	memcpy(s->key, key, keylen + 1);
+	s->keylen = keylen;
+	s->ms = route_dir(key, keylen, &s->why);
+	tcount++;
+	return s;
+}
+
+/* Why a record is bad: a short reason to count it under, and a message. */
+static const char *reason;
+
+static int bad(char *why, size_t n, const char *what, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int bad(char *why, size_t n, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	reason = what;
+	return -1;
+}
+
+static int own_field(const char *k)
+{
+	for (size_t i = 0; i < sizeof own_fields / sizeof *own_fields; i++)
+		if (!strcmp(k, own_fields[i]))
+			return 1;
+	return 0;
+}
+
+/* Check one record and queue it in its model's batch; -1 and why if bad. */
+static int take(const char *line, size_t len, char *why, size_t whylen)
+{
+	const fcvae_json *r = fcvae_json_parse(&parser, line, len);
+	if (!r)
+		return bad(why, whylen, "not JSON", "not JSON: %s", parser.err);
+	if (r->type != FCVAE_JSON_OBJECT)
+		return bad(why, whylen, "not JSON", "not a JSON object");
+	const fcvae_json *key = fcvae_json_get(r, "key");
+	if (!key || key->type != FCVAE_JSON_STRING)
+		return bad(why, whylen, "bad key", "\"key\" is missing or not a string");
+	const fcvae_json *ts = fcvae_json_get(r, "ts");
+	double t = NAN;
+	if (ts && ts->type == FCVAE_JSON_STRING && fcvae_time_parse(ts->str, ts->slen, &t) < 0)
+		t = NAN;
+	else if (ts && ts->type == FCVAE_JSON_NUMBER)
+		t = ts->num;
+	if (!isfinite(t))
+		return bad(why, whylen, "bad ts", "\"ts\" is missing or not a time");
+	const fcvae_json *win = fcvae_json_get(r, "window");
+	if (!win || win->type != FCVAE_JSON_ARRAY)
+		return bad(why, whylen, "bad window", "\"window\" is missing or not an array");
+
+	model_slot *ms;
+	if (opt.model_file)
+		ms = slots[0];
+	else {
+		series *s = lookup(key->str, key->slen);
+		if (!s->ms)
+			return bad(why, whylen, "no model", "series \"%.80s\": %s", key->str, s->why);
+		ms = s->ms;
+	}
+	const int W = ms->m->cfg.window;
+	if (win->n != (uint32_t)W)
+		return bad(why, whylen, "wrong window length", "\"window\" has %u points, %s needs %d", win->n, ms->name, W);
+
+	double *raw = ms->raw + (size_t)ms->n * W;
+	unsigned char *miss = ms->miss + (size_t)ms->n * W;
+	int i = 0;
+	for (const fcvae_json *e = fcvae_json_first(win); e; e = fcvae_json_next(e), i++) {
+		/* NaN, ±inf and null are missing points (SPEC §10), never numbers */
+		if (e->type == FCVAE_JSON_NUMBER && isfinite(e->num)) {
+			raw[i] = e->num;
+			miss[i] = 0;
+		} else if (e->type == FCVAE_JSON_NUMBER || e->type == FCVAE_JSON_NULL) {
+			raw[i] = NAN;
+			miss[i] = 1;
+		} else
+			return bad(why, whylen, "bad window", "\"window\" point %d is not a number", i);
+	}
+	const fcvae_json *mi = fcvae_json_get(r, "missing");
+	if (mi && mi->type != FCVAE_JSON_NULL) {
+		if (mi->type != FCVAE_JSON_ARRAY)
+			return bad(why, whylen, "bad missing", "\"missing\" is not an array");
+		for (const fcvae_json *e = fcvae_json_first(mi); e; e = fcvae_json_next(e)) {
+			if (e->type != FCVAE_JSON_NUMBER || !(e->flags & FCVAE_JSON_INTEGER) || e->num < 0 || e->num >= W)
+				return bad(why, whylen, "bad missing", "\"missing\" holds %.*s, not a point index from 0 to %d",
+				           (int)(e->len < 40 ? e->len : 40), e->src, W - 1);
+			miss[(int)e->num] = 1;
+		}
+	}
+
+	/* the noise key: the series and its bucket time in milliseconds */
+	ms->stream[ms->n] = fcvae_score_stream(key->str, key->slen, llround(t * 1000));
+	size_t off = pass_text.len;
+	int first = 1;
+	for (const fcvae_json *m = fcvae_json_first(r); m; m = fcvae_json_next(m)) {
+		if ((!opt.keep_window && !strcmp(m->key, "window")) || own_field(m->key))
+			continue;
+		fcvae_buf_addc(&pass_text, first ? '{' : ',');
+		first = 0;
+		/* the member's name exactly as written: its text ends right before ':' */
+		fcvae_json_add_string(&pass_text, m->key, m->keylen);
+		fcvae_buf_addc(&pass_text, ':');
+		fcvae_buf_add(&pass_text, m->src, m->len);
+	}
+	if (first)
+		fcvae_buf_addc(&pass_text, '{');
+	pend[npend++] = (pending){ms, ms->n, miss[W - 1], off, pass_text.len - off};
+	ms->n++;
+	return 0;
+}
+
+/* ,"name":v with v as the float the model computed it in */
+static void add_float(fcvae_buf *b, const char *name, double v)
+{
+	fcvae_buf_addc(b, ',');
+	fcvae_json_add_key(b, name);
+	fcvae_json_add_float(b, (float)v);
+}
+
+/* Score every pending batch and write the records in input order. */
+static void flush(void)
+{
+	for (int i = 0; i < nslots; i++) {
+		model_slot *s = slots[i];
+		if (s->n)
+			fcvae_score_batch(s->sc, &opt.score, s->raw, s->miss, s->stream, s->n, s->res);
+	}
+	fcvae_buf_clear(&out);
+	for (int i = 0; i < npend; i++) {
+		const pending *p = &pend[i];
+		const fcvae_model *m = p->ms->m;
+		const fcvae_score_result *r = &p->ms->res[p->row];
+		int has_thr = opt.has_threshold || m->has_threshold;
+		double thr = opt.has_threshold ? opt.threshold : m->threshold;
+		/* a window whose newest point is a gap says nothing about that hour */
+		int anomaly = has_thr && !p->last_missing && r->score < thr;
+		fcvae_buf_add(&out, pass_text.p + p->off, p->len);
+		/* pass_text holds "{" and the members: score comes first after them */
+		fcvae_buf_adds(&out, p->len > 1 ? ",\"score\":" : "\"score\":");
+		fcvae_json_add_float(&out, (float)r->score);
+		fcvae_buf_adds(&out, ",\"threshold\":");
+		if (has_thr)
+			fcvae_json_add_number(&out, thr);
+		else
+			fcvae_buf_adds(&out, "null");
+		fcvae_buf_adds(&out, anomaly ? ",\"anomaly\":true" : ",\"anomaly\":false");
+		add_float(&out, "expected", r->expected);
+		add_float(&out, "lower", r->expected - opt.band * r->sigma);
+		add_float(&out, "upper", r->expected + opt.band * r->sigma);
+		fcvae_buf_adds(&out, ",\"model\":");
+		fcvae_json_add_cstring(&out, p->ms->name);
+		fcvae_buf_adds(&out, "}\n");
+		stats.scored++;
+		stats.anomalies += anomaly;
+	}
+	for (int i = 0; i < nslots; i++)
+		slots[i]->n = 0;
+	npend = 0;
+	fcvae_buf_clear(&pass_text);
+	if (fcvae_buf_write(&out, stdout) < 0 || fflush(stdout) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+}
+
+static void summary(void)
+{
+	char rej[512];
+	fcvae_rejects_format(&stats.rejects, rej, sizeof rej);
+	fcvae_warn("%zu records scored, %zu anomalous%s%s", stats.scored, stats.anomalies, *rej ? "; " : "", rej);
+}
+
+/* Read one input to its end ("-" is standard input). */
+static void score_input(const char *file)
+{
+	fcvae_lines in;
+	char why[512];
+	int rc;
+	if (fcvae_lines_open(&in, file) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", file);
+	/* with work pending, only look: a quiet input flushes it */
+	while ((rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
+		if (rc == 2) {
+			flush();
+			continue;
+		}
+		if (rc < 0) {
+			int e = errno;
+			flush();
+			errno = e;
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: read error:", file);
+		}
+		if (strspn(in.line, " \t\r") == in.len)
+			continue;
+		if (take(in.line, in.len, why, sizeof why) < 0) {
+			if (opt.strict) { /* what came before the bad line is still written */
+				flush();
+				summary();
+			}
+			fcvae_reject(&stats.rejects, &in, reason, "%s", why);
+		}
+		if (npend == opt.batch)
+			flush();
+	}
+	fcvae_lines_close(&in);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_STRICT = 256, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"model", required_argument, NULL, 'm'},
+		{"models", required_argument, NULL, 'M'},
+		{"threshold", required_argument, NULL, 't'},
+		{"band", required_argument, NULL, 'k'},
+		{"iterations", required_argument, NULL, 'i'},
+		{"samples", required_argument, NULL, 'n'},
+		{"single-pass", no_argument, NULL, '1'},
+		{"seed", required_argument, NULL, 's'},
+		{"batch", required_argument, NULL, 'b'},
+		{"keep-window", no_argument, NULL, 'w'},
+		{"strict", no_argument, NULL, OPT_STRICT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	fcvae_setprogname(argv[0]);
+	int c;
+	while ((c = getopt_long(argc, argv, "m:M:t:k:i:n:1s:b:wh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': opt.model_file = optarg; break;
+		case 'M': opt.models_dir = optarg; break;
+		case 't':
+			opt.threshold = fcvae_parse_double("--threshold", optarg);
+			opt.has_threshold = 1;
+			break;
+		case 'k':
+			opt.band = fcvae_parse_double("--band", optarg);
+			if (!(opt.band >= 0 && isfinite(opt.band)))
+				fcvae_die(FCVAE_EXIT_USAGE, "--band: '%s' must be a number >= 0", optarg);
+			break;
+		case 'i': opt.score.iterations = (int)fcvae_parse_long("--iterations", optarg, 0, 10000); break;
+		case 'n': opt.score.samples = (int)fcvae_parse_long("--samples", optarg, 1, 1000000); break;
+		case '1': opt.score.iterations = 0; break;
+		case 's': opt.score.seed = (uint64_t)fcvae_parse_long("--seed", optarg, 0, INT64_MAX); break;
+		case 'b': opt.batch = (int)fcvae_parse_long("--batch", optarg, 1, 65536); break;
+		case 'w': opt.keep_window = 1; break;
+		case OPT_STRICT: opt.strict = 1; break;
+		case 'h':
+			usage(stdout);
+			fcvae_close_stdout();
+			return FCVAE_EXIT_OK;
+		case OPT_VERSION: fcvae_version();
+		default:
+			usage(stderr);
+			return FCVAE_EXIT_USAGE;
+		}
+	}
+	if (!opt.model_file == !opt.models_dir) {
+		fcvae_warn("give one of --model FILE or --models DIR");
+		usage(stderr);
+		return FCVAE_EXIT_USAGE;
+	}
+	if (!isfinite(opt.threshold))
+		fcvae_die(FCVAE_EXIT_USAGE, "--threshold must be a finite number");
+
+	fcvae_json_parser_init(&parser);
+	stats.rejects.strict = opt.strict;
+	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
+	if (opt.model_file)
+		slot_open(opt.model_file);
+	else {
+		struct stat st;
+		if (stat(opt.models_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: not a directory of models", opt.models_dir);
+	}
+
+	if (optind == argc)
+		score_input("-");
+	for (int i = optind; i < argc; i++)
+		score_input(argv[i]);
+	flush();
+	summary();
+	fcvae_close_stdout();
+	return FCVAE_EXIT_OK;
+}

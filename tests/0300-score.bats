@@ -1,0 +1,295 @@
+#!/usr/bin/env bats
+# fcvae-score: routing, records, thresholds, bad input, live use (SPEC §1, §3, §10).
+
+setup_file() {
+	export SEED="$FCVAE_TOP/tests/data/seed_models"
+	export WIN="$BATS_FILE_TMPDIR/windows.ndjson"
+	# window records made with jq from the seed data, independent of fcvae-window
+	fcvae-gen --hourly --format ndjson --days 53 --split test | jq -c -s '
+		group_by(.key)[] | . as $a | range(23; length) as $i |
+		$a[$i] + {window: [$a[$i - 23:$i + 1][].value], missing: []}' >"$WIN"
+}
+
+setup() {
+	tmp=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+# the first record of a series from $WIN
+first() {
+	jq -c --arg k "$1" 'select(.key == $k)' "$WIN" | head -n 1
+}
+
+@test "score: --help, --version and usage errors" {
+	run fcvae-score --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-score --version
+	[ "$status" -eq 0 ]
+	run fcvae-score
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--model"* ]]
+	run fcvae-score --model "$SEED/Star_CMP.safetensors" --models "$SEED"
+	[ "$status" -eq 2 ]
+	run fcvae-score --models "$SEED" --samples 0
+	[ "$status" -eq 2 ]
+	run fcvae-score --models "$SEED" --bogus
+	[ "$status" -eq 2 ]
+	run fcvae-score --models "$tmp/none" </dev/null
+	[ "$status" -eq 1 ]
+}
+
+@test "score: --models routes each series to its file, Accel/no-pin to Accel_nopin" {
+	fcvae-score --models "$SEED" <"$WIN" >"$tmp/out" 2>"$tmp/err"
+	[ "$(wc -l <"$WIN")" -eq "$(wc -l <"$tmp/out")" ]
+	run jq -r '[.key, .model] | @tsv' "$tmp/out"
+	[ "$(sort -u <<<"$output")" = "$(printf 'Accel/CMP\tAccel_CMP.safetensors\nAccel/no-pin\tAccel_nopin.safetensors\nStar/CMP\tStar_CMP.safetensors\nStar/no-pin\tStar_nopin.safetensors')" ]
+	# order kept, every record complete
+	[ "$(jq -c '[.key, .ts]' "$WIN")" = "$(jq -c '[.key, .ts]' "$tmp/out")" ]
+	run jq -e 'has("window") | not' "$tmp/out"
+	[ "$status" -eq 0 ]
+	run jq -e '(.score | type) == "number" and (.anomaly | type) == "boolean" and .lower < .expected and .expected < .upper and .threshold != null' "$tmp/out"
+	[ "$status" -eq 0 ]
+	grep -q "records scored" "$tmp/err"
+}
+
+@test "score: an exact file name wins over the name without '-'" {
+	mkdir "$tmp/m"
+	cp "$SEED/Star_CMP.safetensors" "$tmp/m/Accel_no-pin.safetensors"
+	cp "$SEED/Accel_nopin.safetensors" "$tmp/m/Accel_nopin.safetensors"
+	first Accel/no-pin | fcvae-score --models "$tmp/m" >"$tmp/out"
+	[ "$(jq -r .model "$tmp/out")" = Accel_no-pin.safetensors ]
+}
+
+@test "score: the labelled test anomalies of the seed models stand out" {
+	jq -c 'select(.key == "Star/CMP")' "$WIN" | fcvae-score --models "$SEED" >"$tmp/out"
+	# every labelled spike hour of Star/CMP is flagged, few unlabelled hours are
+	[ "$(jq -s '[.[] | select(.label == 1 and .value > 4000 and (.anomaly | not))] | length' "$tmp/out")" -eq 0 ]
+	[ "$(jq -s '[.[] | select(.label == 0 and .anomaly)] | length' "$tmp/out")" -lt 20 ]
+}
+
+@test "score: scores match the original system's (scores.json)" {
+	# the spike window of Accel_CMP, many samples: within 0.1 of the float64 expectation
+	jq -c '.cases[1] | {key, ts: "2025-03-01T00:00:00Z", window}' "$SEED/scores.json" >"$tmp/in"
+	want=$(jq '.cases[1].single_pass_score' "$SEED/scores.json")
+	got=$(fcvae-score --models "$SEED" --single-pass --samples 20000 <"$tmp/in" | jq .score)
+	awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 0.1 && d > -0.1) }'
+	want=$(jq '.cases[4].mcmc2_score' "$SEED/scores.json")
+	jq -c '.cases[4] | {key, ts: 1740787200, window}' "$SEED/scores.json" >"$tmp/in"
+	got=$(fcvae-score --models "$SEED" --samples 20000 <"$tmp/in" | jq .score)
+	awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 0.1 && d > -0.1) }'
+}
+
+@test "score: --model scores every series with one file" {
+	head -n 30 "$WIN" | fcvae-score --model "$SEED/Star_CMP.safetensors" >"$tmp/out"
+	[ "$(jq -r .model "$tmp/out" | sort -u)" = Star_CMP.safetensors ]
+	[ "$(wc -l <"$tmp/out")" -eq 30 ]
+}
+
+@test "score: unknown fields pass through byte for byte, --keep-window keeps the window" {
+	w=$(first Star/CMP | jq -c .window)
+	printf '{"z":1.50e+3,"key":"Star/CMP","nested":{"a":[1,{"b":null}]},"ts":"2025-02-25T23:00:00+00:00","s":"caf\\u00e9 \\"q\\"","window":%s,"label":true}\n' "$w" >"$tmp/in"
+	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/out"
+	[[ "$(cat "$tmp/out")" == '{"z":1.50e+3,"key":"Star/CMP","nested":{"a":[1,{"b":null}]},"ts":"2025-02-25T23:00:00+00:00","s":"caf\u00e9 \"q\"","label":true,"score":'* ]]
+	fcvae-score --models "$SEED" --keep-window <"$tmp/in" >"$tmp/out"
+	grep -qF "\"window\":$w," "$tmp/out"
+}
+
+@test "score: score fields of the input are replaced, not repeated" {
+	first Star/CMP | fcvae-score --models "$SEED" --keep-window | fcvae-score --models "$SEED" >"$tmp/out"
+	[ "$(grep -o '"score"' "$tmp/out" | wc -l)" -eq 1 ]
+	[ "$(grep -o '"model"' "$tmp/out" | wc -l)" -eq 1 ]
+}
+
+@test "score: --threshold overrides the model's" {
+	jq -c 'select(.key == "Star/no-pin")' "$WIN" | head -n 48 >"$tmp/in"
+	fcvae-score --models "$SEED" --threshold -0.5 <"$tmp/in" >"$tmp/out"
+	run jq -e '.threshold == -0.5 and (.anomaly == (.score < -0.5))' "$tmp/out"
+	[ "$status" -eq 0 ]
+	[ "$(jq -s '[.[] | select(.anomaly)] | length' "$tmp/out")" -gt 0 ]
+	fcvae-score --models "$SEED" --threshold -1000 <"$tmp/in" >"$tmp/out"
+	[ "$(jq -s '[.[] | select(.anomaly)] | length' "$tmp/out")" -eq 0 ]
+}
+
+@test "score: a model without threshold scores, flags nothing, says so once" {
+	mkdir "$tmp/m"
+	# same length: the metadata threshold becomes "null" and spaces
+	sed 's/"threshold":"-0.5935711419582367"/"threshold":"null               "/' "$SEED/Star_CMP.safetensors" >"$tmp/m/Star_CMP.safetensors"
+	jq -c 'select(.key == "Star/CMP")' "$WIN" >"$tmp/in"
+	fcvae-score --models "$tmp/m" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	[ "$(grep -c 'has no threshold' "$tmp/err")" -eq 1 ]
+	run jq -e '.threshold == null and .anomaly == false and (.score | type) == "number"' "$tmp/out"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <"$tmp/out")" -eq "$(wc -l <"$tmp/in")" ]
+	# with --threshold, no message
+	fcvae-score --models "$tmp/m" --threshold -1 <"$tmp/in" >/dev/null 2>"$tmp/err"
+	! grep -q 'has no threshold' "$tmp/err"
+}
+
+@test "score: a window whose last point is missing is scored, never flagged" {
+	r=$(first Star/CMP)
+	jq -c '.missing = [23] | .window[23] = 90000' <<<"$r" >"$tmp/in"
+	jq -c '.window[23] = null' <<<"$r" >>"$tmp/in"
+	jq -c '.window[23] = 90000' <<<"$r" >>"$tmp/in"
+	fcvae-score --models "$SEED" --threshold 1000 <"$tmp/in" >"$tmp/out"
+	[ "$(jq -c .anomaly "$tmp/out" | tr '\n' ' ')" = "false false true " ]
+	# a missing point is 0 after standardising, whatever its value
+	[ "$(sed -n 1p "$tmp/out" | jq .score)" = "$(sed -n 2p "$tmp/out" | jq .score)" ]
+}
+
+@test "score: same record alone, in a batch, reordered, live: the same bytes" {
+	head -n 300 "$WIN" >"$tmp/in"
+	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/all"
+	fcvae-score --models "$SEED" --batch 1 <"$tmp/in" >"$tmp/one"
+	tac "$tmp/in" | fcvae-score --models "$SEED" --batch 7 | tac >"$tmp/rev"
+	cmp "$tmp/all" "$tmp/one"
+	cmp "$tmp/all" "$tmp/rev"
+	sed -n 150p "$tmp/in" | fcvae-score --models "$SEED" >"$tmp/single"
+	[ "$(cat "$tmp/single")" = "$(sed -n 150p "$tmp/all")" ]
+	# another seed, other noise: other scores
+	fcvae-score --models "$SEED" --seed 5 <"$tmp/in" >"$tmp/s5"
+	! cmp -s "$tmp/all" "$tmp/s5"
+}
+
+@test "score: bad lines are reported with their number, counted and skipped" {
+	r=$(first Star/CMP)
+	{
+		echo "$r"
+		echo 'not json'
+		echo '[1,2]'
+		jq -c 'del(.key)' <<<"$r"
+		jq -c '.ts = "yesterday"' <<<"$r"
+		jq -c '.window[3] = "12"' <<<"$r"
+		jq -c '.window = .window[1:]' <<<"$r"
+		jq -c '.key = "Visa/CMP"' <<<"$r"
+		jq -c '.missing = [24]' <<<"$r"
+		printf '{"key":"Star/CMP","ts":1,"window":[1,2],"s":"\xff"}\n'
+		echo ''
+		jq -c '.window[5] = 1e400' <<<"$r"
+		echo "$r"
+	} >"$tmp/in"
+	run fcvae-score --models "$SEED" <"$tmp/in"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"input line 2: not JSON"* ]]
+	[[ "$output" == *"input line 3: not a JSON object"* ]]
+	[[ "$output" == *'input line 4: "key" is missing'* ]]
+	[[ "$output" == *'input line 5: "ts" is missing or not a time'* ]]
+	[[ "$output" == *'input line 6: "window" point 3 is not a number'* ]]
+	[[ "$output" == *'input line 7: "window" has 23 points, Star_CMP.safetensors needs 24'* ]]
+	[[ "$output" == *'input line 8: series "Visa/CMP": no model'* ]]
+	[[ "$output" == *'input line 9: "missing" holds 24'* ]]
+	[[ "$output" == *"input line 10: not JSON"* ]]
+	[[ "$output" == *"3 records scored"* ]]
+	[[ "$output" == *"9 input lines rejected"* ]]
+	fcvae-score --models "$SEED" <"$tmp/in" 2>/dev/null >"$tmp/out"
+	[ "$(wc -l <"$tmp/out")" -eq 3 ]
+}
+
+@test "score: --strict stops at the first bad line with exit 3, after what came before" {
+	r=$(first Star/CMP)
+	{ echo "$r"; echo "$r"; echo 'oops'; echo "$r"; } >"$tmp/in"
+	run fcvae-score --models "$SEED" --strict <"$tmp/in"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"input line 3: not JSON"* ]]
+	fcvae-score --models "$SEED" --strict <"$tmp/in" >"$tmp/out" 2>/dev/null || true
+	[ "$(wc -l <"$tmp/out")" -eq 2 ]
+}
+
+@test "score: huge lines, empty input, named files" {
+	r=$(first Star/CMP)
+	: | fcvae-score --models "$SEED" >"$tmp/out"
+	[ ! -s "$tmp/out" ]
+	# a 10 MB line (a long passthrough field) is a record like any other
+	head -c 10000000 /dev/zero | tr '\0' x >"$tmp/big"
+	jq -c --rawfile big "$tmp/big" '.big = $big' <<<"$r" >"$tmp/in"
+	echo "$r" >>"$tmp/in"
+	fcvae-score --models "$SEED" "$tmp/in" >"$tmp/out"
+	[ "$(wc -l <"$tmp/out")" -eq 2 ]
+	[ "$(head -n 1 "$tmp/out" | jq -r '.big | length')" -eq 10000000 ]
+	# files are read in order, "-" is standard input, messages name the file
+	echo 'bad' >"$tmp/bad"
+	echo "$r" | fcvae-score --models "$SEED" "$tmp/bad" - 2>"$tmp/err" >"$tmp/out"
+	grep -q "$tmp/bad line 1: not JSON" "$tmp/err"
+	[ "$(wc -l <"$tmp/out")" -eq 1 ]
+	run fcvae-score --models "$SEED" "$tmp/nonexistent"
+	[ "$status" -eq 1 ]
+}
+
+@test "score: truncated and corrupted model files are fatal, naming the file" {
+	mkdir "$tmp/m"
+	head -c 100000 "$SEED/Star_CMP.safetensors" >"$tmp/m/Star_CMP.safetensors"
+	run fcvae-score --model "$tmp/m/Star_CMP.safetensors" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$tmp/m/Star_CMP.safetensors: "*"outside the data"* ]]
+	first Star/CMP >"$tmp/in"
+	run fcvae-score --models "$tmp/m" <"$tmp/in"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Star_CMP.safetensors"* ]]
+	printf 'garbage' >"$tmp/m/Star_CMP.safetensors"
+	run fcvae-score --model "$tmp/m/Star_CMP.safetensors" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"too short"* ]]
+	sed 's/window\\": 24/window\\": 23/' "$SEED/Star_CMP.safetensors" >"$tmp/m/Star_CMP.safetensors"
+	run fcvae-score --model "$tmp/m/Star_CMP.safetensors" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"window 23 must be even"* ]]
+}
+
+@test "score: a write error on standard output is reported, exit 1" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run sh -c 'fcvae-score --models "$SEED" <"$WIN" >/dev/full'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error"* ]]
+}
+
+@test "score: live in a pipe, a record is scored without waiting for more input" {
+	mkfifo "$tmp/in"
+	first Star/CMP >"$tmp/rec"
+	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/out" 2>/dev/null &
+	pid=$!
+	exec 5>"$tmp/in"
+	cat "$tmp/rec" >&5
+	for _ in $(seq 50); do
+		[ -s "$tmp/out" ] && break
+		sleep 0.1
+	done
+	n=$(wc -l <"$tmp/out")
+	cat "$tmp/rec" >&5
+	exec 5>&-
+	wait "$pid"
+	[ "$n" -eq 1 ]
+	[ "$(wc -l <"$tmp/out")" -eq 2 ]
+}
+
+@test "score: the man page examples run" {
+	[ -f man/fcvae-score.1 ]
+	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
+	ln -s "$SEED" "$tmp/models"
+	n=0
+	while IFS= read -r cmd; do
+		run sh -c "cd '$tmp' && $cmd"
+		echo "$cmd => $status: ${output:0:300}"
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+		n=$((n + 1))
+	done < <(sh tests/man-examples.sh man/fcvae-score.1)
+	[ "$n" -ge 3 ]
+}
+
+@test "score: the fcvae(7) examples run" {
+	[ -f man/fcvae.7 ]
+	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
+	ln -s "$SEED" "$tmp/models"
+	n=0
+	while IFS= read -r cmd; do
+		run sh -c "cd '$tmp' && $cmd"
+		echo "$cmd => $status: ${output:0:300}"
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+		n=$((n + 1))
+	done < <(sh tests/man-examples.sh man/fcvae.7)
+	[ "$n" -ge 2 ]
+}
