@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "model.h"
+#include "modeldir.h"
 #include "record.h"
 #include "safetensors.h"
 #include "score.h"
@@ -123,40 +124,20 @@ static model_slot *slot_open(const char *path)
 	return s;
 }
 
-/* The model file of a series in --models mode: DIR/KEY.safetensors with '/'
- * as '_', else the same with '-' dropped (the seed's Accel_nopin). */
+/* The model of a series in --models mode (modeldir.h says which file). */
 static model_slot *route_dir(const char *key, size_t keylen, char **why)
 {
-	char name[2][256];
-	size_t n[2] = {0, 0};
-	if (keylen == 0 || keylen > 200 || memchr(key, '\0', keylen)) {
-		*why = fcvae_xstrdup("the series key cannot name a model file");
-		return NULL;
-	}
-	for (size_t i = 0; i < keylen; i++) {
-		char c = key[i] == '/' ? '_' : key[i];
-		name[0][n[0]++] = c;
-		if (c != '-')
-			name[1][n[1]++] = c;
-	}
-	name[0][n[0]] = name[1][n[1]] = '\0';
 	fcvae_buf path = {0};
-	for (int k = 0; k < 2; k++) {
-		if (k == 1 && n[1] == n[0])
-			break;
-		fcvae_buf_clear(&path);
-		fcvae_buf_printf(&path, "%s/%s.safetensors", opt.models_dir, name[k]);
-		struct stat st;
-		if (stat(path.p, &st) == 0) {
-			model_slot *s = slot_open(path.p);
-			fcvae_buf_free(&path);
-			return s;
-		}
+	model_slot *s = NULL;
+	if (fcvae_modeldir_find(&path, opt.models_dir, key, keylen) == 0)
+		s = slot_open(path.p);
+	else {
+		fcvae_buf msg = {0};
+		fcvae_buf_printf(&msg, "no model for this series (no %s)", path.p);
+		*why = msg.p;
 	}
-	fcvae_buf_clear(&path);
-	fcvae_buf_printf(&path, "no model for this series (no %s/%s.safetensors)", opt.models_dir, name[0]);
-	*why = path.p;
-	return NULL;
+	fcvae_buf_free(&path);
+	return s;
 }
 
 static series *lookup(const char *key, size_t keylen)
