@@ -332,7 +332,8 @@ static void summary(void)
 {
 	char rej[512];
 	fcvae_rejects_format(&stats.rejects, rej, sizeof rej);
-	fcvae_warn("%zu records scored, %zu anomalous%s%s", stats.scored, stats.anomalies, *rej ? "; " : "", rej);
+	fcvae_warn("%zu record%s scored, %zu anomalous%s%s", stats.scored, stats.scored == 1 ? "" : "s",
+	           stats.anomalies, *rej ? "; " : "", rej);
 }
 
 /* Read one input to its end ("-" is standard input). */
