@@ -15,16 +15,4 @@ void fcvae_dgemm(int ta, int tb, int M, int N, int K, double alpha, const double
 void fcvae_sgemm_ref(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                      const float *B, int ldb, float beta, float *C, int ldc);
 
-/* out (B, OC) = inp (B, C) · weightᵀ + bias (bias may be NULL), each row on
- * its own in a fixed order: a row's result is the same bits whatever B and
- * the other rows are. BLAS does not promise that (its tile-edge kernels
- * round differently), and scoring needs it: a window must score the same
- * alone or in any batch (SPEC §3). */
-void fcvae_linear_rows(float *out, const float *inp, const float *weight, const float *bias, int B,
-                       int C, int OC);
-/* The same with double accumulation: slower, for layers whose rounding the
- * next ones amplify (the condition's attention and layer norms). */
-void fcvae_linear_rows_precise(float *out, const float *inp, const float *weight, const float *bias,
-                               int B, int C, int OC);
-
 #endif

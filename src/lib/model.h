@@ -92,7 +92,10 @@ fcvae_model *fcvae_model_new(const fcvae_config *c);
 void fcvae_model_init_params(fcvae_model *m, uint64_t seed);
 void fcvae_model_free(fcvae_model *m);
 
-/* ---- Inference (scoring). Workspace for up to max_batch windows. ---- */
+/* ---- Inference (scoring). Workspace for up to max_batch windows. ----
+ * A window's results are the same bits whatever the batch and its place in
+ * it (SPEC §3). fcvae_infer_new lays the parameters out for its kernels: a
+ * copy, so make a new one after changing m's parameters. */
 typedef struct fcvae_infer fcvae_infer;
 
 fcvae_infer *fcvae_infer_new(const fcvae_model *m, int max_batch);
@@ -105,6 +108,17 @@ void fcvae_infer_encode(fcvae_infer *inf, const float *x, const float *c, int B,
  * point only (nothing else is computed); otherwise they are (B, W). */
 void fcvae_infer_decode(fcvae_infer *inf, const float *z, const float *c, int B, int last_only,
                         float *mu_x, float *var_x);
+/* MCMC's passes (SPEC §3) change only x's last point, and c not at all:
+ * fcvae_infer_fix keeps what the first layers of encoder and decoder get
+ * from the rest, for B windows, until the next call. Then encode_fixed is
+ * fcvae_infer_encode of those windows with last points xlast (B), and
+ * decode_fixed is fcvae_infer_decode of S samples of each: z is (B·S, L),
+ * rows b·S … b·S+S-1 window b's, outputs (B·S) or (B·S, W). Same bits as
+ * the plain calls, a fraction of the work. */
+void fcvae_infer_fix(fcvae_infer *inf, const float *x, const float *c, int B);
+void fcvae_infer_encode_fixed(fcvae_infer *inf, const float *xlast, int B, float *mu, float *var);
+void fcvae_infer_decode_fixed(fcvae_infer *inf, const float *z, int B, int S, int last_only, float *mu_x,
+                              float *var_x);
 
 /* ---- Training: forward with kept activations, then backward. ---- */
 typedef struct fcvae_acts fcvae_acts;

@@ -2,6 +2,9 @@
 #include "rng.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "kernels.h"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -92,6 +95,23 @@ double fcvae_rng_normal(fcvae_rng *r)
 	r->spare = rad * sin(th);
 	r->has_spare = 1;
 	return rad * cos(th);
+}
+
+void fcvae_rng_normals(fcvae_rng *r, float *out, size_t n)
+{
+	enum { PAIRS = 64 };
+	uint32_t u[2 * PAIRS];
+	float z[2 * PAIRS];
+	while (n > 0) {
+		int m = n >= 2 * PAIRS ? PAIRS : (int)(n + 1) / 2;
+		for (int i = 0; i < 2 * m; i++)
+			u[i] = fcvae_rng_u32(r);
+		fcvae_box_muller(z, u, m);
+		size_t k = n < (size_t)2 * m ? n : (size_t)2 * m;
+		memcpy(out, z, k * sizeof *out);
+		out += k;
+		n -= k;
+	}
 }
 
 uint64_t fcvae_mix64(uint64_t x)

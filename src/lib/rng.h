@@ -24,6 +24,10 @@ uint64_t fcvae_rng_u64(fcvae_rng *r);
 double fcvae_rng_uniform(fcvae_rng *r);            /* [0, 1), 53 bits */
 double fcvae_rng_normal(fcvae_rng *r);             /* N(0, 1) */
 uint64_t fcvae_rng_below(fcvae_rng *r, uint64_t n); /* uniform in [0, n), unbiased */
+/* n N(0, 1) draws in float, vectorised (Box–Muller on 24-bit uniforms, so
+ * |z| < 5.8): the scorer's noise, ten times cheaper than fcvae_rng_normal
+ * and not the same numbers. Draws come in blocks of up to 128. */
+void fcvae_rng_normals(fcvae_rng *r, float *out, size_t n);
 
 /* 64-bit hash for building stream ids from keys and times. */
 uint64_t fcvae_hash64(const void *data, size_t len, uint64_t h);

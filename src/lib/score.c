@@ -12,8 +12,10 @@ struct fcvae_scorer {
 	const fcvae_model *m;
 	fcvae_infer *inf;
 	int max_batch;
-	float *x0, *x, *c, *mu, *var, *z, *mux, *varx, *eps;
-	double *acc_ll, *acc_mu, *acc_var;
+	float *x0, *xlast, *c, *mu, *var, *z, *mux, *varx, *eps;
+	float *noise;             /* one window's noise, all passes */
+	float *zs, *muxs, *varxs; /* (B·samples, ·): the samples' z and decoder outputs */
+	size_t sample_rows;       /* room in them */
 	double *score, *mux_mean, *varx_mean; /* fcvae_score_batch's results, (B) */
 	int eps_passes; /* eps holds this many (B, L) arrays */
 };
@@ -26,16 +28,13 @@ fcvae_scorer *fcvae_scorer_new(const fcvae_model *m, int max_batch)
 	s->max_batch = max_batch;
 	s->inf = fcvae_infer_new(m, max_batch);
 	s->x0 = fcvae_xmalloc(B * W * sizeof(float));
-	s->x = fcvae_xmalloc(B * W * sizeof(float));
+	s->xlast = fcvae_xmalloc(B * sizeof(float));
 	s->c = fcvae_xmalloc(B * 2 * (size_t)m->cfg.cond * sizeof(float));
 	s->mu = fcvae_xmalloc(B * L * sizeof(float));
 	s->var = fcvae_xmalloc(B * L * sizeof(float));
 	s->z = fcvae_xmalloc(B * L * sizeof(float));
 	s->mux = fcvae_xmalloc(B * W * sizeof(float));
 	s->varx = fcvae_xmalloc(B * W * sizeof(float));
-	s->acc_ll = fcvae_xmalloc(B * W * sizeof(double));
-	s->acc_mu = fcvae_xmalloc(B * W * sizeof(double));
-	s->acc_var = fcvae_xmalloc(B * W * sizeof(double));
 	s->score = fcvae_xmalloc(B * sizeof(double));
 	s->mux_mean = fcvae_xmalloc(B * sizeof(double));
 	s->varx_mean = fcvae_xmalloc(B * sizeof(double));
@@ -48,7 +47,7 @@ void fcvae_scorer_free(fcvae_scorer *s)
 		return;
 	fcvae_infer_free(s->inf);
 	free(s->x0);
-	free(s->x);
+	free(s->xlast);
 	free(s->c);
 	free(s->mu);
 	free(s->var);
@@ -56,9 +55,10 @@ void fcvae_scorer_free(fcvae_scorer *s)
 	free(s->mux);
 	free(s->varx);
 	free(s->eps);
-	free(s->acc_ll);
-	free(s->acc_mu);
-	free(s->acc_var);
+	free(s->noise);
+	free(s->zs);
+	free(s->muxs);
+	free(s->varxs);
 	free(s->score);
 	free(s->mux_mean);
 	free(s->varx_mean);
@@ -85,44 +85,56 @@ void fcvae_score_mcmc2(fcvae_scorer *s, const float *x, const float *eps, int B,
 	const size_t nz = (size_t)B * L;
 	const int P = all_points ? W : 1; /* decoder points per window */
 
-	memcpy(s->x, x, (size_t)B * W * sizeof(float));
+	/* only x's last point changes from pass to pass, and c not at all:
+	 * the first layers' sums over the rest are made once (fcvae_infer_fix) */
 	fcvae_infer_condition(s->inf, x, B, s->c);
+	fcvae_infer_fix(s->inf, x, s->c, B);
+	for (int b = 0; b < B; b++)
+		s->xlast[b] = x[(size_t)b * W + W - 1];
 	for (int it = 0; it < iterations; it++) {
-		fcvae_infer_encode(s->inf, s->x, s->c, B, s->mu, s->var);
+		fcvae_infer_encode_fixed(s->inf, s->xlast, B, s->mu, s->var);
 		sample_z(s->z, s->mu, s->var, eps + (size_t)it * nz, nz);
-		fcvae_infer_decode(s->inf, s->z, s->c, B, !all_points, s->mux, s->varx);
+		fcvae_infer_decode_fixed(s->inf, s->z, B, 1, !all_points, s->mux, s->varx);
 		for (int b = 0; b < B; b++)
-			s->x[(size_t)b * W + W - 1] = s->mux[(size_t)b * P + P - 1];
+			s->xlast[b] = s->mux[(size_t)b * P + P - 1];
 	}
-	if (x_refined)
-		memcpy(x_refined, s->x, (size_t)B * W * sizeof(float));
+	if (x_refined) {
+		memcpy(x_refined, x, (size_t)B * W * sizeof(float));
+		for (int b = 0; b < B; b++)
+			x_refined[(size_t)b * W + W - 1] = s->xlast[b];
+	}
 
-	size_t nout = (size_t)B * P;
-	memset(s->acc_ll, 0, nout * sizeof(double));
-	memset(s->acc_mu, 0, nout * sizeof(double));
-	memset(s->acc_var, 0, nout * sizeof(double));
-	fcvae_infer_encode(s->inf, s->x, s->c, B, s->mu, s->var);
-	for (int k = 0; k < samples; k++) {
-		sample_z(s->z, s->mu, s->var, eps + (size_t)(iterations + k) * nz, nz);
-		fcvae_infer_decode(s->inf, s->z, s->c, B, !all_points, s->mux, s->varx);
+	/* all samples of a window decoded in one call: rows b·samples + k */
+	if (s->sample_rows < (size_t)B * samples) {
+		s->sample_rows = (size_t)B * samples;
+		s->zs = fcvae_xrealloc(s->zs, s->sample_rows * L * sizeof(float));
+		s->muxs = fcvae_xrealloc(s->muxs, s->sample_rows * W * sizeof(float));
+		s->varxs = fcvae_xrealloc(s->varxs, s->sample_rows * W * sizeof(float));
+	}
+	fcvae_infer_encode_fixed(s->inf, s->xlast, B, s->mu, s->var);
+	for (int k = 0; k < samples; k++)
 		for (int b = 0; b < B; b++)
-			for (int p = 0; p < P; p++) {
-				size_t i = (size_t)b * P + p;
-				/* the likelihood is of the original window, not the refined one */
-				double d = (double)x[(size_t)b * W + W - P + p] - s->mux[i];
-				double v = s->varx[i];
-				s->acc_ll[i] += -0.5 * (log(v) + d * d / v);
-				s->acc_mu[i] += s->mux[i];
-				s->acc_var[i] += v;
+			sample_z(s->zs + ((size_t)b * samples + k) * L, s->mu + (size_t)b * L, s->var + (size_t)b * L,
+			         eps + (size_t)(iterations + k) * nz + (size_t)b * L, L);
+	fcvae_infer_decode_fixed(s->inf, s->zs, B, samples, !all_points, s->muxs, s->varxs);
+	for (int b = 0; b < B; b++)
+		for (int p = 0; p < P; p++) {
+			/* the likelihood is of the original window, not the refined one */
+			double x0 = x[(size_t)b * W + W - P + p], ll = 0, mu = 0, var = 0;
+			for (int k = 0; k < samples; k++) {
+				size_t i = ((size_t)b * samples + k) * P + p;
+				double d = x0 - s->muxs[i], v = s->varxs[i];
+				ll += -0.5 * (log(v) + d * d / v);
+				mu += s->muxs[i];
+				var += v;
 			}
-	}
-	for (size_t i = 0; i < nout; i++) {
-		score[i] = s->acc_ll[i] / samples;
-		if (mu_x)
-			mu_x[i] = s->acc_mu[i] / samples;
-		if (var_x)
-			var_x[i] = s->acc_var[i] / samples;
-	}
+			size_t i = (size_t)b * P + p;
+			score[i] = ll / samples;
+			if (mu_x)
+				mu_x[i] = mu / samples;
+			if (var_x)
+				var_x[i] = var / samples;
+		}
 }
 
 void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double *raw,
@@ -135,6 +147,7 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 
 	if (s->eps_passes < passes) {
 		s->eps = fcvae_xrealloc(s->eps, (size_t)passes * s->max_batch * L * sizeof(float));
+		s->noise = fcvae_xrealloc(s->noise, (size_t)passes * L * sizeof(float));
 		s->eps_passes = passes;
 	}
 	for (int b = 0; b < B; b++) {
@@ -150,9 +163,9 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 		 * noise does not depend on where it sits in the batch */
 		fcvae_rng r;
 		fcvae_rng_init(&r, o->seed, stream[b]);
+		fcvae_rng_normals(&r, s->noise, (size_t)passes * L);
 		for (int p = 0; p < passes; p++)
-			for (int k = 0; k < L; k++)
-				s->eps[((size_t)p * B + b) * L + k] = (float)fcvae_rng_normal(&r);
+			memcpy(s->eps + ((size_t)p * B + b) * L, s->noise + (size_t)p * L, L * sizeof(float));
 	}
 	fcvae_score_mcmc2(s, s->x0, s->eps, B, o->iterations, o->samples, 0, NULL, s->score,
 	                  s->mux_mean, s->varx_mean);

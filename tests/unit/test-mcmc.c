@@ -1,12 +1,11 @@
 /* test-mcmc.c — MCMC mode 2 scoring against the reference vectors (their
  * injected noise), and scores that do not depend on batching: the
- * row-stable linear kernels and the per-window noise. */
+ * fixed-order kernels (test-kernels checks them) and the per-window noise. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gemm.h"
 #include "json.h"
 #include "model.h"
 #include "safetensors.h"
@@ -115,51 +114,8 @@ static void batch_independence(void)
 	fcvae_model_free(m);
 }
 
-/* Both row kernels against the reference GEMM, and a row's bits the same
- * in every batch size and place. */
-static void row_kernels(void)
-{
-	enum { B = 11, C = 61, OC = 13 };
-	static float x[B * C], w[OC * C], bias[OC], ref[B * OC], got[B * OC], one[OC];
-	double refd[B * OC];
-	fcvae_rng r;
-	fcvae_rng_init(&r, 1, 2);
-	for (int i = 0; i < B * C; i++)
-		x[i] = (float)fcvae_rng_normal(&r);
-	for (int i = 0; i < OC * C; i++)
-		w[i] = (float)fcvae_rng_normal(&r);
-	for (int i = 0; i < OC; i++)
-		bias[i] = (float)fcvae_rng_normal(&r);
-	for (int b = 0; b < B; b++)
-		memcpy(ref + b * OC, bias, sizeof bias);
-	fcvae_sgemm_ref(0, 1, B, OC, C, 1, x, C, w, C, 1, ref, OC);
-	for (int i = 0; i < B * OC; i++)
-		refd[i] = ref[i];
-	void (*const kern[2])(float *, const float *, const float *, const float *, int, int, int) = {
-		fcvae_linear_rows, fcvae_linear_rows_precise};
-	for (int k = 0; k < 2; k++) {
-		const char *name = k ? "fcvae_linear_rows_precise" : "fcvae_linear_rows";
-		kern[k](got, x, w, bias, B, C, OC);
-		CHECK_CLOSE(got, refd, (size_t)B * OC, k ? 1e-6 : 1e-4, name);
-		int same = 1;
-		for (int b = 0; b < B; b++)
-			for (int n = 1; n <= B - b; n++) {
-				float part[B * OC];
-				kern[k](part, x + b * C, w, bias, n, C, OC);
-				same &= !memcmp(part, got + b * OC, sizeof(float) * OC * n);
-			}
-		kern[k](one, x + 5 * C, w, NULL, 1, C, OC);
-		int nobias = 1;
-		for (int o = 0; o < OC; o++)
-			nobias &= fabsf(one[o] + bias[o] - got[5 * OC + o]) < 1e-4f;
-		CHECK(same, "%s: every row the same bits in every batch", name);
-		CHECK(nobias, "%s: without bias", name);
-	}
-}
-
 int main(void)
 {
-	row_kernels();
 	fcvae_json_doc d;
 	vec_load(&d);
 	vectors_case(vec_case(&d, 0));
