@@ -123,3 +123,27 @@ envelopes() {
 	# may come twice (same bytes), none differ
 	sort -u "$T/a" "$T/b" | cmp - "$T/whole"
 }
+
+@test "kcat: real kcat -J output through a mock broker" {
+	command -v kcat >/dev/null || skip "no kcat"
+	command -v fcvae-mock-broker >/dev/null || skip "no mock broker"
+	fcvae-mock-broker -t tx -o "$T/addr" >/dev/null &
+	mb=$!
+	for i in $(seq 50); do [ -s "$T/addr" ] && break; sleep 0.1; done
+	addr=$(cat "$T/addr")
+	printf '%s\n' 'Accel/CMP:{"ts":0,"value":0}' 'Accel/CMP:{"ts":3600,"value":1}' 'Star/CMP:{"value":5}' \
+		'Accel/CMP:{"ts":7200,"value":2}' | timeout 20 kcat -P -b "$addr" -t tx -K:
+	timeout 20 kcat -C -J -b "$addr" -t tx -e -q >"$T/env"
+	kill $mb
+	wait $mb || true
+	run --separate-stderr fcvae-window --kcat --window 2 "$T/env"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == '{"key":"Accel/CMP","ts":"1970-01-01T01:00:00Z","value":1,"window":[0,1],"missing":[],"topic":"tx","partition":'*',"offset":1}' ]]
+	[[ "$stderr" == *': no "ts" field'* ]]
+	# with the message timestamp (now) the Star/CMP record is taken
+	run --separate-stderr fcvae-window --kcat --kafka-time --window 1 "$T/env"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(printf '%s\n' "$output" | grep -c '"key":"Star/CMP"')" -eq 1 ]
+}

@@ -227,10 +227,14 @@ static int parse_string(reader *r, const char **out, size_t *outlen)
 	return 0;
 }
 
+static const double pow10_exact[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
 static int parse_number(reader *r, fcvae_json *v)
 {
 	const char *s = r->cur, *e = r->end, *start = s;
-	int integer = 1;
+	int integer = 1, ndig = 0, fdig = 0, ex = 0, exneg = 0;
+	uint64_t m = 0;  /* the significant digits, while there are at most 19 */
 	if (s < e && *s == '-')
 		s++;
 	if (s >= e || *s < '0' || *s > '9')
@@ -238,36 +242,36 @@ static int parse_number(reader *r, fcvae_json *v)
 	if (*s == '0')
 		s++;
 	else
-		while (s < e && *s >= '0' && *s <= '9')
-			s++;
-	const char *intend = s;
+		for (; s < e && *s >= '0' && *s <= '9'; s++, ndig++)
+			m = m * 10 + (uint64_t)(*s - '0');
 	if (s < e && *s == '.') {
 		integer = 0;
 		s++;
 		if (s >= e || *s < '0' || *s > '9')
 			return fail(r, start, "invalid number");
-		while (s < e && *s >= '0' && *s <= '9')
-			s++;
+		for (; s < e && *s >= '0' && *s <= '9'; s++, fdig++)
+			if (m || *s != '0')
+				m = m * 10 + (uint64_t)(*s - '0'), ndig++;
 	}
 	if (s < e && (*s == 'e' || *s == 'E')) {
 		integer = 0;
 		s++;
 		if (s < e && (*s == '+' || *s == '-'))
-			s++;
+			exneg = *s++ == '-';
 		if (s >= e || *s < '0' || *s > '9')
 			return fail(r, start, "invalid number");
-		while (s < e && *s >= '0' && *s <= '9')
-			s++;
+		for (; s < e && *s >= '0' && *s <= '9'; s++)
+			if (ex < 100000)
+				ex = ex * 10 + (*s - '0');
 	}
-	size_t n = (size_t)(s - start);
-	int neg = *start == '-';
-	if (integer && intend - start - neg <= 15) {
-		/* exact in a double: no need for strtod */
-		int64_t x = 0;
-		for (const char *d = start + neg; d < intend; d++)
-			x = x * 10 + (*d - '0');
-		v->num = neg ? -(double)x : (double)x;
+	int p = (exneg ? -ex : ex) - fdig;
+	if (ndig <= 15 && p >= -22 && p <= 22) {
+		/* Clinger's fast path: m and 10^|p| are exact doubles and one
+		 * correctly rounded * or / gives what strtod would */
+		double x = p < 0 ? (double)m / pow10_exact[-p] : (double)m * pow10_exact[p];
+		v->num = *start == '-' ? -x : x;
 	} else {
+		size_t n = (size_t)(s - start);
 		char small[64], *buf = n < sizeof small ? small : fcvae_xmalloc(n + 1);
 		memcpy(buf, start, n);
 		buf[n] = '\0';
@@ -734,6 +738,31 @@ size_t fcvae_json_format_number(char *out, double x)
 	}
 	if (x == trunc(x) && fabs(x) < 9007199254740992.0)
 		return format_integer(out, x);
+	/* fast path for plain decimals (1234.56, 0.125): the fewest fraction
+	 * digits k whose rounded x·10^k divided back by 10^k is x again; as
+	 * both are exact doubles, that division is what strtod computes */
+	double ax = fabs(x);
+	if (ax >= 1e-4 && ax < 1e15) {
+		for (int k = 1; k <= 17; k++) {
+			double sc = nearbyint(ax * pow10_exact[k]);
+			if (sc >= 9007199254740992.0)
+				break;
+			if (sc / pow10_exact[k] != ax)
+				continue;
+			uint64_t u = (uint64_t)sc, p = 1;
+			for (int i = 0; i < k; i++)
+				p *= 10;
+			/* -(double)0 is -0: format_integer writes its sign */
+			size_t n = format_integer(out, x < 0 ? -(double)(u / p) : (double)(u / p));
+			out[n++] = '.';
+			uint64_t f = u % p;
+			for (int i = k - 1; i >= 0; i--, f /= 10)
+				out[n + (size_t)i] = (char)('0' + f % 10);
+			n += (size_t)k;
+			out[n] = '\0';
+			return n;
+		}
+	}
 	/* the first precision that reads back exactly is the shortest form:
 	 * %.Pg drops trailing zeros, and a double's rounding error is below half
 	 * a unit of its 15th digit, so fewer digits would read back from 15 too;

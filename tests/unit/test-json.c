@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "rng.h"
 #include "unit.h"
 
 static fcvae_json_parser p;
@@ -216,6 +217,71 @@ int main(void)
 	floatnum(1e20f, "1e20");
 	floatnum(1e-10f, "1e-10");
 	floatnum(NAN, "null");
+
+	number(-0.5, "-0.5");
+	number(1234.56, "1234.56");
+	number(0.0001, "0.0001");
+	number(0.00001, "1e-5");
+	number(0.00012, "0.00012");
+	number(-0.000125, "-0.000125");
+	number(123456789012345.6, "123456789012345.6");
+
+	/* random doubles and decimals: the reader agrees with strtod, the
+	 * writer's text reads back exactly and has the fewest significant
+	 * digits (one fewer never reads back) */
+	fcvae_rng g;
+	fcvae_rng_init(&g, 7, 0);
+	int bad_read = 0, bad_trip = 0, not_short = 0;
+	for (int i = 0; i < 200000; i++) {
+		double x;
+		char text[400], out[FCVAE_JSON_NUMBER_MAX];
+		switch (i % 4) {
+		case 0: {  /* any finite bit pattern */
+			uint64_t u = fcvae_rng_u64(&g);
+			memcpy(&x, &u, sizeof x);
+			if (!isfinite(x))
+				continue;
+			break;
+		}
+		case 1:  /* cents */
+			x = (double)(int64_t)fcvae_rng_below(&g, 100000000) / 100;
+			break;
+		case 2:  /* results of arithmetic */
+			x = fcvae_rng_uniform(&g) * pow(10, (double)fcvae_rng_below(&g, 40) - 20);
+			break;
+		default:  /* a short decimal with an exponent */
+			snprintf(text, sizeof text, "%llu.%llue%d", (unsigned long long)fcvae_rng_below(&g, 100000),
+			         (unsigned long long)fcvae_rng_below(&g, 1000), (int)fcvae_rng_below(&g, 60) - 30);
+			x = strtod(text, NULL);
+		}
+		snprintf(text, sizeof text, "%.17g", x);
+		double y;
+		if (fcvae_json_number_text(text, strlen(text), &y) < 0 || y != x)
+			bad_read++;
+		size_t n = fcvae_json_format_number(out, x);
+		if (strtod(out, NULL) != x || n != strlen(out))
+			bad_trip++;
+		int digits = 0;
+		const char *c = out;
+		while (*c && *c != 'e') {
+			if (*c >= '1' && *c <= '9')
+				digits = digits + 1;
+			else if (*c == '0' && digits)
+				digits++;
+			c++;
+		}
+		/* trailing zeros of an integer are not significant */
+		if (x == trunc(x))
+			continue;
+		if (digits > 1) {
+			snprintf(text, sizeof text, "%.*g", digits - 1, x);
+			if (strtod(text, NULL) == x)
+				not_short++;
+		}
+	}
+	CHECK(bad_read == 0, "reader equals strtod on %%.17g of random doubles (%d differ)", bad_read);
+	CHECK(bad_trip == 0, "writer round trips random doubles (%d do not)", bad_trip);
+	CHECK(not_short == 0, "writer uses the fewest digits (%d could be shorter)", not_short);
 
 	/* writer: strings */
 	escaped("plain", 5, "\"plain\"");
