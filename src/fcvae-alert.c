@@ -1,0 +1,565 @@
+/* fcvae-alert — the end of a streaming pipeline: scored records in, one alert
+ * when a series' anomaly run opens and one when it closes; with --state, also
+ * the exactly-once sink (each (series, bucket) logged once across restarts,
+ * no alert repeated) (SPEC §7). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "record.h"
+#include "timeparse.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: fcvae-alert [options] [FILE...]\n"
+	"Read scored records (fcvae-score output) and write one alert (NDJSON) when\n"
+	"a series' anomaly run opens and one when it closes.\n"
+	"\n"
+	"  -s, --state FILE      keep series state in FILE (atomic), so a restart\n"
+	"                        neither repeats nor loses an alert; records of a\n"
+	"                        bucket already seen are dropped as duplicates\n"
+	"  -l, --log FILE        append each new scored record to FILE (with --state:\n"
+	"                        every (series, bucket) exactly once across restarts)\n"
+	"  -a, --alerts FILE     append each alert to FILE as well (the outbox)\n"
+	"  -K, --key-delimiter D prefix each alert with its series key and D, for\n"
+	"                        kcat -P -K D (messages keyed by series)\n"
+	"  -r, --resend          read an alerts topic's payloads (kcat -C -e -f '%s\\n')\n"
+	"                        and write the alerts of --alerts FILE it lacks\n"
+	"      --key F           series key field (default key)\n"
+	"      --ts F            time field (default ts)\n"
+	"      --every N         with --state, save at least every N records\n"
+	"                        (default 1000; also before every alert and when\n"
+	"                        input pauses)\n"
+	"      --strict          stop at the first bad input line (exit 3)\n"
+	"  -v, --verbose         print a summary of counts at exit\n"
+	"  -h, --help            this text\n"
+	"      --version         print the version\n";
+
+_Noreturn static void usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (!code)
+		fcvae_close_stdout();
+	exit(code);
+}
+
+/* One series: the last bucket seen and the open run, if any. */
+typedef struct {
+	char *key;
+	double last;        /* bucket start of the last record taken, -inf before any */
+	int open;           /* an anomaly run is open */
+	double start;       /* its first bucket */
+	long points;        /* its anomalous points so far */
+	double min_score;   /* its lowest score */
+} series;
+
+typedef struct {
+	series *s;
+	size_t n, cap;
+	size_t *hash;       /* index + 1, 0 = empty; open addressing */
+	size_t hcap;
+} series_table;
+
+static uint64_t hash_key(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603u;   /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+static void rehash(series_table *t)
+{
+	free(t->hash);
+	t->hcap = t->hcap ? t->hcap * 2 : 64;
+	t->hash = fcvae_xcalloc(t->hcap, sizeof *t->hash);
+	for (size_t i = 0; i < t->n; i++) {
+		size_t j = hash_key(t->s[i].key, strlen(t->s[i].key)) & (t->hcap - 1);
+		while (t->hash[j])
+			j = (j + 1) & (t->hcap - 1);
+		t->hash[j] = i + 1;
+	}
+}
+
+static series *series_get(series_table *t, const char *key, size_t n)
+{
+	if (2 * (t->n + 1) > t->hcap)
+		rehash(t);
+	size_t j = hash_key(key, n) & (t->hcap - 1);
+	for (; t->hash[j]; j = (j + 1) & (t->hcap - 1)) {
+		series *s = &t->s[t->hash[j] - 1];
+		if (strlen(s->key) == n && memcmp(s->key, key, n) == 0)
+			return s;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->s = fcvae_xrealloc(t->s, t->cap * sizeof *t->s);
+	}
+	series *s = &t->s[t->n];
+	memset(s, 0, sizeof *s);
+	s->key = fcvae_xmalloc(n + 1);
+	memcpy(s->key, key, n);
+	s->key[n] = 0;
+	s->last = -INFINITY;
+	t->hash[j] = ++t->n;
+	return s;
+}
+
+/* An append-only file whose committed length lives in the state: at start it
+ * is cut back to that length, so lines written after the last save (which the
+ * replay after a crash brings again) are not there twice. */
+typedef struct {
+	const char *path;
+	FILE *fp;
+	long long size;     /* bytes written, as of now */
+} outfile;
+
+static void outfile_open(outfile *o, long long committed, int have_state)
+{
+	if (!o->path)
+		return;
+	o->fp = fopen(o->path, "a");
+	if (!o->fp)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
+	struct stat st;
+	if (fstat(fileno(o->fp), &st) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
+	o->size = st.st_size;
+	if (have_state && committed < o->size) {
+		if (ftruncate(fileno(o->fp), committed) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot cut back to %lld bytes:", o->path, committed);
+		o->size = committed;
+	}
+}
+
+static void outfile_write(outfile *o, const fcvae_buf *b)
+{
+	if (!o->fp)
+		return;
+	if (fcvae_buf_write(b, o->fp) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
+	o->size += (long long)b->len;
+}
+
+static void outfile_sync(outfile *o)
+{
+	if (o->fp && (fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0))
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
+}
+
+typedef struct {
+	series_table t;
+	outfile log, alerts;
+	const char *state;
+	size_t records, taken, duplicates, opened, closed;
+} sink;
+
+static void state_save(sink *k)
+{
+	if (!k->state)
+		return;
+	/* the files must hold what the state says they hold */
+	outfile_sync(&k->log);
+	outfile_sync(&k->alerts);
+	fcvae_buf b = {0};
+	fcvae_buf_printf(&b, "{\"log_bytes\":%lld,\"alerts_bytes\":%lld,\"series\":[",
+			 k->log.size, k->alerts.size);
+	for (size_t i = 0; i < k->t.n; i++) {
+		series *s = &k->t.s[i];
+		fcvae_buf_adds(&b, i ? ",\n{" : "\n{");
+		fcvae_json_add_key(&b, "key");
+		fcvae_json_add_cstring(&b, s->key);
+		fcvae_buf_adds(&b, ",\"last\":");
+		fcvae_json_add_number(&b, s->last);
+		fcvae_buf_printf(&b, ",\"open\":%s", s->open ? "true" : "false");
+		if (s->open) {
+			fcvae_buf_adds(&b, ",\"start\":");
+			fcvae_json_add_number(&b, s->start);
+			fcvae_buf_printf(&b, ",\"points\":%ld,\"min_score\":", s->points);
+			fcvae_json_add_number(&b, s->min_score);
+		}
+		fcvae_buf_addc(&b, '}');
+	}
+	fcvae_buf_adds(&b, "]}\n");
+	fcvae_atomic a;
+	if (fcvae_atomic_open(&a, k->state) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->state);
+	fcvae_buf_write(&b, a.fp);
+	if (fcvae_atomic_commit(&a) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot save state %s:", k->state);
+	fcvae_buf_free(&b);
+}
+
+static double num_or(const fcvae_json *v, double dflt)
+{
+	return v && v->type == FCVAE_JSON_NUMBER ? v->num : dflt;
+}
+
+/* Load the state; 1 if there was one, 0 if the file does not exist. */
+static int state_load(sink *k, long long *log_bytes, long long *alerts_bytes)
+{
+	char err[512];
+	fcvae_json_doc d;
+	if (access(k->state, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (fcvae_json_doc_load(&d, k->state, err, sizeof err) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s", err);
+	const fcvae_json *arr = fcvae_json_get(d.root, "series");
+	if (!arr || arr->type != FCVAE_JSON_ARRAY)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: not an fcvae-alert state file", k->state);
+	*log_bytes = (long long)num_or(fcvae_json_get(d.root, "log_bytes"), 0);
+	*alerts_bytes = (long long)num_or(fcvae_json_get(d.root, "alerts_bytes"), 0);
+	for (const fcvae_json *e = fcvae_json_first(arr); e; e = fcvae_json_next(e)) {
+		const fcvae_json *key = fcvae_json_get(e, "key");
+		if (!key || key->type != FCVAE_JSON_STRING)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: a series without a key", k->state);
+		series *s = series_get(&k->t, key->str, key->slen);
+		s->last = num_or(fcvae_json_get(e, "last"), -INFINITY);
+		const fcvae_json *open = fcvae_json_get(e, "open");
+		s->open = open && open->type == FCVAE_JSON_TRUE;
+		s->start = num_or(fcvae_json_get(e, "start"), NAN);
+		s->points = (long)num_or(fcvae_json_get(e, "points"), 0);
+		s->min_score = num_or(fcvae_json_get(e, "min_score"), NAN);
+	}
+	fcvae_json_doc_free(&d);
+	return 1;
+}
+
+static void add_time(fcvae_buf *b, const char *name, double t)
+{
+	char ts[FCVAE_TIME_MAX];
+	fcvae_time_format(ts, t);
+	fcvae_json_add_key(b, name);
+	fcvae_json_add_cstring(b, ts);
+}
+
+/* Copy a member of the record as it was written, if present. */
+static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
+{
+	const fcvae_json *v = fcvae_json_get(rec, name);
+	if (!v)
+		return;
+	fcvae_buf_addc(b, ',');
+	fcvae_json_add_key(b, name);
+	fcvae_buf_add(b, v->src, v->len);
+}
+
+/* An alert line: {"id","key","alert","ts",...}; the id names the run and the
+ * event, so an alert read back from the topic is recognised exactly. */
+static void alert_open(fcvae_buf *b, const series *s, const fcvae_json *rec)
+{
+	char ts[FCVAE_TIME_MAX];
+	fcvae_time_format(ts, s->start);
+	fcvae_buf_addc(b, '{');
+	fcvae_json_add_key(b, "id");
+	fcvae_buf id = {0};
+	fcvae_buf_printf(&id, "%s@%s/open", s->key, ts);
+	fcvae_json_add_string(b, id.p, id.len);
+	fcvae_buf_free(&id);
+	fcvae_buf_addc(b, ',');
+	fcvae_json_add_key(b, "key");
+	fcvae_json_add_cstring(b, s->key);
+	fcvae_buf_adds(b, ",\"alert\":\"open\",");
+	add_time(b, "ts", s->start);
+	static const char *const copy[] = {"value", "expected", "lower", "upper", "score", "threshold", "model"};
+	for (size_t i = 0; i < sizeof copy / sizeof *copy; i++)
+		add_member(b, rec, copy[i]);
+	fcvae_buf_adds(b, "}\n");
+}
+
+static void alert_close(fcvae_buf *b, const series *s, double end)
+{
+	char ts[FCVAE_TIME_MAX];
+	fcvae_time_format(ts, s->start);
+	fcvae_buf_addc(b, '{');
+	fcvae_json_add_key(b, "id");
+	fcvae_buf id = {0};
+	fcvae_buf_printf(&id, "%s@%s/close", s->key, ts);
+	fcvae_json_add_string(b, id.p, id.len);
+	fcvae_buf_free(&id);
+	fcvae_buf_addc(b, ',');
+	fcvae_json_add_key(b, "key");
+	fcvae_json_add_cstring(b, s->key);
+	fcvae_buf_adds(b, ",\"alert\":\"close\",");
+	add_time(b, "ts", end);
+	fcvae_buf_addc(b, ',');
+	add_time(b, "start", s->start);
+	fcvae_buf_printf(b, ",\"points\":%ld,\"min_score\":", s->points);
+	fcvae_json_add_number(b, s->min_score);
+	fcvae_buf_adds(b, "}\n");
+}
+
+/* Write the alerts in b to stdout, each prefixed with its key and delim. */
+static void emit(const fcvae_buf *b, const char *key, const char *delim)
+{
+	const char *p = b->p, *end = b->p + b->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)(nl - p) + 1;
+		if (delim)
+			printf("%s%s", key, delim);
+		fwrite(p, 1, n, stdout);
+		p += n;
+	}
+	if (fflush(stdout) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+}
+
+/* --resend: every line of the outbox that the topic (stdin) lacks. */
+static int resend(const char *outbox, const char *delim, fcvae_lines *in)
+{
+	size_t cap = 1024, n = 0;
+	char **seen = fcvae_xcalloc(cap, sizeof *seen);
+	int rc;
+	while ((rc = fcvae_lines_read(in, -1)) == 1) {
+		if (2 * (n + 1) > cap) {
+			char **old = seen;
+			size_t oldcap = cap;
+			cap *= 2;
+			seen = fcvae_xcalloc(cap, sizeof *seen);
+			for (size_t i = 0; i < oldcap; i++)
+				if (old[i]) {
+					size_t j = hash_key(old[i], strlen(old[i])) & (cap - 1);
+					while (seen[j])
+						j = (j + 1) & (cap - 1);
+					seen[j] = old[i];
+				}
+			free(old);
+		}
+		size_t j = hash_key(in->line, in->len) & (cap - 1);
+		while (seen[j] && strcmp(seen[j], in->line) != 0)
+			j = (j + 1) & (cap - 1);
+		if (!seen[j]) {
+			seen[j] = fcvae_xstrdup(in->line);
+			n++;
+		}
+	}
+	if (rc < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", in->name);
+	fcvae_lines box;
+	if (fcvae_lines_open(&box, outbox) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", outbox);
+	}
+	fcvae_json_parser p;
+	fcvae_json_parser_init(&p);
+	size_t sent = 0;
+	while ((rc = fcvae_lines_read(&box, -1)) == 1) {
+		size_t j = hash_key(box.line, box.len) & (cap - 1);
+		while (seen[j] && strcmp(seen[j], box.line) != 0)
+			j = (j + 1) & (cap - 1);
+		if (seen[j])
+			continue;
+		const fcvae_json *r = fcvae_json_parse(&p, box.line, box.len);
+		const fcvae_json *key = r ? fcvae_json_get(r, "key") : NULL;
+		if (!key || key->type != FCVAE_JSON_STRING) {
+			fcvae_warn("%s line %zu: not an alert", outbox, box.lineno);
+			continue;
+		}
+		if (delim)
+			printf("%s%s", key->str, delim);
+		printf("%s\n", box.line);
+		sent++;
+	}
+	if (rc < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", outbox);
+	fcvae_lines_close(&box);
+	fcvae_json_parser_free(&p);
+	for (size_t i = 0; i < cap; i++)
+		free(seen[i]);
+	free(seen);
+	if (sent)
+		fcvae_warn("%zu alert%s resent", sent, sent == 1 ? "" : "s");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_KEY = 256, O_TS, O_EVERY, O_STRICT, O_VERSION };
+	static const struct option longopts[] = {
+		{"state", required_argument, NULL, 's'},
+		{"log", required_argument, NULL, 'l'},
+		{"alerts", required_argument, NULL, 'a'},
+		{"key-delimiter", required_argument, NULL, 'K'},
+		{"resend", no_argument, NULL, 'r'},
+		{"key", required_argument, NULL, O_KEY},
+		{"ts", required_argument, NULL, O_TS},
+		{"every", required_argument, NULL, O_EVERY},
+		{"strict", no_argument, NULL, O_STRICT},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	sink k = {0};
+	const char *delim = NULL, *key_field = "key", *ts_field = "ts";
+	long every = 1000;
+	int verbose = 0, do_resend = 0, c;
+	fcvae_rejects rej = {0};
+
+	fcvae_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "s:l:a:K:rvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': k.state = optarg; break;
+		case 'l': k.log.path = optarg; break;
+		case 'a': k.alerts.path = optarg; break;
+		case 'K': delim = optarg; break;
+		case 'r': do_resend = 1; break;
+		case O_KEY: key_field = optarg; break;
+		case O_TS: ts_field = optarg; break;
+		case O_EVERY: every = fcvae_parse_long("--every", optarg, 1, 1000000000); break;
+		case O_STRICT: rej.strict = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(FCVAE_EXIT_OK);
+		case O_VERSION: fcvae_version();
+		default: usage(FCVAE_EXIT_USAGE);
+		}
+	}
+	if (do_resend) {
+		if (!k.alerts.path || optind < argc - 1)
+			fcvae_die(FCVAE_EXIT_USAGE, "--resend needs --alerts FILE and at most one input");
+		fcvae_lines in;
+		const char *path = optind < argc ? argv[optind] : "-";
+		if (fcvae_lines_open(&in, path) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		resend(k.alerts.path, delim, &in);
+		fcvae_lines_close(&in);
+		fcvae_close_stdout();
+		return FCVAE_EXIT_OK;
+	}
+
+	long long log_bytes = 0, alerts_bytes = 0;
+	int have_state = k.state && state_load(&k, &log_bytes, &alerts_bytes);
+	outfile_open(&k.log, log_bytes, have_state);
+	outfile_open(&k.alerts, alerts_bytes, have_state);
+
+	fcvae_json_parser p;
+	fcvae_json_parser_init(&p);
+	fcvae_buf out = {0}, line = {0};
+	long since_save = 0;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int f = 0; f < nfiles; f++) {
+		const char *path = optind < argc ? argv[optind + f] : "-";
+		fcvae_lines in;
+		if (fcvae_lines_open(&in, path) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		int rc;
+		for (;;) {
+			/* Before waiting for input, make what was taken durable: a
+			 * pause is when a crash would otherwise lose the most. */
+			if (!fcvae_lines_ready(&in) && since_save) {
+				state_save(&k);
+				since_save = 0;
+			}
+			if ((rc = fcvae_lines_read(&in, -1)) != 1)
+				break;
+			if (in.len == 0)
+				continue;
+			k.records++;
+			const fcvae_json *r = fcvae_json_parse(&p, in.line, in.len);
+			if (!r || r->type != FCVAE_JSON_OBJECT) {
+				fcvae_reject(&rej, &in, "not JSON", "%s", r ? "not a JSON object" : p.err);
+				continue;
+			}
+			const fcvae_json *key = fcvae_json_get(r, key_field);
+			if (!key || key->type != FCVAE_JSON_STRING) {
+				fcvae_reject(&rej, &in, "no key", "no \"%s\" string", key_field);
+				continue;
+			}
+			const fcvae_json *tsv = fcvae_json_get(r, ts_field);
+			double ts;
+			if (!tsv || (tsv->type == FCVAE_JSON_STRING ? fcvae_time_parse(tsv->str, tsv->slen, &ts)
+			             : tsv->type == FCVAE_JSON_NUMBER ? (ts = tsv->num, 0) : -1) < 0) {
+				fcvae_reject(&rej, &in, "bad ts", "\"%s\" is not a timestamp", ts_field);
+				continue;
+			}
+			const fcvae_json *an = fcvae_json_get(r, "anomaly");
+			if (an && an->type != FCVAE_JSON_TRUE && an->type != FCVAE_JSON_FALSE &&
+			    an->type != FCVAE_JSON_NULL) {
+				fcvae_reject(&rej, &in, "bad anomaly", "\"anomaly\" is not a boolean");
+				continue;
+			}
+			series *s = series_get(&k.t, key->str, key->slen);
+			if (k.state && ts <= s->last) {
+				k.duplicates++;   /* a replay of a bucket already taken */
+				continue;
+			}
+			s->last = ts;
+			k.taken++;
+			fcvae_buf_clear(&line);
+			fcvae_buf_add(&line, in.line, in.len);
+			fcvae_buf_addc(&line, '\n');
+			outfile_write(&k.log, &line);
+
+			/* no verdict (missing last point): the run stays as it is */
+			if (!an || an->type == FCVAE_JSON_NULL) {
+				since_save++;
+				continue;
+			}
+			double score = num_or(fcvae_json_get(r, "score"), NAN);
+			fcvae_buf_clear(&out);
+			if (an->type == FCVAE_JSON_TRUE) {
+				if (!s->open) {
+					s->open = 1;
+					s->start = ts;
+					s->points = 0;
+					s->min_score = score;
+					alert_open(&out, s, r);
+					k.opened++;
+				}
+				s->points++;
+				if (score < s->min_score || isnan(s->min_score))
+					s->min_score = score;
+			} else if (s->open) {
+				alert_close(&out, s, ts);
+				s->open = 0;
+				k.closed++;
+			}
+			since_save++;
+			if (out.len) {
+				/* outbox and state first: an alert on stdout that the
+				 * state does not know of would come again after a crash */
+				outfile_write(&k.alerts, &out);
+				state_save(&k);
+				since_save = 0;
+				emit(&out, s->key, delim);
+			} else if (since_save >= every) {
+				state_save(&k);
+				since_save = 0;
+			}
+		}
+		if (rc < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", in.name);
+		fcvae_lines_close(&in);
+	}
+	state_save(&k);
+	if (k.log.fp && fclose(k.log.fp) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k.log.path);
+	if (k.alerts.fp && fclose(k.alerts.fp) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k.alerts.path);
+
+	char summary[512];
+	fcvae_rejects_format(&rej, summary, sizeof summary);
+	if (*summary)
+		fcvae_warn("%s", summary);
+	if (verbose)
+		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed",
+			   k.records, k.taken, k.duplicates, k.opened, k.closed);
+	for (size_t i = 0; i < k.t.n; i++)
+		free(k.t.s[i].key);
+	free(k.t.s);
+	free(k.t.hash);
+	fcvae_buf_free(&out);
+	fcvae_buf_free(&line);
+	fcvae_json_parser_free(&p);
+	fcvae_close_stdout();
+	return FCVAE_EXIT_OK;
+}

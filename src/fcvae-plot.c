@@ -1,0 +1,627 @@
+/* fcvae-plot — the dashboard (SPEC §8): scored records in, per series a
+ * gnuplot PNG and SVG of the last hours (values, expected band, detected and
+ * PA-credited labelled anomalies, score and threshold) and an index.html with
+ * counters and recent anomalies; --follow redraws as records arrive. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "record.h"
+#include "timeparse.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: fcvae-plot -o DIR [options] [FILE...]\n"
+	"Draw scored records (fcvae-score output) with gnuplot: DIR/SERIES.png and\n"
+	"DIR/SERIES.svg per series, and DIR/index.html with counters and recent\n"
+	"anomalies.\n"
+	"\n"
+	"  -o, --output DIR      where the dashboard goes (created if needed)\n"
+	"  -H, --hours N         show the last N hours of each series (default 24)\n"
+	"  -r, --refresh S       index.html reloads itself every S seconds (default 5;\n"
+	"                        0: never)\n"
+	"  -s, --size WxH        image size in pixels (default 900x420)\n"
+	"  -F, --format LIST     png, svg or png,svg (default png,svg)\n"
+	"  -f, --follow          redraw as records arrive (at most every --interval)\n"
+	"  -i, --interval S      with --follow, seconds between redraws (default 1)\n"
+	"  -t, --title TEXT      page title (default fcvae)\n"
+	"      --key F           series key field (default key)\n"
+	"      --ts F            time field (default ts)\n"
+	"      --label F         label field (default label)\n"
+	"      --gnuplot PROG    gnuplot program (default gnuplot)\n"
+	"      --strict          stop at the first bad input line (exit 3)\n"
+	"  -h, --help            this text\n"
+	"      --version         print the version\n";
+
+_Noreturn static void usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (!code)
+		fcvae_close_stdout();
+	exit(code);
+}
+
+/* One scored bucket, as drawn. NaN = absent. */
+typedef struct {
+	double ts, value, expected, lower, upper, score, threshold;
+	signed char anomaly;   /* 1, 0, or -1 (no verdict) */
+	signed char label;     /* 1, 0, or -1 (no label) */
+} point;
+
+typedef struct {
+	char *key;
+	char *file;            /* key made safe as a file name */
+	point *p;              /* time order, oldest first */
+	size_t n, cap;
+	int dirty;             /* changed since last drawn */
+} series;
+
+#define RECENT 20
+
+typedef struct {
+	char key[128];
+	point pt;
+} recent_anomaly;
+
+typedef struct {
+	series *s;
+	size_t ns;
+	double hours;
+	size_t received, scored, rejected;
+	double latest;                    /* newest bucket time over all series */
+	recent_anomaly recent[RECENT];    /* ring, newest at (nrecent-1) % RECENT */
+	size_t nrecent;
+	unsigned long generation;         /* bumps on each draw, for image URLs */
+} board;
+
+static double member_num(const fcvae_json *r, const char *name)
+{
+	const fcvae_json *v = fcvae_json_get(r, name);
+	return v && v->type == FCVAE_JSON_NUMBER ? v->num : NAN;
+}
+
+static int member_flag(const fcvae_json *r, const char *name)
+{
+	const fcvae_json *v = fcvae_json_get(r, name);
+	if (!v)
+		return -1;
+	if (v->type == FCVAE_JSON_TRUE)
+		return 1;
+	if (v->type == FCVAE_JSON_FALSE)
+		return 0;
+	if (v->type == FCVAE_JSON_NUMBER && (v->num == 0 || v->num == 1))
+		return (int)v->num;
+	return -1;
+}
+
+/* A series' key as a file name: letters, digits, '-' and '.' kept, the rest
+ * (the '/' of "Accel/CMP" first of all) as '_'. */
+static char *file_name(const char *key)
+{
+	char *f = fcvae_xstrdup(*key ? key : "_");
+	for (char *c = f; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '-' || (*c == '.' && c != f)))
+			*c = '_';
+	return f;
+}
+
+static series *series_get(board *b, const char *key)
+{
+	for (size_t i = 0; i < b->ns; i++)
+		if (strcmp(b->s[i].key, key) == 0)
+			return &b->s[i];
+	b->s = fcvae_xrealloc(b->s, (b->ns + 1) * sizeof *b->s);
+	series *s = &b->s[b->ns++];
+	memset(s, 0, sizeof *s);
+	s->key = fcvae_xstrdup(key);
+	s->file = file_name(key);
+	/* two keys that map to one file name would overwrite each other's image */
+	for (size_t i = 0; i + 1 < b->ns; i++)
+		if (strcmp(b->s[i].file, s->file) == 0) {
+			char *f = fcvae_xmalloc(strlen(s->file) + 24);
+			sprintf(f, "%s-%zu", s->file, b->ns);
+			free(s->file);
+			s->file = f;
+			break;
+		}
+	return s;
+}
+
+/* Add a point in time order; a bucket seen again replaces the old one (a
+ * replay, or --revise): then 1. Points older than the shown span are dropped. */
+static int series_add(board *b, series *s, const point *pt)
+{
+	int replaced = 0;
+	size_t i = s->n;
+	while (i > 0 && s->p[i - 1].ts > pt->ts)
+		i--;
+	if (i > 0 && s->p[i - 1].ts == pt->ts) {
+		s->p[i - 1] = *pt;
+		replaced = 1;
+	} else {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 64;
+			s->p = fcvae_xrealloc(s->p, s->cap * sizeof *s->p);
+		}
+		memmove(&s->p[i + 1], &s->p[i], (s->n - i) * sizeof *s->p);
+		s->p[i] = *pt;
+		s->n++;
+	}
+	double cut = s->p[s->n - 1].ts - b->hours * 3600;
+	size_t drop = 0;
+	while (drop < s->n && s->p[drop].ts <= cut)
+		drop++;
+	if (drop) {
+		memmove(s->p, s->p + drop, (s->n - drop) * sizeof *s->p);
+		s->n -= drop;
+	}
+	s->dirty = 1;
+	return replaced;
+}
+
+/* Labelled points credited by point adjustment: every point of a labelled
+ * segment (consecutive labelled buckets) in which anything was flagged. */
+static void pa_credit(const series *s, unsigned char *credit)
+{
+	size_t i = 0;
+	while (i < s->n) {
+		if (s->p[i].label != 1) {
+			credit[i++] = 0;
+			continue;
+		}
+		size_t j = i;
+		int hit = 0;
+		while (j < s->n && s->p[j].label == 1)
+			hit |= s->p[j++].anomaly == 1;
+		for (; i < j; i++)
+			credit[i] = (unsigned char)hit;
+	}
+}
+
+static void put_num(FILE *fp, double x)
+{
+	if (isfinite(x))
+		fprintf(fp, " %.9g", x);
+	else
+		fputs(" ?", fp);
+}
+
+typedef struct {
+	const char *dir, *gnuplot;
+	int width, height, png, svg;
+} draw_opts;
+
+/* The gnuplot script of one series: data inline, then one terminal per
+ * format, each drawing into a temp file that is renamed once complete. */
+static void script_series(FILE *fp, const board *b, const series *s, const draw_opts *o)
+{
+	unsigned char *credit = fcvae_xmalloc(s->n ? s->n : 1);
+	pa_credit(s, credit);
+	fprintf(fp, "$d << EOD\n");
+	for (size_t i = 0; i < s->n; i++) {
+		const point *p = &s->p[i];
+		fprintf(fp, "%.3f", p->ts);
+		put_num(fp, p->value);
+		put_num(fp, p->expected);
+		put_num(fp, p->lower);
+		put_num(fp, p->upper);
+		put_num(fp, p->score);
+		put_num(fp, p->threshold);
+		fprintf(fp, " %d %d\n", p->anomaly == 1, credit[i]);
+	}
+	fprintf(fp, "EOD\n");
+	free(credit);
+
+	/* x range: the shown span ending at the newest bucket, one bucket of
+	 * air on the right; fixed margins (screen fractions) so that a pixel
+	 * column means the same time in every image */
+	double t1 = s->n ? s->p[s->n - 1].ts : b->latest;
+	double t0 = t1 - b->hours * 3600;
+	fprintf(fp, "set xrange [%.3f:%.3f]\n", t0, t1 + 1800);
+	/* the series name top left, the key top right, both above the plot
+	 * area, so that no marker of the key sits among the data */
+	fprintf(fp, "set label 1 \"");
+	for (const char *c = s->key; *c; c++)
+		fprintf(fp, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
+	fprintf(fp, "\" at screen 0.01,0.95 left font ',12'\n");
+	static const char *const fmt[2] = {"png", "svg"};
+	for (int f = 0; f < 2; f++) {
+		if (!(f ? o->svg : o->png))
+			continue;
+		if (f)
+			fprintf(fp, "set terminal svg size %d,%d font 'sans,10' background '#ffffff'\n",
+				o->width, o->height);
+		else
+			fprintf(fp, "set terminal pngcairo size %d,%d font 'sans,9' background '#ffffff'\n",
+				o->width, o->height);
+		fprintf(fp, "set output '%s/.%s.%s.tmp'\n", o->dir, s->file, fmt[f]);
+		fprintf(fp,
+			"set multiplot\n"
+			"set lmargin at screen 0.09; set rmargin at screen 0.97\n"
+			"set key at screen 0.97,0.985 right top horizontal\n"
+			"set tmargin at screen 0.88; set bmargin at screen 0.38\n"
+			"set format x ''; set ylabel 'value'\n"
+			"plot $d using 1:4:5 with filledcurves lc rgb '#cfe0f5' title 'expected band', \\\n"
+			"  '' using 1:3 with lines lc rgb '#4a7fc1' dt 2 title 'expected', \\\n"
+			"  '' using 1:2 with lines lc rgb '#202020' lw 1.5 title 'value', \\\n"
+			"  '' using 1:($9 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#ff8c00' title 'labelled, credited', \\\n"
+			"  '' using 1:($8 > 0 ? $2 : 1/0) with points pt 7 ps 1.0 lc rgb '#ff0000' title 'anomaly'\n"
+			"unset label 1\n"
+			"set key inside top left horizontal\n"
+			"set tmargin at screen 0.34; set bmargin at screen 0.10\n"
+			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n"
+			"plot $d using 1:6 with lines lc rgb '#6a3d9a' title 'score', \\\n"
+			"  '' using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'\n"
+			"unset multiplot\n"
+			"set output\n");
+	}
+}
+
+static void rename_images(const series *s, const draw_opts *o)
+{
+	static const char *const fmt[2] = {"png", "svg"};
+	for (int f = 0; f < 2; f++) {
+		if (!(f ? o->svg : o->png))
+			continue;
+		char tmp[4096], dst[4096];
+		snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", o->dir, s->file, fmt[f]);
+		snprintf(dst, sizeof dst, "%s/%s.%s", o->dir, s->file, fmt[f]);
+		if (rename(tmp, dst) < 0)
+			fcvae_warn("cannot rename %s to %s:", tmp, dst);
+	}
+}
+
+/* Draw every changed series with one gnuplot child fed the script on a
+ * pipe; the images are renamed into place only after gnuplot exited 0. */
+static int draw_images(board *b, const draw_opts *o)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->ns; i++)
+		n += b->s[i].dirty && b->s[i].n;
+	if (!n)
+		return 0;
+	int fd[2];
+	if (pipe(fd) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "pipe:");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "fork:");
+	if (pid == 0) {
+		dup2(fd[0], 0);
+		close(fd[0]);
+		close(fd[1]);
+		/* gnuplot's stdout is ours: keep it off a pipeline's data */
+		dup2(2, 1);
+		execlp(o->gnuplot, o->gnuplot, (char *)NULL);
+		fprintf(stderr, "%s: cannot run %s: %s\n", fcvae_argv0, o->gnuplot, strerror(errno));
+		_exit(127);
+	}
+	close(fd[0]);
+	FILE *fp = fdopen(fd[1], "w");
+	if (!fp)
+		fcvae_die(FCVAE_EXIT_FAIL, "fdopen:");
+	fprintf(fp,
+		"set datafile missing '?'\n"
+		"set xdata time; set timefmt '%%s'\n"
+		"set grid; set key font ',8' samplen 2\n"
+		"set style fill solid 1.0 noborder\n");
+	for (size_t i = 0; i < b->ns; i++)
+		if (b->s[i].dirty && b->s[i].n)
+			script_series(fp, b, &b->s[i], o);
+	int werr = ferror(fp);
+	fclose(fp);   /* EOF: gnuplot exits after the script */
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fcvae_die(FCVAE_EXIT_FAIL, "waitpid:");
+	if (werr || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fcvae_warn("%s failed; images not updated", o->gnuplot);
+		return -1;
+	}
+	for (size_t i = 0; i < b->ns; i++)
+		if (b->s[i].dirty && b->s[i].n) {
+			rename_images(&b->s[i], o);
+			b->s[i].dirty = 0;
+		}
+	return 0;
+}
+
+static void html_text(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '&': fputs("&amp;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		default: fputc(*s, fp);
+		}
+	}
+}
+
+static void html_num(FILE *fp, double x)
+{
+	if (isfinite(x))
+		fprintf(fp, "%.6g", x);
+	else
+		fputs("&ndash;", fp);
+}
+
+static void write_index(board *b, const draw_opts *o, const char *title, int refresh)
+{
+	char path[4096], ts[FCVAE_TIME_MAX];
+	snprintf(path, sizeof path, "%s/index.html", o->dir);
+	fcvae_atomic a;
+	if (fcvae_atomic_open(&a, path) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	FILE *fp = a.fp;
+	size_t last_hour = 0;
+	for (size_t i = 0; i < b->ns; i++)
+		for (size_t j = b->s[i].n; j-- > 0 && b->s[i].p[j].ts > b->latest - 3600;)
+			last_hour += b->s[i].p[j].anomaly == 1;
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n", fp);
+	if (refresh > 0)
+		fprintf(fp, "<meta http-equiv=\"refresh\" content=\"%d\">\n", refresh);
+	fputs("<title>", fp);
+	html_text(fp, title);
+	fputs("</title>\n<style>\n"
+	      "body{font-family:sans-serif;margin:1em;background:#f7f7f7;color:#202020}\n"
+	      ".counters{display:flex;gap:1em;margin-bottom:1em}\n"
+	      ".counter{background:#fff;border:1px solid #ddd;padding:.5em 1em}\n"
+	      ".counter b{display:block;font-size:1.6em}\n"
+	      ".alarm b{color:#d00000}\n"
+	      ".plots{display:flex;flex-wrap:wrap;gap:1em}\n"
+	      ".plots img{background:#fff;border:1px solid #ddd;max-width:100%}\n"
+	      "table{border-collapse:collapse;background:#fff;margin-top:1em}\n"
+	      "td,th{border:1px solid #ddd;padding:.2em .6em;text-align:right}\n"
+	      "td:first-child,th:first-child{text-align:left}\n"
+	      "</style></head><body>\n<h1>", fp);
+	html_text(fp, title);
+	fputs("</h1>\n<div class=\"counters\">\n", fp);
+	fprintf(fp, "<div class=\"counter\" id=\"received\"><b>%zu</b>records received</div>\n", b->received);
+	fprintf(fp, "<div class=\"counter\" id=\"scored\"><b>%zu</b>hours scored</div>\n", b->scored);
+	fprintf(fp, "<div class=\"counter%s\" id=\"last-hour\"><b>%zu</b>anomalies in the last hour</div>\n",
+		last_hour ? " alarm" : "", last_hour);
+	if (isfinite(b->latest)) {
+		fcvae_time_format(ts, b->latest);
+		fprintf(fp, "<div class=\"counter\" id=\"latest\"><b>%s</b>latest bucket</div>\n", ts);
+	}
+	fputs("</div>\n<div class=\"plots\">\n", fp);
+	for (size_t i = 0; i < b->ns; i++) {
+		if (!b->s[i].n)
+			continue;
+		/* the generation in the URL defeats caching across redraws */
+		fprintf(fp, "<a href=\"%s.%s\"><img src=\"%s.%s?g=%lu\" width=\"%d\" height=\"%d\" alt=\"",
+			b->s[i].file, o->svg ? "svg" : "png", b->s[i].file, o->png ? "png" : "svg",
+			b->generation, o->width, o->height);
+		html_text(fp, b->s[i].key);
+		fputs("\"></a>\n", fp);
+	}
+	fputs("</div>\n<h2>Recent anomalies</h2>\n<table id=\"recent\">\n"
+	      "<tr><th>series</th><th>time</th><th>value</th><th>expected</th><th>score</th><th>threshold</th></tr>\n",
+	      fp);
+	size_t shown = b->nrecent < RECENT ? b->nrecent : RECENT;
+	for (size_t k = 0; k < shown; k++) {
+		const recent_anomaly *r = &b->recent[(b->nrecent - 1 - k) % RECENT];
+		fcvae_time_format(ts, r->pt.ts);
+		fputs("<tr><td>", fp);
+		html_text(fp, r->key);
+		fprintf(fp, "</td><td>%s</td><td>", ts);
+		html_num(fp, r->pt.value);
+		fputs("</td><td>", fp);
+		html_num(fp, r->pt.expected);
+		fputs("</td><td>", fp);
+		html_num(fp, r->pt.score);
+		fputs("</td><td>", fp);
+		html_num(fp, r->pt.threshold);
+		fputs("</td></tr>\n", fp);
+	}
+	if (!shown)
+		fputs("<tr><td colspan=\"6\">none yet</td></tr>\n", fp);
+	fputs("</table>\n</body></html>\n", fp);
+	if (fcvae_atomic_commit(&a) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+}
+
+static double now_mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_KEY = 256, O_TS, O_LABEL, O_GNUPLOT, O_STRICT, O_VERSION };
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"hours", required_argument, NULL, 'H'},
+		{"refresh", required_argument, NULL, 'r'},
+		{"size", required_argument, NULL, 's'},
+		{"format", required_argument, NULL, 'F'},
+		{"follow", no_argument, NULL, 'f'},
+		{"interval", required_argument, NULL, 'i'},
+		{"title", required_argument, NULL, 't'},
+		{"key", required_argument, NULL, O_KEY},
+		{"ts", required_argument, NULL, O_TS},
+		{"label", required_argument, NULL, O_LABEL},
+		{"gnuplot", required_argument, NULL, O_GNUPLOT},
+		{"strict", no_argument, NULL, O_STRICT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	draw_opts o = {.gnuplot = "gnuplot", .width = 900, .height = 420, .png = 1, .svg = 1};
+	const char *title = "fcvae", *key_field = "key", *ts_field = "ts", *label_field = "label";
+	int refresh = 5, follow = 0, c;
+	double interval = 1;
+	board b = {.hours = 24, .latest = -INFINITY};
+	fcvae_rejects rej = {0};
+
+	fcvae_setprogname(argv[0]);
+	while ((c = getopt_long(argc, argv, "o:H:r:s:F:fi:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.dir = optarg; break;
+		case 'H':
+			b.hours = fcvae_parse_double("--hours", optarg);
+			if (!(b.hours > 0))
+				fcvae_die(FCVAE_EXIT_USAGE, "--hours: must be positive");
+			break;
+		case 'r': refresh = (int)fcvae_parse_long("--refresh", optarg, 0, 86400); break;
+		case 's':
+			if (sscanf(optarg, "%dx%d", &o.width, &o.height) != 2 || o.width < 200 ||
+			    o.height < 150 || o.width > 10000 || o.height > 10000)
+				fcvae_die(FCVAE_EXIT_USAGE, "--size: '%s' is not WxH (at least 200x150)", optarg);
+			break;
+		case 'F':
+			o.png = strstr(optarg, "png") != NULL;
+			o.svg = strstr(optarg, "svg") != NULL;
+			if ((!o.png && !o.svg) || strspn(optarg, "pngsv,") != strlen(optarg))
+				fcvae_die(FCVAE_EXIT_USAGE, "--format: '%s' is not png, svg or png,svg", optarg);
+			break;
+		case 'f': follow = 1; break;
+		case 'i':
+			interval = fcvae_parse_double("--interval", optarg);
+			if (!(interval >= 0))
+				fcvae_die(FCVAE_EXIT_USAGE, "--interval: must not be negative");
+			break;
+		case 't': title = optarg; break;
+		case O_KEY: key_field = optarg; break;
+		case O_TS: ts_field = optarg; break;
+		case O_LABEL: label_field = optarg; break;
+		case O_GNUPLOT: o.gnuplot = optarg; break;
+		case O_STRICT: rej.strict = 1; break;
+		case 'h': usage(FCVAE_EXIT_OK);
+		case O_VERSION: fcvae_version();
+		default: usage(FCVAE_EXIT_USAGE);
+		}
+	}
+	if (!o.dir) {
+		fcvae_warn("no output directory (-o DIR)");
+		usage(FCVAE_EXIT_USAGE);
+	}
+	if (mkdir(o.dir, 0755) < 0 && errno != EEXIST)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o.dir);
+
+	/* Ctrl-C or SIGTERM: draw what arrived, then stop */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	fcvae_json_parser p;
+	fcvae_json_parser_init(&p);
+	int nfiles = optind < argc ? argc - optind : 1, failed = 0;
+	double last_draw = -INFINITY;
+	int pending = 0;
+	write_index(&b, &o, title, refresh);
+	for (int f = 0; f < nfiles && !stop; f++) {
+		const char *path = optind < argc ? argv[optind + f] : "-";
+		fcvae_lines in;
+		if (fcvae_lines_open(&in, path) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		int rc = 0;
+		while (!stop) {
+			/* following, wake at least twice a second to notice a
+			 * signal (reads resume after EINTR) */
+			int wait_ms = follow ? 500 : -1;
+			if (follow && pending) {
+				double due = last_draw + interval - now_mono();
+				wait_ms = due > 0 ? (int)(due * 1000) + 1 : 0;
+			}
+			rc = fcvae_lines_read(&in, wait_ms);
+			if (pending && (rc == 2 || (rc == 1 && now_mono() >= last_draw + interval))) {
+				/* quiet, or time for the rate-limited redraw */
+				b.generation++;
+				failed |= draw_images(&b, &o) < 0;
+				write_index(&b, &o, title, refresh);
+				last_draw = now_mono();
+				pending = 0;
+			}
+			if (rc == 2)
+				continue;
+			if (rc != 1)
+				break;
+			if (in.len == 0)
+				continue;
+			b.received++;
+			const fcvae_json *r = fcvae_json_parse(&p, in.line, in.len);
+			if (!r || r->type != FCVAE_JSON_OBJECT) {
+				fcvae_reject(&rej, &in, "not JSON", "%s", r ? "not a JSON object" : p.err);
+				continue;
+			}
+			const fcvae_json *key = fcvae_json_get(r, key_field);
+			if (!key || key->type != FCVAE_JSON_STRING) {
+				fcvae_reject(&rej, &in, "no key", "no \"%s\" string", key_field);
+				continue;
+			}
+			const fcvae_json *tsv = fcvae_json_get(r, ts_field);
+			point pt;
+			if (!tsv || (tsv->type == FCVAE_JSON_STRING ? fcvae_time_parse(tsv->str, tsv->slen, &pt.ts)
+			             : tsv->type == FCVAE_JSON_NUMBER ? (pt.ts = tsv->num, 0) : -1) < 0) {
+				fcvae_reject(&rej, &in, "bad ts", "\"%s\" is not a timestamp", ts_field);
+				continue;
+			}
+			pt.value = member_num(r, "value");
+			pt.expected = member_num(r, "expected");
+			pt.lower = member_num(r, "lower");
+			pt.upper = member_num(r, "upper");
+			pt.score = member_num(r, "score");
+			pt.threshold = member_num(r, "threshold");
+			pt.anomaly = (signed char)member_flag(r, "anomaly");
+			pt.label = (signed char)member_flag(r, label_field);
+			series *s = series_get(&b, key->str);
+			if (!series_add(&b, s, &pt)) {
+				b.scored += isfinite(pt.score);
+				if (pt.anomaly == 1) {
+					recent_anomaly *ra = &b.recent[b.nrecent++ % RECENT];
+					snprintf(ra->key, sizeof ra->key, "%s", s->key);
+					ra->pt = pt;
+				}
+			}
+			if (pt.ts > b.latest)
+				b.latest = pt.ts;
+			pending = follow;
+		}
+		if (rc < 0 && !(stop && errno == EINTR))
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", in.name);
+		fcvae_lines_close(&in);
+	}
+	b.generation++;
+	failed |= draw_images(&b, &o) < 0;
+	write_index(&b, &o, title, refresh);
+
+	char summary[512];
+	fcvae_rejects_format(&rej, summary, sizeof summary);
+	if (*summary)
+		fcvae_warn("%s", summary);
+	for (size_t i = 0; i < b.ns; i++) {
+		free(b.s[i].key);
+		free(b.s[i].file);
+		free(b.s[i].p);
+	}
+	free(b.s);
+	fcvae_json_parser_free(&p);
+	fcvae_close_stdout();
+	return failed ? FCVAE_EXIT_FAIL : FCVAE_EXIT_OK;
+}

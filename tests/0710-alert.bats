@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# fcvae-alert: one alert per anomaly run opening and closing, per series;
+# with --state an exactly-once sink across restarts.
+
+setup() {
+	tmp=$BATS_TEST_TMPDIR
+	# series a: normal, two anomalous hours, normal (one run, opened and
+	# closed); series b: anomalous from its second hour on (open at the end)
+	rec() { printf '{"key":"%s","ts":"2025-01-01T%02d:00:00Z","value":%s,"score":%s,"threshold":-5,"anomaly":%s}\n' "$@"; }
+	{
+		rec a 0 10 -1 false
+		rec b 0 10 -1 false
+		rec a 1 90 -9 true
+		rec b 1 90 -7 true
+		rec a 2 95 -12 true
+		rec b 2 80 -6 true
+		rec a 3 11 -1 false
+		rec a 4 12 -1 false
+	} >"$tmp/scored"
+}
+
+@test "alert: -h prints usage; bad options are usage errors" {
+	run fcvae-alert -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-alert --bogus
+	[ "$status" -eq 2 ]
+	run fcvae-alert --resend
+	[ "$status" -eq 2 ]
+}
+
+@test "alert: a run opens once and closes once, per series" {
+	run fcvae-alert "$tmp/scored"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(echo "${lines[0]}" | jq -r '[.key,.alert,.ts,.score,.value] | @tsv')" = "$(printf 'a\topen\t2025-01-01T01:00:00Z\t-9\t90')" ]
+	[ "$(echo "${lines[1]}" | jq -r '[.key,.alert,.ts] | @tsv')" = "$(printf 'b\topen\t2025-01-01T01:00:00Z')" ]
+	# the close names the first normal hour, the run's start, its length and lowest score
+	[ "$(echo "${lines[2]}" | jq -r '[.key,.alert,.ts,.start,.points,.min_score] | @tsv')" = "$(printf 'a\tclose\t2025-01-01T03:00:00Z\t2025-01-01T01:00:00Z\t2\t-12')" ]
+	# ids are unique and name the run
+	[ "$(echo "${lines[0]}" | jq -r .id)" = "a@2025-01-01T01:00:00Z/open" ]
+}
+
+@test "alert: -K prefixes the series key for kcat -P -K" {
+	run fcvae-alert -K: "$tmp/scored"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == 'a:{"id":'* ]]
+	[[ "${lines[1]}" == 'b:{"id":'* ]]
+}
+
+@test "alert: bad lines are reported, counted and skipped" {
+	{ echo 'not json'; echo '{"key":"a"}'; echo '{"ts":"2025-01-01T00:00:00Z"}'; echo '{"key":"a","ts":"x"}'; cat "$tmp/scored"; } >"$tmp/bad"
+	run fcvae-alert "$tmp/bad"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"line 1:"* ]]
+	[[ "$output" == *"4 input lines rejected"* ]]
+	[ "$(fcvae-alert "$tmp/bad" 2>/dev/null | wc -l)" -eq 3 ]
+	run fcvae-alert --strict "$tmp/bad"
+	[ "$status" -eq 3 ]
+}
+
+@test "alert: --state takes each bucket once across runs and repeats no alert" {
+	s="--state $tmp/st --log $tmp/log --alerts $tmp/outbox"
+	head -n 3 "$tmp/scored" | fcvae-alert $s >"$tmp/out1"
+	# the replay brings the first three again, then the rest
+	fcvae-alert $s <"$tmp/scored" >"$tmp/out2"
+	[ "$(wc -l <"$tmp/out1")" -eq 1 ]      # a opens
+	[ "$(wc -l <"$tmp/out2")" -eq 2 ]      # b opens, a closes
+	cat "$tmp/out1" "$tmp/out2" | cmp - "$tmp/outbox"
+	cmp "$tmp/log" "$tmp/scored"           # every record once, in order
+	# a third run over everything adds nothing
+	run fcvae-alert -v $s "$tmp/scored"
+	[ -z "$(fcvae-alert $s <"$tmp/scored" 2>/dev/null)" ]
+	[[ "$output" == *"0 taken, 8 duplicates dropped"* ]]
+	cmp "$tmp/log" "$tmp/scored"
+	jq -e '.series | length == 2' "$tmp/st"
+}
+
+@test "alert: lines written after the last save are cut off at restart" {
+	s="--state $tmp/st --log $tmp/log --alerts $tmp/outbox"
+	head -n 4 "$tmp/scored" | fcvae-alert $s >/dev/null
+	cp "$tmp/log" "$tmp/log.saved"
+	# what a crash leaves: a line (and half of one) the state does not know
+	sed -n 5p "$tmp/scored" >>"$tmp/log"
+	printf '{"key":"a","ts":' >>"$tmp/log"
+	echo '{"id":"ghost"}' >>"$tmp/outbox"
+	fcvae-alert $s <"$tmp/scored" >/dev/null
+	cmp "$tmp/log" "$tmp/scored"
+	! grep -q ghost "$tmp/outbox"
+	[ "$(wc -l <"$tmp/outbox")" -eq 3 ]
+}
+
+@test "alert: --resend writes the outbox lines the topic lacks" {
+	fcvae-alert --alerts "$tmp/outbox" "$tmp/scored" >/dev/null
+	sed -n 2p "$tmp/outbox" >"$tmp/topic"
+	run --separate-stderr fcvae-alert --resend -K: --alerts "$tmp/outbox" "$tmp/topic"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "a:$(sed -n 1p "$tmp/outbox")" ]
+	[ "${lines[1]}" = "a:$(sed -n 3p "$tmp/outbox")" ]
+	[[ "$stderr" == *"2 alerts resent"* ]]
+	run fcvae-alert --resend --alerts "$tmp/outbox" "$tmp/outbox"
+	[ -z "$output" ]
+}
