@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# fcvae-plot: per-series PNG and SVG through gnuplot, index.html with the
+# counters and recent anomalies, --follow.
+
+load helpers/images
+load helpers/kafka
+
+setup() {
+	tmp=$BATS_TEST_TMPDIR
+	# 30 hours of two series; b anomalous at hours 20-21 (labelled 19-21,
+	# so 19 is credited by point adjustment); a's hour 29 anomalous
+	for h in $(seq 0 29); do
+		ts=$(date -u -d "2025-01-01 00:00 UTC + $h hour" +%Y-%m-%dT%H:%M:%SZ)
+		an=false; lab=0
+		[ $h -eq 29 ] && an=true
+		printf '{"key":"a","ts":"%s","value":%d,"expected":%d,"lower":%d,"upper":%d,"score":%s,"threshold":-3,"anomaly":%s}\n' \
+			"$ts" $((100 + h)) $((100 + h)) $((90 + h)) $((110 + h)) "$([ $an = true ] && echo -8 || echo -1)" $an
+		an=false
+		case $h in 19|20|21) lab=1 ;; esac
+		case $h in 20|21) an=true ;; esac
+		printf '{"key":"b/x y","ts":"%s","value":%d,"expected":50,"lower":40,"upper":60,"score":%s,"threshold":-3,"anomaly":%s,"label":%d}\n' \
+			"$ts" $([ $an = true ] && echo 200 || echo 50) "$([ $an = true ] && echo -9 || echo -1)" $an $lab
+	done >"$tmp/scored"
+}
+
+@test "plot: -h prints usage; a missing -o or a bad option is a usage error" {
+	run fcvae-plot -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-plot </dev/null
+	[ "$status" -eq 2 ]
+	run fcvae-plot -o "$tmp/d" --size 10 </dev/null
+	[ "$status" -eq 2 ]
+	run fcvae-plot -o "$tmp/d" --format gif </dev/null
+	[ "$status" -eq 2 ]
+}
+
+@test "plot: a valid PNG and SVG of the requested size per series" {
+	fcvae-plot -o "$tmp/d" --size 640x300 "$tmp/scored"
+	[ "$(png_size "$tmp/d/a.png")" = "640 300" ]
+	[ "$(png_size "$tmp/d/b_x_y.png")" = "640 300" ]
+	[ "$(svg_size "$tmp/d/a.svg")" = "640 300" ]
+	[ "$(svg_size "$tmp/d/b_x_y.svg")" = "640 300" ]
+	# nothing half-written left behind
+	[ -z "$(find "$tmp/d" -name '*.tmp*')" ]
+	# png only
+	fcvae-plot -o "$tmp/p" --format png "$tmp/scored"
+	[ -f "$tmp/p/a.png" ] && [ ! -e "$tmp/p/a.svg" ]
+	run png_size "$tmp/d/a.svg"
+	[ "$status" -ne 0 ]
+}
+
+@test "plot: index.html has the counters, the images and recent anomalies" {
+	{ cat "$tmp/scored"; echo 'not json'; } | fcvae-plot -o "$tmp/d" --refresh 7 2>"$tmp/err"
+	grep -q 'input line 61' "$tmp/err"
+	grep -q '1 input line rejected' "$tmp/err"
+	f=$tmp/d/index.html
+	xmllint --html --noout "$f"
+	[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$f")" = 61 ]
+	[ "$(xmllint --html --xpath 'string(//*[@id="scored"]/b)' "$f")" = 60 ]
+	# the newest hour (29) has one anomaly (a); b's were hours 20-21
+	[ "$(xmllint --html --xpath 'string(//*[@id="last-hour"]/b)' "$f")" = 1 ]
+	[ "$(xmllint --html --xpath 'count(//img)' "$f")" = 2 ]
+	xmllint --html --xpath '//img/@src' "$f" | grep -q 'a.png?g='
+	xmllint --html --xpath '//img/@src' "$f" | grep -q 'b_x_y.png?g='
+	# recent anomalies, newest first
+	[ "$(xmllint --html --xpath 'count(//table[@id="recent"]/tr)' "$f")" = 4 ]
+	[ "$(xmllint --html --xpath 'string(//table[@id="recent"]/tr[2]/td[1])' "$f")" = a ]
+	[ "$(xmllint --html --xpath 'string(//table[@id="recent"]/tr[3]/td[2])' "$f")" = 2025-01-01T21:00:00Z ]
+	grep -q '<meta http-equiv="refresh" content="7">' "$f"
+	fcvae-plot -o "$tmp/n" --refresh 0 "$tmp/scored"
+	! grep -q 'http-equiv="refresh"' "$tmp/n/index.html"
+}
+
+# x pixel of time t in an image W wide showing [t1 - hours, t1 + 30 min]:
+# the plot area spans screen 0.09..0.97 (fixed margins in fcvae-plot)
+x_of() { awk -v t="$1" -v t1="$2" -v h="$3" -v w="$4" 'BEGIN { t0 = t1 - h * 3600; printf "%.0f\n", w * (0.09 + 0.88 * (t - t0) / (t1 + 1800 - t0)) }'; }
+
+# x pixels of the red markers in the data area of an SVG (the key's sample
+# marker sits above it)
+red_dots() {
+	grep "color='rgb(255,   0,   0)'" "$1" | grep -o "translate([0-9.]*,[0-9.]*)" |
+		tr '(,)' '   ' | awk -v top="$2" '$3 > top { printf "%.0f\n", $2 }' | sort -n | uniq
+}
+
+@test "plot: red dots where anomaly is true, orange on credited labelled points" {
+	fcvae-plot -o "$tmp/d" --hours 24 "$tmp/scored"
+	t1=$(date -u -d '2025-01-02 05:00 UTC' +%s)
+	want=$(for h in 20 21; do x_of $(date -u -d "2025-01-01 00:00 UTC + $h hour" +%s) $t1 24 900; done)
+	[ "$(red_dots "$tmp/d/b_x_y.svg" 50)" = "$want" ]
+	# orange: the whole labelled segment 19-21
+	orange=$(grep "color='rgb(255, 140,   0)'" "$tmp/d/b_x_y.svg" | grep -o "translate([0-9.]*,[0-9.]*)" |
+		tr '(,)' '   ' | awk '$3 > 50 { printf "%.0f\n", $2 }' | sort -n)
+	[ "$orange" = "$(for h in 19 20 21; do x_of $(date -u -d "2025-01-01 00:00 UTC + $h hour" +%s) $t1 24 900; done)" ]
+	[ "$(red_dots "$tmp/d/a.svg" 50)" = "$(x_of $t1 $t1 24 900)" ]
+	# the last 24 hours only: hour 5 is the first shown
+	[ "$(grep -c "<title>value</title>" "$tmp/d/a.svg")" -eq 1 ]
+}
+
+@test "plot: a scored test-split stream draws red dots at the labelled hours" {
+	command -v fcvae-score >/dev/null || skip "fcvae-score not built"
+	fcvae-gen --hourly --split test --format ndjson | fcvae-window |
+		fcvae-score --models tests/data/seed_models >"$tmp/test.scored"
+	fcvae-plot -o "$tmp/d" --hours 240 --format svg "$tmp/test.scored"
+	for k in Accel/CMP Accel/no-pin Star/CMP Star/no-pin; do
+		f=$tmp/d/$(echo "$k" | tr / _).svg
+		t1=$(jq -r --arg k "$k" 'select(.key == $k) | .ts | fromdate' "$tmp/test.scored" | tail -n 1)
+		dots=$(red_dots "$f" 50)
+		# exactly the anomalous records, at their hours
+		want=$(jq -r --arg k "$k" 'select(.key == $k and .anomaly) | .ts | fromdate' "$tmp/test.scored" |
+			while read -r t; do x_of "$t" "$t1" 240 900; done | sort -n | uniq)
+		[ "$dots" = "$want" ]
+		# and every labelled anomaly (day 51 15-17, day 55, day 59 9-11) has
+		# a red dot at one of its hours
+		for day in 2025-02-26 2025-03-02 2025-03-06; do
+			lab=$(jq -r --arg k "$k" --arg d "$day" 'select(.key == $k and .label == 1 and (.ts | startswith($d))) | .ts | fromdate' "$tmp/test.scored" |
+				while read -r t; do x_of "$t" "$t1" 240 900; done)
+			[ -n "$lab" ]
+			hit=0
+			for x in $lab; do echo "$dots" | grep -qx "$x" && hit=1; done
+			echo "$k $day: labelled at x = $lab" >&2
+			[ $hit -eq 1 ]
+		done
+	done
+}
+
+@test "plot: --follow redraws while records arrive, rate-limited" {
+	mkfifo "$tmp/in"
+	fcvae-plot -o "$tmp/d" --follow --interval 0.2 <"$tmp/in" 3>&- &
+	pid=$!
+	exec 4>"$tmp/in"
+	head -n 10 "$tmp/scored" >&4
+	i=0
+	until [ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html" 2>/dev/null)" = 10 ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || false; sleep 0.05
+	done
+	[ "$(png_size "$tmp/d/a.png")" = "900 420" ]
+	tail -n +11 "$tmp/scored" >&4
+	exec 4>&-
+	wait $pid
+	[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html")" = 60 ]
+	[ -z "$(find "$tmp/d" -name '*.tmp*')" ]
+}
