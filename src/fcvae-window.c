@@ -224,14 +224,16 @@ int main(int argc, char **argv)
 			if (!fcvae_lines_ready(&l))
 				write_out(&w, 1);
 			/* wake up for --idle and timed checkpoints while input is quiet */
-			int timeout = -1;
-			double now = now_wall(), wake = INFINITY;
-			if (idle > 0 && wo.agg != FCVAE_AGG_NONE)
-				wake = last_record + idle;
-			if (state && every_secs > 0 && last_save + every_secs < wake)
-				wake = last_save + every_secs;
-			if (isfinite(wake))
+			int timeout = -1, timed = (idle > 0 && wo.agg != FCVAE_AGG_NONE) || (state && every_secs > 0);
+			double now = 0, wake = INFINITY;
+			if (timed) {
+				now = now_wall();
+				if (idle > 0 && wo.agg != FCVAE_AGG_NONE)
+					wake = last_record + idle;
+				if (state && every_secs > 0 && last_save + every_secs < wake)
+					wake = last_save + every_secs;
 				timeout = wake <= now ? 0 : (int)fmin(ceil((wake - now) * 1000), 1e9);
+			}
 			rc = fcvae_lines_read(&l, timeout);
 			if (rc == 2 || (state && every_secs > 0 && now_wall() >= last_save + every_secs)) {
 				now = now_wall();

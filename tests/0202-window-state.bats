@@ -147,3 +147,15 @@ envelopes() {
 	[ -z "$stderr" ]
 	[ "$(printf '%s\n' "$output" | grep -c '"key":"Star/CMP"')" -eq 1 ]
 }
+
+@test "state: --state-every with a unit saves on time while the input is quiet" {
+	( echo '{"ts":0,"key":"a","value":1}'; sleep 3 ) |
+		fcvae-window --window 1 --state "$T/state" --state-every 1s >"$T/out" &
+	pid=$!
+	sleep 2
+	[ -f "$T/state" ]
+	grep -q '^{"key":"a","next":3600,"seen":1,' "$T/state"
+	# the window the state accounts for is out already
+	[ -s "$T/out" ]
+	wait $pid
+}

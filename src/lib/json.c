@@ -14,6 +14,7 @@
 typedef struct {
 	fcvae_json_parser *p;
 	const char *begin, *cur, *end;
+	int quiet;         /* only whether it parses matters: no message */
 } reader;
 
 void fcvae_json_parser_init(fcvae_json_parser *p)
@@ -35,6 +36,8 @@ static int fail(reader *r, const char *at, const char *fmt, ...)
 	va_list ap;
 	size_t col = (size_t)(at - r->begin) + 1;
 	char what[96];
+	if (r->quiet)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
@@ -306,7 +309,7 @@ static int parse_value(reader *r, long i, int depth);
 int fcvae_json_number_text(const char *s, size_t n, double *x)
 {
 	fcvae_json_parser p = { 0 };
-	reader r = { &p, s, s, s + n };
+	reader r = { &p, s, s, s + n, 1 };
 	fcvae_json v = { 0 };
 	if (parse_number(&r, &v) < 0 || r.cur != r.end)
 		return -1;
@@ -442,7 +445,7 @@ static int parse_value(reader *r, long i, int depth)
 
 const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_t len)
 {
-	reader r = { p, text, text, text + len };
+	reader r = { p, text, text, text + len, 0 };
 	char b[16];
 	p->nv = 0;
 	p->slen = 0;

@@ -178,8 +178,13 @@ static void free_header(fcvae_input_reader *r)
 	free(r->col);
 	free(r->field);
 	free(r->flen);
+	free(r->fstart);
+	free(r->key_col);
+	free(r->pass);
 	r->col = r->field = NULL;
-	r->flen = NULL;
+	r->flen = r->fstart = NULL;
+	r->key_col = NULL;
+	r->pass = NULL;
 	r->ncol = 0;
 	r->have_header = 0;
 }
@@ -434,16 +439,14 @@ static int csv_split(fcvae_input_reader *r, const char *s, size_t n, int max)
 	int nf = 0;
 	fcvae_buf_clear(&r->csv);
 	fcvae_buf_reserve(&r->csv, n + (size_t)max + 1);
-	size_t *start = fcvae_xmalloc(((size_t)max + 1) * sizeof *start);
+	size_t *start = r->fstart;
 	for (;;) {
 		size_t begin = r->csv.len;
 		if (i < n && s[i] == '"') {
 			i++;
 			for (;;) {
-				if (i >= n) {
-					free(start);
+				if (i >= n)
 					return -1;
-				}
 				if (s[i] == '"') {
 					if (i + 1 < n && s[i + 1] == '"') {
 						r->csv.p[r->csv.len++] = '"';
@@ -474,7 +477,6 @@ static int csv_split(fcvae_input_reader *r, const char *s, size_t n, int max)
 	}
 	for (int k = 0; k < nf && k < max; k++)
 		r->field[k] = r->csv.p + start[k];
-	free(start);
 	return nf;
 }
 
@@ -486,34 +488,53 @@ static int csv_col(const fcvae_input_reader *r, const char *name)
 	return -1;
 }
 
+static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const char **reason, char *msg)
+{
+	const fcvae_input_opts *op = &r->o;
+	int cap = 1;
+	for (size_t i = 0; i < len; i++)
+		cap += line[i] == ',';
+	r->field = fcvae_xmalloc((size_t)cap * sizeof *r->field);
+	r->flen = fcvae_xmalloc((size_t)cap * sizeof *r->flen);
+	r->fstart = fcvae_xmalloc((size_t)cap * sizeof *r->fstart);
+	r->key_col = fcvae_xmalloc((size_t)op->n_key * sizeof *r->key_col);
+	int nf = csv_split(r, line, len, cap);
+	if (nf < 0)
+		return bad(reason, "bad CSV", msg, "unterminated quote in the CSV header");
+	if (!fcvae_utf8_valid(line, len))
+		return bad(reason, "bad CSV", msg, "invalid UTF-8 in the CSV header");
+	r->ncol = nf;
+	r->col = fcvae_xmalloc((size_t)nf * sizeof *r->col);
+	r->pass = fcvae_xmalloc((size_t)nf);
+	for (int i = 0; i < nf; i++) {
+		r->col[i] = fcvae_xstrdup(r->field[i]);
+		r->pass[i] = !consumed(r, r->col[i], strlen(r->col[i]));
+	}
+	r->have_header = 1;
+	/* the roles of the columns, found once per file */
+	r->ts_col = csv_col(r, op->ts_field);
+	r->value_col = csv_col(r, op->value_field);
+	r->label_col = csv_col(r, op->label_field);
+	int all_keys = 1;
+	for (int i = 0; i < op->n_key; i++)
+		all_keys &= (r->key_col[i] = csv_col(r, op->key_fields[i])) >= 0;
+	if (r->ts_col < 0)
+		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header", op->ts_field);
+	if (!all_keys && !op->default_key)
+		for (int i = 0; i < op->n_key; i++)
+			if (r->key_col[i] < 0)
+				return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header (see --key, --default-key)",
+				           op->key_fields[i]);
+	if (!all_keys)
+		r->key_col[0] = -1;  /* every record takes the default key */
+	return 0;
+}
+
 static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_input *in, const char **reason, char *msg)
 {
 	const fcvae_input_opts *op = &r->o;
-	if (!r->have_header) {
-		int cap = 1;
-		for (size_t i = 0; i < len; i++)
-			cap += line[i] == ',';
-		r->field = fcvae_xmalloc((size_t)cap * sizeof *r->field);
-		r->flen = fcvae_xmalloc((size_t)cap * sizeof *r->flen);
-		int nf = csv_split(r, line, len, cap);
-		if (nf < 0)
-			return bad(reason, "bad CSV", msg, "unterminated quote in the CSV header");
-		if (!fcvae_utf8_valid(line, len))
-			return bad(reason, "bad CSV", msg, "invalid UTF-8 in the CSV header");
-		r->ncol = nf;
-		r->col = fcvae_xmalloc((size_t)nf * sizeof *r->col);
-		for (int i = 0; i < nf; i++)
-			r->col[i] = fcvae_xstrdup(r->field[i]);
-		r->have_header = 1;
-		if (csv_col(r, op->ts_field) < 0)
-			return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header", op->ts_field);
-		if (!op->default_key)
-			for (int i = 0; i < op->n_key; i++)
-				if (csv_col(r, op->key_fields[i]) < 0)
-					return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header (see --key, --default-key)",
-					           op->key_fields[i]);
-		return 0;
-	}
+	if (!r->have_header)
+		return csv_header(r, line, len, reason, msg);
 	int nf = csv_split(r, line, len, r->ncol);
 	if (nf < 0)
 		return bad(reason, "bad CSV", msg, "unterminated quote");
@@ -523,25 +544,22 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 		return bad(reason, "bad CSV", msg, "invalid UTF-8");
 
 	fcvae_buf_clear(&r->key);
-	for (int i = 0; i < op->n_key; i++) {
-		int c = csv_col(r, op->key_fields[i]);
-		if (c < 0) {
-			fcvae_buf_clear(&r->key);
-			fcvae_buf_adds(&r->key, op->default_key);
-			break;
+	if (r->key_col[0] < 0)
+		fcvae_buf_adds(&r->key, op->default_key);
+	else
+		for (int i = 0; i < op->n_key; i++) {
+			if (i)
+				fcvae_buf_addc(&r->key, '/');
+			fcvae_buf_add(&r->key, r->field[r->key_col[i]], r->flen[r->key_col[i]]);
 		}
-		if (i)
-			fcvae_buf_addc(&r->key, '/');
-		fcvae_buf_add(&r->key, r->field[c], r->flen[c]);
-	}
 	in->key = r->key.p ? r->key.p : "";
 	in->keylen = r->key.len;
 
-	int c = csv_col(r, op->ts_field);
+	int c = r->ts_col;
 	if (fcvae_time_parse(r->field[c], r->flen[c], &in->ts) < 0 || !time_in_range(in->ts))
 		return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", op->ts_field);
 
-	c = csv_col(r, op->value_field);
+	c = r->value_col;
 	in->has_value = c >= 0;
 	in->value = NAN;
 	if (c >= 0 && !is_missing_word(r->field[c], r->flen[c])) {
@@ -552,7 +570,7 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 			return bad(reason, "bad value", msg, "\"%s\" is not a number", op->value_field);
 	}
 
-	c = csv_col(r, op->label_field);
+	c = r->label_col;
 	in->has_label = 0;
 	if (c >= 0 && r->flen[c]) {
 		const char *f = r->field[c];
@@ -563,17 +581,16 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 			return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", op->label_field);
 	}
 
-	/* other columns: numbers as numbers, the rest as strings */
+	/* other columns: numbers (as written, JSON's grammar) as numbers, the rest as strings */
 	fcvae_buf_clear(&r->extra);
 	for (int i = 0; i < r->ncol; i++) {
 		double x;
-		if (consumed(r, r->col[i], strlen(r->col[i])))
+		if (!r->pass[i])
 			continue;
 		fcvae_buf_addc(&r->extra, ',');
 		fcvae_json_add_cstring(&r->extra, r->col[i]);
 		fcvae_buf_addc(&r->extra, ':');
-		if (r->flen[i] && text_number(r->field[i], r->flen[i], &x) == 0 && r->field[i][0] != '+' &&
-		    r->field[i][0] != ' ' && r->field[i][r->flen[i] - 1] != ' ')
+		if (r->flen[i] && fcvae_json_number_text(r->field[i], r->flen[i], &x) == 0 && isfinite(x))
 			fcvae_buf_add(&r->extra, r->field[i], r->flen[i]);
 		else
 			fcvae_json_add_string(&r->extra, r->field[i], r->flen[i]);

@@ -112,8 +112,10 @@ typedef struct {
 	int have_header;
 	int ncol;
 	char **col;
+	int ts_col, value_col, label_col, *key_col;  /* -1: absent */
+	unsigned char *pass;         /* per column: copied to the output */
 	char **field;                /* current line's fields (into csv) */
-	size_t *flen;
+	size_t *flen, *fstart;
 	fcvae_buf csv;
 } fcvae_input_reader;
 
