@@ -125,6 +125,13 @@ static char *put_time(char *p, long long t)
 	return p;
 }
 
+/* Stop at the first failed write rather than generate into the void. */
+static void check_stdout(void)
+{
+	if (ferror(stdout))
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output");
+}
+
 static void put_line(const char *buf, char *end)
 {
 	*end++ = '\n';
@@ -157,6 +164,7 @@ static void write_events(void)
 	if (ndjson == 0)
 		fputs("timestamp,network_type,transaction_type,amount,is_anomaly,split\n", stdout);
 	for (int day = 0; day < ndays; day++) {
+		check_stdout();
 		if (!day_wanted(day))
 			continue;
 		for (int c = 0; c < FCVAE_SEEDDATA_COMBOS; c++)
@@ -250,6 +258,7 @@ static void write_hourly(void)
 	int count[FCVAE_SEEDDATA_COMBOS][24];
 	unsigned char label[FCVAE_SEEDDATA_COMBOS][24];
 	for (int day = 0; day < ndays; day++) {
+		check_stdout();
 		if (!day_wanted(day))
 			continue;
 		for (int c = 0; c < FCVAE_SEEDDATA_COMBOS; c++) {

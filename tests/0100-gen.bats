@@ -32,6 +32,12 @@ teardown() {
 	[ "$status" -eq 2 ]
 	run fcvae-gen extra
 	[ "$status" -eq 2 ]
+	# a write error is reported, exit 1, without generating on into the void
+	run sh -c 'fcvae-gen >/dev/full'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error"* ]]
+	run sh -c 'fcvae-gen --hourly >/dev/full'
+	[ "$status" -eq 1 ]
 }
 
 @test "gen: same seed gives the same bytes, another seed other bytes" {

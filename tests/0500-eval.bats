@@ -44,6 +44,9 @@ check() {
 	run fcvae-eval "$tmp/nonexistent"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *nonexistent* ]]
+	run sh -c 'fcvae-eval "$1" >/dev/full' sh "$tmp/a.ndjson"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error"* ]]
 }
 
 @test "eval: point, PA and delay F1 at the model threshold, worked by hand" {

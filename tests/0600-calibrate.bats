@@ -50,6 +50,9 @@ threshold_of() {
 	[ "$status" -eq 2 ]
 	run fcvae-calibrate --print --max-fpr 1.5 "$tmp/ac.ndjson"
 	[ "$status" -eq 2 ]
+	run sh -c 'fcvae-calibrate --print "$1" >/dev/full' sh "$tmp/ac.ndjson"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error"* ]]
 }
 
 @test "calibrate: thresholds midway between neighbouring scores, worked by hand" {
