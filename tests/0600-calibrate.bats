@@ -173,3 +173,31 @@ threshold_of() {
 	# the first example's answer, worked out in the page
 	[ "$(sh tests/man-examples.sh man/fcvae-calibrate.1 | sed -n 1p | sh)" = -3.5 ]
 }
+
+@test "calibrate: the seed pipeline end to end (gen, window, score, calibrate, eval)" {
+	command -v fcvae-window >/dev/null && command -v fcvae-score >/dev/null || skip "no fcvae-window or fcvae-score"
+	cp tests/data/seed_models/*.safetensors "$tmp/models/"
+	fcvae-gen --hourly --format ndjson | fcvae-window >"$tmp/windows"
+	fcvae-score --models "$tmp/models" "$tmp/windows" 2>/dev/null | jq -c 'select(.split == "validation")' >"$tmp/val"
+	run fcvae-calibrate --models "$tmp/models" "$tmp/val"
+	[ "$status" -eq 0 ]
+	echo "$output" >"$tmp/cal"
+	# SPEC §6: per combo 8 validation days of 24 hours, 4 labelled events
+	# (3 + 1 + 4 + 12 hours)
+	jq -s -e 'length == 4 and all(.[].calibration; .points == 192 and .events == 4 and .anomalous_points == 20)' "$tmp/cal"
+	# the files hold what was printed
+	while read -r file thr; do
+		[ "$(threshold_of "$file")" = "$thr" ]
+	done < <(jq -r '"\(.model) \(.calibration.threshold)"' "$tmp/cal")
+	# scored again, the records carry the new thresholds, and the validation F1
+	# fcvae-eval measures is the one fcvae-calibrate chose
+	fcvae-score --models "$tmp/models" "$tmp/windows" 2>/dev/null >"$tmp/scored"
+	jq -c 'select(.split == "validation")' "$tmp/scored" | fcvae-eval --format json >"$tmp/eval-val"
+	jq -n -e --slurpfile c "$tmp/cal" --slurpfile e "$tmp/eval-val" '
+		[$c[] | {key, f1: .calibration.f1, tp: .calibration.tp, fp: .calibration.fp}] ==
+		[$e[0].series[] | {key, f1: .at_threshold.f1, tp: .at_threshold.tp, fp: .at_threshold.fp}]'
+	# test days: 10 days, 3 labelled events of 3 + 1 + 3 hours per combo
+	jq -c 'select(.split == "test")' "$tmp/scored" | fcvae-eval --format json --delay 3 >"$tmp/eval-test"
+	jq -e '(.series | length) == 4 and all(.series[]; .points == 240 and .events == 3 and .anomalous_points == 7) and
+		.pooled.events == 12 and .pooled.points == 960' "$tmp/eval-test"
+}
