@@ -138,6 +138,12 @@ first() {
 	[ "$(jq -c .anomaly "$tmp/out" | tr '\n' ' ')" = "false false true " ]
 	# a missing point is 0 after standardising, whatever its value
 	[ "$(sed -n 1p "$tmp/out" | jq .score)" = "$(sed -n 2p "$tmp/out" | jq .score)" ]
+	# an infinite value (1e400 overflows) is a missing point too
+	sed -n 1p "$tmp/in" | sed 's/"missing":\[23\]/"missing":[]/; s/90000\]/1e400]/' >"$tmp/inf"
+	grep -q '1e400\]' "$tmp/inf"
+	fcvae-score --models "$SEED" --threshold 1000 <"$tmp/inf" >"$tmp/out2"
+	[ "$(jq .anomaly "$tmp/out2")" = false ]
+	[ "$(jq .score "$tmp/out2")" = "$(sed -n 1p "$tmp/out" | jq .score)" ]
 }
 
 @test "score: same record alone, in a batch, reordered, live: the same bytes" {
