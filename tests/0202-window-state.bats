@@ -149,11 +149,11 @@ envelopes() {
 }
 
 @test "state: --state-every with a unit saves on time while the input is quiet" {
-	( echo '{"ts":0,"key":"a","value":1}'; sleep 3 ) |
+	( echo '{"ts":0,"key":"a","value":1}'; sleep 6 ) |
 		fcvae-window --window 1 --state "$T/state" --state-every 1s >"$T/out" &
 	pid=$!
-	sleep 2
-	[ -f "$T/state" ]
+	for i in $(seq 40); do [ -f "$T/state" ] && break; sleep 0.1; done
+	kill -0 $pid
 	grep -q '^{"key":"a","next":3600,"seen":1,' "$T/state"
 	# the window the state accounts for is out already
 	[ -s "$T/out" ]
