@@ -363,9 +363,9 @@ static void write_follow(void)
 					p = put_long(p, seq++);
 					*p++ = '}';
 					put_line(line, p);
+					if (fflush(stdout) != 0 || ferror(stdout))
+						fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 				}
-				if (fflush(stdout) != 0 || ferror(stdout))
-					fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 			}
 		}
 	} while (loop && seq > 0);

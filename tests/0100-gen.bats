@@ -171,6 +171,14 @@ teardown() {
 		([.[] | select(.is_anomaly == 1)] | length) > 0' "$tmp/loop"
 }
 
+@test "gen: --follow flushes each record as it is produced" {
+	# the first hour's 4 records are out at once, though the next hour is 10 s away
+	run sh -c 'timeout 2 fcvae-gen --follow --delay 10 --days 1 >"$1"' sh "$tmp/f"
+	[ "$status" -eq 124 ]
+	[ "$(wc -l <"$tmp/f")" -eq 4 ]
+	jq -e -s '[.[].sequence_id] == [0, 1, 2, 3]' "$tmp/f"
+}
+
 @test "gen: --delay paces the hours" {
 	start=$(date +%s%N)
 	fcvae-gen --follow --delay 0.2 --days 1 --combo Accel/CMP | head -n 4 >/dev/null
