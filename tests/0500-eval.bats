@@ -115,8 +115,9 @@ check() {
 		echo '{"key":"A","ts":"2025-01-02T00:00:00Z","score":-100,"anomaly":true}'
 		echo '{"key":"A","ts":"2025-01-02T01:00:00Z","score":-100,"anomaly":true,"label":null}'
 		echo '{"key":"A","ts":"2025-01-02T02:00:00Z","score":null,"anomaly":false,"label":1}'
+		echo '{"key":"A","ts":"2025-01-02T03:00:00Z","value":null,"score":-0.5,"anomaly":false,"label":1}'
 	} >"$tmp/mixed"
-	check '.series[0] | .records == 13 and .unlabelled == 2 and .unscored == 1 and .points == 10 and
+	check '.series[0] | .records == 14 and .unlabelled == 2 and .unscored == 2 and .points == 10 and
 		(.at_threshold.f1 - 4/9 | fabs) < 1e-12' "$tmp/mixed"
 	run fcvae-eval "$tmp/mixed"
 	[[ "$output" == *"2 records without a \"label\" left out"* ]]

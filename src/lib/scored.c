@@ -159,6 +159,11 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			fcvae_reject(rej, in, "bad anomaly", "\"anomaly\" is not true or false");
 			continue;
 		}
+		/* fcvae-window writes "value": null when the bucket itself was
+		 * missing: its score judges an interpolated point, so it is unscored */
+		const fcvae_json *val = fcvae_json_get(r, "value");
+		if (val && (val->type == FCVAE_JSON_NULL || (val->type == FCVAE_JSON_NUMBER && !isfinite(val->num))))
+			score = NAN;
 		fcvae_scored_series *s = series_of(set, key, keylen);
 		s->records++;
 		set->records++;

@@ -4,8 +4,9 @@
  * From each record: the series key, the time, `score` (a log-likelihood,
  * lower = more anomalous), the label, and the flag at the model's threshold
  * (`anomaly`, or else score < `threshold`, or an override threshold).
- * Records without a label, or whose score is null or absent (a window whose
- * last point was missing), are kept out of the metrics but counted. */
+ * Records without a label, and unscored ones (score null or absent, or
+ * value null: a window whose own bucket was missing, scored but judged on
+ * an interpolated point), are kept out of the metrics but counted. */
 #ifndef FCVAE_SCORED_H
 #define FCVAE_SCORED_H
 
