@@ -47,6 +47,11 @@ static void take_line(fcvae_lines *l, size_t nl)
 {
 	size_t len = nl - l->start;
 	l->line = l->buf + l->start;
+	/* a byte order mark (spreadsheet exports) is not part of the data */
+	if (l->lineno == 0 && len >= 3 && !memcmp(l->line, "\xef\xbb\xbf", 3)) {
+		l->line += 3;
+		len -= 3;
+	}
 	if (len && l->line[len - 1] == '\r')
 		len--;
 	l->line[len] = '\0';
@@ -507,7 +512,14 @@ static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const
 	r->col = fcvae_xmalloc((size_t)nf * sizeof *r->col);
 	r->pass = fcvae_xmalloc((size_t)nf);
 	for (int i = 0; i < nf; i++) {
-		r->col[i] = fcvae_xstrdup(r->field[i]);
+		/* "timestamp, value": the blanks are not part of the names */
+		char *name = r->field[i];
+		size_t n = r->flen[i];
+		while (n && (*name == ' ' || *name == '\t'))
+			name++, n--;
+		while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+			name[--n] = '\0';
+		r->col[i] = fcvae_xstrdup(name);
 		r->pass[i] = !consumed(r, r->col[i], strlen(r->col[i]));
 	}
 	r->have_header = 1;

@@ -38,12 +38,12 @@ int main(void)
 	size_t big = 3u << 20;
 	char *long_line = malloc(big);
 	memset(long_line, 'y', big);
-	CHECK(write(fd, "first\r\n", 7) == 7 && write(fd, long_line, big) == (ssize_t)big &&
+	CHECK(write(fd, "\xef\xbb\xbf" "first\r\n", 10) == 10 && write(fd, long_line, big) == (ssize_t)big &&
 	      write(fd, "\n\nlast", 6) == 6, "test file written");
 	close(fd);
 	fcvae_lines l;
 	CHECK(fcvae_lines_open(&l, path) == 0, "open");
-	CHECK(fcvae_lines_read(&l, -1) == 1 && l.len == 5 && !strcmp(l.line, "first") && l.lineno == 1, "CRLF stripped");
+	CHECK(fcvae_lines_read(&l, -1) == 1 && l.len == 5 && !strcmp(l.line, "first") && l.lineno == 1, "byte order mark and CRLF stripped");
 	CHECK(fcvae_lines_read(&l, -1) == 1 && l.len == big && l.line[big - 1] == 'y' && l.line[big] == 0 && l.lineno == 2,
 	      "3 MB line whole");
 	CHECK(fcvae_lines_read(&l, 0) == 1 && l.len == 0 && l.lineno == 3, "blank line");
@@ -133,6 +133,9 @@ int main(void)
 	rejected("2025-01-06T01:00:00Z,Star,CMP,1e999,0,x,y", "bad value", "\"value\" 1e999 is out of range");
 	rejected("2025-01-06T01:00:00Z,St\xc3,CMP,1,0,x,y", "bad CSV", "invalid UTF-8");
 	rejected("2025-01-06T01:00:00Z,Star,\"CMP,1,0,x,y", "bad CSV", "unterminated quote");
+	fcvae_input_new_file(&rd);
+	CHECK(parse(" timestamp , network_type,transaction_type,value") == 0 &&
+	      parse("0,a,b,1") == 1 && in.ts == 0 && !strcmp(in.key, "a/b") && in.value == 1, "blanks around header names");
 	fcvae_input_new_file(&rd);
 	CHECK(parse("time,value") == -2 && !strcmp(msg, "no \"timestamp\" column in the CSV header"), "header without ts: %s", msg);
 	fcvae_input_free(&rd);
