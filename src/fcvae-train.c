@@ -1,5 +1,4 @@
 /* fcvae-train — train an FCVAE model on window records (SPEC §4). */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -351,26 +350,6 @@ static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double
 	free(lab);
 }
 
-static int parse_hidden(const char *s, fcvae_config *c)
-{
-	char *end;
-	int n = 0;
-	for (;;) {
-		errno = 0;
-		long v = strtol(s, &end, 10);
-		if (errno || end == s || v < 1 || v > 1 << 16 || n == FCVAE_MAX_HIDDEN)
-			return -1;
-		c->hidden[n++] = (int)v;
-		if (*end == 0)
-			break;
-		if (*end != ',')
-			return -1;
-		s = end + 1;
-	}
-	c->n_hidden = n;
-	return 0;
-}
-
 /* ---- progress on stderr ---- */
 
 typedef struct {
@@ -535,7 +514,7 @@ int main(int argc, char **argv)
 		case O_KERNEL: cfg.kernel = (int)fcvae_parse_long("--kernel", optarg, 1, 1 << 16); break;
 		case O_STRIDE: cfg.stride = (int)fcvae_parse_long("--stride", optarg, 1, 1 << 16); break;
 		case O_HIDDEN:
-			if (parse_hidden(optarg, &cfg) != 0)
+			if (fcvae_config_parse_hidden(&cfg, optarg) != 0)
 				fcvae_die(FCVAE_EXIT_USAGE, "--hidden: '%s' is not a list of 1 to %d sizes like 64,64",
 				          optarg, FCVAE_MAX_HIDDEN);
 			break;

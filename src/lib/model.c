@@ -1,6 +1,7 @@
 /* model.c — FCVAE configuration checks, parameter layout and model lifetime. */
 #include "model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,26 @@ int fcvae_config_check(const fcvae_config *c, char *err, size_t n)
 			return bad(err, n, "hidden_dims[%d] = %d must be from 1 to %d", i, c->hidden[i], big);
 	if (!(c->dropout >= 0 && c->dropout < 1))
 		return bad(err, n, "dropout_rate %g must be in [0, 1)", c->dropout);
+	return 0;
+}
+
+int fcvae_config_parse_hidden(fcvae_config *c, const char *s)
+{
+	char *end;
+	int n = 0;
+	for (;;) {
+		errno = 0;
+		long v = strtol(s, &end, 10);
+		if (errno || end == s || v < 1 || v > 1 << 16 || n == FCVAE_MAX_HIDDEN)
+			return -1;
+		c->hidden[n++] = (int)v;
+		if (*end == 0)
+			break;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+	c->n_hidden = n;
 	return 0;
 }
 

@@ -35,6 +35,8 @@ void fcvae_config_default(fcvae_config *c);  /* the seed config of SPEC §2 */
 /* 0 if usable; else -1 and a message such as "kernel 9 must be even" in err. */
 int fcvae_config_check(const fcvae_config *c, char *err, size_t errlen);
 int fcvae_config_n_sub(const fcvae_config *c); /* sub-windows: (W-k)/s + 1 */
+/* Hidden sizes from "100,100" (1 to FCVAE_MAX_HIDDEN of them); 0 or -1. */
+int fcvae_config_parse_hidden(fcvae_config *c, const char *s);
 
 typedef struct {
 	char name[FCVAE_TENSOR_NAME]; /* PyTorch name, e.g. "encoder.0.0.weight" */

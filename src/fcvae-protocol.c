@@ -1,0 +1,893 @@
+/* fcvae-protocol — the paper's evaluation protocol on a directory of
+ * timestamp,value,label CSV files (SPEC §5): split, train, score, metrics
+ * with random and |x| baselines. scripts/fcvae-benchmark drives it. */
+#include <cblas.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "benchdata.h"
+#include "json.h"
+#include "metrics.h"
+#include "model.h"
+#include "record.h"
+#include "rng.h"
+#include "score.h"
+#include "train.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: fcvae-protocol [options] DATA_DIR\n"
+	"Run the FCVAE paper's benchmark protocol on every *.csv (timestamp,value,label)\n"
+	"of DATA_DIR: 35/15/50 split per file, timestamp completion, standardisation,\n"
+	"stride-1 windows, one model trained on the pooled train windows with early\n"
+	"stopping on the pooled validation windows, last-point scores of the test\n"
+	"windows concatenated over the files; best F1 (2003-threshold sweep, point\n"
+	"adjusted), delay F1, best F1 without adjustment, ROC/PR-AUC, and F1 at\n"
+	"thresholds chosen on the validation part; random and |x| baselines.\n"
+	"\n"
+	"      --honest            standardise every part with the train part's statistics\n"
+	"                          (default: each part its own, as the official code)\n"
+	"      --per-file          one model per file instead of one for the directory\n"
+	"      --delay K           delay F1 credit window in points (7; paper: NAB 150, Yahoo 3)\n"
+	"      --split A,B         train/validation ends as fractions of the rows (0.35,0.5)\n"
+	"      --clip-x X          clip standardised values to ±X (40)\n"
+	"      --random-draws N    random-score baseline draws averaged (10)\n"
+	"  -j, --jobs N            threads (1)\n"
+	"      --format table|json what standard output gets (table)\n"
+	"      --json FILE         also write the JSON report to FILE\n"
+	"      --strict            stop at the first bad input line (exit 3)\n"
+	"  -q, --quiet             no progress on standard error\n"
+	"Model (SPEC §2):\n"
+	"      --window W (24)  --latent L (8)  --condition C (16)  --d-model N (64)\n"
+	"      --d-inner N (128)  --heads N (4)  --kernel K (8)  --stride S (4)\n"
+	"      --hidden N,N,... (64,64)  --dropout P (0.05)\n"
+	"Training (SPEC §4):\n"
+	"      --epochs N (75)  --batch N (64)  --lr X (5e-4)  --beta1 X (0.9)\n"
+	"      --beta2 X (0.999)  --adam-eps X (1e-8)  --t-max N (10)  --eta-min X (0)\n"
+	"      --kl-warmup N (35)  --clip X (2; 0 = off)  --attn-dropout P (0.1)\n"
+	"      --patience N (5; 0 = off)  --point-anomalies R (0.05)\n"
+	"      --segment-swaps R (0.10)  --missing-rate R (0.01)  --seed N (42)\n"
+	"Scoring (SPEC §3):\n"
+	"      --iterations N (10)  --samples N (16)  --score-batch N (256)\n"
+	"  -h, --help              this help\n"
+	"      --version           print the version\n";
+
+static void usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	if (code)
+		exit(code);
+	fcvae_close_stdout();
+	exit(0);
+}
+
+static struct {
+	int honest, per_file, delay, draws, jobs, quiet, json_out;
+	double train_end, valid_end, clipx;
+	const char *json_file;
+	fcvae_config cfg;
+	fcvae_train_opts train;
+	fcvae_score_opts score;
+	int score_batch;
+} opt;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- the data ---- */
+
+enum { VAL = FCVAE_PART_VALID, TEST = FCVAE_PART_TEST };
+
+typedef struct {
+	fcvae_bench_file f;
+	fcvae_bench_part part[FCVAE_PARTS];
+	double *x[FCVAE_PARTS];      /* standardised, as the model sees them before clipping */
+	size_t nwin[FCVAE_PARTS];    /* stride-1 windows of W */
+	double *score[FCVAE_PARTS];  /* model: −log-likelihood of each window's last point */
+	fcvae_model *model;          /* --per-file: its own */
+	fcvae_train_result res;
+	int pending;                 /* score chunks not yet done */
+} bfile;
+
+static bfile *files;
+static int nfiles;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_csv(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && !strcmp(name + n - 4, ".csv") && name[0] != '.';
+}
+
+static void load_dir(const char *dir, fcvae_rejects *rej)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", dir);
+	char **names = NULL;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!is_csv(e->d_name))
+			continue;
+		names = fcvae_xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = fcvae_xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (!n)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: no *.csv files", dir);
+	/* a fixed order: the pooled sequence must not depend on readdir */
+	qsort(names, n, sizeof *names, cmp_str);
+	files = fcvae_xcalloc(n, sizeof *files);
+	const int W = opt.cfg.window;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(dir) + strlen(names[i]) + 2;
+		char *path = fcvae_xmalloc(len);
+		snprintf(path, len, "%s/%s", dir, names[i]);
+		bfile *b = &files[nfiles];
+		if (fcvae_bench_file_load(&b->f, path, rej) != 0) {
+			fcvae_bench_file_free(&b->f);
+			fcvae_warn("%s: skipped", path);
+			free(path);
+			free(names[i]);
+			continue;
+		}
+		int ok = 1;
+		for (int p = 0; p < FCVAE_PARTS && ok; p++) {
+			size_t lo, hi;
+			char err[256];
+			fcvae_bench_split(b->f.n, opt.train_end, opt.valid_end, p, &lo, &hi);
+			if (fcvae_bench_part_build(&b->part[p], &b->f, lo, hi, err, sizeof err) != 0) {
+				fcvae_warn("%s; skipped", err);
+				ok = 0;
+			}
+		}
+		if (ok) {
+			const fcvae_bench_part *tr = &b->part[FCVAE_PART_TRAIN];
+			for (int p = 0; p < FCVAE_PARTS; p++) {
+				const fcvae_bench_part *pp = &b->part[p];
+				const fcvae_bench_part *st = opt.honest ? tr : pp;
+				if (pp->duplicates)
+					fcvae_warn("%s: %zu rows share a time slot with an earlier row; first kept", b->f.name,
+					           pp->duplicates);
+				b->x[p] = fcvae_xmalloc((pp->n + 1) * sizeof *b->x[p]);
+				fcvae_bench_part_standardise(pp, st->mean, st->std, b->x[p]);
+				b->nwin[p] = pp->n >= (size_t)W ? pp->n - W + 1 : 0;
+			}
+			if (!opt.quiet)
+				fprintf(stderr, "%s: %s: %zu rows every %g s; windows train %zu, validation %zu, test %zu\n",
+				        fcvae_argv0, b->f.name, b->f.n, b->f.interval, b->nwin[0], b->nwin[1], b->nwin[2]);
+			nfiles++;
+		} else {
+			for (int p = 0; p < FCVAE_PARTS; p++)
+				fcvae_bench_part_free(&b->part[p]);
+			fcvae_bench_file_free(&b->f);
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	if (!nfiles)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: no usable files", dir);
+}
+
+/* The windows of one part of a file into a data set. */
+static void add_windows(fcvae_dataset *d, const bfile *b, int p)
+{
+	for (size_t j = 0; j < b->nwin[p]; j++)
+		fcvae_dataset_add(d, b->x[p] + j, b->part[p].missing + j, NULL, 0, 1, opt.clipx);
+}
+
+/* ---- training ---- */
+
+typedef struct {
+	const char *what;
+	long per_epoch;
+} progress;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void report(const fcvae_train_progress *p, void *ctx)
+{
+	const progress *g = ctx;
+	if (opt.quiet || p->batch != p->batches)
+		return;
+	double rate = p->seconds > 0 ? p->windows / p->seconds : 0;
+	pthread_mutex_lock(&lock);
+	fprintf(stderr, "%s: %s: epoch %d/%d loss %.4f val %.4f%s %.0f windows/s %.0f s\n", fcvae_argv0, g->what,
+	        p->epoch + 1, p->epochs, p->loss, p->val_loss, p->best_epoch == p->epoch ? "*" : "", rate,
+	        p->seconds);
+	fflush(stderr);
+	pthread_mutex_unlock(&lock);
+}
+
+/* Trains a model on the train windows of files [a, b), early stopping on their validation windows. */
+static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result *res)
+{
+	fcvae_dataset tr, va;
+	fcvae_dataset_init(&tr, opt.cfg.window);
+	fcvae_dataset_init(&va, opt.cfg.window);
+	for (int i = a; i < b; i++) {
+		add_windows(&tr, &files[i], FCVAE_PART_TRAIN);
+		add_windows(&va, &files[i], VAL);
+	}
+	if (tr.n == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: no training windows (train parts shorter than the window %d)", what,
+		          opt.cfg.window);
+	fcvae_model *m = fcvae_model_new(&opt.cfg);
+	fcvae_model_init_params(m, opt.train.seed);
+	/* the data arrive standardised: the model's scaler is the identity */
+	m->mean = 0;
+	m->std = 1;
+	progress g = {what, tr.n};
+	if (!opt.quiet) {
+		pthread_mutex_lock(&lock);
+		fprintf(stderr, "%s: %s: training on %d windows, validation %d\n", fcvae_argv0, what, tr.n, va.n);
+		pthread_mutex_unlock(&lock);
+	}
+	fcvae_train(m, &tr, &va, &opt.train, report, &g, res);
+	fcvae_dataset_free(&tr);
+	fcvae_dataset_free(&va);
+	return m;
+}
+
+static int next_file;
+
+static void *train_worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		int i = next_file++;
+		pthread_mutex_unlock(&lock);
+		if (i >= nfiles)
+			return NULL;
+		files[i].model = train_on(i, i + 1, files[i].f.name, &files[i].res);
+	}
+}
+
+static void run_threads(void *(*fn)(void *), int n)
+{
+	pthread_t *t = fcvae_xmalloc(n * sizeof *t);
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, fn, NULL) != 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "cannot start a thread:");
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* ---- scoring ---- */
+
+typedef struct {
+	int file, part;
+	size_t lo, hi;
+} chunk;
+
+static chunk *chunks;
+static int nchunks, next_chunk;
+static size_t scored_windows;
+
+#define CHUNK 2048
+
+static void *score_worker(void *arg)
+{
+	(void)arg;
+	const int W = opt.cfg.window, B = opt.score_batch;
+	fcvae_scorer *s = NULL;
+	const fcvae_model *sm = NULL;
+	double *raw = fcvae_xmalloc((size_t)B * W * sizeof *raw);
+	unsigned char *miss = fcvae_xmalloc((size_t)B * W);
+	uint64_t *stream = fcvae_xmalloc(B * sizeof *stream);
+	fcvae_score_result *out = fcvae_xmalloc(B * sizeof *out);
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		int c = next_chunk++;
+		pthread_mutex_unlock(&lock);
+		if (c >= nchunks)
+			break;
+		bfile *b = &files[chunks[c].file];
+		int p = chunks[c].part;
+		if (b->model != sm) {
+			fcvae_scorer_free(s);
+			sm = b->model;
+			s = fcvae_scorer_new(sm, B);
+		}
+		for (size_t j = chunks[c].lo; j < chunks[c].hi; j += B) {
+			int n = chunks[c].hi - j < (size_t)B ? (int)(chunks[c].hi - j) : B;
+			for (int k = 0; k < n; k++) {
+				memcpy(raw + (size_t)k * W, b->x[p] + j + k, W * sizeof *raw);
+				memcpy(miss + (size_t)k * W, b->part[p].missing + j + k, W);
+				/* each window its own noise: the file and its place in it */
+				stream[k] = fcvae_score_stream(b->f.name, strlen(b->f.name), ((int64_t)p << 40) + (int64_t)(j + k));
+			}
+			fcvae_score_batch(s, &opt.score, raw, miss, stream, n, out);
+			for (int k = 0; k < n; k++)
+				b->score[p][j + k] = -out[k].score;
+		}
+		pthread_mutex_lock(&lock);
+		scored_windows += chunks[c].hi - chunks[c].lo;
+		if (--b->pending == 0 && !opt.quiet)
+			fprintf(stderr, "%s: %s: scored %zu validation and %zu test windows\n", fcvae_argv0, b->f.name,
+			        b->nwin[VAL], b->nwin[TEST]);
+		pthread_mutex_unlock(&lock);
+	}
+	fcvae_scorer_free(s);
+	free(raw);
+	free(miss);
+	free(stream);
+	free(out);
+	return NULL;
+}
+
+static void score_all(void)
+{
+	for (int i = 0; i < nfiles; i++)
+		for (int p = VAL; p <= TEST; p++) {
+			files[i].score[p] = fcvae_xmalloc((files[i].nwin[p] + 1) * sizeof(double));
+			for (size_t lo = 0; lo < files[i].nwin[p]; lo += CHUNK) {
+				chunks = fcvae_xrealloc(chunks, (nchunks + 1) * sizeof *chunks);
+				size_t hi = lo + CHUNK < files[i].nwin[p] ? lo + CHUNK : files[i].nwin[p];
+				chunks[nchunks++] = (chunk){i, p, lo, hi};
+				files[i].pending++;
+			}
+		}
+	run_threads(score_worker, opt.jobs);
+}
+
+/* ---- metrics ---- */
+
+enum { SRC_MODEL, SRC_RANDOM, SRC_ABS };
+static const char *src_name[] = {"model", "random", "abs"};
+
+/* One score sequence: a window's last point, its label (alternating 1, 2
+ * by file so that files' segments never merge), and its file. */
+typedef struct {
+	size_t n;
+	double *a;
+	unsigned char *label;
+	int *file;
+} seq;
+
+static void seq_build(seq *s, int p, int src, int draw, int only)
+{
+	const int W = opt.cfg.window;
+	size_t n = 0;
+	for (int i = 0; i < nfiles; i++)
+		if (only < 0 || only == i)
+			n += files[i].nwin[p];
+	s->n = n;
+	s->a = fcvae_xmalloc((n + 1) * sizeof *s->a);
+	s->label = fcvae_xmalloc(n + 1);
+	s->file = fcvae_xmalloc((n + 1) * sizeof *s->file);
+	size_t k = 0;
+	for (int i = 0; i < nfiles; i++) {
+		if (only >= 0 && only != i)
+			continue;
+		const bfile *b = &files[i];
+		fcvae_rng r;
+		fcvae_rng_init(&r, opt.train.seed + (uint64_t)draw,
+		               fcvae_hash64(b->f.name, strlen(b->f.name), (uint64_t)p));
+		for (size_t j = 0; j < b->nwin[p]; j++, k++) {
+			size_t last = j + W - 1;
+			double x = b->part[p].missing[last] ? 0 : b->x[p][last];
+			s->a[k] = src == SRC_MODEL ? b->score[p][j]
+			        : src == SRC_RANDOM ? fcvae_rng_uniform(&r)
+			                            : fmin(fabs(x), opt.clipx);
+			s->label[k] = b->part[p].label[last] ? (unsigned char)(1 + i % 2) : 0;
+			s->file[k] = i;
+		}
+	}
+}
+
+static void seq_free(seq *s)
+{
+	free(s->a);
+	free(s->label);
+	free(s->file);
+}
+
+enum { F_BEST, F_BEST_P, F_BEST_R, F_DELAY, F_POINT, F_ROC, F_PR, F_VAL_PA, F_VAL_DELAY, F_VAL_POINT, NFIG };
+static const char *fig_name[NFIG] = {"best_f1", "best_f1_precision", "best_f1_recall", "delay_f1",
+                                     "best_f1_point", "roc_auc", "pr_auc", "val_pa_f1", "val_delay_f1",
+                                     "val_point_f1"};
+
+typedef struct {
+	double v[NFIG];
+	double thr[3];   /* validation-chosen thresholds (a >= t) by adjustment mode; NaN if none */
+	size_t n, anomalies;
+} figures;
+
+static const enum fcvae_adjust val_mode[3] = {FCVAE_ADJUST_PA, FCVAE_ADJUST_DELAY, FCVAE_ADJUST_NONE};
+
+static void figures_test(figures *f, const seq *t)
+{
+	fcvae_prf r;
+	double th;
+	f->n = t->n;
+	f->anomalies = 0;
+	for (size_t i = 0; i < t->n; i++)
+		f->anomalies += t->label[i] != 0;
+	if (t->n == 0) {
+		for (int i = 0; i < F_VAL_PA; i++)
+			f->v[i] = NAN;
+		return;
+	}
+	fcvae_metrics_best_paper(&r, &th, t->a, t->label, t->n, FCVAE_ADJUST_PA, opt.delay);
+	f->v[F_BEST] = r.f1;
+	f->v[F_BEST_P] = r.precision;
+	f->v[F_BEST_R] = r.recall;
+	fcvae_metrics_best_paper(&r, &th, t->a, t->label, t->n, FCVAE_ADJUST_DELAY, opt.delay);
+	f->v[F_DELAY] = r.f1;
+	fcvae_metrics_best_paper(&r, &th, t->a, t->label, t->n, FCVAE_ADJUST_NONE, opt.delay);
+	f->v[F_POINT] = r.f1;
+	f->v[F_ROC] = fcvae_metrics_roc_auc(t->a, t->label, t->n);
+	f->v[F_PR] = fcvae_metrics_pr_auc(t->a, t->label, t->n);
+}
+
+static void choose_thresholds(double thr[3], const seq *v)
+{
+	for (int m = 0; m < 3; m++) {
+		fcvae_prf r;
+		double t;
+		thr[m] = fcvae_metrics_choose(&t, &r, v->a, v->label, v->n, val_mode[m], opt.delay, 1, 0) == 0 ? t : NAN;
+	}
+}
+
+/* F1 on test of flags a >= thr, the threshold per file (per-file models) or one for all. */
+static void figures_val(figures *f, const seq *t, double thr[][3])
+{
+	unsigned char *flag = fcvae_xmalloc(t->n + 1);
+	for (int m = 0; m < 3; m++) {
+		int none = 0;
+		for (size_t i = 0; i < t->n; i++) {
+			double th = thr[t->file[i]][m];
+			none |= isnan(th);
+			flag[i] = t->a[i] >= th;
+		}
+		fcvae_prf r;
+		fcvae_metrics_flags(&r, flag, t->label, t->n, val_mode[m], opt.delay);
+		f->v[F_VAL_PA + m] = none || t->n == 0 ? NAN : r.f1;
+	}
+	free(flag);
+}
+
+/* Figures of source src (draw d) pooled into *pool and per file into per[]. */
+static void evaluate(int src, int d, figures *pool, figures *per)
+{
+	double (*thr)[3] = fcvae_xmalloc(nfiles * sizeof *thr);
+	seq v, t;
+	if (opt.per_file && src == SRC_MODEL) {
+		/* each model's scores are on its own scale: thresholds per file */
+		for (int i = 0; i < nfiles; i++) {
+			seq_build(&v, VAL, src, d, i);
+			choose_thresholds(thr[i], &v);
+			seq_free(&v);
+		}
+	} else {
+		seq_build(&v, VAL, src, d, -1);
+		choose_thresholds(thr[0], &v);
+		for (int i = 1; i < nfiles; i++)
+			memcpy(thr[i], thr[0], sizeof thr[0]);
+		seq_free(&v);
+	}
+	seq_build(&t, TEST, src, d, -1);
+	figures_test(pool, &t);
+	figures_val(pool, &t, thr);
+	memcpy(pool->thr, thr[0], sizeof pool->thr);
+	seq_free(&t);
+	for (int i = 0; i < nfiles; i++) {
+		seq_build(&t, TEST, src, d, i);
+		figures_test(&per[i], &t);
+		figures_val(&per[i], &t, thr);
+		memcpy(per[i].thr, thr[i], sizeof per[i].thr);
+		seq_free(&t);
+	}
+	free(thr);
+}
+
+/* Adds b·w into acc (NaN stays NaN). */
+static void figures_add(figures *acc, const figures *b, double w)
+{
+	for (int i = 0; i < NFIG; i++)
+		acc->v[i] += w * b->v[i];
+	acc->n = b->n;
+	acc->anomalies = b->anomalies;
+	for (int m = 0; m < 3; m++)
+		acc->thr[m] = NAN;
+}
+
+/* ---- output ---- */
+
+static void json_figures(fcvae_buf *b, const figures *f, int with_thr)
+{
+	fcvae_buf_addc(b, '{');
+	for (int i = 0; i < NFIG; i++) {
+		if (i)
+			fcvae_buf_addc(b, ',');
+		fcvae_json_add_key(b, fig_name[i]);
+		fcvae_json_add_number(b, f->v[i]);
+	}
+	if (with_thr) {
+		static const char *tn[3] = {"threshold_pa", "threshold_delay", "threshold_point"};
+		for (int m = 0; m < 3; m++) {
+			fcvae_buf_addc(b, ',');
+			fcvae_json_add_key(b, tn[m]);
+			fcvae_json_add_number(b, f->thr[m]);
+		}
+	}
+	fcvae_buf_addc(b, '}');
+}
+
+static void json_config(fcvae_buf *b)
+{
+	const fcvae_config *c = &opt.cfg;
+	const fcvae_train_opts *o = &opt.train;
+	fcvae_buf_printf(b, "\"config\":{\"window\":%d,\"latent_dim\":%d,\"condition_emb_dim\":%d,\"d_model\":%d,"
+	                    "\"d_inner\":%d,\"n_head\":%d,\"kernel_size\":%d,\"stride\":%d,\"hidden_dims\":[",
+	                 c->window, c->latent, c->cond, c->d_model, c->d_inner, c->n_head, c->kernel, c->stride);
+	for (int i = 0; i < c->n_hidden; i++)
+		fcvae_buf_printf(b, "%s%d", i ? "," : "", c->hidden[i]);
+	fcvae_buf_adds(b, "],\"dropout_rate\":");
+	fcvae_json_add_float(b, c->dropout);
+	fcvae_buf_printf(b, "},\"training_options\":{\"epochs\":%d,\"batch\":%d,\"t_max\":%d,\"kl_warmup\":%d,"
+	                    "\"patience\":%d,\"seed\":%llu",
+	                 o->epochs, o->batch, o->t_max, o->kl_warmup, o->patience, (unsigned long long)o->seed);
+	const struct {
+		const char *name;
+		double v;
+	} d[] = {{"lr", o->lr}, {"beta1", o->beta1}, {"beta2", o->beta2}, {"adam_eps", o->adam_eps},
+	         {"eta_min", o->eta_min}, {"clip", o->clip}, {"point_anomalies", o->point_rate},
+	         {"segment_swaps", o->seg_rate}, {"missing_rate", o->miss_rate}};
+	for (size_t i = 0; i < sizeof d / sizeof *d; i++) {
+		fcvae_buf_addc(b, ',');
+		fcvae_json_add_key(b, d[i].name);
+		fcvae_json_add_number(b, d[i].v);
+	}
+	fcvae_buf_adds(b, ",\"attn_dropout\":");
+	fcvae_json_add_float(b, o->attn_dropout);
+	fcvae_buf_printf(b, "},\"scoring\":{\"iterations\":%d,\"samples\":%d,\"seed\":%llu}", opt.score.iterations,
+	                 opt.score.samples, (unsigned long long)opt.score.seed);
+}
+
+static void json_training(fcvae_buf *b, const fcvae_train_result *r)
+{
+	fcvae_buf_printf(b, "{\"epochs\":%d,\"best_epoch\":%d,\"best_val_loss\":", r->epochs_run, r->best_epoch + 1);
+	fcvae_json_add_number(b, r->best_val_loss);
+	fcvae_buf_adds(b, ",\"val_loss\":[");
+	for (int e = 0; r->val_loss && e < r->epochs_run; e++) {
+		char t[32];
+		snprintf(t, sizeof t, "%.6g", r->val_loss[e]);
+		if (e)
+			fcvae_buf_addc(b, ',');
+		fcvae_json_add_number(b, strtod(t, NULL));
+	}
+	fcvae_buf_adds(b, "]}");
+}
+
+static void table_row(FILE *fp, const char *name, const char *src, const figures *f)
+{
+	fprintf(fp, "%-28.28s %-6s", name, src);
+	static const int cols[] = {F_BEST, F_DELAY, F_POINT, F_ROC, F_PR, F_VAL_PA, F_VAL_DELAY, F_VAL_POINT};
+	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
+		if (isnan(f->v[cols[i]]))
+			fprintf(fp, " %7s", "-");
+		else
+			fprintf(fp, " %7.3f", f->v[cols[i]]);
+	}
+	fputc('\n', fp);
+}
+
+static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], double train_s, long train_w,
+                  double score_s)
+{
+	fprintf(fp, "%s: %d files, %s standardisation, %s, delay k %d\n", dir, nfiles,
+	        opt.honest ? "honest (train statistics)" : "paper (per part)",
+	        opt.per_file ? "one model per file" : "one pooled model", opt.delay);
+	fprintf(fp, "training %.1f s (%.0f windows/s), scoring %.1f s (%.0f windows/s, %zu windows)\n", train_s,
+	        train_s > 0 ? train_w / train_s : 0, score_s, score_s > 0 ? scored_windows / score_s : 0,
+	        scored_windows);
+	fprintf(fp, "%-28s %-6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "file", "score", "bestF1", "delayF1", "pointF1",
+	        "ROC", "PR", "valPA", "valDel", "valPt");
+	for (int s = 0; s < 3; s++)
+		table_row(fp, "(pooled)", src_name[s], &pool[s]);
+	for (int i = 0; i < nfiles; i++)
+		for (int s = 0; s < 3; s++)
+			table_row(fp, files[i].f.name, src_name[s], &per[s][i]);
+}
+
+/* ---- options ---- */
+
+enum {
+	O_WINDOW = 256, O_LATENT, O_COND, O_DMODEL, O_DINNER, O_HEADS, O_KERNEL, O_STRIDE, O_HIDDEN,
+	O_DROPOUT, O_EPOCHS, O_BATCH, O_LR, O_BETA1, O_BETA2, O_ADAMEPS, O_TMAX, O_ETAMIN, O_KLWARM,
+	O_CLIP, O_ATTNDROP, O_PATIENCE, O_POINT, O_SEG, O_MISS, O_SEED, O_CLIPX, O_STRICT, O_VERSION,
+	O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT, O_JSON, O_ITER, O_SAMPLES, O_SBATCH,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"quiet", no_argument, 0, 'q'}, {"jobs", required_argument, 0, 'j'},
+		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
+		{"window", required_argument, 0, O_WINDOW}, {"latent", required_argument, 0, O_LATENT},
+		{"condition", required_argument, 0, O_COND}, {"d-model", required_argument, 0, O_DMODEL},
+		{"d-inner", required_argument, 0, O_DINNER}, {"heads", required_argument, 0, O_HEADS},
+		{"kernel", required_argument, 0, O_KERNEL}, {"stride", required_argument, 0, O_STRIDE},
+		{"hidden", required_argument, 0, O_HIDDEN}, {"dropout", required_argument, 0, O_DROPOUT},
+		{"epochs", required_argument, 0, O_EPOCHS}, {"batch", required_argument, 0, O_BATCH},
+		{"lr", required_argument, 0, O_LR}, {"beta1", required_argument, 0, O_BETA1},
+		{"beta2", required_argument, 0, O_BETA2}, {"adam-eps", required_argument, 0, O_ADAMEPS},
+		{"t-max", required_argument, 0, O_TMAX}, {"eta-min", required_argument, 0, O_ETAMIN},
+		{"kl-warmup", required_argument, 0, O_KLWARM}, {"clip", required_argument, 0, O_CLIP},
+		{"attn-dropout", required_argument, 0, O_ATTNDROP}, {"patience", required_argument, 0, O_PATIENCE},
+		{"point-anomalies", required_argument, 0, O_POINT}, {"segment-swaps", required_argument, 0, O_SEG},
+		{"missing-rate", required_argument, 0, O_MISS}, {"seed", required_argument, 0, O_SEED},
+		{"clip-x", required_argument, 0, O_CLIPX}, {"strict", no_argument, 0, O_STRICT},
+		{"honest", no_argument, 0, O_HONEST}, {"per-file", no_argument, 0, O_PERFILE},
+		{"delay", required_argument, 0, O_DELAY}, {"split", required_argument, 0, O_SPLIT},
+		{"random-draws", required_argument, 0, O_DRAWS}, {"format", required_argument, 0, O_FORMAT},
+		{"json", required_argument, 0, O_JSON}, {"iterations", required_argument, 0, O_ITER},
+		{"samples", required_argument, 0, O_SAMPLES}, {"score-batch", required_argument, 0, O_SBATCH},
+		{0, 0, 0, 0},
+	};
+	fcvae_setprogname(argv[0]);
+	fcvae_config_default(&opt.cfg);
+	fcvae_train_opts_default(&opt.train);
+	opt.score = (fcvae_score_opts){10, 16, 42};
+	opt.score_batch = 256;
+	opt.delay = 7;
+	opt.draws = 10;
+	opt.jobs = 1;
+	opt.train_end = 0.35;
+	opt.valid_end = 0.5;
+	opt.clipx = FCVAE_CLIP_X;
+	int strict = 0, c, seed_given = 0;
+	fcvae_train_opts *o = &opt.train;
+	while ((c = getopt_long(argc, argv, "qj:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': opt.quiet = 1; break;
+		case 'j': opt.jobs = (int)fcvae_parse_long("--jobs", optarg, 1, 256); break;
+		case 'h': usage(0); break;
+		case O_VERSION: fcvae_version();
+		case O_WINDOW: opt.cfg.window = (int)fcvae_parse_long("--window", optarg, 4, 1 << 16); break;
+		case O_LATENT: opt.cfg.latent = (int)fcvae_parse_long("--latent", optarg, 1, 1 << 16); break;
+		case O_COND: opt.cfg.cond = (int)fcvae_parse_long("--condition", optarg, 1, 1 << 16); break;
+		case O_DMODEL: opt.cfg.d_model = (int)fcvae_parse_long("--d-model", optarg, 1, 1 << 16); break;
+		case O_DINNER: opt.cfg.d_inner = (int)fcvae_parse_long("--d-inner", optarg, 1, 1 << 16); break;
+		case O_HEADS: opt.cfg.n_head = (int)fcvae_parse_long("--heads", optarg, 1, 1 << 16); break;
+		case O_KERNEL: opt.cfg.kernel = (int)fcvae_parse_long("--kernel", optarg, 1, 1 << 16); break;
+		case O_STRIDE: opt.cfg.stride = (int)fcvae_parse_long("--stride", optarg, 1, 1 << 16); break;
+		case O_HIDDEN:
+			if (fcvae_config_parse_hidden(&opt.cfg, optarg) != 0)
+				fcvae_die(FCVAE_EXIT_USAGE, "--hidden: '%s' is not a list of 1 to %d sizes like 64,64",
+				          optarg, FCVAE_MAX_HIDDEN);
+			break;
+		case O_DROPOUT: opt.cfg.dropout = (float)fcvae_parse_double("--dropout", optarg); break;
+		case O_EPOCHS: o->epochs = (int)fcvae_parse_long("--epochs", optarg, 1, 1000000); break;
+		case O_BATCH: o->batch = (int)fcvae_parse_long("--batch", optarg, 1, 1 << 20); break;
+		case O_LR: o->lr = fcvae_parse_double("--lr", optarg); break;
+		case O_BETA1: o->beta1 = fcvae_parse_double("--beta1", optarg); break;
+		case O_BETA2: o->beta2 = fcvae_parse_double("--beta2", optarg); break;
+		case O_ADAMEPS: o->adam_eps = fcvae_parse_double("--adam-eps", optarg); break;
+		case O_TMAX: o->t_max = (int)fcvae_parse_long("--t-max", optarg, 0, 1000000); break;
+		case O_ETAMIN: o->eta_min = fcvae_parse_double("--eta-min", optarg); break;
+		case O_KLWARM: o->kl_warmup = (int)fcvae_parse_long("--kl-warmup", optarg, 0, 1000000); break;
+		case O_CLIP: o->clip = fcvae_parse_double("--clip", optarg); break;
+		case O_ATTNDROP: o->attn_dropout = (float)fcvae_parse_double("--attn-dropout", optarg); break;
+		case O_PATIENCE: o->patience = (int)fcvae_parse_long("--patience", optarg, 0, 1000000); break;
+		case O_POINT: o->point_rate = fcvae_parse_double("--point-anomalies", optarg); break;
+		case O_SEG: o->seg_rate = fcvae_parse_double("--segment-swaps", optarg); break;
+		case O_MISS: o->miss_rate = fcvae_parse_double("--missing-rate", optarg); break;
+		case O_SEED:
+			o->seed = (uint64_t)fcvae_parse_long("--seed", optarg, 0, __LONG_MAX__);
+			seed_given = 1;
+			break;
+		case O_CLIPX: opt.clipx = fcvae_parse_double("--clip-x", optarg); break;
+		case O_STRICT: strict = 1; break;
+		case O_HONEST: opt.honest = 1; break;
+		case O_PERFILE: opt.per_file = 1; break;
+		case O_DELAY: opt.delay = (int)fcvae_parse_long("--delay", optarg, 0, 1 << 30); break;
+		case O_SPLIT: {
+			char *end;
+			opt.train_end = strtod(optarg, &end);
+			if (*end != ',')
+				fcvae_die(FCVAE_EXIT_USAGE, "--split: '%s' is not TRAIN_END,VALID_END (e.g. 0.35,0.5)", optarg);
+			opt.valid_end = fcvae_parse_double("--split", end + 1);
+			if (!(opt.train_end > 0 && opt.train_end <= opt.valid_end && opt.valid_end < 1))
+				fcvae_die(FCVAE_EXIT_USAGE, "--split: need 0 < TRAIN_END <= VALID_END < 1");
+			break;
+		}
+		case O_DRAWS: opt.draws = (int)fcvae_parse_long("--random-draws", optarg, 1, 1000); break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "json"))
+				opt.json_out = 1;
+			else if (!strcmp(optarg, "table"))
+				opt.json_out = 0;
+			else
+				fcvae_die(FCVAE_EXIT_USAGE, "--format: '%s' is not table or json", optarg);
+			break;
+		case O_JSON: opt.json_file = optarg; break;
+		case O_ITER: opt.score.iterations = (int)fcvae_parse_long("--iterations", optarg, 0, 100000); break;
+		case O_SAMPLES: opt.score.samples = (int)fcvae_parse_long("--samples", optarg, 1, 100000); break;
+		case O_SBATCH: opt.score_batch = (int)fcvae_parse_long("--score-batch", optarg, 1, 1 << 16); break;
+		default: usage(FCVAE_EXIT_USAGE);
+		}
+	}
+	if (optind != argc - 1) {
+		fcvae_warn(optind == argc ? "no data directory" : "one data directory, please");
+		usage(FCVAE_EXIT_USAGE);
+	}
+	if (seed_given)
+		opt.score.seed = o->seed;
+	const struct {
+		const char *name;
+		double v, lo, hi;
+	} ranges[] = {
+		{"--lr", o->lr, 0, 1e3}, {"--beta1", o->beta1, 0, 0.999999}, {"--beta2", o->beta2, 0, 0.999999},
+		{"--adam-eps", o->adam_eps, 0, 1}, {"--eta-min", o->eta_min, 0, 1e3}, {"--clip", o->clip, 0, 1e30},
+		{"--attn-dropout", o->attn_dropout, 0, 0.999999}, {"--dropout", opt.cfg.dropout, 0, 0.999999},
+		{"--point-anomalies", o->point_rate, 0, 10}, {"--segment-swaps", o->seg_rate, 0, 10},
+		{"--missing-rate", o->miss_rate, 0, 1}, {"--clip-x", opt.clipx, 1e-6, 1e30},
+	};
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+		if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
+			fcvae_die(FCVAE_EXIT_USAGE, "%s: %g is not from %g to %g", ranges[i].name, ranges[i].v,
+			          ranges[i].lo, ranges[i].hi);
+	o->cond_dropout = opt.cfg.dropout;
+	char err[256];
+	if (fcvae_config_check(&opt.cfg, err, sizeof err) != 0)
+		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
+	const char *dir = argv[optind];
+
+	fcvae_rejects rej = {.strict = strict};
+	load_dir(dir, &rej);
+
+	/* one core per job: BLAS threads would fight the job threads */
+	openblas_set_num_threads(opt.per_file ? 1 : opt.jobs);
+	double train_s = 0;
+	long train_w = 0;
+	fcvae_train_result pooled_res;
+	if (opt.per_file) {
+		double t0 = now();
+		run_threads(train_worker, opt.jobs < nfiles ? opt.jobs : nfiles);
+		train_s = now() - t0;
+	} else {
+		fcvae_model *m = train_on(0, nfiles, "pooled", &pooled_res);
+		for (int i = 0; i < nfiles; i++)
+			files[i].model = m;
+		train_s = pooled_res.seconds;
+	}
+	/* windows seen in training: every epoch run saw each training window once */
+	for (int i = 0; i < nfiles; i++)
+		train_w += (long)files[i].nwin[FCVAE_PART_TRAIN] * (opt.per_file ? files[i].res.epochs_run : pooled_res.epochs_run);
+	double t1 = now();
+	openblas_set_num_threads(1);
+	score_all();
+	double score_s = now() - t1;
+
+	figures pool[3], *per[3];
+	for (int s = 0; s < 3; s++) {
+		per[s] = fcvae_xcalloc(nfiles, sizeof **per);
+		memset(&pool[s], 0, sizeof pool[s]);
+	}
+	evaluate(SRC_MODEL, 0, &pool[SRC_MODEL], per[SRC_MODEL]);
+	evaluate(SRC_ABS, 0, &pool[SRC_ABS], per[SRC_ABS]);
+	{
+		figures p1, *q = fcvae_xmalloc(nfiles * sizeof *q);
+		for (int d = 0; d < opt.draws; d++) {
+			evaluate(SRC_RANDOM, d, &p1, q);
+			figures_add(&pool[SRC_RANDOM], &p1, 1.0 / opt.draws);
+			for (int i = 0; i < nfiles; i++)
+				figures_add(&per[SRC_RANDOM][i], &q[i], 1.0 / opt.draws);
+		}
+		free(q);
+	}
+
+	fcvae_buf b = {0};
+	fcvae_buf_adds(&b, "{\"data\":");
+	fcvae_json_add_cstring(&b, dir);
+	fcvae_buf_printf(&b, ",\"files\":%d,\"standardisation\":\"%s\",\"models\":\"%s\",\"delay\":%d,\"split\":[",
+	                 nfiles, opt.honest ? "honest" : "paper", opt.per_file ? "per-file" : "pooled", opt.delay);
+	fcvae_json_add_number(&b, opt.train_end);
+	fcvae_buf_addc(&b, ',');
+	fcvae_json_add_number(&b, opt.valid_end);
+	fcvae_buf_printf(&b, "],\"random_draws\":%d,\"jobs\":%d,", opt.draws, opt.jobs);
+	json_config(&b);
+	fcvae_buf_adds(&b, ",\"timing\":{\"train_seconds\":");
+	fcvae_json_add_number(&b, round(train_s * 100) / 100);
+	fcvae_buf_printf(&b, ",\"train_windows\":%ld,\"train_windows_per_s\":", train_w);
+	fcvae_json_add_number(&b, train_s > 0 ? round(train_w / train_s) : 0);
+	fcvae_buf_adds(&b, ",\"score_seconds\":");
+	fcvae_json_add_number(&b, round(score_s * 100) / 100);
+	fcvae_buf_printf(&b, ",\"score_windows\":%zu,\"score_windows_per_s\":", scored_windows);
+	fcvae_json_add_number(&b, score_s > 0 ? round(scored_windows / score_s) : 0);
+	fcvae_buf_adds(&b, "}");
+	if (!opt.per_file) {
+		fcvae_buf_adds(&b, ",\"training\":");
+		json_training(&b, &pooled_res);
+	}
+	fcvae_buf_printf(&b, ",\"pooled\":{\"test_windows\":%zu,\"test_anomalies\":%zu", pool[0].n, pool[0].anomalies);
+	for (int s = 0; s < 3; s++) {
+		fcvae_buf_addc(&b, ',');
+		fcvae_json_add_key(&b, src_name[s]);
+		json_figures(&b, &pool[s], s != SRC_RANDOM);
+	}
+	fcvae_buf_adds(&b, "},\"per_file\":[");
+	for (int i = 0; i < nfiles; i++) {
+		const bfile *f = &files[i];
+		fcvae_buf_adds(&b, i ? ",{\"file\":" : "{\"file\":");
+		fcvae_json_add_cstring(&b, f->f.name);
+		fcvae_buf_adds(&b, ",\"interval\":");
+		fcvae_json_add_number(&b, f->f.interval);
+		fcvae_buf_printf(&b, ",\"rows\":%zu,\"windows\":[%zu,%zu,%zu],\"test_anomalies\":%zu", f->f.n, f->nwin[0],
+		                 f->nwin[1], f->nwin[2], per[0][i].anomalies);
+		if (opt.per_file) {
+			fcvae_buf_adds(&b, ",\"training\":");
+			json_training(&b, &f->res);
+		}
+		for (int s = 0; s < 3; s++) {
+			fcvae_buf_addc(&b, ',');
+			fcvae_json_add_key(&b, src_name[s]);
+			json_figures(&b, &per[s][i], s != SRC_RANDOM);
+		}
+		fcvae_buf_addc(&b, '}');
+	}
+	fcvae_buf_adds(&b, "]}\n");
+
+	if (opt.json_file) {
+		fcvae_atomic a;
+		if (fcvae_atomic_open(&a, opt.json_file) != 0 || fcvae_buf_write(&b, a.fp) != 0 ||
+		    fcvae_atomic_commit(&a) != 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", opt.json_file);
+	}
+	if (opt.json_out)
+		fcvae_buf_write(&b, stdout);
+	else
+		table(stdout, dir, pool, per, train_s, train_w, score_s);
+	char bad[256];
+	fcvae_rejects_format(&rej, bad, sizeof bad);
+	if (*bad)
+		fcvae_warn("%s", bad);
+
+	fcvae_buf_free(&b);
+	for (int s = 0; s < 3; s++)
+		free(per[s]);
+	if (!opt.per_file) {
+		fcvae_model_free(files[0].model);
+		free(pooled_res.train_loss);
+		free(pooled_res.val_loss);
+	}
+	for (int i = 0; i < nfiles; i++) {
+		bfile *f = &files[i];
+		if (opt.per_file) {
+			fcvae_model_free(f->model);
+			free(f->res.train_loss);
+			free(f->res.val_loss);
+		}
+		for (int p = 0; p < FCVAE_PARTS; p++) {
+			fcvae_bench_part_free(&f->part[p]);
+			free(f->x[p]);
+			free(f->score[p]);
+		}
+		fcvae_bench_file_free(&f->f);
+	}
+	free(files);
+	free(chunks);
+	fcvae_close_stdout();
+	return 0;
+}

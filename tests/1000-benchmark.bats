@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# fcvae-benchmark and fcvae-protocol: usage, data preparation, baselines
+# against hand-worked cases, threads, presets, bad lines, man page.
+
+# A tiny model: every test runs in a second or two.
+small="-q --window 8 --kernel 4 --stride 2 --latent 4 --condition 4 --d-model 8 --d-inner 16 --heads 2
+	--hidden 16 --epochs 1 --batch 64 --iterations 1 --samples 2 --random-draws 2"
+
+setup() {
+	tmp=$(mktemp -d)
+	mkdir "$tmp/d"
+	# 203 minutes at 60 s without minutes 150..152: 200 rows; a wave with a
+	# labelled spike in the validation rows and one in the test rows
+	awk 'BEGIN { print "timestamp,value,label"
+		for (i = 0; i <= 202; i++) {
+			if (i >= 150 && i <= 152) continue
+			v = 10 + sin(i / 3); l = 0
+			if (i == 85 || i == 180) { v += 20; l = 1 }
+			printf "%d,%.6f,%d\n", 1700000000 + 60 * i, v, l
+		} }' >"$tmp/d/a.csv"
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+@test "benchmark: --help, --version and usage errors" {
+	run fcvae-benchmark --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-protocol --help
+	[ "$status" -eq 0 ]
+	run fcvae-benchmark --version
+	[ "$status" -eq 0 ]
+	run fcvae-benchmark
+	[ "$status" -eq 2 ]
+	run fcvae-benchmark --preset bogus "$tmp/d"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'bogus' is not nab"* ]]
+	run fcvae-benchmark --split 0.5 "$tmp/d"
+	[ "$status" -eq 2 ]
+	run fcvae-benchmark --kernel 9 "$tmp/d"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"kernel 9 must be even"* ]]
+	run fcvae-benchmark "$tmp/d" "$tmp/d"
+	[ "$status" -eq 2 ]
+	run fcvae-benchmark "$tmp/nonexistent"
+	[ "$status" -eq 1 ]
+	mkdir "$tmp/empty"
+	run fcvae-benchmark "$tmp/empty"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no *.csv files"* ]]
+}
+
+@test "benchmark: split, completion and windows counted by hand" {
+	run fcvae-benchmark $small --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	# rows 0..69 train (minutes 0..69: 70 points, 63 windows of 8),
+	# 70..99 validation (30 points, 23), 100..199 test: minutes 100..202
+	# with 150..152 completed, 103 points, 96 windows
+	echo "$output" | jq -e '.per_file[0] | .file == "a.csv" and .interval == 60 and .rows == 200 and
+		.windows == [63, 23, 96] and .test_anomalies == 1'
+	echo "$output" | jq -e '.pooled.test_windows == 96 and .files == 1 and .standardisation == "paper"'
+	echo "$output" | jq -e '.timing.score_windows == 119 and .timing.train_windows == 63'
+}
+
+@test "benchmark: |x| finds the one spike; --honest standardisation clips the shifted test part" {
+	run fcvae-benchmark $small --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	# the spike is the largest |x| of the test part, and of the validation
+	# part: every measure is perfect, at test-tuned and validation thresholds
+	echo "$output" | jq -e '.pooled.abs | .roc_auc == 1 and .best_f1 == 1 and .best_f1_point == 1 and
+		.delay_f1 == 1 and .val_point_f1 == 1 and .val_pa_f1 == 1'
+	echo "$output" | jq -e '.pooled.random | .roc_auc > 0 and .roc_auc < 1'
+	# test part 1000 higher: with the train part's statistics every test
+	# point is clipped to 40 but the 3 completed ones (0): the spike ties
+	# with 92 normal points and beats 3, ROC-AUC (3 + 92/2) / 95
+	awk -F, 'NR > 1 && NR > 101 { $2 += 1000 } { print }' OFS=, "$tmp/d/a.csv" >"$tmp/b.csv"
+	mv "$tmp/b.csv" "$tmp/d/a.csv"
+	run fcvae-benchmark $small --format json "$tmp/d"
+	echo "$output" | jq -e '.pooled.abs.roc_auc == 1'
+	run fcvae-benchmark $small --honest --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.standardisation == "honest" and .pooled.abs.roc_auc == 49 / 95'
+}
+
+@test "benchmark: the same figures with any number of threads, run after run" {
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	fcvae-benchmark $small --json "$tmp/j1" "$tmp/d" >"$tmp/table"
+	fcvae-benchmark $small --json "$tmp/j1b" "$tmp/d" >/dev/null
+	fcvae-benchmark $small -j 2 --json "$tmp/j2" "$tmp/d" >/dev/null
+	[ "$(jq -c 'del(.timing, .jobs, .training.seconds)' "$tmp/j1")" = "$(jq -c 'del(.timing, .jobs, .training.seconds)' "$tmp/j2")" ]
+	[ "$(jq -c 'del(.timing)' "$tmp/j1")" = "$(jq -c 'del(.timing)' "$tmp/j1b")" ]
+	# the table: pooled rows then a row per file and score source
+	grep -q '^(pooled) *model ' "$tmp/table"
+	[ "$(grep -c '^b.csv ' "$tmp/table")" -eq 3 ]
+	jq -e '.per_file | length == 2' "$tmp/j1"
+}
+
+@test "benchmark: --per-file trains a model per file" {
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	run fcvae-benchmark $small --per-file -j 2 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.models == "per-file" and (.per_file | map(.training.epochs) == [1, 1])'
+}
+
+@test "benchmark: --preset sets the paper's settings, explicit options win" {
+	run fcvae-benchmark --preset nab $small --window 32 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.config | .window == 32 and .kernel_size == 4 and .condition_emb_dim == 4'
+	echo "$output" | jq -e '.delay == 150 and .config.dropout_rate == 0 and .training_options.lr == 0.0005'
+	run fcvae-benchmark --preset yahoo $small --format json "$tmp/d"
+	echo "$output" | jq -e '.delay == 3 and .config.dropout_rate == 0.05'
+}
+
+@test "benchmark: bad lines are reported and skipped; --strict stops" {
+	sed -i '5s/.*/1700000240,abc,0,extra/' "$tmp/d/a.csv"
+	run fcvae-benchmark $small --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a.csv line 5"* ]]
+	run fcvae-benchmark $small --strict "$tmp/d"
+	[ "$status" -eq 3 ]
+}
+
+@test "benchmark: the man page examples run" {
+	[ -f man/fcvae-benchmark.1 ]
+	cd "$tmp"
+	n=0
+	while IFS= read -r cmd; do
+		run sh -c "$cmd"
+		echo "$cmd => $status: ${output:0:300}"
+		[ "$status" -eq 0 ]
+		n=$((n + 1))
+	done < <(sh "$FCVAE_TOP/tests/man-examples.sh" "$FCVAE_TOP/man/fcvae-benchmark.1")
+	[ "$n" -ge 5 ]
+	[[ "$output" == '['[0-9.]*,[0-9.]*,[0-9.]*']' ]]
+	jq -e '.files == 2 and (.pooled.model.val_pa_f1 | type) == "number"' report.json
+}
