@@ -757,8 +757,9 @@ int main(int argc, char **argv)
 	fcvae_rejects rej = {.strict = strict};
 	load_dir(dir, &rej);
 
-	/* one core per job: BLAS threads would fight the job threads */
-	openblas_set_num_threads(opt.per_file ? 1 : opt.jobs);
+	/* one core per job: BLAS's own threads spin on matrices this small
+	 * and fight the job threads (5x slower on a loaded machine) */
+	openblas_set_num_threads(1);
 	double train_s = 0;
 	long train_w = 0;
 	fcvae_train_result pooled_res;
@@ -776,7 +777,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nfiles; i++)
 		train_w += (long)files[i].nwin[FCVAE_PART_TRAIN] * (opt.per_file ? files[i].res.epochs_run : pooled_res.epochs_run);
 	double t1 = now();
-	openblas_set_num_threads(1);
 	score_all();
 	double score_s = now() - t1;
 
