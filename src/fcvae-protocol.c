@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"  -j, --jobs N            threads (1)\n"
 	"      --format table|json what standard output gets (table)\n"
 	"      --json FILE         also write the JSON report to FILE\n"
+	"      --scores FILE       write every validation and test window's score to FILE (NDJSON)\n"
 	"      --strict            stop at the first bad input line (exit 3)\n"
 	"  -q, --quiet             no progress on standard error\n"
 	"Model (SPEC §2):\n"
@@ -70,7 +71,7 @@ static void usage(int code)
 static struct {
 	int honest, per_file, delay, draws, jobs, quiet, json_out;
 	double train_end, valid_end, clipx;
-	const char *json_file;
+	const char *json_file, *scores_file;
 	fcvae_config cfg;
 	fcvae_train_opts train;
 	fcvae_score_opts score;
@@ -349,6 +350,45 @@ static void score_all(void)
 	run_threads(score_worker, opt.jobs);
 }
 
+/* Every scored window as a scored record (fcvae-eval reads them): the file
+ * as key, the part, the last point's time, raw and standardised value,
+ * missing flag, label, and score (log-likelihood: lower = more anomalous). */
+static void write_scores(const char *path)
+{
+	const int W = opt.cfg.window;
+	fcvae_atomic a;
+	if (fcvae_atomic_open(&a, path) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	fcvae_buf b = {0};
+	for (int i = 0; i < nfiles; i++) {
+		const bfile *f = &files[i];
+		for (int p = VAL; p <= TEST; p++) {
+			const fcvae_bench_part *pp = &f->part[p];
+			for (size_t j = 0; j < f->nwin[p]; j++) {
+				size_t last = j + W - 1;
+				fcvae_buf_clear(&b);
+				fcvae_buf_adds(&b, "{\"key\":");
+				fcvae_json_add_cstring(&b, f->f.name);
+				fcvae_buf_printf(&b, ",\"part\":\"%s\",\"ts\":", p == VAL ? "validation" : "test");
+				fcvae_json_add_number(&b, pp->t0 + (double)last * f->f.interval);
+				fcvae_buf_adds(&b, ",\"value\":");
+				fcvae_json_add_number(&b, pp->value[last]);
+				fcvae_buf_adds(&b, ",\"x\":");
+				fcvae_json_add_number(&b, pp->missing[last] ? 0 : f->x[p][last]);
+				fcvae_buf_printf(&b, ",\"missing\":%s,\"label\":%d,\"score\":", pp->missing[last] ? "true" : "false",
+				                 pp->label[last] != 0);
+				fcvae_json_add_number(&b, -f->score[p][j]);
+				fcvae_buf_adds(&b, "}\n");
+				if (fcvae_buf_write(&b, a.fp) != 0)
+					break;
+			}
+		}
+	}
+	fcvae_buf_free(&b);
+	if (fcvae_atomic_commit(&a) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+}
+
 /* ---- metrics ---- */
 
 enum { SRC_MODEL, SRC_RANDOM, SRC_ABS };
@@ -616,7 +656,7 @@ enum {
 	O_WINDOW = 256, O_LATENT, O_COND, O_DMODEL, O_DINNER, O_HEADS, O_KERNEL, O_STRIDE, O_HIDDEN,
 	O_DROPOUT, O_EPOCHS, O_BATCH, O_LR, O_BETA1, O_BETA2, O_ADAMEPS, O_TMAX, O_ETAMIN, O_KLWARM,
 	O_CLIP, O_ATTNDROP, O_PATIENCE, O_POINT, O_SEG, O_MISS, O_SEED, O_CLIPX, O_STRICT, O_VERSION,
-	O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT, O_JSON, O_ITER, O_SAMPLES, O_SBATCH,
+	O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT, O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES,
 };
 
 int main(int argc, char **argv)
@@ -643,6 +683,7 @@ int main(int argc, char **argv)
 		{"random-draws", required_argument, 0, O_DRAWS}, {"format", required_argument, 0, O_FORMAT},
 		{"json", required_argument, 0, O_JSON}, {"iterations", required_argument, 0, O_ITER},
 		{"samples", required_argument, 0, O_SAMPLES}, {"score-batch", required_argument, 0, O_SBATCH},
+		{"scores", required_argument, 0, O_SCORES},
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv[0]);
@@ -722,6 +763,7 @@ int main(int argc, char **argv)
 				fcvae_die(FCVAE_EXIT_USAGE, "--format: '%s' is not table or json", optarg);
 			break;
 		case O_JSON: opt.json_file = optarg; break;
+		case O_SCORES: opt.scores_file = optarg; break;
 		case O_ITER: opt.score.iterations = (int)fcvae_parse_long("--iterations", optarg, 0, 100000); break;
 		case O_SAMPLES: opt.score.samples = (int)fcvae_parse_long("--samples", optarg, 1, 100000); break;
 		case O_SBATCH: opt.score_batch = (int)fcvae_parse_long("--score-batch", optarg, 1, 1 << 16); break;
@@ -779,6 +821,8 @@ int main(int argc, char **argv)
 	double t1 = now();
 	score_all();
 	double score_s = now() - t1;
+	if (opt.scores_file)
+		write_scores(opt.scores_file);
 
 	figures pool[3], *per[3];
 	for (int s = 0; s < 3; s++) {

@@ -97,6 +97,25 @@ teardown() {
 	jq -e '.per_file | length == 2' "$tmp/j1"
 }
 
+@test "benchmark: --scores writes every window; fcvae-eval agrees on its AUCs" {
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	run fcvae-benchmark $small --scores "$tmp/s" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" >"$tmp/j"
+	# 23 validation and 96 test windows per file
+	[ "$(grep -c '"part":"validation"' "$tmp/s")" -eq 46 ]
+	[ "$(grep -c '"part":"test"' "$tmp/s")" -eq 192 ]
+	# the spike of a.csv: minute 180 of the test part, standardised by its own part
+	jq -s -e 'map(select(.key == "a.csv" and .part == "test" and .label == 1)) | length == 1 and
+		(.[0] | .ts == 1700000000 + 60 * 180 and .value > 29 and .x > 5 and .missing == false)' "$tmp/s"
+	# completed minutes are marked missing, their value back-filled from minute 153
+	jq -s -e 'map(select(.key == "a.csv" and .ts == 1700000000 + 60 * 151)) | length == 1 and
+		(.[0] | .missing and .x == 0 and (.value - 10 - (153 / 3 | sin) | fabs) < 1e-6)' "$tmp/s"
+	grep '"part":"test"' "$tmp/s" | fcvae-eval -f json -t 0 >"$tmp/e"
+	jq -e --slurpfile p "$tmp/j" '[.series[] | .roc_auc] as $e | [$p[0].per_file[] | .model.roc_auc] as $q |
+		($e | length) == 2 and ([range(2)] | all(($e[.] - $q[.]) | fabs < 1e-12))' "$tmp/e"
+}
+
 @test "benchmark: --per-file trains a model per file" {
 	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
 	run fcvae-benchmark $small --per-file -j 2 --format json "$tmp/d"

@@ -163,6 +163,7 @@ int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_
 	}
 	size_t n = (size_t)llround(span) + 1;
 	p->n = n;
+	p->t0 = s[0].t;
 	p->value = fcvae_xmalloc(n * sizeof *p->value);
 	p->missing = fcvae_xmalloc(n);
 	p->label = fcvae_xcalloc(n, 1);

@@ -42,6 +42,7 @@ void fcvae_bench_split(size_t n, double train_end, double valid_end, int which, 
 /* One part on its regular grid. */
 typedef struct {
 	size_t n;
+	double t0;               /* time of point 0; point i is at t0 + i·interval */
 	double *value;           /* raw units, missing points back-filled */
 	unsigned char *missing;  /* completed or not a number */
 	unsigned char *label;    /* back-filled like the values */

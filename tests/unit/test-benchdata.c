@@ -68,7 +68,7 @@ int main(void)
 	/* test: sorted, 640 and 700 completed and back-filled from 760 (value 11, label 1) */
 	fcvae_bench_split(10, 0.35, 0.5, FCVAE_PART_TEST, &lo, &hi);
 	CHECK(fcvae_bench_part_build(&p, &f, lo, hi, err, sizeof err) == 0, "test part builds");
-	CHECK(p.n == 7, "test part: 7 points on the grid (got %zu)", p.n);
+	CHECK(p.n == 7 && p.t0 == 520, "test part: 7 points on the grid from 520 (got %zu, %g)", p.n, p.t0);
 	CHECK(same(p.value, (double[]){7, 8, 11, 11, 11, 12, 13}, 7), "test values back-filled");
 	static const unsigned char miss[] = {0, 0, 1, 1, 0, 0, 0}, lab[] = {0, 0, 1, 1, 1, 0, 0};
 	CHECK(!memcmp(p.missing, miss, 7), "completed points marked missing");
