@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# fcvae-stream scale-out and bad input against the mock broker: two members
+# of one group over a 4-partition topic; bad messages counted and skipped.
+
+load helpers/kafka
+
+setup() { broker_start -t in -p 4; }
+teardown() {
+	stream_kill a
+	stream_kill b
+	broker_stop
+}
+
+@test "stream: two consumers in one group split the series and score each hour once" {
+	stream_start a
+	stream_start b
+	# both joined and the partitions shared out, before any data
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
+	produce --delay 0
+	until [ "$(cat "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson | wc -l)" -ge 868 ]; do sleep 0.1; done
+	sleep 1
+	stream_stop a
+	stream_stop b
+	# together: every hour of every series once
+	diff <(expected_hours --split test) <(scored_hours "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson)
+	# each member scored some series, and no series on both
+	ka=$(jq -r .key "$BATS_TEST_TMPDIR/a/scored.ndjson" | sort -u)
+	kb=$(jq -r .key "$BATS_TEST_TMPDIR/b/scored.ndjson" | sort -u)
+	echo "a: $ka" && echo "b: $kb"
+	[ -n "$ka" ] && [ -n "$kb" ]
+	[ -z "$(comm -12 <(echo "$ka") <(echo "$kb"))" ]
+	# the alerts of both, once each
+	diff <(alert_ids_of "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson) \
+		<(kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id | sort)
+}
+
+@test "stream: bad messages in the topic are counted and skipped, the stream goes on" {
+	{
+		echo 'Star/CMP:this is not JSON'
+		echo 'Star/CMP:{"key":"Star/CMP","timestamp":"yesterday","value":1}'
+		echo 'Star/CMP:{"key":"Star/CMP","timestamp":"2025-02-25T00:30:00Z","value":"many"}'
+		echo 'Star/CMP:[1,2,3]'
+	} | kcat -b "$BROKER" -P -t in -K:
+	stream_start a
+	produce --delay 0 --combo Star/CMP
+	echo 'Star/CMP:{"key":' | kcat -b "$BROKER" -P -t in -K:
+	wait_for_lines "$BATS_TEST_TMPDIR/a/scored.ndjson" 217 60
+	stream_stop a
+	cat "$BATS_TEST_TMPDIR/a.err"
+	diff <(expected_hours --split test --combo Star/CMP) <(scored_hours "$BATS_TEST_TMPDIR/a/scored.ndjson")
+	grep -q 'fcvae-window: 240 records, .*5 input lines rejected: 2 not JSON, 1 bad ts, 1 bad value, 1 not an object' "$BATS_TEST_TMPDIR/a.err"
+}
