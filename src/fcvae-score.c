@@ -17,6 +17,7 @@
 #include "safetensors.h"
 #include "score.h"
 #include "timeparse.h"
+#include "prom.h"
 #include "util.h"
 
 /* One model file in use, with its pending batch. */
@@ -46,6 +47,8 @@ typedef struct {
 	int row;
 	int last_missing;
 	size_t off, len;    /* its passthrough members in pass_text */
+	size_t koff, klen;  /* its series key in key_text, for --prom */
+	double ts;
 } pending;
 
 static struct {
@@ -57,6 +60,7 @@ static struct {
 	int batch;
 	int keep_window;
 	int strict;
+	const char *prom;
 } opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256};
 
 static struct {
@@ -70,7 +74,9 @@ static series *table;          /* open addressing, size tcap (a power of two) */
 static size_t tcap, tcount;
 static pending *pend;
 static int npend;
-static fcvae_buf pass_text, out;
+static fcvae_buf pass_text, key_text, out;
+static fcvae_prom prom;
+static size_t records_read;
 static fcvae_json_parser parser;
 
 /* Fields fcvae-score writes: an input's own copies are replaced, not repeated. */
@@ -92,6 +98,9 @@ static void usage(FILE *fp)
 	        "  -s, --seed N          noise seed (default 0)\n"
 	        "  -b, --batch N         windows scored together at most (default 256)\n"
 	        "  -w, --keep-window     keep the \"window\" field in the output\n"
+	        "      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
+	        "                        series' last score, threshold, anomaly and bucket\n"
+	        "                        time, and the record counters (atomic writes)\n"
 	        "      --strict          stop at the first bad record (exit 3)\n"
 	        "  -h, --help            this text\n"
 	        "      --version         program version\n");
@@ -271,7 +280,8 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 	}
 	if (first)
 		fcvae_buf_addc(&pass_text, '{');
-	pend[npend++] = (pending){ms, ms->n, miss[W - 1], off, pass_text.len - off};
+	pend[npend++] = (pending){ms, ms->n, miss[W - 1], off, pass_text.len - off, key_text.len, key->slen, t};
+	fcvae_buf_add(&key_text, key->str, key->slen);
 	ms->n++;
 	return 0;
 }
@@ -319,13 +329,28 @@ static void flush(void)
 		fcvae_buf_adds(&out, "}\n");
 		stats.scored++;
 		stats.anomalies += anomaly;
+		if (opt.prom)
+			fcvae_prom_set(&prom, key_text.p + p->koff, p->klen, p->ts, r->score,
+			               has_thr ? thr : NAN, anomaly);
 	}
 	for (int i = 0; i < nslots; i++)
 		slots[i]->n = 0;
 	npend = 0;
 	fcvae_buf_clear(&pass_text);
+	fcvae_buf_clear(&key_text);
 	if (fcvae_buf_write(&out, stdout) < 0 || fflush(stdout) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+}
+
+/* --prom: at once when input pauses (a live stream's newest state), at most
+ * every second while it streams, and at exit. */
+static void prom_write(double min_interval)
+{
+	if (!opt.prom)
+		return;
+	fcvae_prom_counts c = {records_read, stats.scored, stats.anomalies, stats.rejects.total};
+	if (fcvae_prom_write(&prom, &c, min_interval) < 0)
+		fcvae_warn("cannot write %s:", opt.prom);
 }
 
 static void summary(void)
@@ -348,6 +373,7 @@ static void score_input(const char *file)
 	while ((rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
 		if (rc == 2) {
 			flush();
+			prom_write(0);
 			continue;
 		}
 		if (rc < 0) {
@@ -358,6 +384,7 @@ static void score_input(const char *file)
 		}
 		if (strspn(in.line, " \t\r") == in.len)
 			continue;
+		records_read++;
 		if (take(in.line, in.len, why, sizeof why) < 0) {
 			if (opt.strict) { /* what came before the bad line is still written */
 				flush();
@@ -365,15 +392,17 @@ static void score_input(const char *file)
 			}
 			fcvae_reject(&stats.rejects, &in, reason, "%s", why);
 		}
-		if (npend == opt.batch)
+		if (npend == opt.batch) {
 			flush();
+			prom_write(1);
+		}
 	}
 	fcvae_lines_close(&in);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_VERSION };
+	enum { OPT_STRICT = 256, OPT_PROM, OPT_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -386,6 +415,7 @@ int main(int argc, char **argv)
 		{"batch", required_argument, NULL, 'b'},
 		{"keep-window", no_argument, NULL, 'w'},
 		{"strict", no_argument, NULL, OPT_STRICT},
+		{"prom", required_argument, NULL, OPT_PROM},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -411,6 +441,7 @@ int main(int argc, char **argv)
 		case 's': opt.score.seed = (uint64_t)fcvae_parse_long("--seed", optarg, 0, INT64_MAX); break;
 		case 'b': opt.batch = (int)fcvae_parse_long("--batch", optarg, 1, 65536); break;
 		case 'w': opt.keep_window = 1; break;
+		case OPT_PROM: opt.prom = optarg; break;
 		case OPT_STRICT: opt.strict = 1; break;
 		case 'h':
 			usage(stdout);
@@ -431,6 +462,8 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--threshold must be a finite number");
 
 	fcvae_json_parser_init(&parser);
+	if (opt.prom)
+		fcvae_prom_init(&prom, opt.prom);
 	stats.rejects.strict = opt.strict;
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
@@ -446,6 +479,7 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		score_input(argv[i]);
 	flush();
+	prom_write(0);
 	summary();
 	fcvae_close_stdout();
 	return FCVAE_EXIT_OK;

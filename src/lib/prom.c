@@ -1,0 +1,170 @@
+/* prom.c — scoring state as a Prometheus node-exporter textfile. */
+#include "prom.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "util.h"
+
+void fcvae_prom_init(fcvae_prom *p, const char *path)
+{
+	memset(p, 0, sizeof *p);
+	p->path = path;
+	p->last_write = -INFINITY;
+}
+
+void fcvae_prom_free(fcvae_prom *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->s[i].key);
+	free(p->s);
+	free(p->hash);
+	memset(p, 0, sizeof *p);
+}
+
+static size_t slot_of(const char *key, size_t n, size_t cap)
+{
+	uint64_t h = 1469598103934665603u;   /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)key[i]) * 1099511628211u;
+	return (size_t)h & (cap - 1);
+}
+
+static void rehash(fcvae_prom *p)
+{
+	free(p->hash);
+	p->hcap = p->hcap ? 2 * p->hcap : 64;
+	p->hash = fcvae_xcalloc(p->hcap, sizeof *p->hash);
+	for (size_t i = 0; i < p->n; i++) {
+		size_t j = slot_of(p->s[i].key, strlen(p->s[i].key), p->hcap);
+		while (p->hash[j])
+			j = (j + 1) & (p->hcap - 1);
+		p->hash[j] = i + 1;
+	}
+}
+
+void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
+                    double threshold, int anomaly)
+{
+	if (2 * (p->n + 1) > p->hcap)
+		rehash(p);
+	size_t j = slot_of(key, keylen, p->hcap);
+	fcvae_prom_series *s = NULL;
+	for (; p->hash[j]; j = (j + 1) & (p->hcap - 1)) {
+		fcvae_prom_series *t = &p->s[p->hash[j] - 1];
+		if (strlen(t->key) == keylen && memcmp(t->key, key, keylen) == 0) {
+			s = t;
+			break;
+		}
+	}
+	if (!s) {
+		if (p->n == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 16;
+			p->s = fcvae_xrealloc(p->s, p->cap * sizeof *p->s);
+		}
+		s = &p->s[p->n];
+		s->key = fcvae_xmalloc(keylen + 1);
+		memcpy(s->key, key, keylen);
+		s->key[keylen] = 0;
+		s->ts = -INFINITY;
+		p->hash[j] = ++p->n;
+	}
+	if (ts < s->ts)
+		return;
+	s->ts = ts;
+	s->score = score;
+	s->threshold = threshold;
+	s->anomaly = anomaly;
+}
+
+/* A label value: backslash, double quote and newline escaped (the text
+ * format's rules). */
+static void put_label(FILE *fp, const char *v)
+{
+	fputs("{series=\"", fp);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', fp), fputc(*v, fp);
+		else if (*v == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*v, fp);
+	}
+	fputs("\"} ", fp);
+}
+
+/* Prometheus writes special values as NaN, +Inf, -Inf. */
+static void put_value(FILE *fp, double x)
+{
+	if (isnan(x))
+		fputs("NaN\n", fp);
+	else if (isinf(x))
+		fputs(x > 0 ? "+Inf\n" : "-Inf\n", fp);
+	else {
+		char num[FCVAE_JSON_NUMBER_MAX];
+		fcvae_json_format_number(num, x);   /* shortest text that reads back the same */
+		fprintf(fp, "%s\n", num);
+	}
+}
+
+static double now_mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int fcvae_prom_write(fcvae_prom *p, const fcvae_prom_counts *c, double min_interval)
+{
+	double now = now_mono();
+	if (min_interval > 0 && now < p->last_write + min_interval)
+		return 0;
+	fcvae_atomic a;
+	if (fcvae_atomic_open(&a, p->path) < 0)
+		return -1;
+	FILE *fp = a.fp;
+	static const struct {
+		const char *name, *help;
+		int field;   /* 0 score, 1 threshold, 2 anomaly, 3 bucket time */
+	} gauges[] = {
+		{"fcvae_score", "Score of the newest bucket (mean log-likelihood; lower is more anomalous).", 0},
+		{"fcvae_threshold", "Threshold in force: the bucket is anomalous when the score is below it.", 1},
+		{"fcvae_anomaly", "1 if the newest bucket is anomalous, else 0.", 2},
+		{"fcvae_last_bucket_timestamp_seconds", "Start of the newest scored bucket, Unix time.", 3},
+	};
+	for (size_t g = 0; g < sizeof gauges / sizeof *gauges; g++) {
+		fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help, gauges[g].name);
+		for (size_t i = 0; i < p->n; i++) {
+			const fcvae_prom_series *s = &p->s[i];
+			if (gauges[g].field == 1 && isnan(s->threshold))
+				continue;   /* no threshold: no sample, rather than a NaN to alert on */
+			fputs(gauges[g].name, fp);
+			put_label(fp, s->key);
+			switch (gauges[g].field) {
+			case 0: put_value(fp, s->score); break;
+			case 1: put_value(fp, s->threshold); break;
+			case 2: fprintf(fp, "%d\n", s->anomaly != 0); break;
+			default: put_value(fp, s->ts); break;
+			}
+		}
+	}
+	static const char *const counters[][2] = {
+		{"fcvae_records_total", "Input records read."},
+		{"fcvae_scored_total", "Records scored."},
+		{"fcvae_anomalies_total", "Records marked anomalous."},
+		{"fcvae_rejected_total", "Input records rejected as bad."},
+	};
+	const size_t value[] = {c->records, c->scored, c->anomalies, c->rejected};
+	for (size_t k = 0; k < 4; k++)
+		fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n%s %zu\n", counters[k][0], counters[k][1],
+		        counters[k][0], counters[k][0], value[k]);
+	if (fcvae_atomic_commit(&a) < 0)
+		return -1;
+	p->last_write = now;
+	return 0;
+}

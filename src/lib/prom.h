@@ -1,0 +1,39 @@
+/* prom.h — scoring state as a Prometheus node-exporter textfile: per series
+ * the last score, threshold, anomaly state and bucket time, plus the record
+ * counters, written atomically so the exporter never reads half a file. */
+#ifndef FCVAE_PROM_H
+#define FCVAE_PROM_H
+
+#include <stddef.h>
+
+typedef struct {
+	char *key;
+	double ts, score, threshold;   /* threshold NaN: none */
+	int anomaly;
+} fcvae_prom_series;
+
+typedef struct {
+	const char *path;
+	fcvae_prom_series *s;          /* in order of first appearance */
+	size_t n, cap;
+	size_t *hash;                  /* index + 1, 0 = empty */
+	size_t hcap;
+	double last_write;             /* monotonic seconds */
+} fcvae_prom;
+
+typedef struct {
+	size_t records;                /* input lines with content */
+	size_t scored, anomalies, rejected;
+} fcvae_prom_counts;
+
+void fcvae_prom_init(fcvae_prom *p, const char *path);
+void fcvae_prom_free(fcvae_prom *p);
+/* The newest scored bucket of a series (an older ts than the one held is
+ * ignored: the file tells the present). */
+void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
+                    double threshold, int anomaly);
+/* Write the file now, or (min_interval > 0) only if that many seconds
+ * passed since the last write. 0, or -1 with errno. */
+int fcvae_prom_write(fcvae_prom *p, const fcvae_prom_counts *c, double min_interval);
+
+#endif
