@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# fcvae-batch: cron scoring of a directory of CSV files.
+
+setup() {
+	tmp=$BATS_TEST_TMPDIR
+	mkdir -p "$tmp/in"
+	fcvae-gen --hourly --days 3 --combo Accel/CMP --columns timestamp,value,label >"$tmp/in/accel.csv"
+	fcvae-gen --hourly --days 2 --combo Star/CMP --columns timestamp,value >"$tmp/in/star.csv"
+	model=tests/data/seed_models/Accel_CMP.safetensors
+}
+
+@test "batch: usage; a missing model or directory is an error" {
+	run fcvae-batch -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fcvae-batch "$tmp/in"
+	[ "$status" -eq 2 ]
+	run fcvae-batch -m "$model" "$tmp/nowhere"
+	[ "$status" -eq 1 ]
+}
+
+@test "batch: every file scored, with CSV, NDJSON, a plot and one summary line" {
+	run fcvae-batch -n 4 -m "$model" "$tmp/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	a=$(grep -c '"anomaly":true' "$tmp/in/scored/accel.ndjson" "$tmp/in/scored/star.ndjson" | awk -F: '{ s += $2 } END { print s }')
+	[ "$output" = "fcvae-batch: 2 files in $tmp/in: 2 scored ($((72 - 23 + 48 - 23)) records, $a anomalous), 0 unchanged, 0 failed" ]
+	# one record per hour from the 24th on, in the file's own series
+	[ "$(wc -l <"$tmp/in/scored/accel.ndjson")" -eq $((72 - 23)) ]
+	[ "$(jq -r .key "$tmp/in/scored/star.ndjson" | sort -u)" = star ]
+	[ "$(head -n 1 "$tmp/in/scored/accel.scored.csv")" = timestamp,value,label,score,threshold,anomaly,expected,lower,upper ]
+	[ "$(sed -n 2p "$tmp/in/scored/accel.scored.csv" | cut -d, -f1,2)" = "$(sed -n 25p "$tmp/in/accel.csv" | sed 's/^\([^,]*\),/"\1",/' | cut -d, -f1,2)" ]
+	[ "$(wc -l <"$tmp/in/scored/accel.scored.csv")" -eq $((72 - 23 + 1)) ]
+	[ -s "$tmp/in/scored/accel/accel.png" ] && [ -s "$tmp/in/scored/accel/index.html" ]
+}
+
+@test "batch: a re-run skips unchanged inputs and redoes changed ones" {
+	fcvae-batch -n 4 -m "$model" "$tmp/in" >/dev/null
+	cp "$tmp/in/scored/accel.ndjson" "$tmp/before"
+	run fcvae-batch -n 4 -m "$model" "$tmp/in"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 0 scored (0 records, 0 anomalous), 2 unchanged, 0 failed" ]]
+	# a new hour in one file
+	echo "2025-01-08T00:00:00Z,1500" >>"$tmp/in/star.csv"
+	run fcvae-batch -n 4 -m "$model" "$tmp/in"
+	[[ "$output" == *": 1 scored ($((49 - 23)) records, "*"), 1 unchanged, 0 failed" ]]
+	cmp "$tmp/before" "$tmp/in/scored/accel.ndjson"
+	# --force: everything again
+	run fcvae-batch -n 4 -m "$model" --force "$tmp/in"
+	[[ "$output" == *": 2 scored "* ]]
+}
+
+@test "batch: a bad file fails alone, with exit status 1 and a message" {
+	printf 'when,what\n1,2\n' >"$tmp/in/broken.csv"
+	run fcvae-batch -n 4 -m "$model" "$tmp/in"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"broken.csv: "* ]]
+	[[ "$output" == *"3 files in $tmp/in: 2 scored "*", 0 unchanged, 1 failed" ]]
+	[ ! -e "$tmp/in/scored/broken.ndjson" ]
+}
