@@ -299,3 +299,10 @@ first() {
 	done < <(sh tests/man-examples.sh man/fcvae.7)
 	[ "$n" -ge 2 ]
 }
+
+@test "score: fcvae-score.1 and fcvae.7 have no roff warnings" {
+	command -v groff >/dev/null || skip "no groff"
+	run groff -man -Tutf8 -ww -z man/fcvae-score.1 man/fcvae.7
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
