@@ -83,4 +83,10 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(PROGS:=.d) $(UNITS:=.d) $(TOOLS:=.d)
 
-.PHONY: all units check check-asan install clean
+# The live job end to end (scripts/demo): DEMO_OPTS=--loop replays forever.
+demo:
+	sh scripts/setup-deps
+	$(MAKE) all
+	scripts/demo $(DEMO_OPTS)
+
+.PHONY: all units check check-asan install clean demo
