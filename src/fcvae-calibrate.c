@@ -26,7 +26,8 @@ static void usage(FILE *fp)
 	        "  -M, --models DIR     one threshold per series, into DIR/KEY.safetensors\n"
 	        "                       ('/' as '_', then '-' dropped: Accel/no-pin -> Accel_nopin)\n"
 	        "  -p, --print          only print the threshold(s), write nothing\n"
-	        "      --metric M       maximise f1 (default), pa-f1 or delay-f1\n"
+	        "      --metric M       maximise f1 (default), pa-f1, delay-f1 or composite-f1\n"
+	        "                       (precision over points, recall over events)\n"
 	        "  -d, --delay K        delay-f1 credits a flag within K points of an event's\n"
 	        "                       start (default 7)\n"
 	        "      --max-fpr R      at most this share of normal points flagged: alone, the\n"
@@ -104,9 +105,9 @@ static void add_calibration(fcvae_buf *b, const calibration *c)
 	}
 	fcvae_buf_adds(b, ",\"threshold\":");
 	fcvae_json_add_number(b, c->threshold);
-	fcvae_buf_printf(b, ",\"points\":%zu,\"anomalous_points\":%zu,\"events\":%zu,\"tp\":%zu,\"fp\":%zu,"
-	                 "\"fn\":%zu,\"tn\":%zu,\"precision\":", c->n, c->anomalous, c->events, c->prf.tp, c->prf.fp,
-	                 c->prf.fn, c->prf.tn);
+	fcvae_buf_printf(b, ",\"points\":%zu,\"anomalous_points\":%zu,\"events\":%zu,\"events_detected\":%zu,"
+	                 "\"tp\":%zu,\"fp\":%zu,\"fn\":%zu,\"tn\":%zu,\"precision\":", c->n, c->anomalous, c->events,
+	                 c->prf.detected, c->prf.tp, c->prf.fp, c->prf.fn, c->prf.tn);
 	fcvae_json_add_number(b, c->prf.precision);
 	fcvae_buf_adds(b, ",\"recall\":");
 	fcvae_json_add_number(b, c->anomalous ? c->prf.recall : NAN);
@@ -215,8 +216,10 @@ int main(int argc, char **argv)
 				opt.mode = FCVAE_ADJUST_PA;
 			else if (!strcmp(optarg, "delay-f1"))
 				opt.mode = FCVAE_ADJUST_DELAY;
+			else if (!strcmp(optarg, "composite-f1"))
+				opt.mode = FCVAE_ADJUST_COMPOSITE;
 			else
-				fcvae_die(FCVAE_EXIT_USAGE, "--metric: '%s' is not f1, pa-f1 or delay-f1", optarg);
+				fcvae_die(FCVAE_EXIT_USAGE, "--metric: '%s' is not f1, pa-f1, delay-f1 or composite-f1", optarg);
 			opt.metric = optarg;
 			opt.metric_set = 1;
 			break;

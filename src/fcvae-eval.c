@@ -39,7 +39,7 @@ typedef struct {
 	size_t records, unlabelled, unscored, n, anomalous;
 	size_t nev, caught;
 	fcvae_event *ev;
-	fcvae_prf point, pa, delay;
+	fcvae_prf point, pa, delay, composite;
 	fcvae_prf best[3];          /* test-tuned: none, PA, delay */
 	double best_t[3];           /* as score thresholds (score <= it flagged) */
 	double pr_auc, roc_auc;
@@ -56,6 +56,7 @@ static void evaluate(report *r, const fcvae_scored_set *set, int i)
 	fcvae_metrics_flags(&r->point, flag, label, r->n, FCVAE_ADJUST_NONE, 0);
 	fcvae_metrics_flags(&r->pa, flag, label, r->n, FCVAE_ADJUST_PA, 0);
 	fcvae_metrics_flags(&r->delay, flag, label, r->n, FCVAE_ADJUST_DELAY, delay_k);
+	fcvae_metrics_flags(&r->composite, flag, label, r->n, FCVAE_ADJUST_COMPOSITE, 0);
 	r->nev = fcvae_metrics_events(&r->ev, flag, label, r->n);
 	r->caught = 0;
 	for (size_t e = 0; e < r->nev; e++)
@@ -128,7 +129,9 @@ static void json_report(fcvae_buf *b, const report *r)
 	add_prf(b, "pa", &r->pa, def, 0);
 	fcvae_buf_adds(b, "},");
 	add_prf(b, "delay", &r->delay, def, 0);
-	fcvae_buf_printf(b, ",\"k\":%d}", delay_k);
+	fcvae_buf_printf(b, ",\"k\":%d},", delay_k);
+	add_prf(b, "composite", &r->composite, def, 0);
+	fcvae_buf_addc(b, '}');
 	fcvae_buf_printf(b, ",\"test_tuned\":{");
 	static const char *names[3] = {"best_f1", "best_pa_f1", "best_delay_f1"};
 	for (int m = 0; m < 3; m++) {
@@ -183,6 +186,7 @@ static void table_row(fcvae_buf *b, const report *r)
 	put_num(b, r->point.f1, def);
 	put_num(b, r->pa.f1, def);
 	put_num(b, r->delay.f1, def);
+	put_num(b, r->composite.f1, def);
 	put_num(b, r->best[1].f1, def);
 	put_num(b, r->pr_auc, 1);
 	put_num(b, r->roc_auc, 1);
@@ -312,15 +316,16 @@ int main(int argc, char **argv)
 		json_report(&b, pooled);
 		fcvae_buf_adds(&b, "}\n");
 	} else {
-		fcvae_buf_printf(&b, "%-16s %6s %5s %6s %6s %5s %7s %7s %7s %7s %7s %7s %7s %7s\n", "series", "points",
-		                 "anom", "events", "caught", "fp", "P", "R", "F1", "PA-F1", "dly-F1", "best-F1", "PR-AUC",
-		                 "ROC-AUC");
+		fcvae_buf_printf(&b, "%-16s %6s %5s %6s %6s %5s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "series",
+		                 "points", "anom", "events", "caught", "fp", "P", "R", "F1", "PA-F1", "dly-F1", "cmp-F1",
+		                 "best-F1", "PR-AUC", "ROC-AUC");
 		for (int i = 0; i < set.ns; i++)
 			table_row(&b, &rs[i]);
 		if (set.ns > 1)
 			table_row(&b, pooled);
 		fcvae_buf_printf(&b, "P, R, F1, fp: points at the model threshold; PA-F1: point-adjusted; "
 		                 "dly-F1: credited within %d points of an event's start;\n"
+		                 "cmp-F1: composite, precision over points and recall over events;\n"
 		                 "best-F1: best point-adjusted F1 over 2003 thresholds chosen on these labels "
 		                 "(TEST-TUNED, not a deployable figure).\n", delay_k);
 		fcvae_buf_printf(&b, "\n%-16s %-20s %-20s %6s %-20s %5s\n", "series", "event start", "event end",

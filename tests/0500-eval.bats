@@ -58,6 +58,8 @@ check() {
 	# delay 7 = PA here; delay 1: [5,7] is caught at 7, two points late: tp 2 -> 4/9
 	check '(.series[0].delay.f1 - 5/6 | fabs) < 1e-12 and .series[0].delay.k == 7' "$tmp/a.ndjson"
 	check '(.series[0].delay.f1 - 4/9 | fabs) < 1e-12 and .delay_k == 1' --delay 1 "$tmp/a.ndjson"
+	# composite: point precision 2/3, events detected 2 of 3 -> 2/3
+	check '.series[0].composite | (.precision - 2/3 | fabs) < 1e-12 and (.recall - 2/3 | fabs) < 1e-12 and (.f1 - 2/3 | fabs) < 1e-12' "$tmp/a.ndjson"
 	check '.series[0] | .false_positive_points == 1 and .events == 3 and .events_detected == 2 and .anomalous_points == 6 and .points == 10' "$tmp/a.ndjson"
 }
 

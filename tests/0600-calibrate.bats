@@ -65,6 +65,9 @@ threshold_of() {
 	# delay-F1, k = 1: events credited by max(5,9), max(2,3), 7; best 6/7 for
 	# a >= 3 and a >= 2 alike: the middle of 3 and 1
 	fcvae-calibrate --print --metric delay-f1 --delay 1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -2 and .delay == 1'
+	# composite F1 (point precision, event recall): a >= 7 flags one point of
+	# every event and no negative: F1 1; next lower 6
+	fcvae-calibrate --print --metric composite-f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -6.5 and .f1 == 1 and .events_detected == 3 and .tp == 3'
 	# at most 1 of 4 normal points: loosest a >= 5 (a >= 4 adds a second): 4.5
 	fcvae-calibrate --print --max-fpr 0.25 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -4.5 and .fp == 1 and .metric == "max-fpr"'
 	# best F1 under that limit: a >= 5 as well, F1 8/11

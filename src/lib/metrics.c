@@ -7,12 +7,16 @@
 
 #include "util.h"
 
-void fcvae_prf_finish(fcvae_prf *r)
+void fcvae_prf_finish(fcvae_prf *r, enum fcvae_adjust mode)
 {
 	r->precision = r->tp + r->fp ? (double)r->tp / (double)(r->tp + r->fp) : 0;
 	r->recall = r->tp + r->fn ? (double)r->tp / (double)(r->tp + r->fn) : 0;
 	r->f1 = r->tp ? 2.0 * (double)r->tp / (double)(2 * r->tp + r->fp + r->fn) : 0;
 	r->fpr = r->fp + r->tn ? (double)r->fp / (double)(r->fp + r->tn) : 0;
+	if (mode == FCVAE_ADJUST_COMPOSITE) {
+		r->recall = r->events ? (double)r->detected / (double)r->events : 0;
+		r->f1 = r->precision + r->recall > 0 ? 2 * r->precision * r->recall / (r->precision + r->recall) : 0;
+	}
 }
 
 /* End of the segment starting at i (label[i] != 0): a run of equal labels. */
@@ -49,7 +53,9 @@ void fcvae_metrics_flags(fcvae_prf *r, const unsigned char *flag, const unsigned
 		size_t hit = 0, m = credit_len(len, mode, k);
 		for (size_t j = i; j < i + m; j++)
 			hit += flag[j] != 0;
-		if (mode == FCVAE_ADJUST_NONE) {
+		r->events++;
+		r->detected += hit > 0;
+		if (mode == FCVAE_ADJUST_NONE || mode == FCVAE_ADJUST_COMPOSITE) {
 			r->tp += hit;
 			r->fn += len - hit;
 		} else if (hit) {
@@ -59,7 +65,7 @@ void fcvae_metrics_flags(fcvae_prf *r, const unsigned char *flag, const unsigned
 		}
 		i = e;
 	}
-	fcvae_prf_finish(r);
+	fcvae_prf_finish(r, mode);
 }
 
 /* The counts at any threshold from sorted lists: each positive "unit" (a
@@ -73,11 +79,14 @@ typedef struct {
 } unit;
 
 typedef struct {
+	enum fcvae_adjust mode;
 	unit *u;        /* by det, descending */
 	size_t nu;
 	size_t *wsum;   /* wsum[i] = weight of u[0..i-1] */
 	double *neg;    /* negatives' scores, descending */
 	size_t nneg, npos;
+	double *ev;     /* events' detection scores, descending */
+	size_t nev;
 } cutset;
 
 static int cmp_unit_desc(const void *x, const void *y)
@@ -95,30 +104,34 @@ static int cmp_double_desc(const void *x, const void *y)
 static void cutset_build(cutset *c, const double *a, const unsigned char *label, size_t n,
                          enum fcvae_adjust mode, int k)
 {
-	c->u = fcvae_xmalloc(n * sizeof *c->u);
-	c->neg = fcvae_xmalloc(n * sizeof *c->neg);
-	c->nu = c->nneg = c->npos = 0;
+	c->mode = mode;
+	c->u = fcvae_xmalloc((n ? n : 1) * sizeof *c->u);
+	c->neg = fcvae_xmalloc((n ? n : 1) * sizeof *c->neg);
+	c->ev = fcvae_xmalloc((n ? n : 1) * sizeof *c->ev);
+	c->nu = c->nneg = c->npos = c->nev = 0;
 	for (size_t i = 0; i < n;) {
 		if (!label[i]) {
 			c->neg[c->nneg++] = a[i++];
 			continue;
 		}
 		size_t e = segment_end(label, i, n), len = e - i;
+		size_t m = credit_len(len, mode, k);
+		double det = a[i];
+		for (size_t j = i + 1; j < i + m; j++)
+			det = fmax(det, a[j]);
 		c->npos += len;
-		if (mode == FCVAE_ADJUST_NONE) {
+		c->ev[c->nev++] = det;
+		if (mode == FCVAE_ADJUST_NONE || mode == FCVAE_ADJUST_COMPOSITE) {
 			for (size_t j = i; j < e; j++)
 				c->u[c->nu++] = (unit){a[j], 1};
 		} else {
-			size_t m = credit_len(len, mode, k);
-			double det = a[i];
-			for (size_t j = i + 1; j < i + m; j++)
-				det = fmax(det, a[j]);
 			c->u[c->nu++] = (unit){det, len};
 		}
 		i = e;
 	}
 	qsort(c->u, c->nu, sizeof *c->u, cmp_unit_desc);
 	qsort(c->neg, c->nneg, sizeof *c->neg, cmp_double_desc);
+	qsort(c->ev, c->nev, sizeof *c->ev, cmp_double_desc);
 	c->wsum = fcvae_xmalloc((c->nu + 1) * sizeof *c->wsum);
 	c->wsum[0] = 0;
 	for (size_t i = 0; i < c->nu; i++)
@@ -129,6 +142,7 @@ static void cutset_free(cutset *c)
 {
 	free(c->u);
 	free(c->neg);
+	free(c->ev);
 	free(c->wsum);
 }
 
@@ -146,12 +160,12 @@ static size_t count_units_ge(const cutset *c, double t)
 	return lo;
 }
 
-static size_t count_neg_ge(const cutset *c, double t)
+static size_t count_ge(const double *v, size_t n, double t)
 {
-	size_t lo = 0, hi = c->nneg;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (c->neg[mid] >= t)
+		if (v[mid] >= t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -164,9 +178,11 @@ static void cutset_at(const cutset *c, fcvae_prf *r, double t)
 	memset(r, 0, sizeof *r);
 	r->tp = c->wsum[count_units_ge(c, t)];
 	r->fn = c->npos - r->tp;
-	r->fp = count_neg_ge(c, t);
+	r->fp = count_ge(c->neg, c->nneg, t);
 	r->tn = c->nneg - r->fp;
-	fcvae_prf_finish(r);
+	r->events = c->nev;
+	r->detected = count_ge(c->ev, c->nev, t);
+	fcvae_prf_finish(r, c->mode);
 }
 
 void fcvae_metrics_at(fcvae_prf *r, const double *a, const unsigned char *label, size_t n,
@@ -219,6 +235,11 @@ void fcvae_metrics_best_paper(fcvae_prf *r, double *t, const double *a, const un
 	cutset_free(&c);
 }
 
+static int same_counts(const fcvae_prf *a, const fcvae_prf *b)
+{
+	return a->tp == b->tp && a->fp == b->fp && a->detected == b->detected;
+}
+
 int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigned char *label,
                          size_t n, enum fcvae_adjust mode, int k, double max_fpr, int loosest)
 {
@@ -239,20 +260,24 @@ int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigne
 		if (m == 0 || v[i] != v[m - 1])
 			v[m++] = v[i];
 	fcvae_prf *cut = fcvae_xmalloc((m + 1) * sizeof *cut);
-	size_t iu = 0, in = 0;
+	size_t iu = 0, in = 0, ie = 0;
 	for (size_t j = 0; j <= m; j++) {
 		if (j > 0) {
 			while (iu < c.nu && c.u[iu].det >= v[j - 1])
 				iu++;
 			while (in < c.nneg && c.neg[in] >= v[j - 1])
 				in++;
+			while (ie < c.nev && c.ev[ie] >= v[j - 1])
+				ie++;
 		}
 		memset(&cut[j], 0, sizeof cut[j]);
 		cut[j].tp = c.wsum[iu];
 		cut[j].fn = c.npos - cut[j].tp;
 		cut[j].fp = in;
 		cut[j].tn = c.nneg - in;
-		fcvae_prf_finish(&cut[j]);
+		cut[j].events = c.nev;
+		cut[j].detected = ie;
+		fcvae_prf_finish(&cut[j], mode);
 	}
 	size_t best = 0; /* cut 0 (fpr 0) always qualifies */
 	for (size_t j = 1; j <= m; j++) {
@@ -263,9 +288,9 @@ int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigne
 	}
 	/* widen to the plateau of cuts with the same counts, t in its middle */
 	size_t j1 = best, j2 = best;
-	while (j1 > 0 && cut[j1 - 1].tp == cut[best].tp && cut[j1 - 1].fp == cut[best].fp)
+	while (j1 > 0 && same_counts(&cut[j1 - 1], &cut[best]))
 		j1--;
-	while (j2 < m && cut[j2 + 1].tp == cut[best].tp && cut[j2 + 1].fp == cut[best].fp)
+	while (j2 < m && same_counts(&cut[j2 + 1], &cut[best]))
 		j2++;
 	double margin = m > 1 ? (v[0] - v[m - 1]) / (double)(m - 1) : 1;
 	double upper = j1 > 0 ? v[j1 - 1] : v[0] + margin;

@@ -17,7 +17,11 @@
  *   PA    — point adjustment: a segment counts as detected entirely (all its
  *           points true positives) when any of its points is flagged;
  *   DELAY — like PA, but only when one of its first k+1 points (start ..
- *           start+k) is flagged; otherwise the whole segment is missed.
+ *           start+k) is flagged; otherwise the whole segment is missed;
+ *   COMPOSITE — precision over points, recall over events (an event is
+ *           detected when any of its points is flagged), F1 of the two
+ *           (Garg et al. 2021): one long event weighs no more than a short
+ *           one, and every false-positive point counts.
  * Flags on normal points count as they are in every mode. Undefined ratios
  * (0/0) are 0, as scikit-learn's zero_division=0. Two deliberate
  * differences from the official code, both tiny: its point adjustment never
@@ -29,15 +33,16 @@
 
 #include <stddef.h>
 
-enum fcvae_adjust { FCVAE_ADJUST_NONE, FCVAE_ADJUST_PA, FCVAE_ADJUST_DELAY };
+enum fcvae_adjust { FCVAE_ADJUST_NONE, FCVAE_ADJUST_PA, FCVAE_ADJUST_DELAY, FCVAE_ADJUST_COMPOSITE };
 
 typedef struct {
-	size_t tp, fp, fn, tn;
+	size_t tp, fp, fn, tn;    /* points, as the mode credits them */
+	size_t events, detected;  /* events, and those credited by the mode */
 	double precision, recall, f1, fpr;
 } fcvae_prf;
 
 /* Fill precision, recall, f1, fpr from the counts. */
-void fcvae_prf_finish(fcvae_prf *r);
+void fcvae_prf_finish(fcvae_prf *r, enum fcvae_adjust mode);
 
 /* Metrics of given flags (1 = flagged anomalous). */
 void fcvae_metrics_flags(fcvae_prf *r, const unsigned char *flag, const unsigned char *label,

@@ -54,6 +54,12 @@ static void test_flags(void)
 	fcvae_metrics_flags(&r, flag, label, N(label), FCVAE_ADJUST_DELAY, 0);
 	CHECK(counts_are(&r, 0, 1, 6, 3) && r.f1 == 0 && r.precision == 0, "delay 0: tp %zu F1 %g", r.tp, r.f1);
 
+	/* composite: point precision 2/3, events detected 2 of 3 -> F1 2/3 */
+	fcvae_metrics_flags(&r, flag, label, N(label), FCVAE_ADJUST_COMPOSITE, 0);
+	CHECK(counts_are(&r, 2, 1, 4, 3) && r.events == 3 && r.detected == 2 && close_to(r.precision, 2.0 / 3) &&
+	      close_to(r.recall, 2.0 / 3) && close_to(r.f1, 2.0 / 3), "composite: P %g R %g F1 %g (want 2/3 each)",
+	      r.precision, r.recall, r.f1);
+
 	/* a segment at the very start detected late is credited whole, index 0
 	 * included (the official code's loop stops before index 0) */
 	const unsigned char l1[] = {1, 1, 1, 0}, f1[] = {0, 0, 1, 0};
@@ -129,6 +135,25 @@ static void test_thresholds(void)
 	 * bounded by scores 3 above and 1 below -> t = 2 */
 	rc = fcvae_metrics_choose(&t, &r, a, label, N(a), FCVAE_ADJUST_DELAY, 1, 1, 0);
 	CHECK(rc == 0 && t == 2 && close_to(r.f1, 6.0 / 7), "choose delay-F1: t %g (want 2)", t);
+	/* composite: event maxima 9, 8, 7; a >= 7 flags points {7,8,9}, all
+	 * positive (P 1) and every event (R 1) -> F1 1; next lower score 6 */
+	rc = fcvae_metrics_choose(&t, &r, a, label, N(a), FCVAE_ADJUST_COMPOSITE, 0, 1, 0);
+	CHECK(rc == 0 && t == 6.5 && r.f1 == 1 && r.tp == 3 && r.detected == 3, "choose composite: t %g F1 %g (want 6.5, 1)", t, r.f1);
+	/* a short strong event and a long weak one behind six false positives:
+	 *   label  1  0 0 0 0 0 0  1 1 1 1  0
+	 *   a      9  5 5 5 5 5 5  4 4 4 4  0
+	 * point F1: a >= 9: 2/(2+4) = 1/3; a >= 5: 2/(2+6+4); a >= 4: tp 5, fp 6
+	 * -> 10/16 = 0.625, the best: t between 4 and 0 = 2.
+	 * composite: a >= 9: P 1, R 1/2 -> 2/3; a >= 4: P 5/11, R 1 -> 10/16:
+	 * the long event is not worth six false positives: t between 9 and 5 = 7 */
+	const double fw[] = {9, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 0};
+	const unsigned char fl[] = {1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0};
+	rc = fcvae_metrics_choose(&t, &r, fw, fl, 12, FCVAE_ADJUST_NONE, 0, 1, 0);
+	CHECK(rc == 0 && t == 2 && close_to(r.f1, 10.0 / 16), "long weak event, F1: t %g F1 %g (want 2, 0.625)", t, r.f1);
+	rc = fcvae_metrics_choose(&t, &r, fw, fl, 12, FCVAE_ADJUST_COMPOSITE, 0, 1, 0);
+	CHECK(rc == 0 && t == 7 && close_to(r.f1, 2.0 / 3) && r.fp == 0 && r.detected == 1,
+	      "long weak event, composite: t %g F1 %g (want 7, 2/3)", t, r.f1);
+
 	/* --max-fpr 0.25 (at most 1 of 4 negatives): loosest cut a >= 5 (the
 	 * next, a >= 4, adds negative 4) -> t = 4.5 */
 	rc = fcvae_metrics_choose(&t, &r, a, label, N(a), FCVAE_ADJUST_NONE, 0, 0.25, 1);
