@@ -78,6 +78,14 @@ install: all
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7)
 
+# The four shipped models, from nothing (a few minutes on one core), and the
+# quality table of the seed's test split (README.md).
+models: all
+	sh scripts/make-models
+
+quality: all
+	sh scripts/seed-quality
+
 clean:
 	rm -rf build build-asan
 
@@ -89,4 +97,4 @@ demo:
 	$(MAKE) all
 	scripts/demo $(DEMO_OPTS)
 
-.PHONY: all units check check-asan install clean demo
+.PHONY: all units check check-asan install clean demo models quality

@@ -40,6 +40,8 @@ static const char usage_text[] =
 	"      --kl-warmup N (35)  --clip X (2; 0 = off)  --attn-dropout P (0.1)\n"
 	"      --patience N (5; 0 = off)  --point-anomalies R (0.05)\n"
 	"      --segment-swaps R (0.10)  --missing-rate R (0.01)  --seed N (42)\n"
+	"      --history-anomalies R  clones with a 1-3 point anomaly before the last\n"
+	"                          point, masked (0: the paper has none)\n"
 	"  -h, --help              this help\n"
 	"      --version           print the version\n";
 
@@ -334,13 +336,21 @@ static void fit_scaler(const recset *s, double step, double *mean, double *std)
 	free(pt);
 }
 
-/* counts[0] gets the missing points, counts[1] the labelled ones. */
-static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double std, double clip, long counts[2])
+/* counts[0] gets the missing points, counts[1] the labelled ones, counts[2]
+ * the windows left out. With skip_labelled a window holding a labelled
+ * anomaly is left out: for the validation loss, since masking hides the
+ * anomaly's own loss but not what it does to the other points. */
+static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double std, double clip,
+                          int skip_labelled, long counts[3])
 {
 	double step = bucket_step(s);
 	unsigned char *lab = point_labels(s, step);
 	fcvae_dataset_init(d, s->W);
 	for (size_t i = 0; i < s->n; i++) {
+		if (skip_labelled && memchr(lab + i * s->W, 1, s->W)) {
+			counts[2]++;
+			continue;
+		}
 		fcvae_dataset_add(d, s->r[i].raw, s->r[i].miss, lab + i * s->W, mean, std, clip);
 		for (int j = 0; j < s->W; j++) {
 			counts[0] += s->r[i].miss[j];
@@ -414,7 +424,7 @@ static void add_losses(fcvae_buf *b, const char *name, const double *v, int n)
 }
 
 static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, const fcvae_dataset *train,
-                     const fcvae_dataset *val, const char *key, uint64_t hash, int labels, const long masked[2])
+                     const fcvae_dataset *val, const char *key, uint64_t hash, int labels, const long masked[3], long val_skipped)
 {
 	fcvae_buf b = {0};
 	char hex[24];
@@ -423,6 +433,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	fcvae_json_add_cstring(&b, key);
 	fcvae_buf_printf(&b, ",\"train_windows\":%d,\"validation_windows\":%d", train->n, val ? val->n : 0);
 	fcvae_buf_printf(&b, ",\"missing_points\":%ld,\"labelled_points\":%ld", masked[0], masked[1]);
+	fcvae_buf_printf(&b, ",\"validation_windows_labelled\":%ld", val_skipped);
 	fcvae_buf_printf(&b, ",\"epochs\":%d,\"best_epoch\":%d", r->epochs_run, r->best_epoch + 1);
 	if (val && val->n) {
 		fcvae_buf_adds(&b, ",\"best_val_loss\":");
@@ -444,7 +455,8 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 		double v;
 	} d[] = {{"lr", o->lr}, {"beta1", o->beta1}, {"beta2", o->beta2}, {"adam_eps", o->adam_eps},
 	         {"eta_min", o->eta_min}, {"clip", o->clip}, {"attn_dropout", o->attn_dropout},
-	         {"point_anomalies", o->point_rate}, {"segment_swaps", o->seg_rate}, {"missing_rate", o->miss_rate}};
+	         {"point_anomalies", o->point_rate}, {"segment_swaps", o->seg_rate}, {"missing_rate", o->miss_rate},
+	         {"history_anomalies", o->hist_rate}};
 	for (size_t i = 0; i < sizeof d / sizeof *d; i++) {
 		fcvae_buf_addc(&b, ',');
 		fcvae_json_add_key(&b, d[i].name);
@@ -461,7 +473,7 @@ enum {
 	O_WINDOW = 256, O_LATENT, O_COND, O_DMODEL, O_DINNER, O_HEADS, O_KERNEL, O_STRIDE, O_HIDDEN,
 	O_DROPOUT, O_EPOCHS, O_BATCH, O_LR, O_BETA1, O_BETA2, O_ADAMEPS, O_TMAX, O_ETAMIN, O_KLWARM,
 	O_CLIP, O_ATTNDROP, O_PATIENCE, O_POINT, O_SEG, O_MISS, O_SEED, O_LABEL, O_NOLABELS, O_SCALER,
-	O_CLIPX, O_STRICT, O_VERSION,
+	O_CLIPX, O_STRICT, O_VERSION, O_HIST,
 };
 
 int main(int argc, char **argv)
@@ -485,7 +497,7 @@ int main(int argc, char **argv)
 		{"missing-rate", required_argument, 0, O_MISS}, {"seed", required_argument, 0, O_SEED},
 		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
 		{"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
-		{"strict", no_argument, 0, O_STRICT},
+		{"strict", no_argument, 0, O_STRICT}, {"history-anomalies", required_argument, 0, O_HIST},
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv[0]);
@@ -550,6 +562,7 @@ int main(int argc, char **argv)
 		}
 		case O_CLIPX: clipx = fcvae_parse_double("--clip-x", optarg); break;
 		case O_STRICT: opt.strict = 1; break;
+		case O_HIST: o.hist_rate = fcvae_parse_double("--history-anomalies", optarg); break;
 		default: usage(FCVAE_EXIT_USAGE);
 		}
 	}
@@ -565,6 +578,7 @@ int main(int argc, char **argv)
 		{"--adam-eps", o.adam_eps, 0, 1}, {"--eta-min", o.eta_min, 0, 1e3}, {"--clip", o.clip, 0, 1e30},
 		{"--attn-dropout", o.attn_dropout, 0, 0.999999}, {"--point-anomalies", o.point_rate, 0, 10},
 		{"--segment-swaps", o.seg_rate, 0, 10}, {"--missing-rate", o.miss_rate, 0, 1},
+		{"--history-anomalies", o.hist_rate, 0, 10},
 		{"--clip-x", clipx, 1e-6, 1e30},
 	};
 	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
@@ -609,9 +623,9 @@ int main(int argc, char **argv)
 			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series, mean);
 	}
 	fcvae_dataset train, val;
-	long masked[2] = {0, 0};
-	build_dataset(&train, &tr, mean, std, clipx, masked);
-	build_dataset(&val, &va, mean, std, clipx, (long[2]){0, 0});
+	long masked[3] = {0, 0, 0}, vcount[3] = {0, 0, 0};
+	build_dataset(&train, &tr, mean, std, clipx, 0, masked);
+	build_dataset(&val, &va, mean, std, clipx, 1, vcount);
 	char bad[2][256];
 	fcvae_rejects_format(&tr.rej, bad[0], sizeof bad[0]);
 	fcvae_rejects_format(&va.rej, bad[1], sizeof bad[1]);
@@ -626,12 +640,12 @@ int main(int argc, char **argv)
 	m->std = std;
 	progress g = {isatty(2), train.n};
 	if (!opt.quiet)
-		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows, scaler mean %g std %g\n",
-		        fcvae_argv0, series, train.n, val.n, mean, std);
+		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler mean %g std %g\n",
+		        fcvae_argv0, series, train.n, val.n, vcount[2], mean, std);
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
 	free(m->training);
-	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked);
+	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked, vcount[2]);
 	if (fcvae_model_save(m, output) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", output);
 	if (!opt.quiet)

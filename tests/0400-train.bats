@@ -162,3 +162,19 @@ meta() {
 	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ]
 	[[ "$output" == *'"series":"Star/CMP","epochs":3'* ]]
 }
+
+@test "train: the shipped models are the seed combos' own, calibrated" {
+	[ -d models ] || skip "no models/ (make models)"
+	for combo in Accel/CMP Accel/no-pin Star/CMP Star/no-pin; do
+		name=$(echo "$combo" | tr / _ | tr -d -)
+		m=models/$name.safetensors
+		meta "$m" training | jq -e --arg k "$combo" '.series == $k and .train_windows == 985 and .seed == 42'
+		meta "$m" config | jq -e '.window == 24 and .latent_dim == 8'
+		n=$(head -c 8 "$m" | od -An -tu8)
+		tail -c +9 "$m" | head -c "$n" | jq -e '.__metadata__.threshold | tonumber < 0'
+		# the last hour tripled is flagged
+		fcvae-gen --hourly --format ndjson --combo "$combo" --days 2 |
+			jq -s -c '.[23:47] | . as $w | $w[23] + {window: ([$w[].value] | .[23] *= 3), missing: []}' |
+			fcvae-score -m "$m" | jq -e '.anomaly == true'
+	done
+}

@@ -116,7 +116,7 @@ static int count(double rate, int B)
 
 int fcvae_augment_extra(const fcvae_train_opts *o, int B)
 {
-	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0);
+	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B);
 }
 
 int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W)
@@ -149,6 +149,25 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 			memcpy(xd + start, x + (size_t)other * W + start, (size_t)(W - start) * sizeof *x);
 			for (int i = start; i < W; i++)
 				md[i] = 0;
+		}
+	}
+	/* history anomalies (not the paper's): a short spike or dip before the
+	 * last point, masked, so the model learns to predict the normal points
+	 * after an anomaly rather than be thrown off by it */
+	for (int k = count(o->hist_rate, B); k > 0; k--, n++) {
+		int src = (int)fcvae_rng_below(r, B);
+		int len = 1 + (int)fcvae_rng_below(r, 3);
+		if (len > W - 1)
+			len = W - 1;
+		int start = (int)fcvae_rng_below(r, (uint64_t)(W - len));
+		double shift = (1 + (double)fcvae_rng_below(r, 19)) / 2;
+		if (fcvae_rng_below(r, 2))
+			shift = -shift;
+		memcpy(x + (size_t)n * W, x + (size_t)src * W, row);
+		memcpy(mask + (size_t)n * W, mask + (size_t)src * W, row);
+		for (int i = start; i < start + len; i++) {
+			x[(size_t)n * W + i] += (float)shift;
+			mask[(size_t)n * W + i] = 0;
 		}
 	}
 	/* missing points: drawn with replacement over every row, as the paper's code */

@@ -50,6 +50,7 @@ typedef struct {
 	double point_rate;   /* share of the batch cloned as point anomalies (0.05) */
 	double seg_rate;     /* ... as segment swaps (0.10) */
 	double miss_rate;    /* share of all points zeroed and masked (0.01) */
+	double hist_rate;    /* ... as anomalies of 1-3 points before the last (0: not the paper's) */
 	uint64_t seed;
 } fcvae_train_opts;
 

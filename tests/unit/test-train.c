@@ -123,6 +123,44 @@ static void test_augment(void)
 	CHECK(ok_seg, "segment swaps: another window's tail from a start in [6, 18), masked");
 	CHECK(all_starts && all_shifts, "every start 6..17 and every shift ±1..±19 half-steps occurs");
 
+	/* history anomalies: 1-3 points before the last shifted and masked */
+	fcvae_train_opts_default(&o);
+	o.point_rate = o.seg_rate = o.miss_rate = 0;
+	o.hist_rate = 0.3;
+	CHECK(fcvae_augment_extra(&o, B) == 19, "history anomalies add 30%% of 64 = 19 rows");
+	int ok_hist = 1, lens[4] = {0}, first = W, last = 0;
+	float *hx = malloc(sizeof(float) * (B + 19) * W), *hm = malloc(sizeof(float) * (B + 19) * W);
+	for (int rep = 0; rep < 100; rep++) {
+		fill(hx, hm, B, W);
+		int n = fcvae_augment(&o, &r, hx, hm, B, W);
+		ok_hist &= n == B + 19;
+		for (int k = B; k < n; k++) {
+			int src = (int)floorf(hx[k * W + W - 1]), len = 0, at = -1;
+			for (int i = 0; i < W; i++) {
+				float d = hx[k * W + i] - hx[src * W + i];
+				if (hm[k * W + i] == 0) {
+					int h = (int)lroundf(2 * fabsf(d));
+					ok_hist &= h >= 1 && h <= 19 && (at < 0 || at + len == i);
+					if (at < 0)
+						at = i;
+					len++;
+				} else {
+					ok_hist &= d == 0;
+				}
+			}
+			ok_hist &= len >= 1 && len <= 3 && at + len <= W - 1 && hm[k * W + W - 1] == 1;
+			if (len >= 1 && len <= 3)
+				lens[len] = 1;
+			first = at < first ? at : first;
+			last = at + len - 1 > last ? at + len - 1 : last;
+		}
+	}
+	CHECK(ok_hist, "history anomalies: a run of 1-3 masked points shifted by ±(1..19)/2, the last point kept");
+	CHECK(lens[1] && lens[2] && lens[3] && first == 0 && last == W - 2,
+	      "history anomalies of every length, from the first point to the one before the last");
+	free(hx);
+	free(hm);
+
 	/* missing points: 1% of all points of the augmented batch, zeroed and masked */
 	fcvae_train_opts_default(&o);
 	long zeroed = 0, drawn = 0;
