@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# Man pages of fcvae-plot, fcvae-alert, fcvae-batch and fcvae-stream: their
+# EXAMPLES run, and they render without roff warnings.
+
+load helpers/kafka
+
+setup() {
+	work=$BATS_TEST_TMPDIR/work
+	mkdir -p "$work"
+	ln -s "$FCVAE_TOP/tests/data/seed_models" "$work/models"
+}
+teardown() { broker_stop; }
+
+# run_examples PAGE MIN: every "$ " line of PAGE's EXAMPLES, in order, in
+# one directory; each must succeed with no error message
+run_examples() {
+	local n=0 cmd
+	while IFS= read -r cmd; do
+		run sh -c "cd '$work' && $cmd"
+		echo "$cmd => $status: ${output:0:400}"
+		[ "$status" -eq 0 ]
+		[[ "$output" != *"rejected"* ]]
+		n=$((n + 1))
+	done < <(sh tests/man-examples.sh "$1")
+	[ "$n" -ge "$2" ]
+}
+
+@test "man: fcvae-plot examples run" {
+	run_examples man/fcvae-plot.1 2
+	[ -s "$work/dashboard/index.html" ] && [ -s "$work/dashboard/Star_no-pin.svg" ]
+}
+
+@test "man: fcvae-alert examples run" {
+	run_examples man/fcvae-alert.1 4
+	[ "$(wc -l <"$work/log.ndjson")" -eq "$(wc -l <"$work/scored.ndjson")" ]
+}
+
+@test "man: fcvae-batch examples run" {
+	run_examples man/fcvae-batch.1 4
+	[ -s "$work/in/scored/star.ndjson" ]
+}
+
+@test "man: fcvae-stream examples run" {
+	broker_start -t hourly -p 2
+	run_examples man/fcvae-stream.1 4
+	[ "$(wc -l <"$work/state/scored.ndjson")" -eq $((8 * 24 - 23)) ]
+}
+
+@test "man: the pages have no roff warnings" {
+	command -v groff >/dev/null || skip "no groff"
+	for p in fcvae-plot fcvae-alert fcvae-batch fcvae-stream; do
+		run groff -man -Tutf8 -ww -z "man/$p.1"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+}
