@@ -188,6 +188,18 @@ static void pa_credit(const series *s, unsigned char *credit)
 	}
 }
 
+/* A tick step giving at most about four ticks over [lo, hi], 1, 2 or 5
+ * times a power of ten: the score panel is short, and gnuplot's own choice
+ * crowds it when a spike stretches the range. 0 when the range is empty. */
+static double tick_step(double lo, double hi)
+{
+	double want = (hi - lo) / 4;
+	if (!(want > 0) || !isfinite(want))
+		return 0;
+	double p = pow(10, floor(log10(want)));
+	return want <= p ? p : want <= 2 * p ? 2 * p : want <= 5 * p ? 5 * p : 10 * p;
+}
+
 static void put_num(FILE *fp, double x)
 {
 	if (isfinite(x))
@@ -207,6 +219,16 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 {
 	unsigned char *credit = fcvae_xmalloc(s->n ? s->n : 1);
 	pa_credit(s, credit);
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < s->n; i++) {
+		const double v[2] = {s->p[i].score, s->p[i].threshold};
+		for (int k = 0; k < 2; k++)
+			if (isfinite(v[k])) {
+				lo = fmin(lo, v[k]);
+				hi = fmax(hi, v[k]);
+			}
+	}
+	double step = tick_step(lo, hi);
 	fprintf(fp, "$d << EOD\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const point *p = &s->p[i];
@@ -228,6 +250,7 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	double t1 = s->n ? s->p[s->n - 1].ts : b->latest;
 	double t0 = t1 - b->hours * 3600;
 	fprintf(fp, "set xrange [%.3f:%.3f]\n", t0, t1 + 1800);
+	fprintf(fp, "score_ytics = %.17g\n", step);
 	/* the series name top left, the key top right, both above the plot
 	 * area, so that no marker of the key sits among the data */
 	fprintf(fp, "set label 1 \"");
@@ -260,9 +283,11 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 			"set key inside top left horizontal\n"
 			"set tmargin at screen 0.34; set bmargin at screen 0.10\n"
 			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n"
+			"if (score_ytics > 0) { set ytics score_ytics }\n"
 			"plot $d using 1:6 with lines lc rgb '#6a3d9a' title 'score', \\\n"
 			"  '' using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'\n"
 			"unset multiplot\n"
+			"set ytics autofreq\n"
 			"set output\n");
 	}
 }
