@@ -49,14 +49,18 @@ int main(int argc, char **argv)
 	};
 	int nbrokers = 1, partitions = 4, ntopics = 0, c;
 	const char *output = NULL;
-	char **topics = fcvae_xcalloc((size_t)argc, sizeof *topics);
+	static char *topics[64];
 
 	fcvae_setprogname(argv[0]);
 	while ((c = getopt_long(argc, argv, "n:p:t:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': nbrokers = (int)fcvae_parse_long("--brokers", optarg, 1, 16); break;
 		case 'p': partitions = (int)fcvae_parse_long("--partitions", optarg, 1, 1000); break;
-		case 't': topics[ntopics++] = optarg; break;
+		case 't':
+			if (ntopics == (int)(sizeof topics / sizeof *topics))
+				fcvae_die(FCVAE_EXIT_USAGE, "--topic: at most %d topics", ntopics);
+			topics[ntopics++] = optarg;
+			break;
 		case 'o': output = optarg; break;
 		case 'h': usage(stdout); return FCVAE_EXIT_OK;
 		case 'V': fcvae_version();
@@ -119,6 +123,5 @@ int main(int argc, char **argv)
 
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(rk);
-	free(topics);
 	return FCVAE_EXIT_OK;
 }
