@@ -86,6 +86,10 @@ models: all
 quality: all
 	sh scripts/seed-quality
 
+# Speed figures as JSON (bench/run): on stdout and in bench/results.json.
+bench: all
+	BUILD=$(BUILD) sh bench/run
+
 clean:
 	rm -rf build build-asan
 
@@ -97,4 +101,4 @@ demo:
 	$(MAKE) all
 	scripts/demo $(DEMO_OPTS)
 
-.PHONY: all units check check-asan install clean demo models quality
+.PHONY: all units check check-asan install clean demo models quality bench
