@@ -221,6 +221,30 @@ static void CAT(box_muller, SFX)(float *out, const uint32_t *u, int n)
 	}
 }
 
+/* Adam's update in double, VW/2 parameters at a time, the plain C
+ * version's operations in its order (see adam_ref in kernels.c) */
+typedef float CAT(vfh, SFX) __attribute__((vector_size(VW * 2), aligned(4), may_alias));
+typedef double CAT(vd, SFX) __attribute__((vector_size(VW * 4), aligned(8), may_alias));
+
+static void CAT(adam, SFX)(float *p, const float *g, float *m, float *v, size_t n, double beta1, double beta2,
+                          double step, double bc2, double eps)
+{
+	typedef CAT(vfh, SFX) VH;
+	typedef CAT(vd, SFX) VD;
+	enum { H = VW / 2 };
+	size_t i = 0;
+	for (; i + H <= n; i += H) {
+		VD gd = __builtin_convertvector(*(const VH *)(g + i), VD);
+		VD mi = beta1 * __builtin_convertvector(*(const VH *)(m + i), VD) + (1 - beta1) * gd;
+		VD vi = beta2 * __builtin_convertvector(*(const VH *)(v + i), VD) + (1 - beta2) * gd * gd;
+		*(VH *)(m + i) = __builtin_convertvector(mi, VH);
+		*(VH *)(v + i) = __builtin_convertvector(vi, VH);
+		VD pd = __builtin_convertvector(*(const VH *)(p + i), VD);
+		*(VH *)(p + i) = __builtin_convertvector(pd - step * mi / (VSQRTD(vi) / bc2 + eps), VH);
+	}
+	adam_ref(p + i, g + i, m + i, v + i, n - i, beta1, beta2, step, bc2, eps);
+}
+
 #undef TILE
 #undef SPLAT
 #undef VF

@@ -196,6 +196,18 @@ static void box_muller_ref(float *out, const uint32_t *u, int n)
 	}
 }
 
+static void adam_ref(float *p, const float *g, float *m, float *v, size_t n, double beta1, double beta2,
+                     double step, double bc2, double eps)
+{
+	for (size_t i = 0; i < n; i++) {
+		double mi = beta1 * m[i] + (1 - beta1) * g[i];
+		double vi = beta2 * v[i] + (1 - beta2) * (double)g[i] * g[i];
+		m[i] = (float)mi;
+		v[i] = (float)vi;
+		p[i] = (float)(p[i] - step * mi / (sqrt(vi) / bc2 + eps));
+	}
+}
+
 /* ---- vector versions ---- */
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -206,11 +218,13 @@ static void box_muller_ref(float *out, const uint32_t *u, int n)
 #define VW 4
 #define NVB 2
 #define VSQRT(x) ((VF)_mm_sqrt_ps((__m128)(x)))
+#define VSQRTD(x) ((VD)_mm_sqrt_pd((__m128d)(x)))
 #define SFX sse2
 #include "kernels-body.h"
 #undef VW
 #undef NVB
 #undef VSQRT
+#undef VSQRTD
 #undef SFX
 #pragma GCC pop_options
 
@@ -219,11 +233,13 @@ static void box_muller_ref(float *out, const uint32_t *u, int n)
 #define VW 8
 #define NVB 2
 #define VSQRT(x) ((VF)_mm256_sqrt_ps((__m256)(x)))
+#define VSQRTD(x) ((VD)_mm256_sqrt_pd((__m256d)(x)))
 #define SFX avx2
 #include "kernels-body.h"
 #undef VW
 #undef NVB
 #undef VSQRT
+#undef VSQRTD
 #undef SFX
 #pragma GCC pop_options
 
@@ -232,11 +248,13 @@ static void box_muller_ref(float *out, const uint32_t *u, int n)
 #define VW 16
 #define NVB 4
 #define VSQRT(x) ((VF)_mm512_sqrt_ps((__m512)(x)))
+#define VSQRTD(x) ((VD)_mm512_sqrt_pd((__m512d)(x)))
 #define SFX avx512
 #include "kernels-body.h"
 #undef VW
 #undef NVB
 #undef VSQRT
+#undef VSQRTD
 #undef SFX
 #pragma GCC pop_options
 #endif
@@ -247,15 +265,16 @@ typedef struct {
 	void (*tanh)(float *, int);
 	void (*softplus)(float *, int);
 	void (*box_muller)(float *, const uint32_t *, int);
+	void (*adam)(float *, const float *, float *, float *, size_t, double, double, double, double, double);
 } isa;
 
 static const isa isas[] = {
 #ifdef HAVE_X86
-	{"avx512", linear_acc_avx512, tanh_avx512, softplus_avx512, box_muller_avx512},
-	{"avx2", linear_acc_avx2, tanh_avx2, softplus_avx2, box_muller_avx2},
-	{"sse2", linear_acc_sse2, tanh_sse2, softplus_sse2, box_muller_sse2},
+	{"avx512", linear_acc_avx512, tanh_avx512, softplus_avx512, box_muller_avx512, adam_avx512},
+	{"avx2", linear_acc_avx2, tanh_avx2, softplus_avx2, box_muller_avx2, adam_avx2},
+	{"sse2", linear_acc_sse2, tanh_sse2, softplus_sse2, box_muller_sse2, adam_sse2},
 #endif
-	{"ref", linear_acc_ref, tanh_ref, softplus_ref, box_muller_ref},
+	{"ref", linear_acc_ref, tanh_ref, softplus_ref, box_muller_ref, adam_ref},
 };
 
 static const isa *current;
@@ -331,4 +350,12 @@ void fcvae_box_muller(float *out, const uint32_t *u, int n)
 	if (!current)
 		fcvae_kernels_init();
 	current->box_muller(out, u, n);
+}
+
+void fcvae_adam_update(float *p, const float *g, float *m, float *v, size_t n, double beta1, double beta2,
+                       double step, double bc2, double eps)
+{
+	if (!current)
+		fcvae_kernels_init();
+	current->adam(p, g, m, v, n, beta1, beta2, step, bc2, eps);
 }

@@ -10,6 +10,7 @@
 #ifndef FCVAE_KERNELS_H
 #define FCVAE_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Rows and leading dimensions the vectorised linear kernel needs: out and
@@ -43,5 +44,10 @@ void fcvae_softplus_inplace(float *x, int n);
 /* Normals from uniform words by Box–Muller in float: u1 = u[i], u2 = u[n+i]
  * (24 bits of each) give out[i] = r·cos θ and out[n+i] = r·sin θ. */
 void fcvae_box_muller(float *out, const uint32_t *u, int n);
+
+/* Adam's step over n parameters in double (fcvae_adam_step's arithmetic):
+ * m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g², p -= step·m / (√v / bc2 + eps). */
+void fcvae_adam_update(float *p, const float *g, float *m, float *v, size_t n, double beta1, double beta2,
+                       double step, double bc2, double eps);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels.h"
 #include "util.h"
 
 /* Philox streams: one per purpose (and epoch), so changing one use of
@@ -99,14 +100,8 @@ void fcvae_adam_step(float *p, const float *g, float *m, float *v, size_t n, dou
                      double beta2, double eps, long t)
 {
 	double bc1 = 1 - pow(beta1, (double)t), bc2 = sqrt(1 - pow(beta2, (double)t));
-	double step = lr / bc1;
-	for (size_t i = 0; i < n; i++) {
-		double mi = beta1 * m[i] + (1 - beta1) * g[i];
-		double vi = beta2 * v[i] + (1 - beta2) * (double)g[i] * g[i];
-		m[i] = (float)mi;
-		v[i] = (float)vi;
-		p[i] = (float)(p[i] - step * mi / (sqrt(vi) / bc2 + eps));
-	}
+	/* vectorised (a tenth of training's time in a plain loop), same bits */
+	fcvae_adam_update(p, g, m, v, n, beta1, beta2, lr / bc1, bc2, eps);
 }
 
 static int count(double rate, int B)

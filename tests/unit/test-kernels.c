@@ -216,6 +216,17 @@ static void check_kernel_versions(fcvae_rng *r)
 			          !memcmp(zgot, zref, (n / 2 * 2) * sizeof *zref),
 			      "%s tanh, softplus, Box-Muller of %d = plain C, bit for bit", isas[k], n);
 		}
+		/* Adam: parameters, moments after two steps */
+		float st[2][4][67];
+		for (int v = 0; v < 2; v++) {
+			for (int i = 0; i < 67; i++)
+				st[v][0][i] = a[i], st[v][1][i] = a[100 + i] / 9, st[v][2][i] = 0, st[v][3][i] = 0;
+			fcvae_kernels_use(v ? "ref" : isas[k]);
+			for (int t = 0; t < 2; t++)
+				fcvae_adam_update(st[v][0], st[v][1], st[v][2], st[v][3], 67, 0.9, 0.999, 1e-3, 0.03, 1e-8);
+		}
+		fcvae_kernels_use(isas[k]);
+		CHECK(!memcmp(st[0], st[1], sizeof st[0]), "%s Adam update = plain C, bit for bit", isas[k]);
 	}
 	fcvae_kernels_init();
 	fcvae_kernels_use("ref");
