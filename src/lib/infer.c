@@ -74,15 +74,15 @@ static void lin_free(lin *l)
 /* out (B, l->ld) = bias + inp (B, ldi)[:, :in] · W */
 static void lin_forward(const lin *l, float *out, const float *inp, int ldi, int B)
 {
-	for (int b = 0; b < B; b++)
-		memcpy(out + (size_t)b * l->ld, l->bias, l->ld * sizeof(float));
-	fcvae_linear_acc(out, l->ld, inp, ldi, l->wt, l->ld, B, l->in, l->ld);
+	fcvae_linear_acc(out, l->ld, l->bias, 0, inp, ldi, l->wt, l->ld, B, l->in, l->ld);
 }
 
-/* out += inputs i0 … i0+n-1 of the layer, read from inp (B, ldi)[:, :n] */
-static void lin_acc(const lin *l, float *out, const float *inp, int ldi, int B, int i0, int n)
+/* out = init (B rows ldn apart: see fcvae_linear_acc) + inputs i0 … i0+n-1
+ * of the layer, read from inp (B, ldi)[:, :n] */
+static void lin_acc(const lin *l, float *out, const float *init, int ldn, const float *inp, int ldi, int B,
+                    int i0, int n)
 {
-	fcvae_linear_acc(out, l->ld, inp, ldi, l->wt + (size_t)i0 * l->ld, l->ld, B, n, l->ld);
+	fcvae_linear_acc(out, l->ld, init, ldn, inp, ldi, l->wt + (size_t)i0 * l->ld, l->ld, B, n, l->ld);
 }
 
 /* emb (out, 2·(n/2+1)) composed with the rfft of n points: (out, n), in double. */
@@ -349,17 +349,15 @@ static void encode_fix(fcvae_infer *inf, float *enc0, const float *x, const floa
 		memcpy(inf->h0 + (size_t)b * inf->ld_w, x + (size_t)b * W, (W - 1) * sizeof(float));
 		memcpy(inf->h0 + (size_t)b * inf->ld_w + W - 1, c + (size_t)b * C2, C2 * sizeof(float));
 	}
-	for (int b = 0; b < B; b++)
-		memcpy(enc0 + (size_t)b * inf->enc[0].ld, inf->enc[0].bias, inf->enc[0].ld * sizeof(float));
-	lin_acc(&inf->enc[0], enc0, inf->h0, inf->ld_w, B, 0, W - 1 + C2);
+	lin_acc(&inf->enc[0], enc0, inf->enc[0].bias, 0, inf->h0, inf->ld_w, B, 0, W - 1 + C2);
 }
 
-/* From ha (B, ld) = encoder layer 0 without x's last point: the rest. */
-static void encode_rest(fcvae_infer *inf, const float *xlast, int B, float *mu, float *var)
+/* From enc0 (B, ld) = encoder layer 0 without x's last point: the rest. */
+static void encode_rest(fcvae_infer *inf, const float *enc0, const float *xlast, int B, float *mu, float *var)
 {
 	const fcvae_config *cf = &inf->m->cfg;
 	int W = cf->window, C2 = 2 * cf->cond, L = cf->latent;
-	lin_acc(&inf->enc[0], inf->ha, xlast, 1, B, W - 1 + C2, 1);
+	lin_acc(&inf->enc[0], inf->ha, enc0, inf->enc[0].ld, xlast, 1, B, W - 1 + C2, 1);
 	tanh_rows(inf->ha, inf->enc[0].ld, B);
 	float *in = inf->ha, *out = inf->hb;
 	for (int i = 1; i < cf->n_hidden; i++) {
@@ -370,10 +368,11 @@ static void encode_rest(fcvae_infer *inf, const float *xlast, int B, float *mu, 
 	}
 	lin_forward(&inf->enc_head, out, in, inf->enc[cf->n_hidden - 1].ld, B);
 	int ld = inf->enc_head.ld;
-	for (int b = 0; b < B; b++) {
-		memcpy(mu + (size_t)b * L, out + (size_t)b * ld, L * sizeof *mu);
-		memcpy(var + (size_t)b * L, out + (size_t)b * ld + L, L * sizeof *var);
-	}
+	for (int b = 0; b < B; b++) /* short rows: a loop, not memcpy calls */
+		for (int i = 0; i < L; i++) {
+			mu[(size_t)b * L + i] = out[(size_t)b * ld + i];
+			var[(size_t)b * L + i] = out[(size_t)b * ld + L + i];
+		}
 	fcvae_softplus_inplace(var, B * L);
 }
 
@@ -388,7 +387,7 @@ void fcvae_infer_encode(fcvae_infer *inf, const float *x, const float *c, int B,
 		for (int i = 0; i < nb; i++)
 			xlast[i] = x[(size_t)(b + i) * W + W - 1];
 		encode_fix(inf, inf->ha, x + (size_t)b * W, c + (size_t)b * C2, nb);
-		encode_rest(inf, xlast, nb, mu + (size_t)b * L, var + (size_t)b * L);
+		encode_rest(inf, inf->ha, xlast, nb, mu + (size_t)b * L, var + (size_t)b * L);
 	}
 }
 
@@ -396,17 +395,21 @@ void fcvae_infer_encode(fcvae_infer *inf, const float *x, const float *c, int B,
 static void decode_fix(fcvae_infer *inf, float *dec0, const float *c, int B)
 {
 	int C2 = 2 * inf->m->cfg.cond;
-	for (int b = 0; b < B; b++)
-		memcpy(dec0 + (size_t)b * inf->dec_in.ld, inf->dec_in.bias, inf->dec_in.ld * sizeof(float));
-	lin_acc(&inf->dec_in, dec0, c, C2, B, 0, C2);
+	lin_acc(&inf->dec_in, dec0, inf->dec_in.bias, 0, c, C2, B, 0, C2);
 }
 
-/* From ha (B, ld) = decoder_input's condition part: the rest. */
-static void decode_rest(fcvae_infer *inf, const float *z, int B, int last_only, float *mu_x, float *var_x)
+/* ha (B, ld) += decoder_input's z part, rows of z (B, L) */
+static void decode_z(fcvae_infer *inf, const float *init, int ldn, const float *z, int B)
+{
+	int C2 = 2 * inf->m->cfg.cond, L = inf->m->cfg.latent;
+	lin_acc(&inf->dec_in, inf->ha, init, ldn, z, L, B, C2, L);
+}
+
+/* From ha (B, ld) = decoder_input's output: the rest. */
+static void decode_rest(fcvae_infer *inf, int B, int last_only, float *mu_x, float *var_x)
 {
 	const fcvae_config *cf = &inf->m->cfg;
-	int W = cf->window, C2 = 2 * cf->cond, L = cf->latent, H = cf->n_hidden;
-	lin_acc(&inf->dec_in, inf->ha, z, L, B, C2, L);
+	int W = cf->window, H = cf->n_hidden;
 	float *in = inf->ha, *out = inf->hb;
 	int ldin = inf->dec_in.ld;
 	for (int i = 0; i < H; i++) {
@@ -419,10 +422,11 @@ static void decode_rest(fcvae_infer *inf, const float *z, int B, int last_only, 
 	const lin *head = last_only ? &inf->dec_head_last : &inf->dec_head;
 	int P = last_only ? 1 : W;
 	lin_forward(head, out, in, ldin, B);
-	for (int b = 0; b < B; b++) {
-		memcpy(mu_x + (size_t)b * P, out + (size_t)b * head->ld, P * sizeof *mu_x);
-		memcpy(var_x + (size_t)b * P, out + (size_t)b * head->ld + P, P * sizeof *var_x);
-	}
+	for (int b = 0; b < B; b++)
+		for (int i = 0; i < P; i++) {
+			mu_x[(size_t)b * P + i] = out[(size_t)b * head->ld + i];
+			var_x[(size_t)b * P + i] = out[(size_t)b * head->ld + P + i];
+		}
 	fcvae_softplus_inplace(var_x, B * P);
 }
 
@@ -435,7 +439,8 @@ void fcvae_infer_decode(fcvae_infer *inf, const float *z, const float *c, int B,
 	for (int b = 0; b < B; b += TILE_ROWS) {
 		int nb = B - b < TILE_ROWS ? B - b : TILE_ROWS;
 		decode_fix(inf, inf->ha, c + (size_t)b * C2, nb);
-		decode_rest(inf, z + (size_t)b * L, nb, last_only, mu_x + (size_t)b * P, var_x + (size_t)b * P);
+		decode_z(inf, inf->ha, inf->dec_in.ld, z + (size_t)b * L, nb);
+		decode_rest(inf, nb, last_only, mu_x + (size_t)b * P, var_x + (size_t)b * P);
 	}
 }
 
@@ -458,8 +463,7 @@ void fcvae_infer_encode_fixed(fcvae_infer *inf, const float *xlast, int B, float
 	check_batch(inf, B);
 	for (int b = 0; b < B; b += TILE_ROWS) {
 		int nb = B - b < TILE_ROWS ? B - b : TILE_ROWS;
-		memcpy(inf->ha, inf->enc_fixed + (size_t)b * ld, (size_t)nb * ld * sizeof(float));
-		encode_rest(inf, xlast + b, nb, mu + (size_t)b * L, var + (size_t)b * L);
+		encode_rest(inf, inf->enc_fixed + (size_t)b * ld, xlast + b, nb, mu + (size_t)b * L, var + (size_t)b * L);
 	}
 }
 
@@ -471,8 +475,18 @@ void fcvae_infer_decode_fixed(fcvae_infer *inf, const float *z, int B, int S, in
 	size_t rows = (size_t)B * S;
 	for (size_t r = 0; r < rows; r += TILE_ROWS) {
 		int nr = rows - r < TILE_ROWS ? (int)(rows - r) : TILE_ROWS;
-		for (int i = 0; i < nr; i++)
-			memcpy(inf->ha + (size_t)i * ld, inf->dec_fixed + (r + i) / S * ld, ld * sizeof(float));
-		decode_rest(inf, z + r * L, nr, last_only, mu_x + r * P, var_x + r * P);
+		/* the tile's rows start from their windows' fixed part: a window's
+		 * S rows share one row, one window per row when S is 1 */
+		if (S == 1)
+			decode_z(inf, inf->dec_fixed + r * ld, ld, z + r * L, nr);
+		for (int i = 0; S > 1 && i < nr;) {
+			size_t b = (r + i) / S;
+			int n = (int)((b + 1) * S - (r + i));
+			n = n < nr - i ? n : nr - i;
+			lin_acc(&inf->dec_in, inf->ha + (size_t)i * ld, inf->dec_fixed + b * ld, 0, z + (r + i) * L, L, n,
+			        2 * inf->m->cfg.cond, L);
+			i += n;
+		}
+		decode_rest(inf, nr, last_only, mu_x + r * P, var_x + r * P);
 	}
 }

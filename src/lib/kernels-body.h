@@ -15,12 +15,13 @@ typedef int VI __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 /* A tile of R rows × NV vectors (NVB: as many as the registers hold) of outputs, kept in registers over all C inputs. */
 #define TILE(NAME, R, NV)                                                                              \
 	static inline __attribute__((always_inline)) void CAT(NAME, SFX)(                       \
-		float *out, int ldo, const float *inp, int ldi, const float *wt, int ldw, int C)     \
+		float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,           \
+		const float *wt, int ldw, int C)                                                     \
 	{                                                                                           \
 		VF acc[R][NV];                                                                      \
 		_Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                 \
 		_Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                \
-			acc[r][v] = *(const VF *)(out + (size_t)r * ldo + v * VW);                  \
+			acc[r][v] = *(const VF *)(init + (size_t)r * ldn + v * VW);                 \
 		for (int i = 0; i < C; i++) {                                                       \
 			VF w[NV];                                                                   \
 			_Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                        \
@@ -41,27 +42,29 @@ TILE(tile_4x1, 4, 1)
 TILE(tile_1xn, 1, NVB)
 TILE(tile_1x1, 1, 1)
 
-static void CAT(linear_acc, SFX)(float *out, int ldo, const float *inp, int ldi, const float *wt, int ldw,
-                                 int B, int C, int OC)
+static void CAT(linear_acc, SFX)(float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,
+                                 const float *wt, int ldw, int B, int C, int OC)
 {
 	int b = 0;
 	for (; b + 4 <= B; b += 4) {
 		float *o = out + (size_t)b * ldo;
+		const float *n0 = init + (size_t)b * ldn;
 		const float *x = inp + (size_t)b * ldi;
 		int j = 0;
 		for (; j + NVB * VW <= OC; j += NVB * VW)
-			CAT(tile_4xn, SFX)(o + j, ldo, x, ldi, wt + j, ldw, C);
+			CAT(tile_4xn, SFX)(o + j, ldo, n0 + j, ldn, x, ldi, wt + j, ldw, C);
 		for (; j < OC; j += VW)
-			CAT(tile_4x1, SFX)(o + j, ldo, x, ldi, wt + j, ldw, C);
+			CAT(tile_4x1, SFX)(o + j, ldo, n0 + j, ldn, x, ldi, wt + j, ldw, C);
 	}
 	for (; b < B; b++) {
 		float *o = out + (size_t)b * ldo;
+		const float *n0 = init + (size_t)b * ldn;
 		const float *x = inp + (size_t)b * ldi;
 		int j = 0;
 		for (; j + NVB * VW <= OC; j += NVB * VW)
-			CAT(tile_1xn, SFX)(o + j, ldo, x, ldi, wt + j, ldw, C);
+			CAT(tile_1xn, SFX)(o + j, ldo, n0 + j, ldn, x, ldi, wt + j, ldw, C);
 		for (; j < OC; j += VW)
-			CAT(tile_1x1, SFX)(o + j, ldo, x, ldi, wt + j, ldw, C);
+			CAT(tile_1x1, SFX)(o + j, ldo, n0 + j, ldn, x, ldi, wt + j, ldw, C);
 	}
 }
 

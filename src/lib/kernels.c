@@ -62,12 +62,12 @@
 
 /* ---- plain C: the reference every vector version must equal bit for bit ---- */
 
-static void linear_acc_ref(float *out, int ldo, const float *inp, int ldi, const float *wt, int ldw, int B,
-                           int C, int OC)
+static void linear_acc_ref(float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,
+                           const float *wt, int ldw, int B, int C, int OC)
 {
 	for (int b = 0; b < B; b++)
 		for (int o = 0; o < OC; o++) {
-			float acc = out[(size_t)b * ldo + o];
+			float acc = init[(size_t)b * ldn + o];
 			for (int i = 0; i < C; i++) {
 				float p = inp[(size_t)b * ldi + i] * wt[(size_t)i * ldw + o];
 				acc += p;
@@ -261,7 +261,8 @@ static void adam_ref(float *p, const float *g, float *m, float *v, size_t n, dou
 
 typedef struct {
 	const char *name;
-	void (*linear_acc)(float *, int, const float *, int, const float *, int, int, int, int);
+	void (*linear_acc)(float *, int, const float *, int, const float *, int, const float *, int, int, int,
+	                   int);
 	void (*tanh)(float *, int);
 	void (*softplus)(float *, int);
 	void (*box_muller)(float *, const uint32_t *, int);
@@ -323,12 +324,12 @@ const char *fcvae_kernels_isa(void)
 	return current->name;
 }
 
-void fcvae_linear_acc(float *out, int ldo, const float *inp, int ldi, const float *wt, int ldw, int B,
-                      int C, int OC)
+void fcvae_linear_acc(float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,
+                      const float *wt, int ldw, int B, int C, int OC)
 {
 	if (!current)
 		fcvae_kernels_init();
-	current->linear_acc(out, ldo, inp, ldi, wt, ldw, B, C, OC);
+	current->linear_acc(out, ldo, init, ldn, inp, ldi, wt, ldw, B, C, OC);
 }
 
 void fcvae_tanh_inplace(float *x, int n)

@@ -28,11 +28,13 @@ const char *fcvae_kernels_isa(void);
 /* Uses a version by name; -1 if this CPU cannot run it (tests, benchmarks). */
 int fcvae_kernels_use(const char *isa);
 
-/* out (B, ldo) += inp (B, ldi) · wt (C, ldw): out[b][o] += inp[b][i]·wt[i][o]
- * for i = 0 … C-1 in order, o < OC. OC, ldo and ldw are multiples of
- * FCVAE_KERNEL_PAD; ldi is anything (rows may overlap). */
-void fcvae_linear_acc(float *out, int ldo, const float *inp, int ldi, const float *wt, int ldw, int B,
-                      int C, int OC);
+/* out (B, ldo) = init (B, ldn) + inp (B, ldi) · wt (C, ldw): out[b][o] =
+ * init[b][o], then += inp[b][i]·wt[i][o] for i = 0 … C-1 in order, o < OC.
+ * init may be out itself (ldn = ldo: accumulate) or one row for all (ldn 0:
+ * a bias). OC, ldo, ldn and ldw are multiples of FCVAE_KERNEL_PAD; ldi is
+ * anything (rows may overlap). */
+void fcvae_linear_acc(float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,
+                      const float *wt, int ldw, int B, int C, int OC);
 
 /* In place over n floats. tanh: a rational minimax approximation (Eigen's),
  * within 2e-7 of the true value relative to max(|tanh x|, 1e-3) … see

@@ -165,6 +165,7 @@ static void check_kernel_versions(fcvae_rng *r)
 {
 	enum { MAXB = 37, MAXC = 70, MAXO = 80, NA = 4099 };
 	static float x[MAXB * MAXC], wt[MAXC * MAXO], out0[MAXB * MAXO], ref[MAXB * MAXO], got[MAXB * MAXO];
+	static float ref2[MAXB * MAXO], got2[MAXB * MAXO];
 	static float a[NA], aref[2][NA], agot[2][NA], zref[NA], zgot[NA];
 	static uint32_t u[NA];
 	for (int i = 0; i < MAXB * MAXC; i++)
@@ -192,11 +193,15 @@ static void check_kernel_versions(fcvae_rng *r)
 		for (size_t sh = 0; sh < sizeof shapes / sizeof *shapes; sh++) {
 			const int *d = shapes[sh];
 			size_t n = (size_t)d[0] * d[4];
+			/* accumulating into out, and starting from a bias row */
 			memcpy(got, out0, n * sizeof *got);
-			fcvae_linear_acc(got, d[4], x, d[3], wt, d[5], d[0], d[1], d[2]);
+			fcvae_linear_acc(got, d[4], got, d[4], x, d[3], wt, d[5], d[0], d[1], d[2]);
+			fcvae_linear_acc(got2, d[4], out0 + sh, 0, x, d[3], wt, d[5], d[0], d[1], d[2]);
 			fcvae_kernels_use("ref");
 			memcpy(ref, out0, n * sizeof *ref);
-			fcvae_linear_acc(ref, d[4], x, d[3], wt, d[5], d[0], d[1], d[2]);
+			fcvae_linear_acc(ref, d[4], ref, d[4], x, d[3], wt, d[5], d[0], d[1], d[2]);
+			fcvae_linear_acc(ref2, d[4], out0 + sh, 0, x, d[3], wt, d[5], d[0], d[1], d[2]);
+			same &= !memcmp(got2, ref2, n * sizeof *got2);
 			fcvae_kernels_use(isas[k]);
 			same &= !memcmp(got, ref, n * sizeof *got);
 		}
@@ -231,7 +236,7 @@ static void check_kernel_versions(fcvae_rng *r)
 	fcvae_kernels_init();
 	fcvae_kernels_use("ref");
 	memcpy(ref, out0, sizeof ref);
-	fcvae_linear_acc(ref, 64, x, 57, wt, 64, 3, 57, 64);
+	fcvae_linear_acc(ref, 64, ref, 64, x, 57, wt, 64, 3, 57, 64);
 	double e = 0;
 	for (int b = 0; b < 3; b++)
 		for (int o = 0; o < 64; o++) {
