@@ -79,6 +79,11 @@ units: $(UNITS) $(REPLAYS)
 check: all units
 	BUILD=$(BUILD) sh tests/run.sh
 
+# The hardening tests (tests/11xx) at full size: a 1M-line stream, hundreds
+# of kills, a 100 MB line, a million series.
+stress: all units
+	FCVAE_STRESS=1 FCVAE_TESTS=/11 BUILD=$(BUILD) sh tests/run.sh
+
 check-asan:
 	$(MAKE) BUILD=build-asan \
 	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined' \
@@ -132,4 +137,4 @@ demo:
 	$(MAKE) all
 	scripts/demo $(DEMO_OPTS)
 
-.PHONY: all units check check-asan install clean demo models quality bench fuzz fuzz-build
+.PHONY: all units check check-asan install clean demo models quality bench fuzz fuzz-build stress

@@ -3,7 +3,8 @@
 # the executions done; a crash, sanitizer report or leak fails the run and
 # leaves the input in $BUILD/fuzz/crash-NAME-*, to be added to
 # tests/fuzz/corpus/NAME/ once fixed (make check replays that directory).
-# Usage: tests/fuzz/run.sh [NAME...]   Environment: BUILD, FUZZ_SECONDS, FUZZ_JOBS.
+# Usage: tests/fuzz/run.sh [NAME...]
+# Environment: BUILD, FUZZ_SECONDS, FUZZ_RUNS (stop after this many executions).
 BUILD=${BUILD:-build-fuzz}
 secs=${FUZZ_SECONDS:-60}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,11 +15,11 @@ for n in $names; do
 	work=$BUILD/fuzz/corpus/$n
 	mkdir -p "$work"
 	log=$BUILD/fuzz/$n.log
-	"$BUILD/fuzz/fuzz-$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$BUILD/fuzz/fuzz-$n" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$BUILD/fuzz/crash-$n-" "$work" "tests/fuzz/corpus/$n" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	echo "fuzz $n: ${runs:-?} executions in ${secs}s, exit $rc"
+	echo "fuzz $n: ${runs:-?} executions (limit ${secs}s), exit $rc"
 	if [ $rc -ne 0 ]; then
 		grep -m1 -A12 'ERROR:\|runtime error\|deadly signal\|timeout' "$log"
 		status=1
