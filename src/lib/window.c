@@ -616,6 +616,38 @@ static long numbers(const fcvae_json *a, double *x, long max)
 	return n;
 }
 
+/* Times a state may hold: years 0 to 9999, as record.c accepts. */
+#define STATE_TMIN (-62167219200.0)
+#define STATE_TMAX 253402300800.0
+
+/* A whole number from lo to hi (null: NaN when nullok). */
+static int whole(const fcvae_json *o, const char *name, double lo, double hi, int nullok, double *x)
+{
+	if (num(o, name, x) < 0)
+		return -1;
+	if (isnan(*x))
+		return nullok ? 0 : -1;
+	return *x >= lo && *x <= hi && *x == floor(*x) ? 0 : -1;
+}
+
+/* A bucket start: whole, in range, on the bucket grid. */
+static int bucket_start(const fcvae_window *w, const fcvae_json *o, const char *name, int nullok, double *x)
+{
+	if (whole(o, name, STATE_TMIN - (double)w->o.bucket, STATE_TMAX + (double)w->o.bucket, nullok, x) < 0)
+		return -1;
+	return isnan(*x) || fmod(*x, (double)w->o.bucket) == 0 ? 0 : -1;
+}
+
+/* Aggregated: a bucket start this far behind the latest record would close
+ * every bucket in between for every series at the next record. A state
+ * never holds one unless damaged (or saved with a --lateness larger than
+ * --max-gap + --lateness now), so refuse it rather than hang. */
+static int too_far_behind(const fcvae_window *w, double maxts, double start)
+{
+	return w->o.agg != FCVAE_AGG_NONE && w->o.max_gap > 0 &&
+	       start < maxts - w->o.max_gap - w->o.lateness - 2.0 * (double)w->o.bucket;
+}
+
 static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t size)
 {
 	double v, bucket, window, maxts, frontier;
@@ -631,13 +663,20 @@ static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t s
 		         agg->str, bucket, window, fcvae_agg_name(w->o.agg), (long long)w->o.bucket, w->o.window);
 		return -1;
 	}
+	if (!(isnan(maxts) || (maxts >= STATE_TMIN && maxts < STATE_TMAX)) ||
+	    bucket_start(w, h, "frontier", 1, &frontier) < 0 || (isnan(maxts) && !isnan(frontier)) ||
+	    (!isnan(frontier) && (frontier > maxts + (double)w->o.bucket || too_far_behind(w, maxts, frontier)))) {
+		snprintf(why, size, "damaged state: \"maxts\" or \"frontier\" out of range");
+		return -1;
+	}
 	w->maxts = isnan(maxts) ? -INFINITY : maxts;
 	w->frontier = isnan(frontier) ? INT64_MIN : (int64_t)frontier;
 	const fcvae_json *offs = fcvae_json_get(h, "offsets");
 	for (const fcvae_json *o = fcvae_json_first(offs); o; o = fcvae_json_next(o)) {
 		const fcvae_json *t = fcvae_json_get(o, "topic");
 		double p, off;
-		if (!t || t->type != FCVAE_JSON_STRING || num(o, "partition", &p) < 0 || num(o, "offset", &off) < 0) {
+		if (!t || t->type != FCVAE_JSON_STRING || whole(o, "partition", 0, 1 << 30, 0, &p) < 0 ||
+		    whole(o, "offset", 0, 0x1p53, 0, &off) < 0) {
 			snprintf(why, size, "bad Kafka offset entry");
 			return -1;
 		}
@@ -656,8 +695,9 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 	long max = 2 * w->o.window + 1;
 	long n = numbers(fcvae_json_get(r, "ring"), x, max);
 	int rc = -1;
-	if (!key || key->type != FCVAE_JSON_STRING || num(r, "next", &next) < 0 || num(r, "seen", &seen) < 0 || n < 0 ||
-	    !isfinite(next) || !(seen >= (double)n)) {
+	if (!key || key->type != FCVAE_JSON_STRING || bucket_start(w, r, "next", 0, &next) < 0 ||
+	    whole(r, "seen", 0, 0x1p53, 0, &seen) < 0 || n < 0 || !(seen >= (double)n) || !isfinite(w->maxts) ||
+	    too_far_behind(w, w->maxts, next)) {
 		snprintf(why, size, "bad series entry");
 		goto out;
 	}
@@ -665,8 +705,11 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		snprintf(why, size, "series \"%s\" twice", key->str);
 		goto out;
 	}
-	fcvae_series *s = lookup(w, key->str, key->slen, 1);
 	long nc = numbers(fcvae_json_get(r, "count"), cnt, max), nl = numbers(fcvae_json_get(r, "labels"), lab, max);
+	for (long i = 0; i < nc; i++)
+		if (!(cnt[i] >= 0 && cnt[i] <= UINT32_MAX))
+			nc = -1;
+	fcvae_series *s = lookup(w, key->str, key->slen, 1);
 	long from = n > w->ring ? n - w->ring : 0;
 	s->next = (int64_t)next - (int64_t)(n - from) * w->o.bucket;
 	for (long i = from; i < n; i++)
@@ -675,9 +718,9 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 	for (const fcvae_json *o = fcvae_json_first(fcvae_json_get(r, "open")); o; o = fcvae_json_next(o)) {
 		double start, acc, comp, nr, nv, label;
 		const fcvae_json *e = fcvae_json_get(o, "extra");
-		if (num(o, "start", &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "comp", &comp) < 0 ||
-		    num(o, "n", &nr) < 0 ||
-		    num(o, "nvalid", &nv) < 0 || num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING) {
+		if (bucket_start(w, o, "start", 0, &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "comp", &comp) < 0 ||
+		    whole(o, "n", 0, UINT32_MAX, 0, &nr) < 0 || whole(o, "nvalid", 0, nr, 0, &nv) < 0 ||
+		    num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING) {
 			snprintf(why, size, "bad open bucket of \"%s\"", key->str);
 			goto out;
 		}
