@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  --idle D            also close buckets when input is quiet for D\n"
 	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
 	"  --max-gap D         refuse times further than D after the latest (default 366d)\n"
+	"  --max-series N      refuse records of new series beyond N (default 1000000)\n"
+	"  --max-line N        longest input line in bytes (default 16777216)\n"
 	"  --revise            re-emit windows of buckets that late records change\n"
 	"  --no-flush          leave open buckets open at end of input\n"
 	"  --state FILE        load state from FILE and save it there\n"
@@ -90,7 +92,7 @@ static void save_state(fcvae_window *w, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_REVISE, O_NOFLUSH, O_STATE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
 		{ "max-missing", required_argument, 0, O_MAXMISS },
 		{ "max-gap", required_argument, 0, O_MAXGAP },
 		{ "revise", no_argument, 0, O_REVISE },
+		{ "max-series", required_argument, 0, O_MAXSERIES },
+		{ "max-line", required_argument, 0, O_MAXLINE },
 		{ "no-flush", no_argument, 0, O_NOFLUSH },
 		{ "state", required_argument, 0, O_STATE },
 		{ "state-every", required_argument, 0, O_EVERY },
@@ -119,7 +123,8 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0 };
-	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000 };
+	size_t max_line = FCVAE_MAX_LINE;
 	const char *keyspec = "key", *state = NULL;
 	double idle = 0, every_secs = 0;
 	long every_records = 10000;
@@ -157,6 +162,8 @@ int main(int argc, char **argv)
 			break;
 		case O_MAXGAP: wo.max_gap = parse_duration("--max-gap", optarg); break;
 		case O_REVISE: wo.revise = 1; break;
+		case O_MAXSERIES: wo.max_series = (size_t)fcvae_parse_long("--max-series", optarg, 1, 1L << 32); break;
+		case O_MAXLINE: max_line = (size_t)fcvae_parse_long("--max-line", optarg, 64, 1L << 40); break;
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
 		case O_EVERY:
@@ -219,6 +226,7 @@ int main(int argc, char **argv)
 		int rc;
 		if (fcvae_lines_open(&l, *files) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
+		l.max = max_line;
 		fcvae_input_new_file(&rd);
 		for (;;) {
 			if (!fcvae_lines_ready(&l))
@@ -253,6 +261,10 @@ int main(int argc, char **argv)
 				break;
 			if (rc < 0)
 				fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
+			if (l.toolong) {
+				fcvae_reject(&rej, &l, "line too long", "longer than %zu bytes (see --max-line)", max_line);
+				continue;
+			}
 			const char *reason;
 			char msg[256];
 			int got = fcvae_input_parse(&rd, l.line, l.len, &in, &reason, msg, sizeof msg);
@@ -268,9 +280,13 @@ int main(int argc, char **argv)
 				continue;
 			if (idle > 0)
 				last_record = now_wall();
-			if (fcvae_window_add(&w, &in) == 2)
+			int added = fcvae_window_add(&w, &in);
+			if (added == 2)
 				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f days after the latest record (see --max-gap)",
 				             io.ts_field, (in.ts - w.maxts) / 86400);
+			else if (added == 3)
+				fcvae_reject(&rej, &l, "too many series", "a new series beyond %zu (see --max-series)",
+				             wo.max_series);
 			write_out(&w, linebuf);
 			if (state && every_records && ++since_save >= every_records) {
 				save_state(&w, state);

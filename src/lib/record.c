@@ -45,23 +45,27 @@ int fcvae_lines_ready(const fcvae_lines *l)
 
 static void take_line(fcvae_lines *l, size_t nl)
 {
-	size_t len = nl - l->start;
+	size_t len = nl - l->start, max = l->max ? l->max : FCVAE_MAX_LINE;
 	l->line = l->buf + l->start;
+	l->toolong = l->skipping || len > max;
 	/* a byte order mark (spreadsheet exports) is not part of the data */
-	if (l->lineno == 0 && len >= 3 && !memcmp(l->line, "\xef\xbb\xbf", 3)) {
+	if (!l->toolong && l->lineno == 0 && len >= 3 && !memcmp(l->line, "\xef\xbb\xbf", 3)) {
 		l->line += 3;
 		len -= 3;
 	}
-	if (len && l->line[len - 1] == '\r')
+	if (l->toolong)
+		len = max;
+	else if (len && l->line[len - 1] == '\r')
 		len--;
 	l->line[len] = '\0';
 	l->len = len;
 	l->lineno++;
+	l->skipping = 0;
 }
 
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 {
-	size_t scanned = l->start;
+	size_t scanned = l->start, max = l->max ? l->max : FCVAE_MAX_LINE;
 	for (;;) {
 		char *nl = memchr(l->buf + scanned, '\n', l->end - scanned);
 		if (nl) {
@@ -77,6 +81,11 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			take_line(l, l->end);
 			l->start = l->end;
 			return 1;
+		}
+		/* a line past the limit: keep its first max bytes, drop the rest */
+		if (l->end - l->start > max) {
+			l->end = scanned = l->start + max;
+			l->skipping = 1;
 		}
 		/* make room: move the partial line to the front, grow if full */
 		if (l->start > 0) {

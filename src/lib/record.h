@@ -34,14 +34,23 @@ typedef struct {
 	size_t lineno;      /* number of the line last returned, from 1 */
 	char *line;         /* the line, without its "\n" or "\r\n"; NUL-terminated; */
 	size_t len;         /* valid until the next read */
+	size_t max;         /* longest line kept, set after open (0: FCVAE_MAX_LINE) */
+	int toolong;        /* the line was longer: line holds its first max bytes */
+	int skipping;       /* inside a too-long line, dropping the rest */
 } fcvae_lines;
+
+/* Lines longer than this are cut to it and flagged, so that one damaged
+ * message cannot take all memory: the reader holds at most about 2 x max. */
+#define FCVAE_MAX_LINE ((size_t)16 << 20)
 
 /* Open path ("-" = standard input). 0, or -1 with errno. */
 int fcvae_lines_open(fcvae_lines *l, const char *path);
 /* Next line: 1 (in l->line, l->len), 0 at end of input, -1 on a read error
  * (errno set), or 2 when timeout_ms >= 0 passed with no complete line
  * (timeout_ms < 0 waits as long as it takes). A last line without a
- * newline is still a line. Lines may be arbitrarily long. */
+ * newline is still a line. A line longer than l->max comes back cut to
+ * l->max bytes with l->toolong set: report it as bad input (a cut line is
+ * not JSON anyway). */
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
 /* True when a complete line is already buffered, so the next read will not
  * wait for input: flush output before reading when this is false, and a

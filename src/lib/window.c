@@ -437,6 +437,8 @@ static int replayed(fcvae_window *w, const fcvae_input *in)
 
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 {
+	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
+		return 3;
 	w->records++;
 	if (replayed(w, in)) {
 		w->replayed++;
@@ -749,6 +751,7 @@ int fcvae_window_load(fcvae_window *w, const char *path, char *err, size_t errsi
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	l.max = (size_t)1 << 30;  /* our own file: a series line holds its window and open buckets */
 	fcvae_json_parser_init(&p);
 	while ((rc = fcvae_lines_read(&l, -1)) == 1) {
 		const fcvae_json *r = fcvae_json_parse(&p, l.line, l.len);

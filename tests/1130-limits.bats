@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# Resource limits: a huge line, a great many series, a gap of ten years, a
+# bucket far in the future. Memory stays bounded (limits with options to
+# raise them), each case gets a clear message, nothing hangs. make stress
+# uses a 100 MB line and a million series.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	if [ -n "${FCVAE_STRESS:-}" ]; then MB=100 NS=1000000; else MB=20 NS=20000; fi
+}
+
+# peak resident memory in kB of a command (GNU time), its status in $status
+peak_kb() {
+	/usr/bin/time -f '%M' -o "$T/rss" "$@"
+}
+
+@test "limits: a line longer than --max-line is cut, reported and counted; memory stays bounded" {
+	[ -x /usr/bin/time ] || skip "no GNU time"
+	{
+		echo '{"ts":1740441600,"key":"a","value":1}'
+		printf '{"ts":1740445200,"key":"a","value":2,"junk":"'
+		head -c "${MB}M" /dev/zero | tr '\0' x
+		echo '"}'
+		echo '{"ts":1740448800,"key":"a","value":3}'
+	} >"$T/in"
+	run --separate-stderr timeout 120 /usr/bin/time -f '%M' -o "$T/rss" fcvae-window --window 1 "$T/in"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *"$T/in line 2: longer than 16777216 bytes (see --max-line)"* ]]
+	[[ "$stderr" == *"1 input line rejected: 1 line too long"* ]]
+	# at most about twice the limit, whatever the line's length
+	rss=$(cat "$T/rss")
+	echo "peak $rss kB"
+	[ "$rss" -lt $((60 * 1024)) ]
+	# raised, the whole line is read (and is a good record)
+	run --separate-stderr fcvae-window --window 1 --max-line $((MB * 1048576 + 100)) "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	# fcvae-score has the same guard
+	head -n 2 "$T/in" | fcvae-window --window 1 --max-line $((MB * 1048576 + 100)) >"$T/win" 2>/dev/null
+	run --separate-stderr fcvae-score -m "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" "$T/win"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"line too long"* ]]
+}
+
+@test "limits: series beyond --max-series are refused and counted; many series work" {
+	awk -v n="$NS" 'BEGIN { for (i = 0; i < n; i++) printf "{\"ts\":%d,\"key\":\"s%d\",\"value\":%d}\n", 1740441600 + (i % 7) * 3600, i, i % 5 }' >"$T/in"
+	run --separate-stderr timeout 300 fcvae-window --window 1 --max-series 1000 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1000 ]
+	[[ "$stderr" == *"line 1001: a new series beyond 1000 (see --max-series)"* ]]
+	[[ "$stderr" == *"$((NS - 1000)) input lines rejected: $((NS - 1000)) too many series"* ]]
+	# the default takes a million
+	run --separate-stderr timeout 600 /usr/bin/time -f '%M' -o "$T/rss" fcvae-window --window 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq "$NS" ]
+	echo "$NS series: peak $(cat "$T/rss") kB"
+}
+
+@test "limits: a ten-year gap and a far-future bucket: clear messages, no hang" {
+	printf '%s\n' '{"ts":"2015-01-01T00:00:00Z","key":"a","value":1}' '{"ts":"2015-01-01T01:00:00Z","key":"a","value":2}' \
+		'{"ts":"2025-01-01T00:00:00Z","key":"a","value":3}' >"$T/gap"
+	# agg none: the gap is missing buckets, the window says so
+	run --separate-stderr timeout 20 fcvae-window --window 4 --max-missing 1 "$T/gap"
+	[ "$status" -eq 0 ]
+	[ "$(echo "${lines[-1]}" | jq -c .missing)" = "[0,1,2]" ]
+	# aggregated: refused past --max-gap (366 days) ...
+	run --separate-stderr timeout 20 fcvae-window --agg sum --window 4 "$T/gap"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"line 3: \"ts\" is 3652 days after the latest record (see --max-gap)"* ]]
+	# ... and taken when raised: every hour in between closes, in bounded time
+	run --separate-stderr timeout 120 fcvae-window --agg sum --window 4 --max-gap 4000d "$T/gap"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq $(((1735689600 - 1420070400) / 3600 + 1 - 3)) ]
+	# past year 9999: not a time
+	echo '{"ts":1e15,"key":"a","value":1}' >"$T/far"
+	run --separate-stderr timeout 20 fcvae-window --window 1 "$T/far"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'"ts" is not a timestamp'* ]]
+	# the last hour before year 10000, with a bucket of a day, and a series that had earlier data
+	printf '%s\n' '{"ts":"2025-01-01T00:00:00Z","key":"a","value":1}' '{"ts":"9999-12-31T23:00:00Z","key":"a","value":2}' >"$T/end"
+	run --separate-stderr timeout 20 fcvae-window --window 2 --bucket 1d --max-missing 1 "$T/end"
+	[ "$status" -eq 0 ]
+	[ "$(echo "${lines[-1]}" | jq -r .ts)" = "9999-12-31T00:00:00Z" ]
+}
