@@ -3,6 +3,8 @@
 # and every input that once crashed them (tests/fuzz/corpus/NAME/): under
 # make check-asan this is the sanitizer regression run.
 
+bats_require_minimum_version 1.5.0
+
 replay() {
 	local n=$1
 	run "$FCVAE_BUILD/fuzz/replay-$n" "$FCVAE_TOP"/tests/fuzz/corpus/"$n"/*
@@ -41,4 +43,16 @@ replay() {
 	run fcvae-window --agg sum --window 2 --state "$BATS_TEST_TMPDIR/state" </dev/null
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'line 2: bad series entry' ]]
+}
+
+@test "kcat envelopes with a partition or offset out of range are bad envelopes (found by fuzz-kcat)" {
+	printf '%s\n' '{"topic":"tx","partition":0,"offset":1e80,"ts":1740441600000,"key":"a","payload":"{\"ts\":1740441600,\"value\":3}"}' \
+		'{"topic":"tx","partition":-1,"offset":5,"ts":1740441600000,"key":"a","payload":"{\"ts\":1740441600,\"value\":3}"}' \
+		'{"topic":"tx","partition":0,"offset":5.5,"ts":1740441600000,"key":"a","payload":"{\"ts\":1740441600,\"value\":3}"}' \
+		'{"topic":"tx","partition":0,"offset":5,"ts":1740441600000,"key":"a","payload":"{\"ts\":1740441600,\"value\":3}"}' >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr fcvae-window --kcat --window 1 "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"line 1: kcat partition or offset is not a whole number in range"* ]]
+	[[ "$stderr" == *"3 input lines rejected: 3 bad envelope"* ]]
 }

@@ -442,6 +442,9 @@ static int from_envelope(fcvae_input_reader *r, const fcvae_json *env, fcvae_inp
 		return bad(reason, "bad envelope", msg, "not a kcat -J envelope (topic, partition, offset, payload)");
 	if (pl->type != FCVAE_JSON_STRING)
 		return bad(reason, "bad envelope", msg, "kcat payload is not a string");
+	if (!(pa->flags & FCVAE_JSON_INTEGER) || !(of->flags & FCVAE_JSON_INTEGER) || !(pa->num >= 0 && pa->num < 0x1p31) ||
+	    !(of->num >= 0 && of->num < 0x1p63))
+		return bad(reason, "bad envelope", msg, "kcat partition or offset is not a whole number in range");
 	const fcvae_json *o = fcvae_json_parse(&r->pay, pl->str, pl->slen);
 	if (!o)
 		return bad(reason, "not JSON", msg, "kcat payload is not JSON: %s", r->pay.err);

@@ -33,6 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wo.window = (int)header_num(h, "window", 4, 1, 64);
 		wo.revise = rev && rev->type == FCVAE_JSON_TRUE;
 	}
+	/* the gap a record may jump, as fcvae-window's --max-gap, but at most a
+	 * thousand buckets: a state is refused when its watermark trails more,
+	 * and up to that every bucket in between is closed, which is legitimate
+	 * work and output that would only slow the fuzzer */
+	wo.max_gap = 1000.0 * (double)wo.bucket;
 	fcvae_json_parser_free(&p);
 
 	fcvae_window w;

@@ -15,7 +15,7 @@ for n in $names; do
 	work=$BUILD/fuzz/corpus/$n
 	mkdir -p "$work"
 	log=$BUILD/fuzz/$n.log
-	"$BUILD/fuzz/fuzz-$n" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$BUILD/fuzz/fuzz-$n" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$BUILD/fuzz/crash-$n-" "$work" "tests/fuzz/corpus/$n" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
