@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,7 +386,12 @@ static void score_input(const char *file)
 		if (strspn(in.line, " \t\r") == in.len)
 			continue;
 		records_read++;
-		if (take(in.line, in.len, why, sizeof why) < 0) {
+		/* a line past the reader's limit arrives cut: say so rather than "not JSON" */
+		if (in.toolong) {
+			reason = "line too long";
+			snprintf(why, sizeof why, "longer than %zu bytes", FCVAE_MAX_LINE);
+		}
+		if (in.toolong || take(in.line, in.len, why, sizeof why) < 0) {
 			if (opt.strict) { /* what came before the bad line is still written */
 				flush();
 				summary();
@@ -474,6 +480,8 @@ int main(int argc, char **argv)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: not a directory of models", opt.models_dir);
 	}
 
+	/* a closed pipe is a write error to report (exit 1), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	if (optind == argc)
 		score_input("-");
 	for (int i = optind; i < argc; i++)
