@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# Faults: SIGKILL at random moments while a state file, a model file or a
+# dashboard image is being written leaves on disk the old or the new
+# complete file, and the next start works; writes to a full disk, a closed
+# pipe or a directory that takes no files fail with a message and exit 1,
+# leaving nothing half-written in place. make stress kills 200 times each.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export D=$BATS_FILE_TMPDIR
+	export K=$([ -n "${FCVAE_STRESS:-}" ] && echo 200 || echo 12)
+	# events of 5000 series: a state of about 1 MB, saved every 200 records
+	awk 'BEGIN { for (i = 0; i < 60000; i++) printf "{\"ts\":%d,\"key\":\"series-%d\"}\n", 1740441600 + i * 3, i % 5000 }' >"$D/events"
+	fcvae-gen --hourly --days 10 --combo Accel/CMP --format ndjson | fcvae-window --window 4 >"$D/windows"
+	head -n 1 "$D/windows" >"$D/one"
+}
+
+# kill -9 a command started in the background after a random 0 to $1 ms
+kill_at_random() {
+	local max=$1
+	shift
+	"$@" >/dev/null 2>&1 &
+	local pid=$!
+	sleep "$(awk -v m="$max" -v s="$RANDOM" 'BEGIN { srand(s); printf "%.3f", rand() * m / 1000 }')"
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+@test "faults: SIGKILL while saving fcvae-window state leaves a state that loads" {
+	opts="--agg count --window 2 --state-every 200"
+	torn=0
+	for i in $(seq "$K"); do
+		kill_at_random 400 fcvae-window $opts --state "$D/state" "$D/events"
+		ls "$D"/state.tmp.* >/dev/null 2>&1 && torn=$((torn + 1))
+		rm -f "$D"/state.tmp.*
+		[ -f "$D/state" ] || continue
+		# whatever is there is a complete state: it loads, and ends with a newline
+		[ "$(tail -c 1 "$D/state" | od -An -c | tr -d ' ')" = '\n' ]
+		run fcvae-window $opts --state "$D/state" --no-flush </dev/null
+		[ "$status" -eq 0 ] || { echo "kill $i: $output"; false; }
+	done
+	echo "# $torn of $K kills landed while a temp state was open" >&3
+	# and a run to the end from the last state works
+	fcvae-window $opts --state "$D/state" "$D/events" >/dev/null
+}
+
+@test "faults: SIGKILL while fcvae-train writes a model leaves the old or the new file, byte for byte" {
+	tiny="--latent 2 --condition 2 --d-model 4 --d-inner 4 --heads 1 --kernel 2 --stride 2 --hidden 4 --epochs 2"
+	fcvae-train -q -o "$D/old.safetensors" $tiny --seed 1 "$D/windows"
+	fcvae-train -q -o "$D/new.safetensors" $tiny --seed 2 "$D/windows"
+	! cmp -s "$D/old.safetensors" "$D/new.safetensors"
+	t0=$(date +%s%N)
+	fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
+	ms=$((($(date +%s%N) - t0) / 1000000 + 20))
+	for i in $(seq "$K"); do
+		cp "$D/old.safetensors" "$D/m.safetensors"
+		kill_at_random "$ms" fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
+		cmp -s "$D/m.safetensors" "$D/old.safetensors" || cmp "$D/m.safetensors" "$D/new.safetensors"
+		rm -f "$D"/m.safetensors.tmp.*
+	done
+	run fcvae-score -m "$D/m.safetensors" "$D/one"
+	[ "$status" -eq 0 ]
+}
+
+@test "faults: SIGKILL while fcvae-plot draws leaves the old or the new image" {
+	command -v gnuplot >/dev/null || skip "no gnuplot"
+	fcvae-train -q -o "$D/p.safetensors" --latent 2 --condition 2 --d-model 4 --d-inner 4 --heads 1 --kernel 2 \
+		--stride 2 --hidden 4 --epochs 1 "$D/windows"
+	fcvae-score -m "$D/p.safetensors" -n 2 -i 1 "$D/windows" >"$D/scored"
+	head -n 100 "$D/scored" >"$D/scored.old"
+	fcvae-plot -o "$D/old" -F png "$D/scored.old"
+	fcvae-plot -o "$D/new" -F png "$D/scored"
+	img=Accel_CMP.png
+	[ -s "$D/new/$img" ]
+	! cmp -s "$D/old/$img" "$D/new/$img"
+	n=$((K / 2 + 1))
+	for i in $(seq "$n"); do
+		rm -rf "$D/out"
+		cp -r "$D/old" "$D/out"
+		kill_at_random 600 fcvae-plot -o "$D/out" -F png "$D/scored"
+		cmp -s "$D/out/$img" "$D/old/$img" || cmp "$D/out/$img" "$D/new/$img"
+	done
+	# the next start draws it anew
+	fcvae-plot -o "$D/out" -F png "$D/scored"
+	cmp "$D/out/$img" "$D/new/$img"
+}
+
+@test "faults: a full disk on standard output is reported, exit 1" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for cmd in "fcvae-window --window 4 $D/events" "fcvae-score -m $D/p.safetensors -n 2 -i 1 $D/windows" \
+		"fcvae-gen --days 2" "fcvae-eval $D/scored"; do
+		run --separate-stderr $cmd
+		[ "$status" -eq 0 ]
+		run --separate-stderr $cmd >/dev/full
+		echo "$cmd: $status $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"write error"* ]]
+	done
+}
+
+@test "faults: a closed pipe on standard output is reported, exit 1" {
+	for cmd in "fcvae-window --window 4 $D/events" "fcvae-score -m $D/p.safetensors -n 2 -i 1 $D/windows" \
+		"fcvae-gen --days 20"; do
+		run --separate-stderr bash -c "$cmd | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
+		echo "$cmd: $output $stderr"
+		[ "$output" = 1 ]
+		[[ "$stderr" == *"write error"* ]]
+	done
+}
+
+# A directory where no file can be made: read-only for a normal user; root
+# writes anywhere, so then a sysfs directory that takes no new files.
+nowrite_dir() {
+	if [ "$(id -u)" -ne 0 ]; then
+		mkdir -p "$D/ro"
+		chmod 555 "$D/ro"
+		echo "$D/ro"
+	elif [ -d /sys/kernel ] && ! touch /sys/kernel/fcvae-probe 2>/dev/null; then
+		echo /sys/kernel
+	fi
+}
+
+@test "faults: a directory that takes no files: clear message, exit 1, nothing left" {
+	dir=$(nowrite_dir)
+	[ -n "$dir" ] || skip "no directory refuses files here"
+	run fcvae-window --agg count --window 2 --state "$dir/state" "$D/events"
+	echo "$output" | tail -n 2
+	[ "$status" -eq 1 ]
+	[[ "${lines[${#lines[@]}-1]}" == "fcvae-window: cannot save state: $dir/state"* ]]
+	run fcvae-train -q -o "$dir/m.safetensors" --latent 2 --condition 2 --d-model 4 --d-inner 4 --heads 1 \
+		--kernel 2 --stride 2 --hidden 4 --epochs 1 "$D/windows"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$dir/m.safetensors"* ]]
+	run fcvae-plot -o "$dir/dash" -F png "$D/scored"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$dir/dash"* ]]
+	[ -z "$(ls -A "$dir" 2>/dev/null | grep -E 'state|safetensors|dash')" ]
+}
