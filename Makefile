@@ -84,6 +84,13 @@ check: all units
 stress: all units
 	FCVAE_STRESS=1 FCVAE_TESTS=/11 BUILD=$(BUILD) sh tests/run.sh
 
+# The programs under valgrind (memory errors, definite leaks) through a
+# PATH shim, over the tests of the input path: valgrind over the whole suite
+# would take most of an hour (training, MCMC scoring, browser tests).
+VALGRIND_TESTS ?= test-json test-record test-timeparse test-safetensors 0200-window 0201-window 0202-window 0300-score 1100 1110
+check-valgrind: all units
+	FCVAE_VALGRIND=1 FCVAE_TESTS='$(VALGRIND_TESTS)' BUILD=$(BUILD) sh tests/run.sh
+
 check-asan:
 	$(MAKE) BUILD=build-asan \
 	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined' \
@@ -137,4 +144,4 @@ demo:
 	$(MAKE) all
 	scripts/demo $(DEMO_OPTS)
 
-.PHONY: all units check check-asan install clean demo models quality bench fuzz fuzz-build stress
+.PHONY: all units check check-asan install clean demo models quality bench fuzz fuzz-build stress check-valgrind

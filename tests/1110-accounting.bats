@@ -9,7 +9,8 @@
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	export N=$([ -n "${FCVAE_STRESS:-}" ] && echo 1000000 || echo 50000)
+	# 5000 under valgrind (make check-valgrind), which is some 50 times slower
+	export N=$([ -n "${FCVAE_STRESS:-}" ] && echo 1000000 || { [ -n "${FCVAE_VALGRIND:-}" ] && echo 5000; } || echo 50000)
 	export D=$BATS_FILE_TMPDIR
 	LC_ALL=C awk -v n="$N" -v s=40 -v w=4 -v bad=0.01 -v seed=11 -v expfile="$D/expected" -v counts="$D/counts" \
 		-f "$FCVAE_TOP/tests/helpers/garbage-stream.awk" >"$D/in"
