@@ -13,6 +13,8 @@ setup_file() {
 	# events of 5000 series: a state of about 1 MB, saved every 200 records
 	awk 'BEGIN { for (i = 0; i < 60000; i++) printf "{\"ts\":%d,\"key\":\"series-%d\"}\n", 1740441600 + i * 3, i % 5000 }' >"$D/events"
 	fcvae-gen --hourly --days 10 --combo Accel/CMP --format ndjson | fcvae-window --window 4 >"$D/windows"
+	# more than a pipe holds, so a closed pipe is met while writing
+	fcvae-gen --hourly --days 60 --format ndjson | fcvae-window --window 4 >"$D/windows.big"
 	head -n 1 "$D/windows" >"$D/one"
 }
 
@@ -88,11 +90,11 @@ kill_at_random() {
 
 @test "faults: a full disk on standard output is reported, exit 1" {
 	[ -w /dev/full ] || skip "no /dev/full"
-	for cmd in "fcvae-window --window 4 $D/events" "fcvae-score -m $D/p.safetensors -n 2 -i 1 $D/windows" \
+	for cmd in "fcvae-window --agg count --window 2 $D/events" "fcvae-score -m $D/p.safetensors -n 2 -i 1 $D/windows" \
 		"fcvae-gen --days 2" "fcvae-eval $D/scored"; do
 		run --separate-stderr $cmd
 		[ "$status" -eq 0 ]
-		run --separate-stderr $cmd >/dev/full
+		run --separate-stderr bash -c "$cmd >/dev/full"
 		echo "$cmd: $status $stderr"
 		[ "$status" -eq 1 ]
 		[[ "$stderr" == *"write error"* ]]
@@ -100,7 +102,7 @@ kill_at_random() {
 }
 
 @test "faults: a closed pipe on standard output is reported, exit 1" {
-	for cmd in "fcvae-window --window 4 $D/events" "fcvae-score -m $D/p.safetensors -n 2 -i 1 $D/windows" \
+	for cmd in "fcvae-window --agg count --window 2 $D/events" "fcvae-score -m $D/p.safetensors -n 2 -i 1 $D/windows.big" \
 		"fcvae-gen --days 20"; do
 		run --separate-stderr bash -c "$cmd | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
 		echo "$cmd: $output $stderr"

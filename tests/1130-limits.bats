@@ -70,7 +70,7 @@ peak_kb() {
 	# aggregated: refused past --max-gap (366 days) ...
 	run --separate-stderr timeout 20 fcvae-window --agg sum --window 4 "$T/gap"
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"line 3: \"ts\" is 3652 days after the latest record (see --max-gap)"* ]]
+	[[ "$stderr" == *"line 3: \"ts\" is 3653 days after the latest record (see --max-gap)"* ]]
 	# ... and taken when raised: every hour in between closes, in bounded time
 	run --separate-stderr timeout 120 fcvae-window --agg sum --window 4 --max-gap 4000d "$T/gap"
 	[ "$status" -eq 0 ]
