@@ -260,30 +260,8 @@ int main(int argc, char **argv)
 			return FCVAE_EXIT_USAGE;
 		}
 	}
-	const char *stdin_only[] = {"-"};
-	char **files = optind < argc ? argv + optind : (char **)stdin_only;
-	int nfiles = optind < argc ? argc - optind : 1;
-	for (int f = 0; f < nfiles; f++) {
-		fcvae_lines in;
-		if (fcvae_lines_open(&in, files[f]) < 0)
-			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
-		if (fcvae_scored_read(&set, &in, &rej) < 0)
-			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
-		fcvae_lines_close(&in);
-	}
-	char summary[512];
-	fcvae_rejects_format(&rej, summary, sizeof summary);
-	if (summary[0])
-		fcvae_warn("%s", summary);
-	if (set.records == 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "no scored records to evaluate");
-	if (set.labelled == 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): nothing to evaluate; "
-		          "label the data or name the field with --label", set.label_field, set.records, set.unscored);
-	if (set.unlabelled)
-		fcvae_warn("%zu record%s without a \"%s\" left out", set.unlabelled, set.unlabelled == 1 ? "" : "s",
-		           set.label_field);
-	fcvae_scored_sort(&set);
+	fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "evaluate",
+	                        "nothing to evaluate; label the data or name the field with --label");
 
 	report *rs = fcvae_xcalloc((size_t)set.ns + 1, sizeof *rs);
 	for (int i = 0; i < set.ns; i++) {

@@ -267,3 +267,34 @@ size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsig
 	}
 	return n;
 }
+
+void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
+                             const char *doing, const char *no_labels)
+{
+	static char *stdin_only[] = {"-"};
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	for (int f = 0; f < nfiles; f++) {
+		fcvae_lines in;
+		if (fcvae_lines_open(&in, files[f]) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		if (fcvae_scored_read(set, &in, rej) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		fcvae_lines_close(&in);
+	}
+	char summary[512];
+	fcvae_rejects_format(rej, summary, sizeof summary);
+	if (summary[0])
+		fcvae_warn("%s", summary);
+	if (set->records == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no scored records to %s", doing);
+	if (set->labelled == 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): %s", set->label_field,
+		          set->records, set->unscored, no_labels);
+	if (set->unlabelled)
+		fcvae_warn("%zu record%s without a \"%s\" left out", set->unlabelled, set->unlabelled == 1 ? "" : "s",
+		           set->label_field);
+	fcvae_scored_sort(set);
+}

@@ -50,6 +50,13 @@ void fcvae_scored_free(fcvae_scored_set *set);
  * label not 0/1/true/false, ...). 0, or -1 on a read error (errno set). */
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej);
 
+/* Read the named files (none: standard input) into set, warn the reject
+ * summary and the unlabelled count, and sort. Dies (exit 1) on a file that
+ * cannot be read, when no record was read ("no scored records to <doing>")
+ * and when none has a label (no_labels: what follows the counts). */
+void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
+                             const char *doing, const char *no_labels);
+
 /* Sort each series by time (stable; records without a time keep their
  * place after those before them). Call after the last read. */
 void fcvae_scored_sort(fcvae_scored_set *set);
