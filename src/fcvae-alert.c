@@ -14,6 +14,7 @@
 
 #include "json.h"
 #include "record.h"
+#include "scored.h"
 #include "timeparse.h"
 #include "util.h"
 
@@ -464,23 +465,11 @@ int main(int argc, char **argv)
 			if (in.len == 0)
 				continue;
 			k.records++;
-			const fcvae_json *r = fcvae_json_parse(&p, in.line, in.len);
-			if (!r || r->type != FCVAE_JSON_OBJECT) {
-				fcvae_reject(&rej, &in, "not JSON", "%s", r ? "not a JSON object" : p.err);
-				continue;
-			}
-			const fcvae_json *key = fcvae_json_get(r, key_field);
-			if (!key || key->type != FCVAE_JSON_STRING) {
-				fcvae_reject(&rej, &in, "no key", "no \"%s\" string", key_field);
-				continue;
-			}
-			const fcvae_json *tsv = fcvae_json_get(r, ts_field);
 			double ts;
-			if (!tsv || (tsv->type == FCVAE_JSON_STRING ? fcvae_time_parse(tsv->str, tsv->slen, &ts)
-			             : tsv->type == FCVAE_JSON_NUMBER ? (ts = tsv->num, 0) : -1) < 0) {
-				fcvae_reject(&rej, &in, "bad ts", "\"%s\" is not a timestamp", ts_field);
+			const fcvae_json *key, *r =
+				fcvae_scored_parse_live(&p, &in, &rej, key_field, ts_field, &key, &ts);
+			if (!r)
 				continue;
-			}
 			const fcvae_json *an = fcvae_json_get(r, "anomaly");
 			if (an && an->type != FCVAE_JSON_TRUE && an->type != FCVAE_JSON_FALSE &&
 			    an->type != FCVAE_JSON_NULL) {

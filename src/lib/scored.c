@@ -298,3 +298,26 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 		           set->label_field);
 	fcvae_scored_sort(set);
 }
+
+const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
+                                          const char *key_field, const char *ts_field, const fcvae_json **key,
+                                          double *ts)
+{
+	const fcvae_json *r = fcvae_json_parse(p, in->line, in->len);
+	if (!r || r->type != FCVAE_JSON_OBJECT) {
+		fcvae_reject(rej, in, "not JSON", "%s", r ? "not a JSON object" : p->err);
+		return NULL;
+	}
+	*key = fcvae_json_get(r, key_field);
+	if (!*key || (*key)->type != FCVAE_JSON_STRING) {
+		fcvae_reject(rej, in, "no key", "no \"%s\" string", key_field);
+		return NULL;
+	}
+	const fcvae_json *tsv = fcvae_json_get(r, ts_field);
+	if (!tsv || (tsv->type == FCVAE_JSON_STRING ? fcvae_time_parse(tsv->str, tsv->slen, ts)
+	             : tsv->type == FCVAE_JSON_NUMBER ? (*ts = tsv->num, 0) : -1) < 0) {
+		fcvae_reject(rej, in, "bad ts", "\"%s\" is not a timestamp", ts_field);
+		return NULL;
+	}
+	return r;
+}

@@ -50,6 +50,13 @@ void fcvae_scored_free(fcvae_scored_set *set);
  * label not 0/1/true/false, ...). 0, or -1 on a read error (errno set). */
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej);
 
+/* A live scored record (fcvae-alert, fcvae-plot): in's line as a JSON object
+ * with a key_field string (*key) and a ts_field time, an ISO string or epoch
+ * seconds (*ts). NULL, the line rejected into rej, when it is not. */
+const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
+                                          const char *key_field, const char *ts_field, const fcvae_json **key,
+                                          double *ts);
+
 /* Read the named files (none: standard input) into set, warn the reject
  * summary and the unlabelled count, and sort. Dies (exit 1) on a file that
  * cannot be read, when no record was read ("no scored records to <doing>")
