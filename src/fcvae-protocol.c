@@ -19,6 +19,7 @@
 #include "rng.h"
 #include "score.h"
 #include "train.h"
+#include "trainopts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -653,10 +654,8 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 /* ---- options ---- */
 
 enum {
-	O_WINDOW = 256, O_LATENT, O_COND, O_DMODEL, O_DINNER, O_HEADS, O_KERNEL, O_STRIDE, O_HIDDEN,
-	O_DROPOUT, O_EPOCHS, O_BATCH, O_LR, O_BETA1, O_BETA2, O_ADAMEPS, O_TMAX, O_ETAMIN, O_KLWARM,
-	O_CLIP, O_ATTNDROP, O_PATIENCE, O_POINT, O_SEG, O_MISS, O_SEED, O_CLIPX, O_STRICT, O_VERSION,
-	O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT, O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES,
+	O_CLIPX = FCVAE_OPT_END, O_STRICT, O_VERSION, O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
+	O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES,
 };
 
 int main(int argc, char **argv)
@@ -664,19 +663,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"quiet", no_argument, 0, 'q'}, {"jobs", required_argument, 0, 'j'},
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
-		{"window", required_argument, 0, O_WINDOW}, {"latent", required_argument, 0, O_LATENT},
-		{"condition", required_argument, 0, O_COND}, {"d-model", required_argument, 0, O_DMODEL},
-		{"d-inner", required_argument, 0, O_DINNER}, {"heads", required_argument, 0, O_HEADS},
-		{"kernel", required_argument, 0, O_KERNEL}, {"stride", required_argument, 0, O_STRIDE},
-		{"hidden", required_argument, 0, O_HIDDEN}, {"dropout", required_argument, 0, O_DROPOUT},
-		{"epochs", required_argument, 0, O_EPOCHS}, {"batch", required_argument, 0, O_BATCH},
-		{"lr", required_argument, 0, O_LR}, {"beta1", required_argument, 0, O_BETA1},
-		{"beta2", required_argument, 0, O_BETA2}, {"adam-eps", required_argument, 0, O_ADAMEPS},
-		{"t-max", required_argument, 0, O_TMAX}, {"eta-min", required_argument, 0, O_ETAMIN},
-		{"kl-warmup", required_argument, 0, O_KLWARM}, {"clip", required_argument, 0, O_CLIP},
-		{"attn-dropout", required_argument, 0, O_ATTNDROP}, {"patience", required_argument, 0, O_PATIENCE},
-		{"point-anomalies", required_argument, 0, O_POINT}, {"segment-swaps", required_argument, 0, O_SEG},
-		{"missing-rate", required_argument, 0, O_MISS}, {"seed", required_argument, 0, O_SEED},
+		FCVAE_TRAINOPTS_LONGOPTS,
 		{"clip-x", required_argument, 0, O_CLIPX}, {"strict", no_argument, 0, O_STRICT},
 		{"honest", no_argument, 0, O_HONEST}, {"per-file", no_argument, 0, O_PERFILE},
 		{"delay", required_argument, 0, O_DELAY}, {"split", required_argument, 0, O_SPLIT},
@@ -700,44 +687,15 @@ int main(int argc, char **argv)
 	int strict = 0, c, seed_given = 0;
 	fcvae_train_opts *o = &opt.train;
 	while ((c = getopt_long(argc, argv, "qj:h", longopts, NULL)) != -1) {
+		if (fcvae_trainopts_parse(c, optarg, &opt.cfg, o)) {
+			seed_given |= c == FCVAE_OPT_SEED;
+			continue;
+		}
 		switch (c) {
 		case 'q': opt.quiet = 1; break;
 		case 'j': opt.jobs = (int)fcvae_parse_long("--jobs", optarg, 1, 256); break;
 		case 'h': usage(0); break;
 		case O_VERSION: fcvae_version();
-		case O_WINDOW: opt.cfg.window = (int)fcvae_parse_long("--window", optarg, 4, 1 << 16); break;
-		case O_LATENT: opt.cfg.latent = (int)fcvae_parse_long("--latent", optarg, 1, 1 << 16); break;
-		case O_COND: opt.cfg.cond = (int)fcvae_parse_long("--condition", optarg, 1, 1 << 16); break;
-		case O_DMODEL: opt.cfg.d_model = (int)fcvae_parse_long("--d-model", optarg, 1, 1 << 16); break;
-		case O_DINNER: opt.cfg.d_inner = (int)fcvae_parse_long("--d-inner", optarg, 1, 1 << 16); break;
-		case O_HEADS: opt.cfg.n_head = (int)fcvae_parse_long("--heads", optarg, 1, 1 << 16); break;
-		case O_KERNEL: opt.cfg.kernel = (int)fcvae_parse_long("--kernel", optarg, 1, 1 << 16); break;
-		case O_STRIDE: opt.cfg.stride = (int)fcvae_parse_long("--stride", optarg, 1, 1 << 16); break;
-		case O_HIDDEN:
-			if (fcvae_config_parse_hidden(&opt.cfg, optarg) != 0)
-				fcvae_die(FCVAE_EXIT_USAGE, "--hidden: '%s' is not a list of 1 to %d sizes like 64,64",
-				          optarg, FCVAE_MAX_HIDDEN);
-			break;
-		case O_DROPOUT: opt.cfg.dropout = (float)fcvae_parse_double("--dropout", optarg); break;
-		case O_EPOCHS: o->epochs = (int)fcvae_parse_long("--epochs", optarg, 1, 1000000); break;
-		case O_BATCH: o->batch = (int)fcvae_parse_long("--batch", optarg, 1, 1 << 20); break;
-		case O_LR: o->lr = fcvae_parse_double("--lr", optarg); break;
-		case O_BETA1: o->beta1 = fcvae_parse_double("--beta1", optarg); break;
-		case O_BETA2: o->beta2 = fcvae_parse_double("--beta2", optarg); break;
-		case O_ADAMEPS: o->adam_eps = fcvae_parse_double("--adam-eps", optarg); break;
-		case O_TMAX: o->t_max = (int)fcvae_parse_long("--t-max", optarg, 0, 1000000); break;
-		case O_ETAMIN: o->eta_min = fcvae_parse_double("--eta-min", optarg); break;
-		case O_KLWARM: o->kl_warmup = (int)fcvae_parse_long("--kl-warmup", optarg, 0, 1000000); break;
-		case O_CLIP: o->clip = fcvae_parse_double("--clip", optarg); break;
-		case O_ATTNDROP: o->attn_dropout = (float)fcvae_parse_double("--attn-dropout", optarg); break;
-		case O_PATIENCE: o->patience = (int)fcvae_parse_long("--patience", optarg, 0, 1000000); break;
-		case O_POINT: o->point_rate = fcvae_parse_double("--point-anomalies", optarg); break;
-		case O_SEG: o->seg_rate = fcvae_parse_double("--segment-swaps", optarg); break;
-		case O_MISS: o->miss_rate = fcvae_parse_double("--missing-rate", optarg); break;
-		case O_SEED:
-			o->seed = (uint64_t)fcvae_parse_long("--seed", optarg, 0, __LONG_MAX__);
-			seed_given = 1;
-			break;
 		case O_CLIPX: opt.clipx = fcvae_parse_double("--clip-x", optarg); break;
 		case O_STRICT: strict = 1; break;
 		case O_HONEST: opt.honest = 1; break;

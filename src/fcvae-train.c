@@ -13,6 +13,7 @@
 #include "safetensors.h"
 #include "timeparse.h"
 #include "train.h"
+#include "trainopts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -469,12 +470,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	return b.p;
 }
 
-enum {
-	O_WINDOW = 256, O_LATENT, O_COND, O_DMODEL, O_DINNER, O_HEADS, O_KERNEL, O_STRIDE, O_HIDDEN,
-	O_DROPOUT, O_EPOCHS, O_BATCH, O_LR, O_BETA1, O_BETA2, O_ADAMEPS, O_TMAX, O_ETAMIN, O_KLWARM,
-	O_CLIP, O_ATTNDROP, O_PATIENCE, O_POINT, O_SEG, O_MISS, O_SEED, O_LABEL, O_NOLABELS, O_SCALER,
-	O_CLIPX, O_STRICT, O_VERSION, O_HIST,
-};
+enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_SCALER, O_CLIPX, O_STRICT, O_VERSION, O_HIST };
 
 int main(int argc, char **argv)
 {
@@ -482,19 +478,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, 0, 'o'}, {"validation", required_argument, 0, 'V'},
 		{"key", required_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
-		{"window", required_argument, 0, O_WINDOW}, {"latent", required_argument, 0, O_LATENT},
-		{"condition", required_argument, 0, O_COND}, {"d-model", required_argument, 0, O_DMODEL},
-		{"d-inner", required_argument, 0, O_DINNER}, {"heads", required_argument, 0, O_HEADS},
-		{"kernel", required_argument, 0, O_KERNEL}, {"stride", required_argument, 0, O_STRIDE},
-		{"hidden", required_argument, 0, O_HIDDEN}, {"dropout", required_argument, 0, O_DROPOUT},
-		{"epochs", required_argument, 0, O_EPOCHS}, {"batch", required_argument, 0, O_BATCH},
-		{"lr", required_argument, 0, O_LR}, {"beta1", required_argument, 0, O_BETA1},
-		{"beta2", required_argument, 0, O_BETA2}, {"adam-eps", required_argument, 0, O_ADAMEPS},
-		{"t-max", required_argument, 0, O_TMAX}, {"eta-min", required_argument, 0, O_ETAMIN},
-		{"kl-warmup", required_argument, 0, O_KLWARM}, {"clip", required_argument, 0, O_CLIP},
-		{"attn-dropout", required_argument, 0, O_ATTNDROP}, {"patience", required_argument, 0, O_PATIENCE},
-		{"point-anomalies", required_argument, 0, O_POINT}, {"segment-swaps", required_argument, 0, O_SEG},
-		{"missing-rate", required_argument, 0, O_MISS}, {"seed", required_argument, 0, O_SEED},
+		FCVAE_TRAINOPTS_LONGOPTS,
 		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
 		{"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
 		{"strict", no_argument, 0, O_STRICT}, {"history-anomalies", required_argument, 0, O_HIST},
@@ -510,6 +494,10 @@ int main(int argc, char **argv)
 	double mean = 0, std = 1, clipx = FCVAE_CLIP_X;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:V:k:qh", longopts, NULL)) != -1) {
+		if (fcvae_trainopts_parse(c, optarg, &cfg, &o)) {
+			window_given |= c == FCVAE_OPT_WINDOW;
+			continue;
+		}
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'V': validation = optarg; break;
@@ -517,36 +505,6 @@ int main(int argc, char **argv)
 		case 'q': opt.quiet = 1; break;
 		case 'h': usage(0); break;
 		case O_VERSION: fcvae_version();
-		case O_WINDOW: cfg.window = (int)fcvae_parse_long("--window", optarg, 4, 1 << 16); window_given = 1; break;
-		case O_LATENT: cfg.latent = (int)fcvae_parse_long("--latent", optarg, 1, 1 << 16); break;
-		case O_COND: cfg.cond = (int)fcvae_parse_long("--condition", optarg, 1, 1 << 16); break;
-		case O_DMODEL: cfg.d_model = (int)fcvae_parse_long("--d-model", optarg, 1, 1 << 16); break;
-		case O_DINNER: cfg.d_inner = (int)fcvae_parse_long("--d-inner", optarg, 1, 1 << 16); break;
-		case O_HEADS: cfg.n_head = (int)fcvae_parse_long("--heads", optarg, 1, 1 << 16); break;
-		case O_KERNEL: cfg.kernel = (int)fcvae_parse_long("--kernel", optarg, 1, 1 << 16); break;
-		case O_STRIDE: cfg.stride = (int)fcvae_parse_long("--stride", optarg, 1, 1 << 16); break;
-		case O_HIDDEN:
-			if (fcvae_config_parse_hidden(&cfg, optarg) != 0)
-				fcvae_die(FCVAE_EXIT_USAGE, "--hidden: '%s' is not a list of 1 to %d sizes like 64,64",
-				          optarg, FCVAE_MAX_HIDDEN);
-			break;
-		case O_DROPOUT: cfg.dropout = (float)fcvae_parse_double("--dropout", optarg); break;
-		case O_EPOCHS: o.epochs = (int)fcvae_parse_long("--epochs", optarg, 1, 1000000); break;
-		case O_BATCH: o.batch = (int)fcvae_parse_long("--batch", optarg, 1, 1 << 20); break;
-		case O_LR: o.lr = fcvae_parse_double("--lr", optarg); break;
-		case O_BETA1: o.beta1 = fcvae_parse_double("--beta1", optarg); break;
-		case O_BETA2: o.beta2 = fcvae_parse_double("--beta2", optarg); break;
-		case O_ADAMEPS: o.adam_eps = fcvae_parse_double("--adam-eps", optarg); break;
-		case O_TMAX: o.t_max = (int)fcvae_parse_long("--t-max", optarg, 0, 1000000); break;
-		case O_ETAMIN: o.eta_min = fcvae_parse_double("--eta-min", optarg); break;
-		case O_KLWARM: o.kl_warmup = (int)fcvae_parse_long("--kl-warmup", optarg, 0, 1000000); break;
-		case O_CLIP: o.clip = fcvae_parse_double("--clip", optarg); break;
-		case O_ATTNDROP: o.attn_dropout = (float)fcvae_parse_double("--attn-dropout", optarg); break;
-		case O_PATIENCE: o.patience = (int)fcvae_parse_long("--patience", optarg, 0, 1000000); break;
-		case O_POINT: o.point_rate = fcvae_parse_double("--point-anomalies", optarg); break;
-		case O_SEG: o.seg_rate = fcvae_parse_double("--segment-swaps", optarg); break;
-		case O_MISS: o.miss_rate = fcvae_parse_double("--missing-rate", optarg); break;
-		case O_SEED: o.seed = (uint64_t)fcvae_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
 		case O_LABEL: opt.label = optarg; break;
 		case O_NOLABELS: opt.label = NULL; break;
 		case O_SCALER: {
