@@ -247,6 +247,18 @@ static void parse_columns(char *list)
 		fcvae_die(FCVAE_EXIT_USAGE, "--columns: no column named");
 }
 
+/* The hourly counts and labels of every wanted combination on one day. */
+static void make_combos_day(combo_day *cd, int day, int count[][24], unsigned char label[][24])
+{
+	for (int c = 0; c < FCVAE_SEEDDATA_COMBOS; c++) {
+		if (!combo_wanted(c))
+			continue;
+		make_day(cd, c, day, 0);
+		memcpy(count[c], cd->count, sizeof cd->count);
+		memcpy(label[c], cd->day.label, sizeof cd->day.label);
+	}
+}
+
 static void write_hourly(void)
 {
 	static const char *csv_names[NCOLS] = {"timestamp", "key", "value", "label", "split"};
@@ -262,13 +274,7 @@ static void write_hourly(void)
 		check_stdout();
 		if (!day_wanted(day))
 			continue;
-		for (int c = 0; c < FCVAE_SEEDDATA_COMBOS; c++) {
-			if (!combo_wanted(c))
-				continue;
-			make_day(&cd, c, day, 0);
-			memcpy(count[c], cd.count, sizeof cd.count);
-			memcpy(label[c], cd.day.label, sizeof cd.day.label);
-		}
+		make_combos_day(&cd, day, count, label);
 		const char *sp = fcvae_seeddata_split_name(fcvae_seeddata_split(day));
 		for (int h = 0; h < 24; h++) {
 			long long ts = start + 86400LL * day + 3600LL * h;
@@ -327,13 +333,7 @@ static void write_follow(void)
 		for (int day = 0; day < ndays; day++) {
 			if (!day_wanted(day))
 				continue;
-			for (int c = 0; c < FCVAE_SEEDDATA_COMBOS; c++) {
-				if (!combo_wanted(c))
-					continue;
-				make_day(&cd, c, day, 0);
-				memcpy(count[c], cd.count, sizeof cd.count);
-				memcpy(label[c], cd.day.label, sizeof cd.day.label);
-			}
+			make_combos_day(&cd, day, count, label);
 			for (int h = 0; h < 24; h++) {
 				if (!first)
 					sleep_seconds(delay);
