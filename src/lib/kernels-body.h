@@ -254,3 +254,9 @@ static void CAT(adam, SFX)(float *p, const float *g, float *m, float *v, size_t 
 #undef VI
 #undef CAT
 #undef CAT_
+/* and the includer's parameters, ready for the next width */
+#undef VW
+#undef NVB
+#undef VSQRT
+#undef VSQRTD
+#undef SFX

@@ -221,11 +221,6 @@ static void adam_ref(float *p, const float *g, float *m, float *v, size_t n, dou
 #define VSQRTD(x) ((VD)_mm_sqrt_pd((__m128d)(x)))
 #define SFX sse2
 #include "kernels-body.h"
-#undef VW
-#undef NVB
-#undef VSQRT
-#undef VSQRTD
-#undef SFX
 #pragma GCC pop_options
 
 #pragma GCC push_options
@@ -236,11 +231,6 @@ static void adam_ref(float *p, const float *g, float *m, float *v, size_t n, dou
 #define VSQRTD(x) ((VD)_mm256_sqrt_pd((__m256d)(x)))
 #define SFX avx2
 #include "kernels-body.h"
-#undef VW
-#undef NVB
-#undef VSQRT
-#undef VSQRTD
-#undef SFX
 #pragma GCC pop_options
 
 #pragma GCC push_options
@@ -251,11 +241,6 @@ static void adam_ref(float *p, const float *g, float *m, float *v, size_t n, dou
 #define VSQRTD(x) ((VD)_mm512_sqrt_pd((__m512d)(x)))
 #define SFX avx512
 #include "kernels-body.h"
-#undef VW
-#undef NVB
-#undef VSQRT
-#undef VSQRTD
-#undef SFX
 #pragma GCC pop_options
 #endif
 
