@@ -49,12 +49,7 @@ static const char usage_text[] =
 	"      --window W (24)  --latent L (8)  --condition C (16)  --d-model N (64)\n"
 	"      --d-inner N (128)  --heads N (4)  --kernel K (8)  --stride S (4)\n"
 	"      --hidden N,N,... (64,64)  --dropout P (0.05)\n"
-	"Training (SPEC §4):\n"
-	"      --epochs N (75)  --batch N (64)  --lr X (5e-4)  --beta1 X (0.9)\n"
-	"      --beta2 X (0.999)  --adam-eps X (1e-8)  --t-max N (10)  --eta-min X (0)\n"
-	"      --kl-warmup N (35)  --clip X (2; 0 = off)  --attn-dropout P (0.1)\n"
-	"      --patience N (5; 0 = off)  --point-anomalies R (0.05)\n"
-	"      --segment-swaps R (0.10)  --missing-rate R (0.01)  --seed N (42)\n"
+	FCVAE_TRAINOPTS_USAGE
 	"Scoring (SPEC §3):\n"
 	"      --iterations N (10)  --samples N (16)  --score-batch N (256)\n"
 	"  -h, --help              this help\n"
