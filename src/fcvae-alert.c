@@ -254,20 +254,25 @@ static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
 
 /* An alert line: {"id","key","alert","ts",...}; the id names the run and the
  * event, so an alert read back from the topic is recognised exactly. */
-static void alert_open(fcvae_buf *b, const series *s, const fcvae_json *rec)
+static void alert_head(fcvae_buf *b, const series *s, const char *kind)
 {
 	char ts[FCVAE_TIME_MAX];
 	fcvae_time_format(ts, s->start);
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "id");
 	fcvae_buf id = {0};
-	fcvae_buf_printf(&id, "%s@%s/open", s->key, ts);
+	fcvae_buf_printf(&id, "%s@%s/%s", s->key, ts, kind);
 	fcvae_json_add_string(b, id.p, id.len);
 	fcvae_buf_free(&id);
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, "key");
 	fcvae_json_add_cstring(b, s->key);
-	fcvae_buf_adds(b, ",\"alert\":\"open\",");
+	fcvae_buf_printf(b, ",\"alert\":\"%s\",", kind);
+}
+
+static void alert_open(fcvae_buf *b, const series *s, const fcvae_json *rec)
+{
+	alert_head(b, s, "open");
 	add_time(b, "ts", s->start);
 	static const char *const copy[] = {"value", "expected", "lower", "upper", "score", "threshold", "model"};
 	for (size_t i = 0; i < sizeof copy / sizeof *copy; i++)
@@ -277,18 +282,7 @@ static void alert_open(fcvae_buf *b, const series *s, const fcvae_json *rec)
 
 static void alert_close(fcvae_buf *b, const series *s, double end)
 {
-	char ts[FCVAE_TIME_MAX];
-	fcvae_time_format(ts, s->start);
-	fcvae_buf_addc(b, '{');
-	fcvae_json_add_key(b, "id");
-	fcvae_buf id = {0};
-	fcvae_buf_printf(&id, "%s@%s/close", s->key, ts);
-	fcvae_json_add_string(b, id.p, id.len);
-	fcvae_buf_free(&id);
-	fcvae_buf_addc(b, ',');
-	fcvae_json_add_key(b, "key");
-	fcvae_json_add_cstring(b, s->key);
-	fcvae_buf_adds(b, ",\"alert\":\"close\",");
+	alert_head(b, s, "close");
 	add_time(b, "ts", end);
 	fcvae_buf_addc(b, ',');
 	add_time(b, "start", s->start);
