@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aggregate.h"
 #include "benchdata.h"
 #include "json.h"
 #include "metrics.h"
@@ -43,6 +44,12 @@ static const char usage_text[] =
 	"      --format table|json what standard output gets (table)\n"
 	"      --json FILE         also write the JSON report to FILE\n"
 	"      --scores FILE       write every validation and test window's score to FILE (NDJSON)\n"
+	"      --from-scores FILE  evaluate the scores a --scores FILE of an earlier run holds\n"
+	"                          (same data, split, standardisation and window): no training\n"
+	"      --aggregate HOW     none (default), max or mean: each score replaced by the max\n"
+	"                          or mean of the file's last N window scores, for every source\n"
+	"      --span N[,N...]     N for --aggregate; several: the one with the best validation\n"
+	"                          ROC-AUC, per source (1,3,10,30,50,100,150,200,300,400,600)\n"
 	"      --strict            stop at the first bad input line (exit 3)\n"
 	"  -q, --quiet             no progress on standard error\n"
 	"Model (SPEC §2):\n"
@@ -67,7 +74,10 @@ static void usage(int code)
 static struct {
 	int honest, per_file, delay, draws, jobs, quiet, json_out;
 	double train_end, valid_end, clipx;
-	const char *json_file, *scores_file;
+	const char *json_file, *scores_file, *from_scores;
+	enum fcvae_agg agg;
+	size_t *spans;               /* --span candidates */
+	int nspans;
 	fcvae_config cfg;
 	fcvae_train_opts train;
 	fcvae_score_opts score;
@@ -331,11 +341,18 @@ static void *score_worker(void *arg)
 	return NULL;
 }
 
-static void score_all(void)
+static void alloc_scores(void)
 {
 	for (int i = 0; i < nfiles; i++)
-		for (int p = VAL; p <= TEST; p++) {
+		for (int p = VAL; p <= TEST; p++)
 			files[i].score[p] = fcvae_xmalloc((files[i].nwin[p] + 1) * sizeof(double));
+}
+
+static void score_all(void)
+{
+	alloc_scores();
+	for (int i = 0; i < nfiles; i++)
+		for (int p = VAL; p <= TEST; p++) {
 			for (size_t lo = 0; lo < files[i].nwin[p]; lo += CHUNK) {
 				chunks = fcvae_xrealloc(chunks, (nchunks + 1) * sizeof *chunks);
 				size_t hi = lo + CHUNK < files[i].nwin[p] ? lo + CHUNK : files[i].nwin[p];
@@ -385,13 +402,66 @@ static void write_scores(const char *path)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 }
 
+/* The scores write_scores() wrote, back into files[].score: the j-th record
+ * of a file's part is its j-th window, and its time must be that window's
+ * last point's, so scores of another window length, split or data set are
+ * refused rather than evaluated against the wrong labels. */
+static void read_scores(const char *path)
+{
+	const int W = opt.cfg.window;
+	fcvae_lines in;
+	if (fcvae_lines_open(&in, path) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	alloc_scores();
+	size_t (*got)[FCVAE_PARTS] = fcvae_xcalloc(nfiles, sizeof *got);
+	fcvae_json_parser jp;
+	fcvae_json_parser_init(&jp);
+	int rc, i = 0;
+	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+		const fcvae_json *r = fcvae_json_parse(&jp, in.line, in.len);
+		if (!r)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: %s", path, in.lineno, jp.err);
+		const fcvae_json *key = fcvae_json_get(r, "key"), *part = fcvae_json_get(r, "part"),
+		                 *ts = fcvae_json_get(r, "ts"), *score = fcvae_json_get(r, "score");
+		if (!key || key->type != FCVAE_JSON_STRING || !part || part->type != FCVAE_JSON_STRING || !ts ||
+		    ts->type != FCVAE_JSON_NUMBER || !score || score->type != FCVAE_JSON_NUMBER || !isfinite(score->num))
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: not a scored window (key, part, ts, score)", path,
+			          in.lineno);
+		if (strcmp(files[i].f.name, key->str))
+			for (i = 0; i < nfiles && strcmp(files[i].f.name, key->str); i++)
+				;
+		if (i == nfiles)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: \"%s\" is not a file of the data directory", path,
+			          in.lineno, key->str);
+		int p = !strcmp(part->str, "validation") ? VAL : !strcmp(part->str, "test") ? TEST : -1;
+		bfile *b = &files[i];
+		size_t j = p < 0 ? 0 : got[i][p]++;
+		double want = p < 0 ? 0 : b->part[p].t0 + (double)(j + W - 1) * b->f.interval;
+		if (p < 0 || j >= b->nwin[p] || !(fabs(ts->num - want) < 1e-3 * b->f.interval))
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: not window %zu of %s's %s part (another window "
+			          "length, split or data directory?)", path, in.lineno, j + 1, key->str, part->str);
+		b->score[p][j] = -score->num;
+	}
+	if (rc < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	for (i = 0; i < nfiles; i++)
+		for (int p = VAL; p <= TEST; p++)
+			if (got[i][p] != files[i].nwin[p])
+				fcvae_die(FCVAE_EXIT_FAIL, "%s: %zu scores of %s's %s part, not %zu", path, got[i][p],
+				          files[i].f.name, p == VAL ? "validation" : "test", files[i].nwin[p]);
+	fcvae_json_parser_free(&jp);
+	fcvae_lines_close(&in);
+	free(got);
+}
+
 /* ---- metrics ---- */
 
 enum { SRC_MODEL, SRC_RANDOM, SRC_ABS };
 static const char *src_name[] = {"model", "random", "abs"};
 
 /* One score sequence: a window's last point, its label (alternating 1, 2
- * by file so that files' segments never merge), and its file. */
+ * by file so that files' segments never merge), and its file. Scores are
+ * aggregated (--aggregate) over span windows within each file's part. */
 typedef struct {
 	size_t n;
 	double *a;
@@ -399,7 +469,7 @@ typedef struct {
 	int *file;
 } seq;
 
-static void seq_build(seq *s, int p, int src, int draw, int only)
+static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 {
 	const int W = opt.cfg.window;
 	size_t n = 0;
@@ -411,9 +481,11 @@ static void seq_build(seq *s, int p, int src, int draw, int only)
 	s->label = fcvae_xmalloc(n + 1);
 	s->file = fcvae_xmalloc((n + 1) * sizeof *s->file);
 	size_t k = 0;
+	double *raw = opt.agg != FCVAE_AGG_NONE && span > 1 ? fcvae_xmalloc((n + 1) * sizeof *raw) : NULL;
 	for (int i = 0; i < nfiles; i++) {
 		if (only >= 0 && only != i)
 			continue;
+		size_t k0 = k;
 		const bfile *b = &files[i];
 		fcvae_rng r;
 		fcvae_rng_init(&r, opt.train.seed + (uint64_t)draw,
@@ -427,7 +499,12 @@ static void seq_build(seq *s, int p, int src, int draw, int only)
 			s->label[k] = b->part[p].label[last] ? (unsigned char)(1 + i % 2) : 0;
 			s->file[k] = i;
 		}
+		if (raw) {
+			memcpy(raw, s->a + k0, (k - k0) * sizeof *raw);
+			fcvae_aggregate_trailing(s->a + k0, raw, k - k0, span, opt.agg);
+		}
 	}
+	free(raw);
 }
 
 static void seq_free(seq *s)
@@ -444,6 +521,7 @@ static const char *fig_name[NFIG] = {"best_f1", "best_f1_precision", "best_f1_re
 
 typedef struct {
 	double v[NFIG];
+	double span;     /* --aggregate's span used (random: mean over the draws) */
 	double thr[3];   /* validation-chosen thresholds (a >= t) by adjustment mode; NaN if none */
 	size_t n, anomalies;
 } figures;
@@ -502,32 +580,72 @@ static void figures_val(figures *f, const seq *t, double thr[][3])
 	free(flag);
 }
 
+/* The --span candidate with the best validation ROC-AUC (pooled; with
+ * per-file models the mean over the files, their scales differ); the
+ * shortest of equals. Validation labels only. */
+static size_t choose_span(int src, int d)
+{
+	if (opt.agg == FCVAE_AGG_NONE)
+		return 1;
+	size_t best = opt.spans[0];
+	double best_roc = -1;
+	for (int c = 0; opt.nspans > 1 && c < opt.nspans; c++) {
+		double roc = 0;
+		seq v;
+		if (opt.per_file && src == SRC_MODEL) {
+			int m = 0;
+			for (int i = 0; i < nfiles; i++) {
+				seq_build(&v, VAL, src, d, i, opt.spans[c]);
+				double r = fcvae_metrics_roc_auc(v.a, v.label, v.n);
+				seq_free(&v);
+				if (!isnan(r)) {
+					roc += r;
+					m++;
+				}
+			}
+			roc = m ? roc / m : NAN;
+		} else {
+			seq_build(&v, VAL, src, d, -1, opt.spans[c]);
+			roc = fcvae_metrics_roc_auc(v.a, v.label, v.n);
+			seq_free(&v);
+		}
+		if (roc > best_roc || (roc == best_roc && opt.spans[c] < best)) {
+			best_roc = roc;
+			best = opt.spans[c];
+		}
+	}
+	return best;
+}
+
 /* Figures of source src (draw d) pooled into *pool and per file into per[]. */
 static void evaluate(int src, int d, figures *pool, figures *per)
 {
 	double (*thr)[3] = fcvae_xmalloc(nfiles * sizeof *thr);
 	seq v, t;
+	size_t span = choose_span(src, d);
 	if (opt.per_file && src == SRC_MODEL) {
 		/* each model's scores are on its own scale: thresholds per file */
 		for (int i = 0; i < nfiles; i++) {
-			seq_build(&v, VAL, src, d, i);
+			seq_build(&v, VAL, src, d, i, span);
 			choose_thresholds(thr[i], &v);
 			seq_free(&v);
 		}
 	} else {
-		seq_build(&v, VAL, src, d, -1);
+		seq_build(&v, VAL, src, d, -1, span);
 		choose_thresholds(thr[0], &v);
 		for (int i = 1; i < nfiles; i++)
 			memcpy(thr[i], thr[0], sizeof thr[0]);
 		seq_free(&v);
 	}
-	seq_build(&t, TEST, src, d, -1);
+	pool->span = (double)span;
+	seq_build(&t, TEST, src, d, -1, span);
 	figures_test(pool, &t);
 	figures_val(pool, &t, thr);
 	memcpy(pool->thr, thr[0], sizeof pool->thr);
 	seq_free(&t);
 	for (int i = 0; i < nfiles; i++) {
-		seq_build(&t, TEST, src, d, i);
+		per[i].span = (double)span;
+		seq_build(&t, TEST, src, d, i, span);
 		figures_test(&per[i], &t);
 		figures_val(&per[i], &t, thr);
 		memcpy(per[i].thr, thr[i], sizeof per[i].thr);
@@ -541,6 +659,7 @@ static void figures_add(figures *acc, const figures *b, double w)
 {
 	for (int i = 0; i < NFIG; i++)
 		acc->v[i] += w * b->v[i];
+	acc->span += w * b->span;
 	acc->n = b->n;
 	acc->anomalies = b->anomalies;
 	for (int m = 0; m < 3; m++)
@@ -557,6 +676,10 @@ static void json_figures(fcvae_buf *b, const figures *f, int with_thr)
 			fcvae_buf_addc(b, ',');
 		fcvae_json_add_key(b, fig_name[i]);
 		fcvae_json_add_number(b, f->v[i]);
+	}
+	if (opt.agg != FCVAE_AGG_NONE) {
+		fcvae_buf_adds(b, ",\"span\":");
+		fcvae_json_add_number(b, f->span);
 	}
 	if (with_thr) {
 		static const char *tn[3] = {"threshold_pa", "threshold_delay", "threshold_point"};
@@ -634,9 +757,16 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 	fprintf(fp, "%s: %d files, %s standardisation, %s, delay k %d\n", dir, nfiles,
 	        opt.honest ? "honest (train statistics)" : "paper (per part)",
 	        opt.per_file ? "one model per file" : "one pooled model", opt.delay);
-	fprintf(fp, "training %.1f s (%.0f windows/s), scoring %.1f s (%.0f windows/s, %zu windows)\n", train_s,
-	        train_s > 0 ? train_w / train_s : 0, score_s, score_s > 0 ? scored_windows / score_s : 0,
-	        scored_windows);
+	if (opt.from_scores)
+		fprintf(fp, "scores from %s\n", opt.from_scores);
+	else
+		fprintf(fp, "training %.1f s (%.0f windows/s), scoring %.1f s (%.0f windows/s, %zu windows)\n", train_s,
+		        train_s > 0 ? train_w / train_s : 0, score_s, score_s > 0 ? scored_windows / score_s : 0,
+		        scored_windows);
+	if (opt.agg != FCVAE_AGG_NONE)
+		fprintf(fp, "scores: trailing %s over the last N windows of the file, N %s: model %g, random %g (mean), "
+		        "|x| %g\n", fcvae_aggregate_name(opt.agg), opt.nspans > 1 ? "chosen on validation ROC-AUC" : "given",
+		        pool[SRC_MODEL].span, pool[SRC_RANDOM].span, pool[SRC_ABS].span);
 	fprintf(fp, "%-28s %-6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "file", "score", "bestF1", "delayF1", "pointF1",
 	        "ROC", "PR", "valPA", "valDel", "valPt");
 	for (int s = 0; s < 3; s++)
@@ -650,8 +780,26 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 
 enum {
 	O_CLIPX = FCVAE_OPT_END, O_STRICT, O_VERSION, O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
-	O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES,
+	O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES, O_FROM, O_AGG, O_SPAN,
 };
+
+/* --span: a comma-separated list of point counts >= 1 into opt.spans. */
+static void parse_spans(const char *arg)
+{
+	opt.nspans = 0;
+	const char *p = arg;
+	for (;;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < 1 || v > 1L << 30 || (*end && *end != ','))
+			fcvae_die(FCVAE_EXIT_USAGE, "--span: '%s' is not a list of numbers of windows >= 1 (e.g. 50,100)", arg);
+		opt.spans = fcvae_xrealloc(opt.spans, (opt.nspans + 1) * sizeof *opt.spans);
+		opt.spans[opt.nspans++] = (size_t)v;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -665,7 +813,8 @@ int main(int argc, char **argv)
 		{"random-draws", required_argument, 0, O_DRAWS}, {"format", required_argument, 0, O_FORMAT},
 		{"json", required_argument, 0, O_JSON}, {"iterations", required_argument, 0, O_ITER},
 		{"samples", required_argument, 0, O_SAMPLES}, {"score-batch", required_argument, 0, O_SBATCH},
-		{"scores", required_argument, 0, O_SCORES},
+		{"scores", required_argument, 0, O_SCORES}, {"from-scores", required_argument, 0, O_FROM},
+		{"aggregate", required_argument, 0, O_AGG}, {"span", required_argument, 0, O_SPAN},
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv[0]);
@@ -679,6 +828,7 @@ int main(int argc, char **argv)
 	opt.train_end = 0.35;
 	opt.valid_end = 0.5;
 	opt.clipx = FCVAE_CLIP_X;
+	parse_spans("1,3,10,30,50,100,150,200,300,400,600");
 	int strict = 0, c, seed_given = 0;
 	fcvae_train_opts *o = &opt.train;
 	while ((c = getopt_long(argc, argv, "qj:h", longopts, NULL)) != -1) {
@@ -717,6 +867,12 @@ int main(int argc, char **argv)
 			break;
 		case O_JSON: opt.json_file = optarg; break;
 		case O_SCORES: opt.scores_file = optarg; break;
+		case O_FROM: opt.from_scores = optarg; break;
+		case O_AGG:
+			if (fcvae_aggregate_parse(optarg, &opt.agg) != 0)
+				fcvae_die(FCVAE_EXIT_USAGE, "--aggregate: '%s' is not none, max or mean", optarg);
+			break;
+		case O_SPAN: parse_spans(optarg); break;
 		case O_ITER: opt.score.iterations = (int)fcvae_parse_long("--iterations", optarg, 0, 100000); break;
 		case O_SAMPLES: opt.score.samples = (int)fcvae_parse_long("--samples", optarg, 1, 100000); break;
 		case O_SBATCH: opt.score_batch = (int)fcvae_parse_long("--score-batch", optarg, 1, 1 << 16); break;
@@ -755,10 +911,12 @@ int main(int argc, char **argv)
 	/* one core per job: BLAS's own threads spin on matrices this small
 	 * and fight the job threads (5x slower on a loaded machine) */
 	openblas_set_num_threads(1);
-	double train_s = 0;
+	double train_s = 0, score_s = 0;
 	long train_w = 0;
-	fcvae_train_result pooled_res;
-	if (opt.per_file) {
+	fcvae_train_result pooled_res = {0};
+	if (opt.from_scores) {
+		read_scores(opt.from_scores);
+	} else if (opt.per_file) {
 		double t0 = now();
 		run_threads(train_worker, opt.jobs < nfiles ? opt.jobs : nfiles);
 		train_s = now() - t0;
@@ -768,12 +926,15 @@ int main(int argc, char **argv)
 			files[i].model = m;
 		train_s = pooled_res.seconds;
 	}
-	/* windows seen in training: every epoch run saw each training window once */
-	for (int i = 0; i < nfiles; i++)
-		train_w += (long)files[i].nwin[FCVAE_PART_TRAIN] * (opt.per_file ? files[i].res.epochs_run : pooled_res.epochs_run);
-	double t1 = now();
-	score_all();
-	double score_s = now() - t1;
+	if (!opt.from_scores) {
+		/* windows seen in training: every epoch run saw each training window once */
+		for (int i = 0; i < nfiles; i++)
+			train_w += (long)files[i].nwin[FCVAE_PART_TRAIN] *
+			           (opt.per_file ? files[i].res.epochs_run : pooled_res.epochs_run);
+		double t1 = now();
+		score_all();
+		score_s = now() - t1;
+	}
 	if (opt.scores_file)
 		write_scores(opt.scores_file);
 
@@ -804,6 +965,18 @@ int main(int argc, char **argv)
 	fcvae_buf_addc(&b, ',');
 	fcvae_json_add_number(&b, opt.valid_end);
 	fcvae_buf_printf(&b, "],\"random_draws\":%d,\"jobs\":%d,", opt.draws, opt.jobs);
+	if (opt.from_scores) {
+		fcvae_buf_adds(&b, "\"scores_from\":");
+		fcvae_json_add_cstring(&b, opt.from_scores);
+		fcvae_buf_addc(&b, ',');
+	}
+	fcvae_buf_printf(&b, "\"aggregate\":\"%s\",", fcvae_aggregate_name(opt.agg));
+	if (opt.agg != FCVAE_AGG_NONE) {
+		fcvae_buf_adds(&b, "\"span_candidates\":[");
+		for (int i = 0; i < opt.nspans; i++)
+			fcvae_buf_printf(&b, "%s%zu", i ? "," : "", opt.spans[i]);
+		fcvae_buf_adds(&b, "],");
+	}
 	json_config(&b);
 	fcvae_buf_adds(&b, ",\"timing\":{\"train_seconds\":");
 	fcvae_json_add_number(&b, round(train_s * 100) / 100);
@@ -814,7 +987,7 @@ int main(int argc, char **argv)
 	fcvae_buf_printf(&b, ",\"score_windows\":%zu,\"score_windows_per_s\":", scored_windows);
 	fcvae_json_add_number(&b, score_s > 0 ? round(scored_windows / score_s) : 0);
 	fcvae_buf_adds(&b, "}");
-	if (!opt.per_file) {
+	if (!opt.per_file && !opt.from_scores) {
 		fcvae_buf_adds(&b, ",\"training\":");
 		json_training(&b, &pooled_res);
 	}
@@ -833,7 +1006,7 @@ int main(int argc, char **argv)
 		fcvae_json_add_number(&b, f->f.interval);
 		fcvae_buf_printf(&b, ",\"rows\":%zu,\"windows\":[%zu,%zu,%zu],\"test_anomalies\":%zu", f->f.n, f->nwin[0],
 		                 f->nwin[1], f->nwin[2], per[0][i].anomalies);
-		if (opt.per_file) {
+		if (opt.per_file && !opt.from_scores) {
 			fcvae_buf_adds(&b, ",\"training\":");
 			json_training(&b, &f->res);
 		}
@@ -885,6 +1058,7 @@ int main(int argc, char **argv)
 	}
 	free(files);
 	free(chunks);
+	free(opt.spans);
 	fcvae_close_stdout();
 	return 0;
 }

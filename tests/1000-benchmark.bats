@@ -154,4 +154,57 @@ teardown() {
 	[ "$n" -ge 5 ]
 	[[ "$output" == '['[0-9.]*,[0-9.]*,[0-9.]*']' ]]
 	jq -e '.files == 2 and (.pooled.model.val_pa_f1 | type) == "number"' report.json
+	jq -e '.scores_from == "hourly.scores" and .aggregate == "max" and
+		([.pooled.model.span] | inside([1, 3, 6, 12]))' held.json
+}
+
+@test "benchmark: --from-scores evaluates an earlier run's scores, and refuses others" {
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	fcvae-benchmark $small --scores "$tmp/s" --json "$tmp/j1" "$tmp/d" >/dev/null
+	run fcvae-benchmark $small --from-scores "$tmp/s" --json "$tmp/j2" "$tmp/d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"scores from $tmp/s"* ]]
+	# no training: the same figures, read back bit for bit
+	[ "$(jq -c '.pooled, .per_file' "$tmp/j1")" = "$(jq -c '.pooled, .per_file' "$tmp/j2")" ]
+	jq -e --arg s "$tmp/s" '.scores_from == $s and (has("training") | not)' "$tmp/j2"
+	# another window length: the times no longer match
+	run fcvae-benchmark $small --window 10 --from-scores "$tmp/s" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"line 1: not window 1 of a.csv's validation part"* ]]
+	# a file missing from the scores; a key that is no file
+	grep -v '"b.csv"' "$tmp/s" >"$tmp/s2"
+	run fcvae-benchmark $small --from-scores "$tmp/s2" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0 scores of b.csv's validation part, not 23"* ]]
+	sed '1s/"a.csv"/"c.csv"/' "$tmp/s" >"$tmp/s3"
+	run fcvae-benchmark $small --from-scores "$tmp/s3" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"c.csv" is not a file of the data directory'* ]]
+	run fcvae-benchmark $small --from-scores "$tmp/nonexistent" "$tmp/d"
+	[ "$status" -eq 1 ]
+}
+
+@test "benchmark: --aggregate max holds a score over the next windows; --span chosen on validation" {
+	# |x| alone finds the spike (ROC-AUC 1); held over 3 windows, two
+	# normal points after it tie with it: ROC-AUC (93 + 2/2) / 95
+	run fcvae-benchmark $small --aggregate max --span 3 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.aggregate == "max" and .span_candidates == [3] and
+		.pooled.abs.span == 3 and .pooled.abs.roc_auc == 94 / 95'
+	# from 3 and 1, validation (where span 1 separates the spike, 3 does not) picks 1
+	run fcvae-benchmark $small --aggregate max --span 3,1 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.pooled.abs.span == 1 and .pooled.abs.roc_auc == 1 and .per_file[0].abs.span == 1'
+	# the mean over 2: the spike's window and the next share the top
+	# (x179 + x180 against x180 + x181), both above every other point
+	run fcvae-benchmark $small --aggregate mean --span 2 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.pooled.abs | .span == 2 and .roc_auc >= 94 / 95 and .roc_auc < 1'
+	run fcvae-benchmark $small --aggregate median "$tmp/d"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'median' is not none, max or mean"* ]]
+	for bad in 0 5,x 5, ,5; do
+		run fcvae-benchmark $small --aggregate max --span "$bad" "$tmp/d"
+		[ "$status" -eq 2 ]
+	done
 }
