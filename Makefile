@@ -102,10 +102,7 @@ check-asan:
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-# kernels.c picks SIMD targets with GCC pragmas clang does not take; the
-# fuzz targets never run it, so it is built plainly with cc.
 fuzz-build:
-	$(MAKE) BUILD=build-fuzz CFLAGS='-O2 -g' build-fuzz/lib/kernels.o
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link' \
 	  LDFLAGS='-fsanitize=address,undefined' $(FUZZ_NAMES:%=build-fuzz/fuzz/fuzz-%)
 

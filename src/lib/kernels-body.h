@@ -1,12 +1,16 @@
 /* kernels-body.h — one vector width's kernels, included by kernels.c once per
- * instruction set with VW (floats per vector) and SFX (name suffix) defined,
- * under that instruction set's target pragma. GCC's vector extensions keep
- * the arithmetic the plain C version's, lane by lane. */
+ * instruction set with VW (floats per vector), SFX (name suffix) and ISA
+ * (its target string) defined. GCC's vector extensions keep the arithmetic
+ * the plain C version's, lane by lane. */
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
 #define VF CAT(vf, SFX)
 #define VI CAT(vi, SFX)
+/* every function here is compiled for ISA (a target attribute, which GCC and
+ * clang both take, where a target pragma is GCC's alone) */
+#define KERNEL static __attribute__((target(ISA)))
+#define INLINE static inline __attribute__((always_inline, target(ISA)))
 
 typedef float VF __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 typedef int VI __attribute__((vector_size(VW * 4), aligned(4), may_alias));
@@ -14,7 +18,7 @@ typedef int VI __attribute__((vector_size(VW * 4), aligned(4), may_alias));
 
 /* A tile of R rows × NV vectors (NVB: as many as the registers hold) of outputs, kept in registers over all C inputs. */
 #define TILE(NAME, R, NV)                                                                              \
-	static inline __attribute__((always_inline)) void CAT(NAME, SFX)(                       \
+	INLINE void CAT(NAME, SFX)(                                                                 \
 		float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,           \
 		const float *wt, int ldw, int C)                                                     \
 	{                                                                                           \
@@ -42,7 +46,7 @@ TILE(tile_4x1, 4, 1)
 TILE(tile_1xn, 1, NVB)
 TILE(tile_1x1, 1, 1)
 
-static void CAT(linear_acc, SFX)(float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,
+KERNEL void CAT(linear_acc, SFX)(float *out, int ldo, const float *init, int ldn, const float *inp, int ldi,
                                  const float *wt, int ldw, int B, int C, int OC)
 {
 	int b = 0;
@@ -69,12 +73,12 @@ static void CAT(linear_acc, SFX)(float *out, int ldo, const float *init, int ldn
 }
 
 /* Bitwise select: m ? a : b, m all ones or zeros per lane. */
-static inline __attribute__((always_inline)) VF CAT(sel, SFX)(VI m, VF a, VF b)
+INLINE VF CAT(sel, SFX)(VI m, VF a, VF b)
 {
 	return (VF)((m & (VI)a) | (~m & (VI)b));
 }
 
-static inline __attribute__((always_inline)) VF CAT(vtanh, SFX)(VF a)
+INLINE VF CAT(vtanh, SFX)(VF a)
 {
 	VF x = CAT(sel, SFX)(a > TANH_CLAMP, SPLAT(TANH_CLAMP), a);
 	x = CAT(sel, SFX)(x < -TANH_CLAMP, SPLAT(-TANH_CLAMP), x);
@@ -94,7 +98,7 @@ static inline __attribute__((always_inline)) VF CAT(vtanh, SFX)(VF a)
 	return CAT(sel, SFX)(ax < TANH_TINY, a, y);
 }
 
-static void CAT(tanh, SFX)(float *x, int n)
+KERNEL void CAT(tanh, SFX)(float *x, int n)
 {
 	int i = 0;
 	for (; i + VW <= n; i += VW)
@@ -107,7 +111,7 @@ static void CAT(tanh, SFX)(float *x, int n)
 	}
 }
 
-static inline __attribute__((always_inline)) VF CAT(vsoftplus, SFX)(VF a)
+INLINE VF CAT(vsoftplus, SFX)(VF a)
 {
 	/* e = exp(-|a|) in (0, 1]: 2^n·p(r), n in two halves so that tiny
 	 * results come out subnormal rather than zero */
@@ -143,7 +147,7 @@ static inline __attribute__((always_inline)) VF CAT(vsoftplus, SFX)(VF a)
 	return pos + l;
 }
 
-static void CAT(softplus, SFX)(float *x, int n)
+KERNEL void CAT(softplus, SFX)(float *x, int n)
 {
 	int i = 0;
 	for (; i + VW <= n; i += VW)
@@ -157,7 +161,7 @@ static void CAT(softplus, SFX)(float *x, int n)
 }
 
 /* log(u) for u in (0, 1]: u = m·2^e, m in [√½, √2), log m = 2·atanh((m-1)/(m+1)) */
-static inline __attribute__((always_inline)) VF CAT(vlog, SFX)(VF u)
+INLINE VF CAT(vlog, SFX)(VF u)
 {
 	VI bits = (VI)u;
 	VI e = ((bits >> 23) & 0xff) - 127;
@@ -178,7 +182,7 @@ static inline __attribute__((always_inline)) VF CAT(vlog, SFX)(VF u)
 
 /* Box–Muller: n pairs of 32-bit words (u1 = u[0..n-1], u2 = u[n..2n-1]) to
  * n normals r·cos θ in out[0..n-1] and n normals r·sin θ in out[n..2n-1] */
-static void CAT(box_muller, SFX)(float *out, const uint32_t *u, int n)
+KERNEL void CAT(box_muller, SFX)(float *out, const uint32_t *u, int n)
 {
 	for (int i = 0; i < n; i += VW) {
 		VI a, b;
@@ -229,7 +233,7 @@ static void CAT(box_muller, SFX)(float *out, const uint32_t *u, int n)
 typedef float CAT(vfh, SFX) __attribute__((vector_size(VW * 2), aligned(4), may_alias));
 typedef double CAT(vd, SFX) __attribute__((vector_size(VW * 4), aligned(8), may_alias));
 
-static void CAT(adam, SFX)(float *p, const float *g, float *m, float *v, size_t n, double beta1, double beta2,
+KERNEL void CAT(adam, SFX)(float *p, const float *g, float *m, float *v, size_t n, double beta1, double beta2,
                           double step, double bc2, double eps)
 {
 	typedef CAT(vfh, SFX) VH;
@@ -249,6 +253,8 @@ static void CAT(adam, SFX)(float *p, const float *g, float *m, float *v, size_t 
 }
 
 #undef TILE
+#undef KERNEL
+#undef INLINE
 #undef SPLAT
 #undef VF
 #undef VI
@@ -260,3 +266,4 @@ static void CAT(adam, SFX)(float *p, const float *g, float *m, float *v, size_t 
 #undef VSQRT
 #undef VSQRTD
 #undef SFX
+#undef ISA

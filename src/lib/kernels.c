@@ -213,35 +213,29 @@ static void adam_ref(float *p, const float *g, float *m, float *v, size_t n, dou
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_X86 1
 #include <immintrin.h>
-#pragma GCC push_options
-#pragma GCC target("sse2")
+#define ISA "sse2"
 #define VW 4
 #define NVB 2
 #define VSQRT(x) ((VF)_mm_sqrt_ps((__m128)(x)))
 #define VSQRTD(x) ((VD)_mm_sqrt_pd((__m128d)(x)))
 #define SFX sse2
 #include "kernels-body.h"
-#pragma GCC pop_options
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
+#define ISA "avx2"
 #define VW 8
 #define NVB 2
 #define VSQRT(x) ((VF)_mm256_sqrt_ps((__m256)(x)))
 #define VSQRTD(x) ((VD)_mm256_sqrt_pd((__m256d)(x)))
 #define SFX avx2
 #include "kernels-body.h"
-#pragma GCC pop_options
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#define ISA "avx512f"
 #define VW 16
 #define NVB 4
 #define VSQRT(x) ((VF)_mm512_sqrt_ps((__m512)(x)))
 #define VSQRTD(x) ((VD)_mm512_sqrt_pd((__m512d)(x)))
 #define SFX avx512
 #include "kernels-body.h"
-#pragma GCC pop_options
 #endif
 
 typedef struct {
