@@ -16,6 +16,8 @@
 #define FCVAE_MAX_HIDDEN 8
 #define FCVAE_MAX_TENSORS (2 * (2 * FCVAE_MAX_HIDDEN + 24))
 #define FCVAE_TENSOR_NAME 64
+/* Standardised values are clipped to ±40 (the paper), in training as in scoring. */
+#define FCVAE_CLIP_X 40.0
 
 typedef struct {
 	int window;    /* W, even */

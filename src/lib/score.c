@@ -157,7 +157,7 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 			/* NaN (an unmarked hole) counts as missing, like a marked one */
 			if ((missing && missing[j]) || !(v == v))
 				v = 0;
-			s->x0[j] = fminf(fmaxf(v, -FCVAE_SCORE_CLIP), FCVAE_SCORE_CLIP);
+			s->x0[j] = fminf(fmaxf(v, -(float)FCVAE_CLIP_X), (float)FCVAE_CLIP_X);
 		}
 		/* the window's own generator fills its rows of every pass, so its
 		 * noise does not depend on where it sits in the batch */

@@ -11,8 +11,6 @@
 
 #include "model.h"
 
-#define FCVAE_SCORE_CLIP 40.0f /* standardised values are clipped to ±40 (paper) */
-
 typedef struct {
 	int iterations; /* refinement passes; 0 = single pass (SPEC default 10) */
 	int samples;    /* decoder samples averaged into the score (16) */
