@@ -303,8 +303,10 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 		if (use_val) {
 			val_loss = fcvae_dataset_loss(m, val, o->seed, batch);
 			res->val_loss[epoch] = val_loss;
-			/* a NaN loss is never an improvement */
-			if (res->best_epoch < 0 ? isfinite(val_loss) : val_loss < res->best_val_loss) {
+			/* a NaN loss is never an improvement; without early stopping
+			 * (patience 0) the last epoch is kept, as without validation */
+			if (o->patience == 0 ||
+			    (res->best_epoch < 0 ? isfinite(val_loss) : val_loss < res->best_val_loss)) {
 				res->best_epoch = epoch;
 				res->best_val_loss = val_loss;
 				memcpy(best, m->params, P * sizeof *best);

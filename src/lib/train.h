@@ -9,9 +9,6 @@
 #include "model.h"
 #include "rng.h"
 
-/* Standardised values are clipped to ±40 (the paper), in training as in scoring. */
-#define FCVAE_CLIP_X 40.0
-
 /* Windows ready for the model: x standardised, clipped, missing points 0;
  * mask 1 = normal observed point, 0 = missing or labelled anomaly. */
 typedef struct {
@@ -46,7 +43,8 @@ typedef struct {
 	double clip;         /* gradient clip, element-wise (2); 0 = none */
 	float cond_dropout;  /* 0.05 */
 	float attn_dropout;  /* 0.1 */
-	int patience;        /* early stopping (5); 0 = never stop early */
+	int patience;        /* early stopping (5); 0 = none: every epoch runs and
+	                      * the last is kept, validation loss only reported */
 	double point_rate;   /* share of the batch cloned as point anomalies (0.05) */
 	double seg_rate;     /* ... as segment swaps (0.10) */
 	double miss_rate;    /* share of all points zeroed and masked (0.01) */
@@ -91,14 +89,15 @@ typedef void (*fcvae_train_report)(const fcvae_train_progress *p, void *ctx);
 typedef struct {
 	int epochs_run;
 	int best_epoch;       /* epoch whose parameters were kept */
-	double best_val_loss; /* NaN without validation */
+	double best_val_loss; /* its validation loss; NaN without validation */
 	double *train_loss;   /* per epoch, epochs_run of them (caller frees) */
 	double *val_loss;     /* per epoch, or NULL without validation */
 	double seconds;
 } fcvae_train_result;
 
 /* Trains m (parameters already initialised) on train; early stopping on val
- * when it is non-NULL and non-empty, else all epochs, last parameters kept.
+ * when it is non-NULL and non-empty and o->patience > 0, else all epochs,
+ * last parameters kept.
  * report (may be NULL) is called after every batch and at every epoch's end. */
 void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset *val,
                  const fcvae_train_opts *o, fcvae_train_report report, void *ctx, fcvae_train_result *res);

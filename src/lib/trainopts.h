@@ -44,8 +44,9 @@ enum {
 	"      --epochs N (75)  --batch N (64)  --lr X (5e-4)  --beta1 X (0.9)\n" \
 	"      --beta2 X (0.999)  --adam-eps X (1e-8)  --t-max N (10)  --eta-min X (0)\n" \
 	"      --kl-warmup N (35)  --clip X (2; 0 = off)  --attn-dropout P (0.1)\n" \
-	"      --patience N (5; 0 = off)  --point-anomalies R (0.05)\n" \
-	"      --segment-swaps R (0.10)  --missing-rate R (0.01)  --seed N (42)\n"
+	"      --patience N (5; 0 = off: all epochs, the last kept)\n" \
+	"      --point-anomalies R (0.05)  --segment-swaps R (0.10)  --missing-rate R (0.01)\n" \
+	"      --seed N (42)\n"
 
 /* Take option c with its argument into cfg or o: 1 when c is one of these,
  * 0 when it is not. A bad argument is a usage error (exit 2). */

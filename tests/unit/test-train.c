@@ -197,7 +197,7 @@ static void test_augment(void)
 }
 
 /* A small config and noisy sine windows: enough to see learning in a blink. */
-static void make_data(fcvae_dataset *d, int n, int W, uint64_t seed, int offset)
+static void make_data(fcvae_dataset *d, int n, int W, uint64_t seed, int offset, double noise)
 {
 	fcvae_rng r;
 	fcvae_rng_init(&r, seed, 99);
@@ -205,14 +205,14 @@ static void make_data(fcvae_dataset *d, int n, int W, uint64_t seed, int offset)
 	fcvae_dataset_init(d, W);
 	for (int k = 0; k < n; k++) {
 		for (int i = 0; i < W; i++)
-			raw[i] = sin(2 * M_PI * (k + offset + i) / 8.0) + 0.1 * fcvae_rng_normal(&r);
+			raw[i] = sin(2 * M_PI * (k + offset + i) / 8.0) + noise * fcvae_rng_normal(&r);
 		fcvae_dataset_add(d, raw, NULL, NULL, 0, 1, 40);
 	}
 	free(raw);
 }
 
-static fcvae_model *train_small(const fcvae_dataset *tr, const fcvae_dataset *va, uint64_t seed, double *before,
-                                fcvae_train_result *res)
+static fcvae_model *train_small(const fcvae_dataset *tr, const fcvae_dataset *va, uint64_t seed, int patience,
+                                double *before, fcvae_train_result *res)
 {
 	fcvae_config c;
 	fcvae_config_default(&c);
@@ -235,6 +235,7 @@ static fcvae_model *train_small(const fcvae_dataset *tr, const fcvae_dataset *va
 	o.batch = 32;
 	o.lr = 5e-3;
 	o.kl_warmup = 4;
+	o.patience = patience;
 	if (before)
 		*before = fcvae_dataset_loss(m, va, seed, 64);
 	fcvae_train(m, tr, va, &o, NULL, NULL, res);
@@ -244,19 +245,19 @@ static fcvae_model *train_small(const fcvae_dataset *tr, const fcvae_dataset *va
 static void test_training(void)
 {
 	fcvae_dataset tr, va;
-	make_data(&tr, 256, 8, 1, 0);
-	make_data(&va, 64, 8, 2, 3);
+	make_data(&tr, 256, 8, 1, 0, 0.1);
+	make_data(&va, 64, 8, 2, 3, 0.1);
 	double before;
 	fcvae_train_result r1, r2, r3;
-	fcvae_model *a = train_small(&tr, &va, 5, &before, &r1);
+	fcvae_model *a = train_small(&tr, &va, 5, 5, &before, &r1);
 	double after = fcvae_dataset_loss(a, &va, 5, 32); /* batched as in training */
 	CHECK(isfinite(before) && after < before - 0.5, "tiny run: validation loss %.4f -> %.4f", before, after);
 	CHECK(r1.best_epoch >= 0 && fabs(after - r1.best_val_loss) < 1e-9,
 	      "the best epoch's parameters are kept (best %d, %.6f)", r1.best_epoch, r1.best_val_loss);
-	fcvae_model *b = train_small(&tr, &va, 5, NULL, &r2);
+	fcvae_model *b = train_small(&tr, &va, 5, 5, NULL, &r2);
 	CHECK(!memcmp(a->params, b->params, a->layout.total * sizeof(float)) && r1.epochs_run == r2.epochs_run,
 	      "same seed, same parameters bit for bit");
-	fcvae_model *c = train_small(&tr, &va, 6, NULL, &r3);
+	fcvae_model *c = train_small(&tr, &va, 6, 5, NULL, &r3);
 	CHECK(memcmp(a->params, c->params, a->layout.total * sizeof(float)) != 0, "another seed, other parameters");
 	free(r1.train_loss);
 	free(r1.val_loss);
@@ -271,6 +272,38 @@ static void test_training(void)
 	fcvae_dataset_free(&va);
 }
 
+/* --patience 0 is no early stopping: every epoch runs and the last one's
+ * parameters are kept, those of a run without validation, even when an
+ * earlier epoch had the lower validation loss. */
+static void test_patience_zero(void)
+{
+	fcvae_dataset tr, va;
+	make_data(&tr, 256, 8, 1, 0, 0.1);
+	/* noisier than the training data: its loss turns up as the model
+	 * sharpens */
+	make_data(&va, 64, 8, 2, 3, 0.8);
+	fcvae_train_result r, rn;
+	fcvae_model *a = train_small(&tr, &va, 5, 0, NULL, &r);
+	fcvae_model *b = train_small(&tr, NULL, 5, 0, NULL, &rn);
+	int last = r.epochs_run - 1, lower = 0;
+	for (int e = 0; e < last; e++)
+		lower |= r.val_loss[e] < r.val_loss[last];
+	CHECK(lower, "(an earlier epoch has a lower validation loss than the last, %.4f)", r.val_loss[last]);
+	CHECK(r.epochs_run == 12 && r.best_epoch == last, "patience 0: all %d epochs, the last kept (%d)",
+	      r.epochs_run, r.best_epoch);
+	CHECK(!memcmp(a->params, b->params, a->layout.total * sizeof(float)),
+	      "patience 0: the parameters of a run without validation");
+	CHECK(fabs(fcvae_dataset_loss(a, &va, 5, 32) - r.best_val_loss) < 1e-9 && r.best_val_loss == r.val_loss[last],
+	      "patience 0: the reported loss is the last epoch's");
+	free(r.train_loss);
+	free(r.val_loss);
+	free(rn.train_loss);
+	fcvae_model_free(a);
+	fcvae_model_free(b);
+	fcvae_dataset_free(&tr);
+	fcvae_dataset_free(&va);
+}
+
 int main(void)
 {
 	test_adam();
@@ -278,5 +311,6 @@ int main(void)
 	test_scaler();
 	test_augment();
 	test_training();
+	test_patience_zero();
 	return unit_done();
 }
