@@ -4,12 +4,13 @@
 setup() {
 	tmp=$(mktemp -d)
 	# The running example of tests/unit/test-metrics.c as scored records
-	# (score = -a): labels 1 1 0 0 0 1 1 1 0 1, a = 5 9 0 6 1 2 3 8 4 7.
-	# Positives' a {2,3,5,7,8,9}, negatives' {0,1,4,6}.
+	# (score = -a²): labels 1 1 0 0 0 1 1 1 0 1, a = 5 9 0 6 1 2 3 8 4 7.
+	# Positives' a {2,3,5,7,8,9}, negatives' {0,1,4,6}. The threshold lies
+	# midway in a = √-score (deviations): between a = 2 and 1 it is -1.5².
 	ex() { # key
 		local label=(1 1 0 0 0 1 1 1 0 1) a=(5 9 0 6 1 2 3 8 4 7)
 		for i in 0 1 2 3 4 5 6 7 8 9; do
-			printf '{"key":"%s","ts":"2025-02-20T%02d:00:00Z","score":-%s,"label":%s}\n' "$1" "$i" "${a[$i]}" "${label[$i]}"
+			printf '{"key":"%s","ts":"2025-02-20T%02d:00:00Z","score":-%s,"label":%s}\n' "$1" "$i" "$((a[i] * a[i]))" "${label[$i]}"
 		done
 	}
 	ex Accel/CMP >"$tmp/ac.ndjson"
@@ -55,25 +56,25 @@ threshold_of() {
 	[[ "$output" == *"write error"* ]]
 }
 
-@test "calibrate: thresholds midway between neighbouring scores, worked by hand" {
-	# F1: best 6/7 flagging a >= 2; next lower score 1: a-threshold 1.5
+@test "calibrate: thresholds midway between neighbouring scores in deviations, worked by hand" {
+	# F1: best 6/7 flagging a >= 2; next lower a 1: a-threshold 1.5, score -2.25
 	run fcvae-calibrate --print "$tmp/ac.ndjson"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.calibration | .threshold == -1.5 and (.f1 - 6/7 | fabs) < 1e-12 and .tp == 6 and .fp == 2 and .metric == "f1"'
+	echo "$output" | jq -e '.calibration | .threshold == -2.25 and (.f1 - 6/7 | fabs) < 1e-12 and .tp == 6 and .fp == 2 and .metric == "f1"'
 	# PA-F1: every event's maximum (9, 8, 7) above every negative: F1 1 at a >= 7; next lower 6
-	fcvae-calibrate --print --metric pa-f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -6.5 and .f1 == 1'
+	fcvae-calibrate --print --metric pa-f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -42.25 and .f1 == 1'
 	# delay-F1, k = 1: events credited by max(5,9), max(2,3), 7; best 6/7 for
 	# a >= 3 and a >= 2 alike: the middle of 3 and 1
-	fcvae-calibrate --print --metric delay-f1 --delay 1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -2 and .delay == 1'
+	fcvae-calibrate --print --metric delay-f1 --delay 1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -4 and .delay == 1'
 	# composite F1 (point precision, event recall): a >= 7 flags one point of
 	# every event and no negative: F1 1; next lower 6
-	fcvae-calibrate --print --metric composite-f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -6.5 and .f1 == 1 and .events_detected == 3 and .tp == 3'
+	fcvae-calibrate --print --metric composite-f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -42.25 and .f1 == 1 and .events_detected == 3 and .tp == 3'
 	# at most 1 of 4 normal points: loosest a >= 5 (a >= 4 adds a second): 4.5
-	fcvae-calibrate --print --max-fpr 0.25 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -4.5 and .fp == 1 and .metric == "max-fpr"'
+	fcvae-calibrate --print --max-fpr 0.25 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -20.25 and .fp == 1 and .metric == "max-fpr"'
 	# best F1 under that limit: a >= 5 as well, F1 8/11
-	fcvae-calibrate --print --max-fpr 0.25 --metric f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -4.5 and (.f1 - 8/11 | fabs) < 1e-12'
+	fcvae-calibrate --print --max-fpr 0.25 --metric f1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -20.25 and (.f1 - 8/11 | fabs) < 1e-12'
 	# no false positive at all: a >= 7, 6.5
-	fcvae-calibrate --print --max-fpr 0 "$tmp/ac.ndjson" | jq -e '.calibration.threshold == -6.5'
+	fcvae-calibrate --print --max-fpr 0 "$tmp/ac.ndjson" | jq -e '.calibration.threshold == -42.25'
 }
 
 @test "calibrate: --model writes the threshold and the calibration, and nothing else" {
@@ -82,15 +83,15 @@ threshold_of() {
 	before=$(header "$m" | jq -c "$meta")
 	run fcvae-calibrate --model "$m" "$tmp/ac.ndjson"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e --arg m "$m" '.model == $m and .calibration.threshold == -1.5'
-	[ "$(threshold_of "$m")" = -1.5 ]
-	header "$m" | jq -e '.__metadata__.training | fromjson | .calibration | .metric == "f1" and .threshold == -1.5 and .points == 10 and .events == 3'
+	echo "$output" | jq -e --arg m "$m" '.model == $m and .calibration.threshold == -2.25'
+	[ "$(threshold_of "$m")" = -2.25 ]
+	header "$m" | jq -e '.__metadata__.training | fromjson | .calibration | .metric == "f1" and .threshold == -2.25 and .points == 10 and .events == 3'
 	[ "$(header "$m" | jq -c "$meta")" = "$before" ]
 	cmp <(data "$m") <(data tests/data/seed_models/Accel_CMP.safetensors)
 	[ "$(header "$m" | jq -c 'del(.__metadata__)')" = "$(header tests/data/seed_models/Accel_CMP.safetensors | jq -c 'del(.__metadata__)')" ]
 	# a second calibration replaces the first; no temp files are left
 	fcvae-calibrate --model "$m" --metric pa-f1 "$tmp/ac.ndjson" >/dev/null
-	[ "$(threshold_of "$m")" = -6.5 ]
+	[ "$(threshold_of "$m")" = -42.25 ]
 	header "$m" | jq -e '.__metadata__.training | fromjson | (keys == ["calibration"]) and .calibration.metric == "pa-f1"'
 	[ "$(ls "$tmp/models" | wc -l)" -eq 2 ]
 	# and the same input gives the same bytes
@@ -107,13 +108,13 @@ threshold_of() {
 }
 
 @test "calibrate: --models gives each series its own threshold in its own file" {
-	# Accel/no-pin: a scaled by 10, so its threshold is too; it routes to Accel_nopin
+	# Accel/no-pin: scores scaled by 10, so its threshold is too; it routes to Accel_nopin
 	jq -c '.key = "Accel/no-pin" | .score *= 10' "$tmp/ac.ndjson" >"$tmp/an.ndjson"
 	cat "$tmp/ac.ndjson" "$tmp/an.ndjson" >"$tmp/both"
 	run fcvae-calibrate --models "$tmp/models" "$tmp/both"
 	[ "$status" -eq 0 ]
-	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -1.5 ]
-	[ "$(threshold_of "$tmp/models/Accel_nopin.safetensors")" = -15 ]
+	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -2.25 ]
+	[ "$(threshold_of "$tmp/models/Accel_nopin.safetensors")" = -22.5 ]
 	echo "$output" | jq -s -e '[.[].key] == ["Accel/CMP", "Accel/no-pin"] and (.[1].model | endswith("/Accel_nopin.safetensors"))'
 	# one pooled threshold over both (their events kept apart) for --model
 	fcvae-calibrate --print "$tmp/both" | jq -e '.calibration | .points == 20 and .events == 6'
@@ -123,7 +124,7 @@ threshold_of() {
 	run fcvae-calibrate --models "$tmp/models" "$tmp/star" "$tmp/ac.ndjson"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Star/CMP: no model for this series (no $tmp/models/Star_CMP.safetensors)"* ]]
-	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -1.5 ]
+	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -2.25 ]
 }
 
 @test "calibrate: labels missing, or no labelled anomaly, are clear errors" {
@@ -138,8 +139,8 @@ threshold_of() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no labelled anomaly among 10 validation points"*"--max-fpr"* ]]
 	cmp "$m" "$tmp/orig"
-	# --max-fpr needs no anomaly: 10% of 10 negatives = 1: flag a >= 9 only, t = 8.5
-	fcvae-calibrate --print --max-fpr 0.1 "$tmp/normal" | jq -e '.calibration | .threshold == -8.5 and .fp == 1 and .f1 == null'
+	# --max-fpr needs no anomaly: 10% of 10 negatives = 1: flag a >= 9 only, a-threshold 8.5
+	fcvae-calibrate --print --max-fpr 0.1 "$tmp/normal" | jq -e '.calibration | .threshold == -72.25 and .fp == 1 and .f1 == null'
 }
 
 @test "calibrate: a bad model file is an error naming it, and stays as it was" {
@@ -174,7 +175,7 @@ threshold_of() {
 	done < <(sh tests/man-examples.sh man/fcvae-calibrate.1)
 	[ "$n" -ge 2 ]
 	# the first example's answer, worked out in the page
-	[ "$(sh tests/man-examples.sh man/fcvae-calibrate.1 | sed -n 1p | sh)" = -3.5 ]
+	[ "$(sh tests/man-examples.sh man/fcvae-calibrate.1 | sed -n 1p | sh)" = -4 ]
 }
 
 @test "calibrate: the seed pipeline end to end (gen, window, score, calibrate, eval)" {
