@@ -37,7 +37,8 @@ static const char usage_text[] =
 	"      --dropout P         condition dropout (0.05)\n"
 	FCVAE_TRAINOPTS_USAGE
 	"      --history-anomalies R  clones with a 1-3 point anomaly before the last\n"
-	"                          point, masked (0: the paper has none)\n"
+	"                          point, masked (0: the paper has none)\n"	"      --phase-jumps R     clones whose tail repeats the window 1-4 points late,\n"
+	"                          normal (0: the paper has none)\n"
 	"  -h, --help              this help\n"
 	"      --version           print the version\n";
 
@@ -452,7 +453,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	} d[] = {{"lr", o->lr}, {"beta1", o->beta1}, {"beta2", o->beta2}, {"adam_eps", o->adam_eps},
 	         {"eta_min", o->eta_min}, {"clip", o->clip}, {"attn_dropout", o->attn_dropout},
 	         {"point_anomalies", o->point_rate}, {"segment_swaps", o->seg_rate}, {"missing_rate", o->miss_rate},
-	         {"history_anomalies", o->hist_rate}};
+	         {"history_anomalies", o->hist_rate}, {"phase_jumps", o->jump_rate}};
 	for (size_t i = 0; i < sizeof d / sizeof *d; i++) {
 		fcvae_buf_addc(&b, ',');
 		fcvae_json_add_key(&b, d[i].name);
@@ -465,7 +466,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	return b.p;
 }
 
-enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_SCALER, O_CLIPX, O_STRICT, O_VERSION, O_HIST };
+enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_SCALER, O_CLIPX, O_STRICT, O_VERSION, O_HIST, O_JUMP };
 
 int main(int argc, char **argv)
 {
@@ -477,6 +478,7 @@ int main(int argc, char **argv)
 		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
 		{"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
 		{"strict", no_argument, 0, O_STRICT}, {"history-anomalies", required_argument, 0, O_HIST},
+		{"phase-jumps", required_argument, 0, O_JUMP},
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv[0]);
@@ -516,6 +518,7 @@ int main(int argc, char **argv)
 		case O_CLIPX: clipx = fcvae_parse_double("--clip-x", optarg); break;
 		case O_STRICT: opt.strict = 1; break;
 		case O_HIST: o.hist_rate = fcvae_parse_double("--history-anomalies", optarg); break;
+		case O_JUMP: o.jump_rate = fcvae_parse_double("--phase-jumps", optarg); break;
 		default: usage(FCVAE_EXIT_USAGE);
 		}
 	}
@@ -532,6 +535,7 @@ int main(int argc, char **argv)
 		{"--attn-dropout", o.attn_dropout, 0, 0.999999}, {"--point-anomalies", o.point_rate, 0, 10},
 		{"--segment-swaps", o.seg_rate, 0, 10}, {"--missing-rate", o.miss_rate, 0, 1},
 		{"--history-anomalies", o.hist_rate, 0, 10},
+		{"--phase-jumps", o.jump_rate, 0, 10},
 		{"--clip-x", clipx, 1e-6, 1e30},
 	};
 	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)

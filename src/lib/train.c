@@ -111,7 +111,8 @@ static int count(double rate, int B)
 
 int fcvae_augment_extra(const fcvae_train_opts *o, int B)
 {
-	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B);
+	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B) +
+	       count(o->jump_rate, B);
 }
 
 int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W)
@@ -163,6 +164,23 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 		for (int i = start; i < start + len; i++) {
 			x[(size_t)n * W + i] += (float)shift;
 			mask[(size_t)n * W + i] = 0;
+		}
+	}
+	/* phase jumps (not the paper's): from a point in the second half on, the
+	 * window repeats itself 1-4 points late, as a series does when its cycle
+	 * returns to its usual phase; normal, so the model learns to follow the
+	 * cycle as the latest points show it. The last point is never the jump. */
+	for (int k = W >= 8 ? count(o->jump_rate, B) : 0; k > 0; k--, n++) {
+		int src = (int)fcvae_rng_below(r, B);
+		int lag = 1 + (int)fcvae_rng_below(r, 4);
+		int start = W / 2 + (int)fcvae_rng_below(r, (uint64_t)(W - 1 - W / 2));
+		float *xd = x + (size_t)n * W, *md = mask + (size_t)n * W;
+		const float *xs = x + (size_t)src * W, *ms = mask + (size_t)src * W;
+		memcpy(xd, xs, row);
+		memcpy(md, ms, row);
+		for (int i = start; i < W; i++) {
+			xd[i] = xs[i - lag];
+			md[i] = ms[i - lag];
 		}
 	}
 	/* missing points: drawn with replacement over every row, as the paper's code */

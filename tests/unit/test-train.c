@@ -161,6 +161,40 @@ static void test_augment(void)
 	free(hx);
 	free(hm);
 
+	/* phase jumps: from a start in the second half on, the window repeats
+	 * itself 1-4 points late, all points normal, the last never the start */
+	fcvae_train_opts_default(&o);
+	o.point_rate = o.seg_rate = o.miss_rate = 0;
+	o.jump_rate = 0.3;
+	CHECK(fcvae_augment_extra(&o, B) == 19, "phase jumps add 30%% of 64 = 19 rows");
+	int ok_jump = 1, jstarts[W] = {0}, lags[5] = {0};
+	float *jx = malloc(sizeof(float) * (B + 19) * W), *jm = malloc(sizeof(float) * (B + 19) * W);
+	for (int rep = 0; rep < 100; rep++) {
+		fill(jx, jm, B, W);
+		int n = fcvae_augment(&o, &r, jx, jm, B, W);
+		ok_jump &= n == B + 19;
+		for (int k = B; k < n; k++) {
+			int src = (int)floorf(jx[k * W]), start = 0;
+			while (start < W && jx[k * W + start] == jx[src * W + start])
+				start++;
+			int lag = start < W ? (int)lroundf(100 * (jx[src * W + start] - jx[k * W + start])) : 0;
+			ok_jump &= start >= W / 2 && start <= W - 2 && lag >= 1 && lag <= 4;
+			for (int i = 0; i < W; i++)
+				ok_jump &= jx[k * W + i] == jx[src * W + (i < start ? i : i - lag)] && jm[k * W + i] == 1;
+			if (ok_jump) {
+				jstarts[start] = 1;
+				lags[lag] = 1;
+			}
+		}
+	}
+	int all_jumps = lags[1] && lags[2] && lags[3] && lags[4];
+	for (int i = W / 2; i <= W - 2; i++)
+		all_jumps &= jstarts[i];
+	CHECK(ok_jump, "phase jumps: the tail from a start in [12, 22] repeats the window 1-4 points late, unmasked");
+	CHECK(all_jumps, "every start 12..22 and every lag 1..4 occurs");
+	free(jx);
+	free(jm);
+
 	/* missing points: 1% of all points of the augmented batch, zeroed and masked */
 	fcvae_train_opts_default(&o);
 	long zeroed = 0, drawn = 0;
