@@ -80,6 +80,12 @@ static void write_out(fcvae_window *w, int flush)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 }
 
+/* w->sink: output as it is made, while a jump in time closes many buckets */
+static void write_some(fcvae_window *w)
+{
+	write_out(w, 0);
+}
+
 static void save_state(fcvae_window *w, const char *path)
 {
 	char err[512];
@@ -202,6 +208,7 @@ int main(int argc, char **argv)
 
 	fcvae_window w;
 	fcvae_window_init(&w, &wo);
+	w.sink = write_some;
 	if (state) {
 		char err[512];
 		FILE *f = fopen(state, "r");

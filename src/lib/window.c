@@ -267,6 +267,8 @@ static void emit(fcvae_window *w, const fcvae_series *s, int k, int64_t ts, doub
 	fcvae_buf_add(b, extra, extralen);
 	fcvae_buf_adds(b, "}\n");
 	w->windows++;
+	if (w->sink && b->len >= FCVAE_WINDOW_OUT_MAX)
+		w->sink(w);
 }
 
 static double maxlabel(double a, double b)
@@ -303,20 +305,53 @@ static void close_bucket(fcvae_window *w, fcvae_series *s)
 	}
 }
 
-/* Close, for every series, the buckets that start before f. */
+/* The series' buckets from next to f are empty and missing (no open bucket
+ * among them, an agg whose empty bucket is missing): once the next window
+ * would be dropped, so would every later one of the run (each adds a
+ * missing point), so count them and skip to the run's end at once rather
+ * than bucket by bucket (a year of one-minute buckets is 527k). */
+static void skip_missing(fcvae_window *w, fcvae_series *s, int64_t f)
+{
+	int W = w->o.window, nmiss = 1;
+	if (w->o.agg == FCVAE_AGG_COUNT || w->o.agg == FCVAE_AGG_SUM || s->seen + 1 < (uint64_t)W)
+		return;
+	int64_t end = f;
+	for (int i = 0; i < s->nopen; i++)
+		if (s->open[i].start < end)
+			end = s->open[i].start;
+	if (end <= s->next)
+		return;
+	for (int k = 1; k < W; k++)
+		nmiss += isnan(s->val[slot_of(w, s, k)]);
+	if (!(nmiss > w->o.max_missing * W))
+		return;
+	w->dropped += (size_t)((end - s->next) / w->o.bucket);
+	gap(w, s, end);
+}
+
+/* Close, for every series, the buckets that start before f: bucket by
+ * bucket across the series (the output order), each round at the earliest
+ * bucket some series still has to close. */
 static void close_until(fcvae_window *w, int64_t f)
 {
-	int64_t c = w->frontier;
-	if (c == INT64_MIN) {
-		c = INT64_MAX;
-		for (size_t i = 0; i < w->n; i++)
-			if (w->s[i]->next < c)
-				c = w->s[i]->next;
+	int64_t c = INT64_MAX;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->s[i]->next < c)
+			c = w->s[i]->next;
+	while (c < f) {
+		int64_t next = INT64_MAX;
+		for (size_t i = 0; i < w->n; i++) {
+			fcvae_series *s = w->s[i];
+			if (s->next == c) {
+				close_bucket(w, s);
+				if (s->next < f)
+					skip_missing(w, s, f);
+			}
+			if (s->next < next)
+				next = s->next;
+		}
+		c = next;
 	}
-	for (; c < f; c += w->o.bucket)
-		for (size_t i = 0; i < w->n; i++)
-			if (w->s[i]->next == c)
-				close_bucket(w, w->s[i]);
 	if (f > w->frontier)
 		w->frontier = f;
 }

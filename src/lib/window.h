@@ -4,7 +4,9 @@
  * Use: fcvae_window_init(), then fcvae_window_add() per input record,
  * fcvae_window_idle() when input is quiet, fcvae_window_flush() at end of
  * input; each appends finished window records (NDJSON lines) to w->out,
- * which the caller writes out and clears.
+ * which the caller writes out and clears. One record can close a great
+ * many buckets (a jump in time): set w->sink to have w->out written out
+ * whenever it holds FCVAE_WINDOW_OUT_MAX bytes, so memory stays bounded.
  *
  * Semantics, briefly (the man page has the long form):
  * - buckets are [k·B, (k+1)·B) in UTC epoch seconds;
@@ -51,7 +53,11 @@ typedef struct {
 	int64_t partition, offset;
 } fcvae_kafka_offset;
 
-typedef struct {
+#define FCVAE_WINDOW_OUT_MAX (1 << 16)
+
+typedef struct fcvae_window fcvae_window;
+
+struct fcvae_window {
 	fcvae_window_opts o;
 	int ring;                 /* buckets kept per series: W, or 2W with revise */
 	fcvae_series **s;         /* in order of first appearance (the output order) */
@@ -65,8 +71,9 @@ typedef struct {
 	/* counts for the summary */
 	size_t records, windows, late, revised, dropped, replayed;
 	fcvae_buf out;            /* window records ready to write, one per line */
+	void (*sink)(fcvae_window *w);  /* optional: writes out w->out and clears it */
 	double *w;                /* scratch: one window */
-} fcvae_window;
+};
 
 void fcvae_window_init(fcvae_window *w, const fcvae_window_opts *o);
 void fcvae_window_free(fcvae_window *w);
