@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,6 +402,8 @@ int main(int argc, char **argv)
 	fcvae_rejects rej = {0};
 
 	fcvae_setprogname(argv[0]);
+	/* a closed pipe is a write error to report (exit 1), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "s:l:a:K:rvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': k.state = optarg; break;

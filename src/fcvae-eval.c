@@ -2,6 +2,7 @@
  * per series and pooled. */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,8 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	fcvae_setprogname(argv[0]);
+	/* a closed pipe is a write error to report (exit 1), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	fcvae_scored_set set;
 	fcvae_scored_init(&set);
 	fcvae_rejects rej = {0};

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -214,9 +215,11 @@ typedef struct {
 	int width, height, png, svg;
 } draw_opts;
 
+static const char *const formats[2] = {"png", "svg"};
+
 /* The gnuplot script of one series: data inline, then one terminal per
- * format, each drawing into a temp file that is renamed once complete. */
-static void script_series(FILE *fp, const board *b, const series *s, const draw_opts *o)
+ * format, each drawing into its temp file img[f] (renamed once complete). */
+static void script_series(FILE *fp, const board *b, const series *s, const draw_opts *o, const fcvae_atomic *img)
 {
 	unsigned char *credit = fcvae_xmalloc(s->n ? s->n : 1);
 	pa_credit(s, credit);
@@ -258,7 +261,6 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	for (const char *c = s->key; *c; c++)
 		fprintf(fp, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
 	fprintf(fp, "\" at screen 0.01,0.95 left font ',12'\n");
-	static const char *const fmt[2] = {"png", "svg"};
 	for (int f = 0; f < 2; f++) {
 		if (!(f ? o->svg : o->png))
 			continue;
@@ -268,7 +270,7 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 		else
 			fprintf(fp, "set terminal pngcairo size %d,%d font 'sans,9' background '#ffffff'\n",
 				o->width, o->height);
-		fprintf(fp, "set output '%s/.%s.%s.tmp'\n", o->dir, s->file, fmt[f]);
+		fprintf(fp, "set output '%s'\n", img[f].tmp);
 		fprintf(fp,
 			"set multiplot\n"
 			"set lmargin at screen 0.09; set rmargin at screen 0.97\n"
@@ -293,37 +295,40 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	}
 }
 
-static void rename_images(const series *s, const draw_opts *o)
-{
-	static const char *const fmt[2] = {"png", "svg"};
-	for (int f = 0; f < 2; f++) {
-		if (!(f ? o->svg : o->png))
-			continue;
-		char tmp[4096], dst[4096];
-		snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", o->dir, s->file, fmt[f]);
-		snprintf(dst, sizeof dst, "%s/%s.%s", o->dir, s->file, fmt[f]);
-		if (rename(tmp, dst) < 0)
-			fcvae_warn("cannot rename %s to %s:", tmp, dst);
-	}
-}
+/* Series per gnuplot run: each image holds its temp file open (two
+ * descriptors) until it is renamed. */
+#define BATCH 64
 
-/* Draw every changed series with one gnuplot child fed the script on a
- * pipe; the images are renamed into place only after gnuplot exited 0. */
-static int draw_images(board *b, const draw_opts *o)
+/* Draw the series sel[0..n) with one gnuplot child fed the script on a
+ * pipe. Each image goes to its own locked temp file (fcvae_atomic), renamed
+ * into place only after gnuplot exited 0. gnuplot inherits the temp files'
+ * locks and dies with us, so a kill leaves only temp files that no one
+ * holds, which the next start of this image removes. */
+static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < b->ns; i++)
-		n += b->s[i].dirty && b->s[i].n;
-	if (!n)
-		return 0;
+	fcvae_atomic img[BATCH][2];
+	char path[4096];
+	for (size_t k = 0; k < n; k++)
+		for (int f = 0; f < 2; f++) {
+			if (!(f ? o->svg : o->png))
+				continue;
+			snprintf(path, sizeof path, "%s/%s.%s", o->dir, b->s[sel[k]].file, formats[f]);
+			if (fcvae_atomic_open(&img[k][f], path) < 0)
+				fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		}
 	int fd[2];
 	if (pipe(fd) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "pipe:");
 	fflush(stdout);
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "fork:");
 	if (pid == 0) {
+		/* a gnuplot that outlived a killed fcvae-plot would go on
+		 * writing into the dashboard */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		dup2(fd[0], 0);
 		close(fd[0]);
 		close(fd[1]);
@@ -342,24 +347,46 @@ static int draw_images(board *b, const draw_opts *o)
 		"set xdata time; set timefmt '%%s'\n"
 		"set grid; set key font ',8' samplen 2\n"
 		"set style fill solid 1.0 noborder\n");
-	for (size_t i = 0; i < b->ns; i++)
-		if (b->s[i].dirty && b->s[i].n)
-			script_series(fp, b, &b->s[i], o);
+	for (size_t k = 0; k < n; k++)
+		script_series(fp, b, &b->s[sel[k]], o, img[k]);
 	int werr = ferror(fp);
-	fclose(fp);   /* EOF: gnuplot exits after the script */
+	werr |= fclose(fp) != 0;   /* EOF: gnuplot exits after the script */
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fcvae_die(FCVAE_EXIT_FAIL, "waitpid:");
-	if (werr || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	int ok = !werr && WIFEXITED(status) && WEXITSTATUS(status) == 0, rc = 0;
+	if (!ok)
 		fcvae_warn("%s failed; images not updated", o->gnuplot);
-		return -1;
-	}
-	for (size_t i = 0; i < b->ns; i++)
-		if (b->s[i].dirty && b->s[i].n) {
-			rename_images(&b->s[i], o);
-			b->s[i].dirty = 0;
+	for (size_t k = 0; k < n; k++) {
+		for (int f = 0; f < 2; f++) {
+			if (!(f ? o->svg : o->png))
+				continue;
+			if (!ok)
+				fcvae_atomic_abort(&img[k][f]);
+			else if (fcvae_atomic_commit(&img[k][f]) < 0) {
+				fcvae_warn("%s/%s.%s:", o->dir, b->s[sel[k]].file, formats[f]);
+				rc = -1;
+			}
 		}
+		if (ok)
+			b->s[sel[k]].dirty = 0;
+	}
+	return ok ? rc : -1;
+}
+
+/* Draw every changed series, BATCH at a time. */
+static int draw_images(board *b, const draw_opts *o)
+{
+	size_t sel[BATCH], i = 0;
+	while (i < b->ns) {
+		size_t n = 0;
+		for (; i < b->ns && n < BATCH; i++)
+			if (b->s[i].dirty && b->s[i].n)
+				sel[n++] = i;
+		if (n && draw_batch(b, o, sel, n) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -504,6 +531,9 @@ int main(int argc, char **argv)
 	fcvae_rejects rej = {0};
 
 	fcvae_setprogname(argv[0]);
+	/* a gnuplot that exits early is a failed drawing to report (exit 1), and
+	 * a closed pipe a write error, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "o:H:r:s:F:fi:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.dir = optarg; break;

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -818,6 +819,8 @@ int main(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv[0]);
+	/* a closed pipe is a write error to report (exit 1), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	fcvae_config_default(&opt.cfg);
 	fcvae_train_opts_default(&opt.train);
 	opt.score = (fcvae_score_opts){10, 16, 42};

@@ -1,6 +1,7 @@
 /* fcvae-train — train an FCVAE model on window records (SPEC §4). */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,9 @@ int main(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv[0]);
+	/* a closed pipe on the progress (stderr) must not cost the model; on
+	 * stdout it is a write error to report (exit 1) */
+	signal(SIGPIPE, SIG_IGN);
 	fcvae_config cfg;
 	fcvae_config_default(&cfg);
 	fcvae_train_opts o;

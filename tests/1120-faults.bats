@@ -35,14 +35,16 @@ kill_at_random() {
 	for i in $(seq "$K"); do
 		kill_at_random 400 fcvae-window $opts --state "$D/state" "$D/events"
 		ls "$D"/state.tmp.* >/dev/null 2>&1 && torn=$((torn + 1))
-		rm -f "$D"/state.tmp.*
 		[ -f "$D/state" ] || continue
 		# whatever is there is a complete state: it loads, and ends with a newline
 		[ "$(tail -c 1 "$D/state" | od -An -c | tr -d ' ')" = '\n' ]
 		run fcvae-window $opts --state "$D/state" --no-flush </dev/null
 		[ "$status" -eq 0 ] || { echo "kill $i: $output"; false; }
+		# and that start removed the temp files the killed ones left
+		[ -z "$(ls -d "$D"/state.tmp.* 2>/dev/null)" ]
 	done
 	echo "# $torn of $K kills landed while a temp state was open" >&3
+	[ "$torn" -gt 0 ] || [ "$K" -lt 100 ]
 	# and a run to the end from the last state works
 	fcvae-window $opts --state "$D/state" "$D/events" >/dev/null
 }
@@ -51,7 +53,7 @@ kill_at_random() {
 	tiny="--latent 2 --condition 2 --d-model 4 --d-inner 4 --heads 1 --kernel 2 --stride 2 --hidden 4 --epochs 2"
 	fcvae-train -q -o "$D/old.safetensors" $tiny --seed 1 "$D/windows"
 	fcvae-train -q -o "$D/new.safetensors" $tiny --seed 2 "$D/windows"
-	! cmp -s "$D/old.safetensors" "$D/new.safetensors"
+	run ! cmp -s "$D/old.safetensors" "$D/new.safetensors"
 	t0=$(date +%s%N)
 	fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
 	ms=$((($(date +%s%N) - t0) / 1000000 + 20))
@@ -59,10 +61,36 @@ kill_at_random() {
 		cp "$D/old.safetensors" "$D/m.safetensors"
 		kill_at_random "$ms" fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
 		cmp -s "$D/m.safetensors" "$D/old.safetensors" || cmp "$D/m.safetensors" "$D/new.safetensors"
-		rm -f "$D"/m.safetensors.tmp.*
 	done
 	run fcvae-score -m "$D/m.safetensors" "$D/one"
 	[ "$status" -eq 0 ]
+	# the next write of the model removes the temp files of killed ones
+	fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
+	cmp "$D/m.safetensors" "$D/new.safetensors"
+	[ -z "$(ls -d "$D"/m.safetensors.tmp.* 2>/dev/null)" ]
+}
+
+@test "faults: a start removes the stale temp files of its own target only, never one a live writer holds" {
+	mkdir "$D/sweep"
+	cd "$D/sweep"
+	touch state.tmp.Stale1 state.tmp.Stale2 other.tmp.Other1 state.tmp.Longer1 xstate.tmp.Xstat1 state.tmp.
+	# a writer still at work holds its temp file's lock
+	flock state.tmp.Live01 sleep 60 &
+	holder=$!
+	for i in $(seq 50); do [ -e state.tmp.Live01 ] && break; sleep 0.1; done
+	fcvae-window --agg count --window 2 --state state "$D/events" >/dev/null
+	kill "$holder"
+	wait "$holder" || true
+	ls | sort | tr '\n' ' ' >"$D/left"
+	echo "left: $(cat "$D/left")"
+	[ "$(cat "$D/left")" = "other.tmp.Other1 state state.tmp. state.tmp.Live01 state.tmp.Longer1 xstate.tmp.Xstat1 " ]
+	# two writers of different targets in one directory, saving often, at once
+	fcvae-window --agg count --window 2 --state-every 50 --state a "$D/events" >a.out &
+	p=$!
+	fcvae-window --agg count --window 2 --state-every 50 --state b "$D/events" >b.out
+	wait "$p"
+	cmp a.out b.out
+	cmp a b
 }
 
 @test "faults: SIGKILL while fcvae-plot draws leaves the old or the new image" {
@@ -75,17 +103,24 @@ kill_at_random() {
 	fcvae-plot -o "$D/new" -F png "$D/scored"
 	img=Accel_CMP.png
 	[ -s "$D/new/$img" ]
-	! cmp -s "$D/old/$img" "$D/new/$img"
+	run ! cmp -s "$D/old/$img" "$D/new/$img"
 	n=$((K / 2 + 1))
+	torn=0
 	for i in $(seq "$n"); do
 		rm -rf "$D/out"
 		cp -r "$D/old" "$D/out"
 		kill_at_random 600 fcvae-plot -o "$D/out" -F png "$D/scored"
 		cmp -s "$D/out/$img" "$D/old/$img" || cmp "$D/out/$img" "$D/new/$img"
+		ls -A "$D/out" | grep -q tmp || continue
+		torn=$((torn + 1))
+		# the next start draws it anew, and removes what the killed one
+		# left, once gnuplot (killed with it) has let go of it
+		for f in $(ls -d "$D"/out/*.tmp.* 2>/dev/null); do flock -w 5 "$f" true; done
+		fcvae-plot -o "$D/out" -F png "$D/scored"
+		cmp "$D/out/$img" "$D/new/$img"
+		[ -z "$(ls -A "$D/out" | grep tmp)" ]
 	done
-	# the next start draws it anew
-	fcvae-plot -o "$D/out" -F png "$D/scored"
-	cmp "$D/out/$img" "$D/new/$img"
+	echo "# $torn of $n kills left a temp image or page" >&3
 }
 
 @test "faults: a full disk on standard output is reported, exit 1" {
@@ -109,6 +144,42 @@ kill_at_random() {
 		[ "$output" = 1 ]
 		[[ "$stderr" == *"write error"* ]]
 	done
+}
+
+# Run a command with its standard output (1) or error (2) a pipe whose
+# reader is gone, so that its first write there meets a closed pipe
+# whatever the timing.
+closed_pipe() {
+	perl -e 'my $fd = shift; pipe(my $r, my $w) or die; close $r;
+		open($fd == 2 ? *STDERR : *STDOUT, ">&", $w) or die; close $w; exec @ARGV or die' "$@"
+}
+
+@test "faults: a closed pipe is reported, exit 1, by every program that writes to one" {
+	for i in 0 1 2 3 4 5; do
+		printf '{"key":"a","ts":"2025-01-01T%02d:00:00Z","value":1,"score":%s,"threshold":-5,"anomaly":%s,"label":%s}\n' \
+			$i $([ $i -eq 3 ] && echo "-9 true 1" || echo "-1 false 0")
+	done >"$D/labelled"
+	for cmd in "fcvae-alert $D/labelled" "fcvae-calibrate --print $D/labelled" "fcvae-eval $D/labelled" \
+		"fcvae-train --help" "fcvae-plot --help" "fcvae-protocol --help"; do
+		run --separate-stderr closed_pipe 1 $cmd
+		echo "$cmd: $status $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"write error on standard output: Broken pipe"* ]]
+	done
+	# fcvae-plot's gnuplot gone before it read the script: a failed drawing
+	awk 'BEGIN { for (i = 0; i < 300; i++) for (h = 0; h < 24; h++)
+		printf "{\"key\":\"s%d\",\"ts\":%d,\"value\":%d,\"score\":-1,\"threshold\":-5,\"anomaly\":false}\n", i, 1740441600 + h * 3600, h }' >"$D/many"
+	run --separate-stderr fcvae-plot -o "$D/gone" -F png --gnuplot true "$D/many"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"true failed; images not updated"* ]]
+	[ "$(ls -A "$D/gone")" = index.html ]
+	# fcvae-train's progress on a closed pipe: the model is made all the same
+	tiny="--latent 2 --condition 2 --d-model 4 --d-inner 4 --heads 1 --kernel 2 --stride 2 --hidden 4 --epochs 2 --seed 3"
+	fcvae-train -q -o "$D/quiet.safetensors" $tiny "$D/windows"
+	run --separate-stderr closed_pipe 2 fcvae-train -o "$D/progress.safetensors" $tiny "$D/windows"
+	[ "$status" -eq 0 ]
+	cmp "$D/quiet.safetensors" "$D/progress.safetensors"
 }
 
 # A directory where no file can be made: read-only for a normal user; root

@@ -1,11 +1,13 @@
 /* util.c — error reporting, checked allocation, atomic file writes. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,28 +94,96 @@ void fcvae_close_stdout(void)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 }
 
+/* Temp files are named "<target>.tmp.XXXXXX" (mkstemp) and locked (flock)
+ * by their writer until renamed, so that a temp file left by a writer that
+ * was killed can be told from one being written now: its lock is gone. */
+static int is_temp_of(const char *name, const char *base, size_t n)
+{
+	if (strncmp(name, base, n) || strncmp(name + n, ".tmp.", 5) || strlen(name + n + 5) != 6)
+		return 0;
+	for (const char *p = name + n + 5; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Remove the temp files of path that no writer holds. Only this target's:
+ * writers of other files in the directory are left alone. Best effort. */
+static void sweep_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) : NULL;
+	int dfd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	size_t n = strlen(base);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!is_temp_of(e->d_name, base, n))
+			continue;
+		int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		struct stat held, named;
+		if (fd < 0)
+			continue;
+		/* unlocked, and still the file of that name (not renamed into
+		 * place by a writer that finished meanwhile) */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 && S_ISREG(held.st_mode) &&
+		    fstatat(dfd, e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 && named.st_ino == held.st_ino &&
+		    named.st_dev == held.st_dev)
+			unlinkat(dfd, e->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
 int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 {
 	size_t n = strlen(path);
+	int fd = -1, e = 0;
+	sweep_stale(path);
 	a->path = fcvae_xstrdup(path);
 	a->tmp = fcvae_xmalloc(n + 16);
-	memcpy(a->tmp, path, n);
-	memcpy(a->tmp + n, ".tmp.XXXXXX", 12);
-	int fd = mkstemp(a->tmp);
+	a->fp = NULL;
+	a->lock = -1;
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		memcpy(a->tmp, path, n);
+		memcpy(a->tmp + n, ".tmp.XXXXXX", 12);
+		if ((fd = mkstemp(a->tmp)) < 0) {
+			e = errno;
+			break;
+		}
+		/* a sweep by another process may have taken the new file between
+		 * mkstemp and the lock: then it is unlinked, make another */
+		struct stat st;
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+		if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+			close(fd);
+			fd = -1;
+			e = EAGAIN;
+		}
+	}
 	if (fd < 0) {
-		int e = errno;
 		free(a->path);
 		free(a->tmp);
 		a->path = a->tmp = NULL;
-		a->fp = NULL;
 		errno = e;
 		return -1;
 	}
 	fchmod(fd, 0644);
+	/* the lock lives as long as any descriptor of the file: this one is
+	 * closed only after the rename */
+	a->lock = dup(fd);
 	a->fp = fdopen(fd, "wb");
-	if (!a->fp) {
-		int e = errno;
-		close(fd);
+	if (!a->fp || a->lock < 0) {
+		e = errno;
+		if (!a->fp)
+			close(fd);
 		fcvae_atomic_abort(a);
 		errno = e;
 		return -1;
@@ -135,16 +205,15 @@ int fcvae_atomic_commit(fcvae_atomic *a)
 		e = errno;
 	}
 	if (bad) {
-		unlink(a->tmp);
-		free(a->tmp);
-		free(a->path);
-		a->tmp = a->path = NULL;
+		fcvae_atomic_abort(a);
 		errno = e;
 		return -1;
 	}
+	close(a->lock);
 	free(a->tmp);
 	free(a->path);
 	a->tmp = a->path = NULL;
+	a->lock = -1;
 	return 0;
 }
 
@@ -154,10 +223,13 @@ void fcvae_atomic_abort(fcvae_atomic *a)
 		fclose(a->fp);
 	if (a->tmp)
 		unlink(a->tmp);
+	if (a->lock >= 0)
+		close(a->lock);
 	free(a->tmp);
 	free(a->path);
 	a->fp = NULL;
 	a->tmp = a->path = NULL;
+	a->lock = -1;
 }
 
 long fcvae_parse_long(const char *opt, const char *s, long min, long max)

@@ -34,11 +34,13 @@ void fcvae_close_stdout(void);
 
 /* Atomic file replacement: write into a temp file in the target's directory,
  * fsync, then rename over the target, so a reader (or a crash) sees either
- * the old or the new complete file. */
+ * the old or the new complete file. Opening first removes the target's
+ * temp files that a killed writer left (those no live writer holds). */
 typedef struct {
 	FILE *fp;
 	char *path;
 	char *tmp;
+	int lock;   /* holds the temp file's lock until after the rename */
 } fcvae_atomic;
 
 int fcvae_atomic_open(fcvae_atomic *a, const char *path);   /* 0 or -1 with errno */
