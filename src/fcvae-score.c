@@ -62,7 +62,8 @@ static struct {
 	int keep_window;
 	int strict;
 	const char *prom;
-} opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256};
+	size_t max_line;
+} opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256, .max_line = FCVAE_MAX_LINE};
 
 static struct {
 	size_t scored, anomalies;
@@ -102,6 +103,7 @@ static void usage(FILE *fp)
 	        "      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
 	        "                        series' last score, threshold, anomaly and bucket\n"
 	        "                        time, and the record counters (atomic writes)\n"
+	        "      --max-line N      longest input line in bytes (default 16777216)\n"
 	        "      --strict          stop at the first bad record (exit 3)\n"
 	        "  -h, --help            this text\n"
 	        "      --version         program version\n");
@@ -370,6 +372,7 @@ static void score_input(const char *file)
 	int rc;
 	if (fcvae_lines_open(&in, file) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", file);
+	in.max = opt.max_line;
 	/* with work pending, only look: a quiet input flushes it */
 	while ((rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
 		if (rc == 2) {
@@ -389,7 +392,7 @@ static void score_input(const char *file)
 		/* a line past the reader's limit arrives cut: say so rather than "not JSON" */
 		if (in.toolong) {
 			reason = "line too long";
-			snprintf(why, sizeof why, "longer than %zu bytes", FCVAE_MAX_LINE);
+			snprintf(why, sizeof why, "longer than %zu bytes (see --max-line)", opt.max_line);
 		}
 		if (in.toolong || take(in.line, in.len, why, sizeof why) < 0) {
 			if (opt.strict) { /* what came before the bad line is still written */
@@ -408,7 +411,7 @@ static void score_input(const char *file)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_PROM, OPT_VERSION };
+	enum { OPT_STRICT = 256, OPT_PROM, OPT_MAXLINE, OPT_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -422,6 +425,7 @@ int main(int argc, char **argv)
 		{"keep-window", no_argument, NULL, 'w'},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"prom", required_argument, NULL, OPT_PROM},
+		{"max-line", required_argument, NULL, OPT_MAXLINE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -448,6 +452,7 @@ int main(int argc, char **argv)
 		case 'b': opt.batch = (int)fcvae_parse_long("--batch", optarg, 1, 65536); break;
 		case 'w': opt.keep_window = 1; break;
 		case OPT_PROM: opt.prom = optarg; break;
+		case OPT_MAXLINE: opt.max_line = (size_t)fcvae_parse_long("--max-line", optarg, 64, 1L << 40); break;
 		case OPT_STRICT: opt.strict = 1; break;
 		case 'h':
 			usage(stdout);

@@ -7,45 +7,75 @@
 bats_require_minimum_version 1.5.0
 
 setup() {
-	T=$BATS_TEST_TMPDIR
+	export T=$BATS_TEST_TMPDIR
+	export -f timed
 	if [ -n "${FCVAE_STRESS:-}" ]; then MB=100 NS=1000000; else MB=40 NS=20000; fi
 }
 
-# peak resident memory in kB of a command (GNU time), its status in $status
-peak_kb() {
-	/usr/bin/time -f '%M' -o "$T/rss" "$@"
+# /usr/bin/time's figures of a command: "PEAK_KB SECONDS" in $T/NAME.time
+timed() {
+	local name=$1
+	shift
+	/usr/bin/time -f '%M %e' -o "$T/$name.time" "$@"
 }
+peak() { cut -d ' ' -f 1 "$T/$1.time"; }
+# a figure for the log (make stress prints them)
+figure() { echo "# $1: peak $(peak "$2") kB, $(cut -d ' ' -f 2 "$T/$2.time") s" >&3; }
+# ASan's shadow memory and quarantine: bounds do not apply
+asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 
 @test "limits: a line longer than --max-line is cut, reported and counted; memory stays bounded" {
 	[ -x /usr/bin/time ] || skip "no GNU time"
 	{
 		echo '{"ts":1740441600,"key":"a","value":1}'
-		printf '{"ts":1740445200,"key":"a","value":2,"junk":"'
+		echo '{"ts":1740445200,"key":"a","value":2}'
+		echo '{"ts":1740448800,"key":"a","value":3}'
+		printf '{"ts":1740452400,"key":"a","value":4,"junk":"'
 		head -c "${MB}M" /dev/zero | tr '\0' x
 		echo '"}'
-		echo '{"ts":1740448800,"key":"a","value":3}'
+		echo '{"ts":1740456000,"key":"a","value":5}'
 	} >"$T/in"
-	run --separate-stderr timeout 120 /usr/bin/time -f '%M' -o "$T/rss" fcvae-window --window 1 "$T/in"
+	run --separate-stderr timeout 120 /usr/bin/time -f '%M %e' -o "$T/window.time" fcvae-window --window 1 "$T/in"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 2 ]
-	[[ "$stderr" == *"$T/in line 2: longer than 16777216 bytes (see --max-line)"* ]]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "$stderr" == *"$T/in line 4: longer than 16777216 bytes (see --max-line)"* ]]
 	[[ "$stderr" == *"1 input line rejected: 1 line too long"* ]]
 	# about twice the limit, whatever the line's length (read whole, the
 	# line would take more than twice its own length); ASan adds its own
-	rss=$(cat "$T/rss")
-	echo "peak $rss kB"
+	figure "fcvae-window, a $MB MB line" window
 	case "$FCVAE_BUILD" in *asan*) slack=60 ;; *) slack=0 ;; esac
-	[ "$rss" -lt $(((80 + slack) * 1024)) ]
+	[ "$(peak window)" -lt $(((80 + slack) * 1024)) ]
+	# through fcvae-window | fcvae-score, the same: the line is reported
+	# once, the records around it scored
+	run --separate-stderr timeout 120 bash -c "set -o pipefail; timed pipe-window fcvae-window --window 4 $T/in |
+		timed pipe-score fcvae-score -m $FCVAE_TOP/tests/fuzz/corpus/model/tiny -n 2 -i 1"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(echo "${lines[0]}" | jq -c '[.ts, .value, .missing]')" = '["2025-02-25T04:00:00Z",5,[2]]' ]
+	[[ "$stderr" == *"1 input line rejected: 1 line too long"* ]]
+	figure "fcvae-window | fcvae-score, a $MB MB line: fcvae-window" pipe-window
+	figure "fcvae-window | fcvae-score, a $MB MB line: fcvae-score" pipe-score
+	[ "$(peak pipe-window)" -lt $(((80 + slack) * 1024)) ]
+	[ "$(peak pipe-score)" -lt $(((32 + slack) * 1024)) ]
 	# raised, the whole line is read (and is a good record)
 	run --separate-stderr fcvae-window --window 1 --max-line $((MB * 1048576 + 100)) "$T/in"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 3 ]
+	[ "${#lines[@]}" -eq 5 ]
 	# fcvae-score has the same guard
-	head -n 2 "$T/in" | fcvae-window --window 1 --max-line $((MB * 1048576 + 100)) >"$T/win" 2>/dev/null
-	run --separate-stderr fcvae-score -m "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" "$T/win"
+	fcvae-window --window 4 --max-line $((MB * 1048576 + 100)) "$T/in" >"$T/win" 2>/dev/null
+	[ "$(wc -l <"$T/win")" -eq 2 ]
+	run --separate-stderr timed score fcvae-score -m "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" "$T/win"
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"line too long"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"$T/win line 1: longer than 16777216 bytes (see --max-line)"* ]]
+	figure "fcvae-score, a $MB MB line" score
+	[ "$(peak score)" -lt $(((80 + slack) * 1024)) ]
+	# and takes it when raised too
+	run --separate-stderr fcvae-score -m "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" --max-line $((MB * 1048576 + 500)) "$T/win"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | jq -r '.junk | length')" -eq $((MB * 1048576)) ]
 }
 
 @test "limits: series beyond --max-series are refused and counted; many series work" {
@@ -55,11 +85,35 @@ peak_kb() {
 	[ "${#lines[@]}" -eq 1000 ]
 	[[ "$stderr" == *"line 1001: a new series beyond 1000 (see --max-series)"* ]]
 	[[ "$stderr" == *"$((NS - 1000)) input lines rejected: $((NS - 1000)) too many series"* ]]
-	# the default takes a million
-	run --separate-stderr timeout 600 /usr/bin/time -f '%M' -o "$T/rss" fcvae-window --window 1 "$T/in"
+	# the default takes a million; each series' table entry is some 300
+	# bytes with the default window (the man page's figure)
+	run --separate-stderr timed window timeout 600 fcvae-window --window 1 "$T/in"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq "$NS" ]
-	echo "$NS series: peak $(cat "$T/rss") kB"
+	run --separate-stderr timed window24 timeout 600 fcvae-window "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 0 ]
+	figure "fcvae-window --window 1, $NS series" window
+	figure "fcvae-window --window 24, $NS series" window24
+	asan || [ "$(peak window24)" -lt $((NS * 350 / 1024 + 16 * 1024)) ]
+}
+
+@test "limits: many series through fcvae-window | fcvae-score: each window scored once, memory per series bounded" {
+	[ -x /usr/bin/time ] || skip "no GNU time"
+	# four hours of each series: one window of 4 each, the tiny model's
+	awk -v n="$NS" 'BEGIN { for (h = 0; h < 4; h++) for (i = 0; i < n; i++)
+		printf "{\"ts\":%d,\"key\":\"s%d\",\"value\":%d}\n", 1740441600 + h * 3600, i, (i + h) % 5 }' >"$T/in"
+	run --separate-stderr timeout 900 bash -c "set -o pipefail; timed window fcvae-window --window 4 $T/in |
+		timed score fcvae-score -m $FCVAE_TOP/tests/fuzz/corpus/model/tiny -n 2 -i 1 >$T/out"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <"$T/out")" -eq "$NS" ]
+	[ "$(grep -o '"key":"s[0-9]*"' "$T/out" | sort -u | wc -l)" -eq "$NS" ]
+	[[ "$stderr" == *"fcvae-score: $NS records scored"* ]]
+	figure "fcvae-window --window 4 | fcvae-score, $NS series: fcvae-window" window
+	figure "fcvae-window --window 4 | fcvae-score, $NS series: fcvae-score" score
+	asan && return
+	[ "$(peak window)" -lt $((NS * 250 / 1024 + 16 * 1024)) ]
+	[ "$(peak score)" -lt $((32 * 1024)) ]
 }
 
 @test "limits: a ten-year gap and a far-future bucket: clear messages, no hang" {
@@ -97,20 +151,19 @@ peak_kb() {
 	# before, when a record's windows were written only after it)
 	awk -v t0=$t0 'BEGIN { for (j = 0; j < 2; j++) for (i = 0; i < 10; i++)
 		printf "{\"ts\":%d,\"key\":\"s%d\",\"value\":%d}\n", t0 + j * 30 * 86400, i, j + 1 }' >"$T/sum"
-	run --separate-stderr bash -c "timeout 60 /usr/bin/time -f %M -o $T/rss fcvae-window --agg sum --bucket 1m --window 4 $T/sum >$T/out"
+	run --separate-stderr bash -c "timed sum timeout 60 fcvae-window --agg sum --bucket 1m --window 4 $T/sum >$T/out"
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <"$T/out")" -eq $((10 * (30 * 1440 + 1 - 3))) ]
 	[ "$(head -n 1 "$T/out" | jq -c '[.key, .ts, .window]')" = '["s0","2025-02-25T00:03:00Z",[1,0,0,0]]' ]
 	[ "$(tail -n 1 "$T/out" | jq -c '[.key, .ts, .window]')" = '["s9","2025-03-27T00:00:00Z",[0,0,0,2]]' ]
-	rss=$(cat "$T/rss")
-	echo "sum, 432k windows: peak $rss kB"
-	case "$FCVAE_BUILD" in *asan*) ;; *) [ "$rss" -lt $((16 * 1024)) ] ;; esac
+	figure "fcvae-window --agg sum, a 30-day jump in 1-minute buckets, 10 series" sum
+	asan || [ "$(peak sum)" -lt $((16 * 1024)) ]
 	# mean, 2000 series, a 300-day jump: empty buckets are missing, so after
 	# the first window of the run every one is dropped; the run is skipped
 	# at once (bucket by bucket, 432001 buckets x 2000 series took minutes)
 	awk -v t0=$t0 'BEGIN { for (j = 0; j < 2; j++) for (i = 0; i < 2000; i++)
 		printf "{\"ts\":%d,\"key\":\"s%d\",\"value\":%d}\n", t0 + j * 300 * 86400, i, j + 1 }' >"$T/mean"
-	run --separate-stderr timeout 20 fcvae-window --agg mean --bucket 1m --window 4 --max-missing 0.75 -v "$T/mean"
+	run --separate-stderr timed mean timeout 20 fcvae-window --agg mean --bucket 1m --window 4 --max-missing 0.75 -v "$T/mean"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 4000 ]
 	[[ "$stderr" == *"4000 records, 2000 series, 4000 windows, $((2000 * (300 * 1440 + 1 - 3 - 2))) windows dropped"* ]]
@@ -120,4 +173,5 @@ peak_kb() {
 	printf '%s\n' '2000 ["2025-02-25T00:03:00Z",[1,1,1,1],[1,2,3]]' '2000 ["2025-12-22T00:00:00Z",[2,2,2,2],[0,1,2]]' |
 		cmp - "$T/kinds"
 	printf '%s\n' "${lines[@]:0:2000}" | jq -r .key | cmp - <(seq 0 1999 | sed 's/^/s/')
+	figure "fcvae-window --agg mean, a 300-day jump in 1-minute buckets, 2000 series" mean
 }
