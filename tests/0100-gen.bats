@@ -152,6 +152,24 @@ teardown() {
 		      for (i = 1; i < 8; i += 2) if (v[55, a[i + 1], a[i]] > 0.3 * v[54, a[i + 1], a[i]]) { print "dip", a[i]; exit 1 } }'
 }
 
+@test "gen: day 49's phase shift acts on its labelled hours 6-17 only (SPEC §6)" {
+	# correlation of day 49 with the Monday two weeks before (day 35, train),
+	# over the unlabelled hours (the normal phase: close) and over the
+	# labelled ones, where Star/no-pin's 8-hour cycle is 3/8 out of step
+	fcvae-gen --hourly --epoch --days 50 | awk -F, '
+		NR > 1 { t = $1 - 1736121600; d = int(t / 86400); h = int(t % 86400 / 3600); v[d, h, $2] = $3; k[$2] = 1 }
+		function r(c, lab,   h, n, sx, sy, sxx, syy, sxy, x, y) {
+			for (h = 0; h < 24; h++) {
+				if ((h >= 6 && h <= 17) != lab) continue
+				x = v[49, h, c]; y = v[35, h, c]; n++
+				sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y }
+			return (n * sxy - sx * sy) / sqrt((n * sxx - sx * sx) * (n * syy - sy * sy)) }
+		END { for (c in k) { printf "%s unlabelled r %.2f, labelled r %.2f\n", c, r(c, 0), r(c, 1)
+		                     if (r(c, 0) < 0.85) bad = 1 }
+		      if (r("Star/no-pin", 1) > 0.5) bad = 1
+		      exit bad }'
+}
+
 @test "gen: --follow emits one flushed record per hour and combo, in order" {
 	run sh -c 'fcvae-gen --follow --delay 0 --days 2 --combo Accel/CMP,Star/CMP'
 	[ "$status" -eq 0 ]

@@ -29,7 +29,7 @@ static const struct {
 	{42, SPIKE, {10, 10, 10, 10}, {12, 12, 12, 12}, 3.0, 3.0},
 	{44, DIP, {14, 14, 14, 14}, {14, 14, 14, 14}, 0.1, 0.1},
 	{46, SPIKE, {8, 8, 8, 8}, {11, 11, 11, 11}, 1.5, 2.5}, /* ramp */
-	{49, SHIFT, {6, 6, 6, 6}, {17, 17, 17, 17}, 0, 0},    /* "duration": phase +3 h */
+	{49, SHIFT, {6, 6, 6, 6}, {17, 17, 17, 17}, 0, 0},    /* "duration": phase +3 h in those hours */
 	{51, SPIKE, {15, 15, 15, 15}, {17, 17, 17, 17}, 3.0, 3.0},
 	{55, DIP, {11, 11, 18, 8}, {11, 11, 18, 8}, 0.1, 0.1},
 	{59, SPIKE, {9, 9, 9, 9}, {11, 11, 11, 11}, 2.5, 2.5},
@@ -92,7 +92,7 @@ void fcvae_seeddata_day_init(fcvae_seeddata_day *d, uint64_t seed, int combo, in
 	d->combo = combo;
 	d->day = day;
 	d->amp = c->amp * (1 + uniform(&r, -0.15, 0.15));
-	d->shift = uniform(&r, -1, 1);
+	double jitter = uniform(&r, -1, 1);
 	double drift = uniform(&r, -0.005, 0.005) * day;
 	d->level = c->base * (1 + drift) * c->dow[dow];
 	for (int h = 0; h < 24; h++) {
@@ -100,6 +100,7 @@ void fcvae_seeddata_day_init(fcvae_seeddata_day *d, uint64_t seed, int combo, in
 		/* both draws always, so the stream stays aligned hour by hour */
 		double p = fcvae_rng_uniform(&r), m = uniform(&r, -0.15, 0.15);
 		d->mult[h] = noise * (p < 0.05 ? 1 + m : 1);
+		d->shift[h] = jitter;
 		d->label[h] = 0;
 	}
 	for (size_t i = 0; i < sizeof anomalies / sizeof anomalies[0]; i++) {
@@ -114,18 +115,18 @@ void fcvae_seeddata_day_init(fcvae_seeddata_day *d, uint64_t seed, int combo, in
 				d->mult[h] *= phase_aware(c, m, h);
 			else if (anomalies[i].kind == DIP)
 				d->mult[h] *= m;
+			else /* like the multipliers, the shift acts on the labelled hours only */
+				d->shift[h] += 3;
 		}
-		if (anomalies[i].kind == SHIFT)
-			d->shift += 3;
 	}
 }
 
 double fcvae_seeddata_rate(const fcvae_seeddata_day *d, double t)
 {
 	const fcvae_seeddata_combo *c = &fcvae_seeddata_combos[d->combo];
-	double v = d->level + d->amp * sin(2 * M_PI * (t + d->shift) / c->period + c->phase);
-	int h = (int)t;
-	return v > 0 ? v * d->mult[h < 24 ? h : 23] : 0;
+	int h = (int)t < 24 ? (int)t : 23;
+	double v = d->level + d->amp * sin(2 * M_PI * (t + d->shift[h]) / c->period + c->phase);
+	return v > 0 ? v * d->mult[h] : 0;
 }
 
 size_t fcvae_seeddata_events(const fcvae_seeddata_day *d, uint64_t seed, double **times,

@@ -43,7 +43,7 @@ typedef struct {
 	int combo, day;
 	double level;         /* B·(1 + drift)·dow */
 	double amp;           /* A·(1 + jitter) */
-	double shift;         /* phase shift in hours: jitter (+3 on the "duration" day) */
+	double shift[24];     /* phase shift in hours: the day's jitter, +3 in the "duration" hours */
 	double mult[24];      /* hourly noise × micro-anomaly × labelled-anomaly multiplier */
 	unsigned char label[24];
 } fcvae_seeddata_day;
