@@ -195,6 +195,13 @@ teardown() {
 	run fcvae-benchmark $small --aggregate max --span 3,1 --format json "$tmp/d"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.pooled.abs.span == 1 and .pooled.abs.roc_auc == 1 and .per_file[0].abs.span == 1'
+	# per-file models: the model's span from the mean of the files' validation ROC-AUCs
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	run fcvae-benchmark $small --per-file --aggregate max --span 3,1 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.pooled.abs.span == 1 and ([.pooled.model.span] | inside([1, 3])) and
+		(.per_file | map(.model.span) | unique | length == 1)'
+	rm "$tmp/d/b.csv"
 	# the mean over 2: the spike's window and the next share the top
 	# (x179 + x180 against x180 + x181), both above every other point
 	run fcvae-benchmark $small --aggregate mean --span 2 --format json "$tmp/d"
