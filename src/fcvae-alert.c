@@ -33,7 +33,8 @@ static const char usage_text[] =
 	"  -K, --key-delimiter D prefix each alert with its series key and D, for\n"
 	"                        kcat -P -K D (messages keyed by series)\n"
 	"  -r, --resend          read an alerts topic's payloads (kcat -C -e -f '%s\\n')\n"
-	"                        and write the alerts of --alerts FILE it lacks\n"
+	"                        and write the alerts of --alerts FILE whose id it\n"
+	"                        lacks (with --state, of what the state committed)\n"
 	"      --key F           series key field (default key)\n"
 	"      --ts F            time field (default ts)\n"
 	"      --every N         with --state, save at least every N records\n"
@@ -90,16 +91,33 @@ static void rehash(series_table *t)
 	}
 }
 
+/* Where key is in the hash, or the empty slot where it would go. */
+static size_t series_slot(const series_table *t, const char *key, size_t n)
+{
+	size_t j = hash_key(key, n) & (t->hcap - 1);
+	for (; t->hash[j]; j = (j + 1) & (t->hcap - 1)) {
+		const series *s = &t->s[t->hash[j] - 1];
+		if (strlen(s->key) == n && memcmp(s->key, key, n) == 0)
+			break;
+	}
+	return j;
+}
+
+static series *series_find(const series_table *t, const char *key, size_t n)
+{
+	if (!t->n)
+		return NULL;
+	size_t j = series_slot(t, key, n);
+	return t->hash[j] ? &t->s[t->hash[j] - 1] : NULL;
+}
+
 static series *series_get(series_table *t, const char *key, size_t n)
 {
 	if (2 * (t->n + 1) > t->hcap)
 		rehash(t);
-	size_t j = hash_key(key, n) & (t->hcap - 1);
-	for (; t->hash[j]; j = (j + 1) & (t->hcap - 1)) {
-		series *s = &t->s[t->hash[j] - 1];
-		if (strlen(s->key) == n && memcmp(s->key, key, n) == 0)
-			return s;
-	}
+	size_t j = series_slot(t, key, n);
+	if (t->hash[j])
+		return &t->s[t->hash[j] - 1];
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 16;
 		t->s = fcvae_xrealloc(t->s, t->cap * sizeof *t->s);
@@ -114,16 +132,27 @@ static series *series_get(series_table *t, const char *key, size_t n)
 	return s;
 }
 
+static void series_table_free(series_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i].key);
+	free(t->s);
+	free(t->hash);
+}
+
 /* An append-only file whose committed length lives in the state: at start it
  * is cut back to that length, so lines written after the last save (which the
- * replay after a crash brings again) are not there twice. */
+ * replay after a crash brings again) are not there twice. No state file yet
+ * means nothing committed: a crash before the first save leaves lines that
+ * the replay writes again too. */
 typedef struct {
 	const char *path;
 	FILE *fp;
 	long long size;     /* bytes written, as of now */
 } outfile;
 
-static void outfile_open(outfile *o, long long committed, int have_state)
+/* committed < 0: no state kept, keep all */
+static void outfile_open(outfile *o, long long committed)
 {
 	if (!o->path)
 		return;
@@ -134,7 +163,7 @@ static void outfile_open(outfile *o, long long committed, int have_state)
 	if (fstat(fileno(o->fp), &st) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
 	o->size = st.st_size;
-	if (have_state && committed < o->size) {
+	if (committed >= 0 && committed < o->size) {
 		if (ftruncate(fileno(o->fp), committed) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot cut back to %lld bytes:", o->path, committed);
 		o->size = committed;
@@ -204,13 +233,13 @@ static double num_or(const fcvae_json *v, double dflt)
 	return v && v->type == FCVAE_JSON_NUMBER ? v->num : dflt;
 }
 
-/* Load the state; 1 if there was one, 0 if the file does not exist. */
-static int state_load(sink *k, long long *log_bytes, long long *alerts_bytes)
+/* Load the state, if the file exists (else the lengths stay as they are). */
+static void state_load(sink *k, long long *log_bytes, long long *alerts_bytes)
 {
 	char err[512];
 	fcvae_json_doc d;
 	if (access(k->state, F_OK) < 0 && errno == ENOENT)
-		return 0;
+		return;
 	if (fcvae_json_doc_load(&d, k->state, err, sizeof err) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s", err);
 	const fcvae_json *arr = fcvae_json_get(d.root, "series");
@@ -231,7 +260,19 @@ static int state_load(sink *k, long long *log_bytes, long long *alerts_bytes)
 		s->min_score = num_or(fcvae_json_get(e, "min_score"), NAN);
 	}
 	fcvae_json_doc_free(&d);
-	return 1;
+}
+
+/* Load the state, if kept, and open the log and the outbox cut back to the
+ * lengths it committed. */
+static void sink_open(sink *k)
+{
+	long long log_bytes = -1, alerts_bytes = -1;
+	if (k->state) {
+		log_bytes = alerts_bytes = 0;
+		state_load(k, &log_bytes, &alerts_bytes);
+	}
+	outfile_open(&k->log, log_bytes);
+	outfile_open(&k->alerts, alerts_bytes);
 }
 
 static void add_time(fcvae_buf *b, const char *name, double t)
@@ -308,73 +349,59 @@ static void emit(const fcvae_buf *b, const char *key, const char *delim)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 }
 
-/* --resend: every line of the outbox that the topic (stdin) lacks. */
-static int resend(const char *outbox, const char *delim, fcvae_lines *in)
+/* --resend: the alerts of the outbox whose id the topic (in) lacks. With
+ * --state, the outbox is first cut back as at any start: a line past the
+ * committed length was never sent (alerts go out after the save) and the
+ * replay brings it again, so sending it now would repeat it. Alerts are
+ * matched by id, which names the series, the run and the event. */
+static void resend(sink *k, const char *delim, fcvae_lines *in)
 {
-	size_t cap = 1024, n = 0;
-	char **seen = fcvae_xcalloc(cap, sizeof *seen);
+	series_table sent = {0};   /* the ids on the topic, as a set */
+	fcvae_json_parser p;
+	fcvae_json_parser_init(&p);
 	int rc;
 	while ((rc = fcvae_lines_read(in, -1)) == 1) {
-		if (2 * (n + 1) > cap) {
-			char **old = seen;
-			size_t oldcap = cap;
-			cap *= 2;
-			seen = fcvae_xcalloc(cap, sizeof *seen);
-			for (size_t i = 0; i < oldcap; i++)
-				if (old[i]) {
-					size_t j = hash_key(old[i], strlen(old[i])) & (cap - 1);
-					while (seen[j])
-						j = (j + 1) & (cap - 1);
-					seen[j] = old[i];
-				}
-			free(old);
-		}
-		size_t j = hash_key(in->line, in->len) & (cap - 1);
-		while (seen[j] && strcmp(seen[j], in->line) != 0)
-			j = (j + 1) & (cap - 1);
-		if (!seen[j]) {
-			seen[j] = fcvae_xstrdup(in->line);
-			n++;
-		}
+		/* other messages on the topic are not ours: passed over */
+		const fcvae_json *r = fcvae_json_parse(&p, in->line, in->len);
+		const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
+		if (id && id->type == FCVAE_JSON_STRING)
+			series_get(&sent, id->str, id->slen);
 	}
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", in->name);
+
+	sink_open(k);
+	if (k->alerts.fp && fclose(k->alerts.fp) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
+	if (k->log.fp && fclose(k->log.fp) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->log.path);
 	fcvae_lines box;
-	if (fcvae_lines_open(&box, outbox) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", outbox);
-	}
-	fcvae_json_parser p;
-	fcvae_json_parser_init(&p);
-	size_t sent = 0;
+	if (fcvae_lines_open(&box, k->alerts.path) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
+	size_t n = 0;
 	while ((rc = fcvae_lines_read(&box, -1)) == 1) {
-		size_t j = hash_key(box.line, box.len) & (cap - 1);
-		while (seen[j] && strcmp(seen[j], box.line) != 0)
-			j = (j + 1) & (cap - 1);
-		if (seen[j])
-			continue;
 		const fcvae_json *r = fcvae_json_parse(&p, box.line, box.len);
+		const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
 		const fcvae_json *key = r ? fcvae_json_get(r, "key") : NULL;
-		if (!key || key->type != FCVAE_JSON_STRING) {
-			fcvae_warn("%s line %zu: not an alert", outbox, box.lineno);
+		if (!id || id->type != FCVAE_JSON_STRING || !key || key->type != FCVAE_JSON_STRING) {
+			fcvae_warn("%s line %zu: not an alert", k->alerts.path, box.lineno);
 			continue;
 		}
+		if (series_find(&sent, id->str, id->slen))
+			continue;
 		if (delim)
 			printf("%s%s", key->str, delim);
 		printf("%s\n", box.line);
-		sent++;
+		n++;
 	}
 	if (rc < 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", outbox);
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
 	fcvae_lines_close(&box);
 	fcvae_json_parser_free(&p);
-	for (size_t i = 0; i < cap; i++)
-		free(seen[i]);
-	free(seen);
-	if (sent)
-		fcvae_warn("%zu alert%s resent", sent, sent == 1 ? "" : "s");
-	return 0;
+	series_table_free(&sent);
+	series_table_free(&k->t);
+	if (n)
+		fcvae_warn("%zu alert%s resent", n, n == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)
@@ -428,16 +455,13 @@ int main(int argc, char **argv)
 		const char *path = optind < argc ? argv[optind] : "-";
 		if (fcvae_lines_open(&in, path) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
-		resend(k.alerts.path, delim, &in);
+		resend(&k, delim, &in);
 		fcvae_lines_close(&in);
 		fcvae_close_stdout();
 		return FCVAE_EXIT_OK;
 	}
 
-	long long log_bytes = 0, alerts_bytes = 0;
-	int have_state = k.state && state_load(&k, &log_bytes, &alerts_bytes);
-	outfile_open(&k.log, log_bytes, have_state);
-	outfile_open(&k.alerts, alerts_bytes, have_state);
+	sink_open(&k);
 
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
@@ -539,10 +563,7 @@ int main(int argc, char **argv)
 	if (verbose)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed",
 			   k.records, k.taken, k.duplicates, k.opened, k.closed);
-	for (size_t i = 0; i < k.t.n; i++)
-		free(k.t.s[i].key);
-	free(k.t.s);
-	free(k.t.hash);
+	series_table_free(&k.t);
 	fcvae_buf_free(&out);
 	fcvae_buf_free(&line);
 	fcvae_json_parser_free(&p);

@@ -103,3 +103,41 @@ setup() {
 	run fcvae-alert --resend --alerts "$tmp/outbox" "$tmp/outbox"
 	[ -z "$output" ]
 }
+
+@test "alert: --resend matches alerts by id and passes over other messages" {
+	fcvae-alert --alerts "$tmp/outbox" "$tmp/scored" >/dev/null
+	# the topic holds the first alert re-encoded (same id, other bytes) and
+	# messages that are not alerts
+	{ sed -n 1p "$tmp/outbox" | jq -cS .; echo 'not json'; echo '{"id":7}'; } >"$tmp/topic"
+	run --separate-stderr fcvae-alert --resend --alerts "$tmp/outbox" "$tmp/topic"
+	[ "$status" -eq 0 ]
+	diff <(printf '%s\n' "${lines[@]}") <(sed 1d "$tmp/outbox")
+}
+
+@test "alert: --resend with --state sends only what the state committed" {
+	s="--state $tmp/st --alerts $tmp/outbox"
+	head -n 4 "$tmp/scored" | fcvae-alert $s >"$tmp/sent"
+	[ "$(wc -l <"$tmp/sent")" -eq 2 ]
+	# a crash after writing an alert to the outbox, before saving the state:
+	# that alert never went out, and the replay makes it again
+	sed -n 5,7p "$tmp/scored" | fcvae-alert --alerts "$tmp/later" >/dev/null
+	cat "$tmp/later" >>"$tmp/outbox"
+	: >"$tmp/topic"
+	run --separate-stderr fcvae-alert --resend $s "$tmp/topic"
+	[ "$status" -eq 0 ]
+	diff <(printf '%s\n' "${lines[@]}") "$tmp/sent"
+	[[ "$stderr" == *"2 alerts resent"* ]]
+	cmp "$tmp/outbox" "$tmp/sent"
+	# the replay sends the rest once
+	fcvae-alert $s <"$tmp/scored" >"$tmp/rest"
+	[ "$(cat "$tmp/sent" "$tmp/rest" | jq -r .id | sort | uniq -d)" = "" ]
+	cat "$tmp/sent" "$tmp/rest" | cmp - "$tmp/outbox"
+}
+
+@test "alert: with --state but no state file yet, the outbox and log start empty" {
+	# a crash before the first save: lines in the files, no state
+	fcvae-alert --log "$tmp/log" --alerts "$tmp/outbox" "$tmp/scored" >/dev/null
+	fcvae-alert --state "$tmp/st" --log "$tmp/log" --alerts "$tmp/outbox" "$tmp/scored" >"$tmp/out"
+	cmp "$tmp/out" "$tmp/outbox"
+	cmp "$tmp/log" "$tmp/scored"
+}
