@@ -87,6 +87,23 @@ stream_kill() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# stream_kill_all NAME: kill -9 every process of the run, as a service
+# manager or a power cut would: the alert producer too, which runs in a
+# session of its own (and outlives stream_kill). It goes first, before it can
+# see its input end and flush what it holds. The run's processes are those
+# holding its lock file.
+stream_kill_all() {
+	local pid lock others
+	eval "pid=\$pid_$1"
+	lock=$(realpath "$BATS_TEST_TMPDIR/$1/lock")
+	others=$(find /proc/[0-9]*/fd -lname "$lock" 2>/dev/null | cut -d/ -f3 | sort -u |
+		while read -r p; do
+			[ "$(ps -o pgid= -p "$p" | tr -d ' ')" = "$pid" ] || echo "$p"
+		done)
+	kill -9 -- $others "-$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
 # stream_stop NAME: a clean stop (SIGTERM), which must succeed
 stream_stop() {
 	local pid
