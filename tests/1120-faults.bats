@@ -57,11 +57,14 @@ kill_at_random() {
 	t0=$(date +%s%N)
 	fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
 	ms=$((($(date +%s%N) - t0) / 1000000 + 20))
+	torn=0
 	for i in $(seq "$K"); do
 		cp "$D/old.safetensors" "$D/m.safetensors"
 		kill_at_random "$ms" fcvae-train -q -o "$D/m.safetensors" $tiny --seed 2 "$D/windows"
 		cmp -s "$D/m.safetensors" "$D/old.safetensors" || cmp "$D/m.safetensors" "$D/new.safetensors"
+		ls "$D"/m.safetensors.tmp.* >/dev/null 2>&1 && torn=$((torn + 1))
 	done
+	echo "# $torn of $K kills left a temp model beside it (removed by the next write)" >&3
 	run fcvae-score -m "$D/m.safetensors" "$D/one"
 	[ "$status" -eq 0 ]
 	# the next write of the model removes the temp files of killed ones
