@@ -45,7 +45,7 @@ teardown() {
 	fcvae-gen --days 3 >"$tmp/b"
 	cmp "$tmp/a" "$tmp/b"
 	fcvae-gen --days 3 --seed 7 >"$tmp/c"
-	! cmp -s "$tmp/a" "$tmp/c"
+	run ! cmp -s "$tmp/a" "$tmp/c"
 	fcvae-gen --hourly --format ndjson >"$tmp/h1"
 	fcvae-gen --hourly --format ndjson >"$tmp/h2"
 	cmp "$tmp/h1" "$tmp/h2"

@@ -87,7 +87,7 @@ setup() {
 	echo '{"id":"ghost"}' >>"$tmp/outbox"
 	fcvae-alert $s <"$tmp/scored" >/dev/null
 	cmp "$tmp/log" "$tmp/scored"
-	! grep -q ghost "$tmp/outbox"
+	run ! grep -q ghost "$tmp/outbox"
 	[ "$(wc -l <"$tmp/outbox")" -eq 3 ]
 }
 

@@ -96,7 +96,7 @@ teardown() {
 	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((18 * 24 - 23)) 30
 	sleep 1
 	stream_stop st
-	! grep -q "did not stop cleanly" "$BATS_TEST_TMPDIR/st.err"
+	run ! grep -q "did not stop cleanly" "$BATS_TEST_TMPDIR/st.err"
 	# nothing read twice: the window state carried the last day across
 	grep -q "fcvae-window" "$BATS_TEST_TMPDIR/st.err" || true
 	diff <(expected_hours --combo Star/CMP --days 60 | awk '$2 >= "2025-02-17T23"') \
