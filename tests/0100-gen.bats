@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # fcvae-gen: the seed data set of SPEC §6.
+bats_require_minimum_version 1.5.0
 
 setup() {
 	tmp=$(mktemp -d)

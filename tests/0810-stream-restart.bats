@@ -2,6 +2,7 @@
 # fcvae-stream restart safety against the mock broker: kill -9 at random
 # points during a stream, restart; every hour scored exactly once, no alert
 # repeated, none lost.
+bats_require_minimum_version 1.5.0
 
 load helpers/kafka
 
