@@ -85,6 +85,7 @@ stream_kill() {
 	eval "pid=\$pid_$1"
 	kill -9 -- "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	rm -f "$BATS_TEST_TMPDIR/$1/kcat.pid"
 }
 
 # stream_kill_all NAME: kill -9 every process of the run, as a service
@@ -102,12 +103,17 @@ stream_kill_all() {
 		done)
 	kill -9 -- $others "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	rm -f "$BATS_TEST_TMPDIR/$1/kcat.pid"
 }
 
-# stream_stop NAME: a clean stop (SIGTERM), which must succeed
+# stream_stop NAME: a clean stop (SIGTERM), which must succeed. It waits for
+# the pipeline to run (kcat.pid, which the kills above remove): a TERM while
+# fcvae-stream was still forking its start-up pipelines once left bash 5.2
+# waiting in wait_for() for a child that had no news, under heavy load.
 stream_stop() {
 	local pid
 	eval "pid=\$pid_$1"
+	wait_for_file "$BATS_TEST_TMPDIR/$1/kcat.pid" 60
 	kill -TERM "$pid"
 	wait "$pid"
 }
