@@ -66,8 +66,16 @@ teardown() {
 	produce --delay 0.01 3>&- &
 	producer=$!
 	# the pipeline's process group is killed, not its alert producer: that
-	# delivers what it held after the restart has begun
+	# delivers what it held after the restart has begun. The kill comes once
+	# an alert was handed on: fcvae-alert writes it out right after the state
+	# has saved the outbox with it (and a kill before the hand-off would only
+	# leave it to be resent).
 	wait_for_lines "$out" 1 60
+	i=0
+	until [ "$(jq .alerts_bytes "$BATS_TEST_TMPDIR/st/alert.state" 2>/dev/null || echo 0)" -gt 0 ]; do
+		i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05
+	done
+	sleep 0.3
 	stream_kill st
 	stream_start st "${linger[@]}"
 	# everything is killed, the producer with the alerts it held
