@@ -45,14 +45,6 @@ static const char usage_text[] =
 	"  -h, --help            this text\n"
 	"      --version         print the version\n";
 
-_Noreturn static void usage(int code)
-{
-	fputs(usage_text, code ? stderr : stdout);
-	if (!code)
-		fcvae_close_stdout();
-	exit(code);
-}
-
 /* One series: the last bucket seen and the open run, if any. */
 typedef struct {
 	char *key;
@@ -443,9 +435,9 @@ int main(int argc, char **argv)
 		case O_EVERY: every = fcvae_parse_long("--every", optarg, 1, 1000000000); break;
 		case O_STRICT: rej.strict = 1; break;
 		case 'v': verbose = 1; break;
-		case 'h': usage(FCVAE_EXIT_OK);
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
-		default: usage(FCVAE_EXIT_USAGE);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (do_resend) {

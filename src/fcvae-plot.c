@@ -44,14 +44,6 @@ static const char usage_text[] =
 	"  -h, --help            this text\n"
 	"      --version         print the version\n";
 
-_Noreturn static void usage(int code)
-{
-	fputs(usage_text, code ? stderr : stdout);
-	if (!code)
-		fcvae_close_stdout();
-	exit(code);
-}
-
 /* One scored bucket, as drawn. NaN = absent. */
 typedef struct {
 	double ts, value, expected, lower, upper, score, threshold;
@@ -566,14 +558,14 @@ int main(int argc, char **argv)
 		case O_LABEL: label_field = optarg; break;
 		case O_GNUPLOT: o.gnuplot = optarg; break;
 		case O_STRICT: rej.strict = 1; break;
-		case 'h': usage(FCVAE_EXIT_OK);
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
-		default: usage(FCVAE_EXIT_USAGE);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (!o.dir) {
 		fcvae_warn("no output directory (-o DIR)");
-		usage(FCVAE_EXIT_USAGE);
+		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
 	if (mkdir(o.dir, 0755) < 0 && errno != EEXIST)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o.dir);

@@ -63,15 +63,6 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"      --version           print the version\n";
 
-static void usage(int code)
-{
-	fputs(usage_text, code ? stderr : stdout);
-	if (code)
-		exit(code);
-	fcvae_close_stdout();
-	exit(0);
-}
-
 static struct {
 	int honest, per_file, delay, draws, jobs, quiet, json_out;
 	double train_end, valid_end, clipx;
@@ -842,7 +833,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'q': opt.quiet = 1; break;
 		case 'j': opt.jobs = (int)fcvae_parse_long("--jobs", optarg, 1, 256); break;
-		case 'h': usage(0); break;
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
 		case O_CLIPX: opt.clipx = fcvae_parse_double("--clip-x", optarg); break;
 		case O_STRICT: strict = 1; break;
@@ -879,12 +870,12 @@ int main(int argc, char **argv)
 		case O_ITER: opt.score.iterations = (int)fcvae_parse_long("--iterations", optarg, 0, 100000); break;
 		case O_SAMPLES: opt.score.samples = (int)fcvae_parse_long("--samples", optarg, 1, 100000); break;
 		case O_SBATCH: opt.score_batch = (int)fcvae_parse_long("--score-batch", optarg, 1, 1 << 16); break;
-		default: usage(FCVAE_EXIT_USAGE);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1) {
 		fcvae_warn(optind == argc ? "no data directory" : "one data directory, please");
-		usage(FCVAE_EXIT_USAGE);
+		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
 	if (seed_given)
 		opt.score.seed = o->seed;

@@ -43,15 +43,6 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"      --version           print the version\n";
 
-static void usage(int code)
-{
-	fputs(usage_text, code ? stderr : stdout);
-	if (code)
-		exit(code);
-	fcvae_close_stdout();
-	exit(0);
-}
-
 /* One window record, parsed. */
 typedef struct {
 	int key;              /* index into the key table */
@@ -504,7 +495,7 @@ int main(int argc, char **argv)
 		case 'V': validation = optarg; break;
 		case 'k': key = optarg; break;
 		case 'q': opt.quiet = 1; break;
-		case 'h': usage(0); break;
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
 		case O_LABEL: opt.label = optarg; break;
 		case O_NOLABELS: opt.label = NULL; break;
@@ -523,12 +514,12 @@ int main(int argc, char **argv)
 		case O_STRICT: opt.strict = 1; break;
 		case O_HIST: o.hist_rate = fcvae_parse_double("--history-anomalies", optarg); break;
 		case O_JUMP: o.jump_rate = fcvae_parse_double("--phase-jumps", optarg); break;
-		default: usage(FCVAE_EXIT_USAGE);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (!output) {
 		fcvae_warn("no model file: give -o MODEL");
-		usage(FCVAE_EXIT_USAGE);
+		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
 	const struct {
 		const char *name;

@@ -47,14 +47,6 @@ static const char usage_text[] =
 	"  -h, --help          this help\n"
 	"      --version       print the version\n";
 
-static void usage(int code)
-{
-	fputs(usage_text, code ? stderr : stdout);
-	if (!code)
-		fcvae_close_stdout();
-	exit(code);
-}
-
 static double now_wall(void)
 {
 	struct timespec t;
@@ -184,9 +176,9 @@ int main(int argc, char **argv)
 		case O_STRICT: strict = 1; break;
 		case O_LINEBUF: linebuf = 1; break;
 		case 'v': verbose = 1; break;
-		case 'h': usage(FCVAE_EXIT_OK); break;
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version(); break;
-		default: usage(FCVAE_EXIT_USAGE);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (!*keyspec)

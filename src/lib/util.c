@@ -85,6 +85,14 @@ void fcvae_version(void)
 	exit(FCVAE_EXIT_OK);
 }
 
+void fcvae_usage(const char *text, int code)
+{
+	fputs(text, code ? stderr : stdout);
+	if (!code)
+		fcvae_close_stdout();
+	exit(code);
+}
+
 void fcvae_close_stdout(void)
 {
 	int bad = ferror(stdout);

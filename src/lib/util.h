@@ -29,6 +29,10 @@ char *fcvae_xstrdup(const char *s);
 /* Print "--version" text for a program and exit 0. */
 _Noreturn void fcvae_version(void);
 
+/* Print a program's usage text and exit with code: to stdout for -h (code
+ * 0, stdout checked at close), to stderr for a usage error. */
+_Noreturn void fcvae_usage(const char *text, int code);
+
 /* Flush and close stdout; on error report it and exit FCVAE_EXIT_FAIL. */
 void fcvae_close_stdout(void);
 
