@@ -110,7 +110,10 @@ kill_at_random() {
 	n=$((K / 2 + 1))
 	torn=0
 	for i in $(seq "$n"); do
-		rm -rf "$D/out"
+		# the last kill's gnuplot dies with fcvae-plot, but asynchronously:
+		# a file it was still writing can reappear while rm runs
+		for t in 1 2 3 4 5 6 7 8 9 10; do rm -rf "$D/out" 2>/dev/null && break; sleep 0.2; done
+		[ ! -e "$D/out" ]
 		cp -r "$D/old" "$D/out"
 		kill_at_random 600 fcvae-plot -o "$D/out" -F png "$D/scored"
 		cmp -s "$D/out/$img" "$D/old/$img" || cmp "$D/out/$img" "$D/new/$img"
