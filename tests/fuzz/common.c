@@ -1,4 +1,5 @@
-/* common.c — fuzz_file() and fuzz_check_record(), shared by the fuzz targets. */
+/* common.c — fuzz_file(), fuzz_check_record() and fuzz_lines(), shared by
+ * the fuzz targets. */
 #include "fuzz.h"
 #include "json.h"
 
@@ -48,4 +49,18 @@ void fuzz_check_record(const fcvae_input *in)
 	const fcvae_json *r = fcvae_json_parse(&p, b.p, b.len);
 	if (!r || r->type != FCVAE_JSON_OBJECT)
 		abort();
+}
+
+void fuzz_lines(const uint8_t *data, size_t size, void (*line)(const char *s, size_t len, void *ctx), void *ctx)
+{
+	size_t n = size - 1, at = 0;
+	char *text = malloc(n ? n : 1);
+	memcpy(text, data + 1, n);
+	while (at < n) {
+		char *nl = memchr(text + at, '\n', n - at);
+		size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
+		line(text + at, len, ctx);
+		at += len + 1;
+	}
+	free(text);
 }

@@ -6,6 +6,18 @@
 #include "fuzz.h"
 #include "record.h"
 
+static void csv_line(const char *s, size_t len, void *rd)
+{
+	fcvae_input in;
+	const char *reason;
+	char msg[256];
+	int rc = fcvae_input_parse(rd, s, len, &in, &reason, msg, sizeof msg);
+	if (rc == -2)
+		fcvae_input_new_file(rd);   /* what fcvae-window does with the next file */
+	else if (rc == 1)
+		fuzz_check_record(&in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -15,24 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fcvae_input_opts io = { FCVAE_INPUT_CSV, "ts", opt & 4 ? "v" : "value", "label", opt & 1 ? keys2 : keys1,
 	                        opt & 1 ? 2 : 1, opt & 2 ? "dflt" : NULL, 0 };
 	fcvae_input_reader rd;
-	fcvae_input in;
 	fcvae_input_init(&rd, &io);
-	char *text = malloc(size);
-	memcpy(text, data + 1, size - 1);
-	size_t n = size - 1, at = 0;
-	while (at < n) {
-		char *nl = memchr(text + at, '\n', n - at);
-		size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
-		const char *reason;
-		char msg[256];
-		int rc = fcvae_input_parse(&rd, text + at, len, &in, &reason, msg, sizeof msg);
-		if (rc == -2)
-			fcvae_input_new_file(&rd);   /* what fcvae-window does with the next file */
-		else if (rc == 1)
-			fuzz_check_record(&in);
-		at += len + 1;
-	}
-	free(text);
+	fuzz_lines(data, size, csv_line, &rd);
 	fcvae_input_free(&rd);
 	return 0;
 }

@@ -8,6 +8,26 @@
 #include "record.h"
 #include "window.h"
 
+struct kcat_ctx {
+	fcvae_input_reader rd;
+	fcvae_window w;
+};
+
+static void kcat_line(const char *s, size_t len, void *ctx)
+{
+	struct kcat_ctx *c = ctx;
+	fcvae_input in;
+	const char *reason;
+	char msg[256];
+	if (fcvae_input_parse(&c->rd, s, len, &in, &reason, msg, sizeof msg) == 1) {
+		fuzz_check_record(&in);
+		if (!in.topic)
+			abort();
+		fcvae_window_add(&c->w, &in);
+	}
+	fcvae_buf_clear(&c->w.out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -16,30 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned opt = data[0];
 	fcvae_input_opts io = { FCVAE_INPUT_KCAT, "ts", "value", "label", keys, 1, opt & 2 ? "dflt" : NULL, opt & 1 };
 	fcvae_window_opts wo = { opt & 4 ? FCVAE_AGG_COUNT : FCVAE_AGG_NONE, 3600, 2, 0, 0.5, 0, 366 * 86400.0, 0 };
-	fcvae_input_reader rd;
-	fcvae_window w;
-	fcvae_input in;
-	fcvae_input_init(&rd, &io);
-	fcvae_window_init(&w, &wo);
-	char *text = malloc(size);
-	memcpy(text, data + 1, size - 1);
-	size_t n = size - 1, at = 0;
-	while (at < n) {
-		char *nl = memchr(text + at, '\n', n - at);
-		size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
-		const char *reason;
-		char msg[256];
-		if (fcvae_input_parse(&rd, text + at, len, &in, &reason, msg, sizeof msg) == 1) {
-			fuzz_check_record(&in);
-			if (!in.topic)
-				abort();
-			fcvae_window_add(&w, &in);
-		}
-		fcvae_buf_clear(&w.out);
-		at += len + 1;
-	}
-	free(text);
-	fcvae_input_free(&rd);
-	fcvae_window_free(&w);
+	struct kcat_ctx c;
+	fcvae_input_init(&c.rd, &io);
+	fcvae_window_init(&c.w, &wo);
+	fuzz_lines(data, size, kcat_line, &c);
+	fcvae_input_free(&c.rd);
+	fcvae_window_free(&c.w);
 	return 0;
 }

@@ -40,6 +40,28 @@ static void check_roundtrip(const fcvae_json *root)
 	}
 }
 
+struct ndjson_ctx {
+	fcvae_input_reader rd;
+	fcvae_window w;
+	fcvae_json_parser jp;
+};
+
+static void ndjson_line(const char *s, size_t len, void *ctx)
+{
+	struct ndjson_ctx *c = ctx;
+	fcvae_input in;
+	const char *reason;
+	char msg[256];
+	const fcvae_json *root = fcvae_json_parse(&c->jp, s, len);
+	if (root)
+		check_roundtrip(root);
+	if (fcvae_input_parse(&c->rd, s, len, &in, &reason, msg, sizeof msg) == 1) {
+		fuzz_check_record(&in);
+		fcvae_window_add(&c->w, &in);
+	}
+	fcvae_buf_clear(&c->w.out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -53,37 +75,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a record may close up to a thousand buckets at once (fcvae-window's
 	 * --max-gap allows 366 days: legitimate work, too slow for fuzzing) */
 	wo.max_gap = 1000.0 * (double)wo.bucket;
-	fcvae_input_reader rd;
-	fcvae_window w;
-	fcvae_json_parser jp;
-	fcvae_input in;
-	fcvae_input_init(&rd, &io);
-	fcvae_window_init(&w, &wo);
-	fcvae_json_parser_init(&jp);
-	jp.max_depth = 64;
-
-	char *text = malloc(size);
-	memcpy(text, data + 1, size - 1);
-	size_t n = size - 1, at = 0;
-	while (at < n) {
-		char *nl = memchr(text + at, '\n', n - at);
-		size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
-		const fcvae_json *root = fcvae_json_parse(&jp, text + at, len);
-		if (root)
-			check_roundtrip(root);
-		const char *reason;
-		char msg[256];
-		if (fcvae_input_parse(&rd, text + at, len, &in, &reason, msg, sizeof msg) == 1) {
-			fuzz_check_record(&in);
-			fcvae_window_add(&w, &in);
-		}
-		fcvae_buf_clear(&w.out);
-		at += len + 1;
-	}
-	fcvae_window_flush(&w);
-	free(text);
-	fcvae_json_parser_free(&jp);
-	fcvae_input_free(&rd);
-	fcvae_window_free(&w);
+	struct ndjson_ctx c;
+	fcvae_input_init(&c.rd, &io);
+	fcvae_window_init(&c.w, &wo);
+	fcvae_json_parser_init(&c.jp);
+	c.jp.max_depth = 64;
+	fuzz_lines(data, size, ndjson_line, &c);
+	fcvae_window_flush(&c.w);
+	fcvae_json_parser_free(&c.jp);
+	fcvae_input_free(&c.rd);
+	fcvae_window_free(&c.w);
 	return 0;
 }

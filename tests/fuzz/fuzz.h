@@ -20,4 +20,9 @@ const char *fuzz_file(const uint8_t *data, size_t size);
  * members. Aborts if not. */
 void fuzz_check_record(const fcvae_input *in);
 
+/* The line-input targets' frame: data[0] is an options byte, the rest is
+ * lines, each handed to line() (without its '\n', not NUL-terminated) in a
+ * private copy so that the parsers may not read past it unnoticed. */
+void fuzz_lines(const uint8_t *data, size_t size, void (*line)(const char *s, size_t len, void *ctx), void *ctx);
+
 #endif
