@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"      --every N         with --state, save at least every N records\n"
 	"                        (default 1000; also before every alert and when\n"
 	"                        input pauses)\n"
+	"      --max-line N      " FCVAE_MAX_LINE_HELP
 	"      --strict          stop at the first bad input line (exit 3)\n"
 	"  -v, --verbose         print a summary of counts at exit\n"
 	"  -h, --help            this text\n"
@@ -398,7 +399,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 
 int main(int argc, char **argv)
 {
-	enum { O_KEY = 256, O_TS, O_EVERY, O_STRICT, O_VERSION };
+	enum { O_KEY = 256, O_TS, O_EVERY, O_MAX_LINE, O_STRICT, O_VERSION };
 	static const struct option longopts[] = {
 		{"state", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
@@ -408,6 +409,7 @@ int main(int argc, char **argv)
 		{"key", required_argument, NULL, O_KEY},
 		{"ts", required_argument, NULL, O_TS},
 		{"every", required_argument, NULL, O_EVERY},
+		{"max-line", required_argument, NULL, O_MAX_LINE},
 		{"strict", no_argument, NULL, O_STRICT},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -417,6 +419,7 @@ int main(int argc, char **argv)
 	sink k = {0};
 	const char *delim = NULL, *key_field = "key", *ts_field = "ts";
 	long every = 1000;
+	size_t max_line = FCVAE_MAX_LINE;
 	int verbose = 0, do_resend = 0, c;
 	fcvae_rejects rej = {0};
 
@@ -433,6 +436,7 @@ int main(int argc, char **argv)
 		case O_KEY: key_field = optarg; break;
 		case O_TS: ts_field = optarg; break;
 		case O_EVERY: every = fcvae_parse_long("--every", optarg, 1, 1000000000); break;
+		case O_MAX_LINE: max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: rej.strict = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
@@ -465,6 +469,7 @@ int main(int argc, char **argv)
 		fcvae_lines in;
 		if (fcvae_lines_open(&in, path) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		in.max = max_line;
 		int rc;
 		for (;;) {
 			/* Before waiting for input, make what was taken durable: a

@@ -27,6 +27,7 @@ static void usage(FILE *fp)
 	        "  -l, --label NAME     label field (default label)\n"
 	        "  -k, --key NAME       series key field (default key)\n"
 	        "      --ts NAME        time field (default ts)\n"
+	        "      --max-line N     " FCVAE_MAX_LINE_HELP
 	        "      --strict         stop at the first bad record (exit 3)\n"
 	        "  -h, --help           this text\n"
 	        "      --version        print the version\n");
@@ -214,7 +215,7 @@ static void table_events(fcvae_buf *b, const report *r)
 
 int main(int argc, char **argv)
 {
-	enum { O_TS = 256, O_STRICT, O_VERSION };
+	enum { O_TS = 256, O_MAX_LINE, O_STRICT, O_VERSION };
 	static const struct option longopts[] = {
 		{"delay", required_argument, NULL, 'd'},
 		{"format", required_argument, NULL, 'f'},
@@ -222,6 +223,7 @@ int main(int argc, char **argv)
 		{"label", required_argument, NULL, 'l'},
 		{"key", required_argument, NULL, 'k'},
 		{"ts", required_argument, NULL, O_TS},
+		{"max-line", required_argument, NULL, O_MAX_LINE},
 		{"strict", no_argument, NULL, O_STRICT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, O_VERSION},
@@ -252,6 +254,7 @@ int main(int argc, char **argv)
 		case 'l': set.label_field = optarg; break;
 		case 'k': set.key_field = optarg; break;
 		case O_TS: set.ts_field = optarg; break;
+		case O_MAX_LINE: set.max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: rej.strict = 1; break;
 		case 'h':
 			usage(stdout);

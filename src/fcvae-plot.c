@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"      --ts F            time field (default ts)\n"
 	"      --label F         label field (default label)\n"
 	"      --gnuplot PROG    gnuplot program (default gnuplot)\n"
+	"      --max-line N      " FCVAE_MAX_LINE_HELP
 	"      --strict          stop at the first bad input line (exit 3)\n"
 	"  -h, --help            this text\n"
 	"      --version         print the version\n";
@@ -496,7 +497,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	enum { O_KEY = 256, O_TS, O_LABEL, O_GNUPLOT, O_STRICT, O_VERSION };
+	enum { O_KEY = 256, O_TS, O_LABEL, O_GNUPLOT, O_MAX_LINE, O_STRICT, O_VERSION };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"hours", required_argument, NULL, 'H'},
@@ -510,6 +511,7 @@ int main(int argc, char **argv)
 		{"ts", required_argument, NULL, O_TS},
 		{"label", required_argument, NULL, O_LABEL},
 		{"gnuplot", required_argument, NULL, O_GNUPLOT},
+		{"max-line", required_argument, NULL, O_MAX_LINE},
 		{"strict", no_argument, NULL, O_STRICT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, O_VERSION},
@@ -518,6 +520,7 @@ int main(int argc, char **argv)
 	draw_opts o = {.gnuplot = "gnuplot", .width = 900, .height = 420, .png = 1, .svg = 1};
 	const char *title = "fcvae", *key_field = "key", *ts_field = "ts", *label_field = "label";
 	int refresh = 5, follow = 0, c;
+	size_t max_line = FCVAE_MAX_LINE;
 	double interval = 1;
 	board b = {.hours = 24, .latest = -INFINITY};
 	fcvae_rejects rej = {0};
@@ -557,6 +560,7 @@ int main(int argc, char **argv)
 		case O_TS: ts_field = optarg; break;
 		case O_LABEL: label_field = optarg; break;
 		case O_GNUPLOT: o.gnuplot = optarg; break;
+		case O_MAX_LINE: max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: rej.strict = 1; break;
 		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
@@ -588,6 +592,7 @@ int main(int argc, char **argv)
 		fcvae_lines in;
 		if (fcvae_lines_open(&in, path) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		in.max = max_line;
 		int rc = 0;
 		while (!stop) {
 			/* following, wake at least twice a second to notice a

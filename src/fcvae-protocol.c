@@ -51,6 +51,7 @@ static const char usage_text[] =
 	"                          or mean of the file's last N window scores, for every source\n"
 	"      --span N[,N...]     N for --aggregate; several: the one with the best validation\n"
 	"                          ROC-AUC, per source (1,3,10,30,50,100,150,200,300,400,600)\n"
+	"      --max-line N        " FCVAE_MAX_LINE_HELP
 	"      --strict            stop at the first bad input line (exit 3)\n"
 	"  -q, --quiet             no progress on standard error\n"
 	"Model (SPEC §2):\n"
@@ -66,6 +67,7 @@ static const char usage_text[] =
 static struct {
 	int honest, per_file, delay, draws, jobs, quiet, json_out;
 	double train_end, valid_end, clipx;
+	size_t max_line;             /* of the data files (0: FCVAE_MAX_LINE) */
 	const char *json_file, *scores_file, *from_scores;
 	enum fcvae_agg agg;
 	size_t *spans;               /* --span candidates */
@@ -138,7 +140,7 @@ static void load_dir(const char *dir, fcvae_rejects *rej)
 		char *path = fcvae_xmalloc(len);
 		snprintf(path, len, "%s/%s", dir, names[i]);
 		bfile *b = &files[nfiles];
-		if (fcvae_bench_file_load(&b->f, path, rej) != 0) {
+		if (fcvae_bench_file_load(&b->f, path, opt.max_line, rej) != 0) {
 			fcvae_bench_file_free(&b->f);
 			fcvae_warn("%s: skipped", path);
 			free(path);
@@ -771,7 +773,7 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 /* ---- options ---- */
 
 enum {
-	O_CLIPX = FCVAE_OPT_END, O_STRICT, O_VERSION, O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
+	O_CLIPX = FCVAE_OPT_END, O_MAXLINE, O_STRICT, O_VERSION, O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
 	O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES, O_FROM, O_AGG, O_SPAN,
 };
 
@@ -799,7 +801,8 @@ int main(int argc, char **argv)
 		{"quiet", no_argument, 0, 'q'}, {"jobs", required_argument, 0, 'j'},
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
 		FCVAE_TRAINOPTS_LONGOPTS,
-		{"clip-x", required_argument, 0, O_CLIPX}, {"strict", no_argument, 0, O_STRICT},
+		{"clip-x", required_argument, 0, O_CLIPX}, {"max-line", required_argument, 0, O_MAXLINE},
+		{"strict", no_argument, 0, O_STRICT},
 		{"honest", no_argument, 0, O_HONEST}, {"per-file", no_argument, 0, O_PERFILE},
 		{"delay", required_argument, 0, O_DELAY}, {"split", required_argument, 0, O_SPLIT},
 		{"random-draws", required_argument, 0, O_DRAWS}, {"format", required_argument, 0, O_FORMAT},
@@ -836,6 +839,7 @@ int main(int argc, char **argv)
 		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
 		case O_CLIPX: opt.clipx = fcvae_parse_double("--clip-x", optarg); break;
+		case O_MAXLINE: opt.max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: strict = 1; break;
 		case O_HONEST: opt.honest = 1; break;
 		case O_PERFILE: opt.per_file = 1; break;

@@ -103,7 +103,7 @@ static void usage(FILE *fp)
 	        "      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
 	        "                        series' last score, threshold, anomaly and bucket\n"
 	        "                        time, and the record counters (atomic writes)\n"
-	        "      --max-line N      longest input line in bytes (default 16777216)\n"
+	        "      --max-line N      " FCVAE_MAX_LINE_HELP
 	        "      --strict          stop at the first bad record (exit 3)\n"
 	        "  -h, --help            this text\n"
 	        "      --version         program version\n");
@@ -386,20 +386,17 @@ static void score_input(const char *file)
 			errno = e;
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: read error:", file);
 		}
-		if (strspn(in.line, " \t\r") == in.len)
+		/* a line past the reader's limit arrives cut, its rest unseen: never blank */
+		if (!in.toolong && strspn(in.line, " \t\r") == in.len)
 			continue;
 		records_read++;
-		/* a line past the reader's limit arrives cut: say so rather than "not JSON" */
-		if (in.toolong) {
-			reason = "line too long";
-			snprintf(why, sizeof why, "longer than %zu bytes (see --max-line)", opt.max_line);
-		}
 		if (in.toolong || take(in.line, in.len, why, sizeof why) < 0) {
 			if (opt.strict) { /* what came before the bad line is still written */
 				flush();
 				summary();
 			}
-			fcvae_reject(&stats.rejects, &in, reason, "%s", why);
+			if (!fcvae_reject_toolong(&stats.rejects, &in))
+				fcvae_reject(&stats.rejects, &in, reason, "%s", why);
 		}
 		if (npend == opt.batch) {
 			flush();
@@ -452,7 +449,7 @@ int main(int argc, char **argv)
 		case 'b': opt.batch = (int)fcvae_parse_long("--batch", optarg, 1, 65536); break;
 		case 'w': opt.keep_window = 1; break;
 		case OPT_PROM: opt.prom = optarg; break;
-		case OPT_MAXLINE: opt.max_line = (size_t)fcvae_parse_long("--max-line", optarg, 64, 1L << 40); break;
+		case OPT_MAXLINE: opt.max_line = fcvae_parse_max_line(optarg); break;
 		case OPT_STRICT: opt.strict = 1; break;
 		case 'h':
 			usage(stdout);

@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"      --no-labels         ignore labels: mask only missing points (unsupervised)\n"
 	"      --scaler MEAN,STD   standardise with these instead of fitting them\n"
 	"      --clip-x X          clip standardised values to ±X (40)\n"
+	"      --max-line N        " FCVAE_MAX_LINE_HELP
 	"      --strict            stop at the first bad input line (exit 3)\n"
 	"  -q, --quiet             no progress on standard error\n"
 	"Model (SPEC §2; defaults are the seed's):\n"
@@ -66,7 +67,8 @@ typedef struct {
 static struct {
 	const char *label;
 	int strict, quiet;
-} opt = {"label", 0, 0};
+	size_t max_line;
+} opt = {"label", 0, 0, FCVAE_MAX_LINE};
 
 static int key_index(recset *s, const char *k)
 {
@@ -97,6 +99,8 @@ static int truthy(const fcvae_json *v)
 /* Parse one line into s; a bad one is reported, counted and skipped. */
 static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 {
+	if (fcvae_reject_toolong(&s->rej, in))
+		return;
 	const fcvae_json *root = fcvae_json_parse(p, in->line, in->len), *v;
 	if (!root) {
 		fcvae_reject(&s->rej, in, "not JSON", "not JSON: %s", p->err);
@@ -174,6 +178,7 @@ static void read_file(recset *s, const char *path)
 	fcvae_lines in;
 	if (fcvae_lines_open(&in, path) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	in.max = opt.max_line;
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
 	int rc;
@@ -458,7 +463,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	return b.p;
 }
 
-enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_SCALER, O_CLIPX, O_STRICT, O_VERSION, O_HIST, O_JUMP };
+enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST, O_JUMP };
 
 int main(int argc, char **argv)
 {
@@ -469,7 +474,8 @@ int main(int argc, char **argv)
 		FCVAE_TRAINOPTS_LONGOPTS,
 		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
 		{"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
-		{"strict", no_argument, 0, O_STRICT}, {"history-anomalies", required_argument, 0, O_HIST},
+		{"max-line", required_argument, 0, O_MAX_LINE}, {"strict", no_argument, 0, O_STRICT},
+		{"history-anomalies", required_argument, 0, O_HIST},
 		{"phase-jumps", required_argument, 0, O_JUMP},
 		{0, 0, 0, 0},
 	};
@@ -511,6 +517,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_CLIPX: clipx = fcvae_parse_double("--clip-x", optarg); break;
+		case O_MAX_LINE: opt.max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: opt.strict = 1; break;
 		case O_HIST: o.hist_rate = fcvae_parse_double("--history-anomalies", optarg); break;
 		case O_JUMP: o.jump_rate = fcvae_parse_double("--phase-jumps", optarg); break;

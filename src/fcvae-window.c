@@ -36,7 +36,7 @@ static const char usage_text[] =
 	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
 	"  --max-gap D         refuse times further than D after the latest (default 366d)\n"
 	"  --max-series N      refuse records of new series beyond N (default 1000000)\n"
-	"  --max-line N        longest input line in bytes (default 16777216)\n"
+	"  --max-line N        " FCVAE_MAX_LINE_HELP
 	"  --revise            re-emit windows of buckets that late records change\n"
 	"  --no-flush          leave open buckets open at end of input\n"
 	"  --state FILE        load state from FILE and save it there\n"
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		case O_MAXGAP: wo.max_gap = parse_duration("--max-gap", optarg); break;
 		case O_REVISE: wo.revise = 1; break;
 		case O_MAXSERIES: wo.max_series = (size_t)fcvae_parse_long("--max-series", optarg, 1, 1L << 32); break;
-		case O_MAXLINE: max_line = (size_t)fcvae_parse_long("--max-line", optarg, 64, 1L << 40); break;
+		case O_MAXLINE: max_line = fcvae_parse_max_line(optarg); break;
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
 		case O_EVERY:
@@ -260,10 +260,8 @@ int main(int argc, char **argv)
 				break;
 			if (rc < 0)
 				fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
-			if (l.toolong) {
-				fcvae_reject(&rej, &l, "line too long", "longer than %zu bytes (see --max-line)", max_line);
+			if (fcvae_reject_toolong(&rej, &l))
 				continue;
-			}
 			const char *reason;
 			char msg[256];
 			int got = fcvae_input_parse(&rd, l.line, l.len, &in, &reason, msg, sizeof msg);

@@ -45,7 +45,7 @@ static double common_interval(const double *ts, size_t n)
 	return best;
 }
 
-int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, fcvae_rejects *rej)
+int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line, fcvae_rejects *rej)
 {
 	memset(f, 0, sizeof *f);
 	const char *slash = strrchr(path, '/');
@@ -55,6 +55,7 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, fcvae_rejects *
 		fcvae_warn("%s:", path);
 		return -1;
 	}
+	in.max = max_line;
 	static const char *key[] = {"key"};
 	fcvae_input_opts o = {.format = FCVAE_INPUT_CSV, .ts_field = "timestamp", .value_field = "value",
 	                      .label_field = "label", .key_fields = key, .n_key = 1, .default_key = f->name};
@@ -64,6 +65,12 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, fcvae_rejects *
 	size_t cap = 0;
 	int rc, status = 0;
 	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+		if (fcvae_reject_toolong(rej, &in)) {
+			if (r.have_header)
+				continue;
+			status = -1; /* a cut header would name the wrong columns */
+			break;
+		}
 		fcvae_input rec;
 		const char *reason;
 		char msg[256];

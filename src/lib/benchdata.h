@@ -28,9 +28,10 @@ typedef struct {
 	double interval;         /* the most common positive step between sorted times (1 if none) */
 } fcvae_bench_file;
 
-/* Reads path; bad lines are reported and counted in rej (strict: exit 3).
- * Returns 0, or -1 when the file cannot be used (message printed). */
-int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, fcvae_rejects *rej);
+/* Reads path, lines up to max_line bytes (0: FCVAE_MAX_LINE); bad lines are
+ * reported and counted in rej (strict: exit 3). Returns 0, or -1 when the
+ * file cannot be used (message printed). */
+int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line, fcvae_rejects *rej);
 void fcvae_bench_file_free(fcvae_bench_file *f);
 
 enum { FCVAE_PART_TRAIN, FCVAE_PART_VALID, FCVAE_PART_TEST, FCVAE_PARTS };

@@ -118,6 +118,11 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 	}
 }
 
+size_t fcvae_parse_max_line(const char *arg)
+{
+	return (size_t)fcvae_parse_long("--max-line", arg, 64, 1L << 40);
+}
+
 /* ---- bad input ---- */
 
 void fcvae_rejects_count(fcvae_rejects *r, const char *reason)
@@ -150,6 +155,14 @@ void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, co
 	fcvae_rejects_count(r, reason);
 	if (r->strict)
 		exit(FCVAE_EXIT_DATA);
+}
+
+int fcvae_reject_toolong(fcvae_rejects *r, const fcvae_lines *l)
+{
+	if (!l->toolong)
+		return 0;
+	fcvae_reject(r, l, "line too long", "longer than %zu bytes (see --max-line)", l->max ? l->max : FCVAE_MAX_LINE);
+	return 1;
 }
 
 void fcvae_rejects_format(const fcvae_rejects *r, char *out, size_t size)

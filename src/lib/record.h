@@ -6,7 +6,9 @@
  *     fcvae_lines in;
  *     fcvae_rejects rej = { .strict = strict };
  *     if (fcvae_lines_open(&in, path) < 0) fcvae_die(1, "%s:", path);
+ *     in.max = max_line;                               // --max-line
  *     while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+ *         if (fcvae_reject_toolong(&rej, &in)) continue;
  *         const fcvae_json *r = fcvae_json_parse(&p, in.line, in.len);
  *         if (!r) { fcvae_reject(&rej, &in, "not JSON", "%s", p.err); continue; }
  *         ...
@@ -43,6 +45,12 @@ typedef struct {
  * message cannot take all memory: the reader holds at most about 2 x max. */
 #define FCVAE_MAX_LINE ((size_t)16 << 20)
 
+/* --max-line N, alike in every program that reads input lines: the help
+ * text after the option (FCVAE_MAX_LINE in bytes), and the argument
+ * parsed and bounded (a usage error exits 2). */
+#define FCVAE_MAX_LINE_HELP "longest input line in bytes (default 16777216)\n"
+size_t fcvae_parse_max_line(const char *arg);
+
 /* Open path ("-" = standard input). 0, or -1 with errno. */
 int fcvae_lines_open(fcvae_lines *l, const char *path);
 /* Next line: 1 (in l->line, l->len), 0 at end of input, -1 on a read error
@@ -76,6 +84,10 @@ typedef struct {
  * for problems not tied to a line. */
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A line that came back cut at l->max (l->toolong) is reported as "line
+ * too long", "longer than N bytes (see --max-line)": returns 1 when l was
+ * such a line (skip it), else 0. */
+int fcvae_reject_toolong(fcvae_rejects *r, const fcvae_lines *l);
 /* Count without printing (for a message already printed). */
 void fcvae_rejects_count(fcvae_rejects *r, const char *reason);
 /* "N input lines rejected: 2 bad ts, 1 not JSON" into out ("" when none). */

@@ -105,6 +105,8 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 {
 	int rc;
 	while ((rc = fcvae_lines_read(in, -1)) == 1) {
+		if (fcvae_reject_toolong(rej, in))
+			continue;
 		const char *line = in->line;
 		size_t len = in->len;
 		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
@@ -280,6 +282,7 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 		fcvae_lines in;
 		if (fcvae_lines_open(&in, files[f]) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
+		in.max = set->max_line;
 		if (fcvae_scored_read(set, &in, rej) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
 		fcvae_lines_close(&in);
@@ -303,6 +306,8 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
                                           const char *key_field, const char *ts_field, const fcvae_json **key,
                                           double *ts)
 {
+	if (fcvae_reject_toolong(rej, in))
+		return NULL;
 	const fcvae_json *r = fcvae_json_parse(p, in->line, in->len);
 	if (!r || r->type != FCVAE_JSON_OBJECT) {
 		fcvae_reject(rej, in, "not JSON", "%s", r ? "not a JSON object" : p->err);

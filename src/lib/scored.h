@@ -34,6 +34,7 @@ typedef struct {
 	const char *ts_field;      /* "ts" */
 	int has_threshold;         /* flag = score < threshold, whatever the records say */
 	double threshold;
+	size_t max_line;           /* longest input line (0: FCVAE_MAX_LINE) */
 	/* contents */
 	fcvae_scored_series *s;    /* in order of first appearance */
 	int ns;
@@ -46,13 +47,14 @@ typedef struct {
 void fcvae_scored_init(fcvae_scored_set *set);
 void fcvae_scored_free(fcvae_scored_set *set);
 
-/* Read every line of in; bad lines go to rej (not JSON, score not a number,
- * label not 0/1/true/false, ...). 0, or -1 on a read error (errno set). */
+/* Read every line of in; bad lines go to rej (too long, not JSON, score not
+ * a number, label not 0/1/true/false, ...). 0, or -1 on a read error (errno set). */
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej);
 
 /* A live scored record (fcvae-alert, fcvae-plot): in's line as a JSON object
  * with a key_field string (*key) and a ts_field time, an ISO string or epoch
- * seconds (*ts). NULL, the line rejected into rej, when it is not. */
+ * seconds (*ts). NULL, the line rejected into rej, when it is not (or was
+ * too long). */
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
                                           const char *key_field, const char *ts_field, const fcvae_json **key,
                                           double *ts);

@@ -33,7 +33,7 @@ int main(void)
 
 	fcvae_rejects rej = {0};
 	fcvae_bench_file f;
-	CHECK(fcvae_bench_file_load(&f, path, &rej) == 0, "loads");
+	CHECK(fcvae_bench_file_load(&f, path, 0, &rej) == 0, "loads");
 	CHECK(f.n == 10 && rej.total == 0, "10 rows, none rejected (got %zu, %zu)", f.n, rej.total);
 	CHECK(f.interval == 60, "interval: the most common step, 60 (got %g)", f.interval);
 	CHECK(isnan(f.value[2]), "an empty value is NaN");
@@ -90,7 +90,7 @@ int main(void)
 	fputs("time,value,label\n1,2,0\n", fp);
 	fclose(fp);
 	fcvae_bench_file h;
-	CHECK(fcvae_bench_file_load(&h, path, &rej) == -1, "no timestamp column: refused");
+	CHECK(fcvae_bench_file_load(&h, path, 0, &rej) == -1, "no timestamp column: refused");
 	fcvae_bench_file_free(&h);
 
 	fcvae_bench_file_free(&f);
