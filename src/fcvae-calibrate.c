@@ -60,22 +60,6 @@ typedef struct {
 	uint64_t hash;         /* of the points calibrated on */
 } calibration;
 
-/* Scores are Gaussian log-likelihoods: a point z standard deviations off
- * scores about -z²/2, so midway between two scores in log-likelihood lies
- * near the larger deviation (a normal point at -3.5, 2.7 deviations, and
- * an anomaly at -42.8, 9.2, gave -23, 6.8). The cut is chosen on
- * √|score| (sign kept) instead: monotone, so every cut and its counts stay
- * the same, and the threshold lies midway in deviations. */
-static double to_deviations(double a)
-{
-	return copysign(sqrt(fabs(a)), a);
-}
-
-static double from_deviations(double d)
-{
-	return copysign(d * d, d);
-}
-
 /* 0, or -1 with the reason printed. */
 static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const char *who)
 {
@@ -88,7 +72,6 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 		c->anomalous += label[j] != 0;
 		c->hash = fcvae_hash64(&a[j], sizeof a[j], c->hash);
 		c->hash = fcvae_hash64(&label[j], 1, c->hash);
-		a[j] = to_deviations(a[j]);
 	}
 	fcvae_event *ev;
 	c->events = fcvae_metrics_events(&ev, flag, label, c->n);
@@ -98,11 +81,11 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 	int rc = -1;
 	if (c->n == 0)
 		fcvae_warn("%s: no scored, labelled records", who);
-	else if (fcvae_metrics_choose(&t, &c->prf, a, label, c->n, opt.mode, opt.k, opt.max_fpr, loosest) < 0)
+	else if (fcvae_metrics_choose_loglik(&t, &c->prf, a, label, c->n, opt.mode, opt.k, opt.max_fpr, loosest) < 0)
 		fcvae_warn("%s: no labelled anomaly among %zu validation points: %s cannot choose a threshold "
 		           "(use --max-fpr R)", who, c->n, opt.metric);
 	else {
-		c->threshold = -from_deviations(t);
+		c->threshold = -t;
 		rc = 0;
 	}
 	free(a);

@@ -547,12 +547,17 @@ static void figures_test(figures *f, const seq *t)
 	f->v[F_PR] = fcvae_metrics_pr_auc(t->a, t->label, t->n);
 }
 
-static void choose_thresholds(double thr[3], const seq *v)
+/* The model's scores are −log-likelihoods: its thresholds lie midway in
+ * deviations, as fcvae-calibrate places them; the baselines' (uniform
+ * draws, |x|) midway between the scores themselves. */
+static void choose_thresholds(double thr[3], const seq *v, int src)
 {
+	int (*choose)(double *, fcvae_prf *, const double *, const unsigned char *, size_t, enum fcvae_adjust, int,
+	              double, int) = src == SRC_MODEL ? fcvae_metrics_choose_loglik : fcvae_metrics_choose;
 	for (int m = 0; m < 3; m++) {
 		fcvae_prf r;
 		double t;
-		thr[m] = fcvae_metrics_choose(&t, &r, v->a, v->label, v->n, val_mode[m], opt.delay, 1, 0) == 0 ? t : NAN;
+		thr[m] = choose(&t, &r, v->a, v->label, v->n, val_mode[m], opt.delay, 1, 0) == 0 ? t : NAN;
 	}
 }
 
@@ -621,12 +626,12 @@ static void evaluate(int src, int d, figures *pool, figures *per)
 		/* each model's scores are on its own scale: thresholds per file */
 		for (int i = 0; i < nfiles; i++) {
 			seq_build(&v, VAL, src, d, i, span);
-			choose_thresholds(thr[i], &v);
+			choose_thresholds(thr[i], &v, src);
 			seq_free(&v);
 		}
 	} else {
 		seq_build(&v, VAL, src, d, -1, span);
-		choose_thresholds(thr[0], &v);
+		choose_thresholds(thr[0], &v, src);
 		for (int i = 1; i < nfiles; i++)
 			memcpy(thr[i], thr[0], sizeof thr[0]);
 		seq_free(&v);

@@ -184,6 +184,23 @@ teardown() {
 	[ "$status" -eq 1 ]
 }
 
+@test "benchmark: the model's validation thresholds lie midway in deviations, as fcvae-calibrate's" {
+	fcvae-benchmark $small --scores "$tmp/s" "$tmp/d" >/dev/null
+	# log-likelihoods: every window -1 but the labelled spikes, -49 in
+	# validation (minute 85) and -20 in test (minute 180). The cut between
+	# 1 and 49 (negated) lies at ((√1 + √49) / 2)² = 16 in deviations, not at
+	# the plain midpoint 25: the test spike's 20 is flagged
+	jq -c '.score = if .ts == 1700000000 + 60 * 85 then -49 elif .ts == 1700000000 + 60 * 180 then -20 else -1 end' \
+		"$tmp/s" >"$tmp/s2"
+	run fcvae-benchmark $small --from-scores "$tmp/s2" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.pooled.model | .threshold_point == 16 and .threshold_pa == 16 and
+		.val_point_f1 == 1 and .val_pa_f1 == 1'
+	# fcvae-calibrate places the same threshold on the same validation scores
+	jq -c 'select(.part == "validation")' "$tmp/s2" | fcvae-calibrate -p >"$tmp/c"
+	jq -e '.calibration.threshold == -16' "$tmp/c"
+}
+
 @test "benchmark: --aggregate max holds a score over the next windows; --span chosen on validation" {
 	# |x| alone finds the spike (ROC-AUC 1); held over 3 windows, two
 	# normal points after it tie with it: ROC-AUC (93 + 2/2) / 95

@@ -303,6 +303,35 @@ int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigne
 	return 0;
 }
 
+/* Scores are Gaussian log-likelihoods: a point z standard deviations off
+ * scores about -z²/2, so midway between two scores in log-likelihood lies
+ * near the larger deviation (a normal point at -3.5, 2.7 deviations, and
+ * an anomaly at -42.8, 9.2, gave -23, 6.8). The cut is chosen on
+ * √|score| (sign kept) instead: monotone, so every cut and its counts stay
+ * the same, and the threshold lies midway in deviations. */
+static double to_deviations(double a)
+{
+	return copysign(sqrt(fabs(a)), a);
+}
+
+static double from_deviations(double d)
+{
+	return copysign(d * d, d);
+}
+
+int fcvae_metrics_choose_loglik(double *t, fcvae_prf *r, const double *a, const unsigned char *label,
+                                size_t n, enum fcvae_adjust mode, int k, double max_fpr, int loosest)
+{
+	double *d = fcvae_xmalloc((n ? n : 1) * sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		d[i] = to_deviations(a[i]);
+	int rc = fcvae_metrics_choose(t, r, d, label, n, mode, k, max_fpr, loosest);
+	if (rc == 0)
+		*t = from_deviations(*t);
+	free(d);
+	return rc;
+}
+
 void fcvae_metrics_best_exact(fcvae_prf *r, double *t, const double *a, const unsigned char *label,
                               size_t n, enum fcvae_adjust mode, int k)
 {

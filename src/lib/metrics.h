@@ -79,6 +79,13 @@ void fcvae_metrics_best_exact(fcvae_prf *r, double *t, const double *a, const un
 int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigned char *label,
                          size_t n, enum fcvae_adjust mode, int k, double max_fpr, int loosest);
 
+/* fcvae_metrics_choose() for a = −log-likelihood (fcvae-score's scores
+ * negated), what fcvae-calibrate and fcvae-protocol's validation thresholds
+ * use: the same cut, but t midway between the neighbouring scores in
+ * deviations, √a (sign kept), rather than in a. */
+int fcvae_metrics_choose_loglik(double *t, fcvae_prf *r, const double *a, const unsigned char *label,
+                                size_t n, enum fcvae_adjust mode, int k, double max_fpr, int loosest);
+
 /* ROC-AUC (ties count one half: Mann–Whitney with mid-ranks) and PR-AUC as
  * average precision (scikit-learn's: sum over distinct thresholds of
  * (R_i − R_{i−1})·P_i). NaN when undefined (no positives, or for ROC no

@@ -189,6 +189,18 @@ static void test_thresholds(void)
 	rc = fcvae_metrics_choose(&t, &r, c, lc, 2, FCVAE_ADJUST_NONE, 0, 1, 0);
 	/* cut 0: F1 0; cut 1 (all): tp 1 fp 1 F1 2/3 -> t midway between 2 and 2 - 1 */
 	CHECK(rc == 0 && t == 1.5 && close_to(r.f1, 2.0 / 3), "constant scores: t %g F1 %g (want 1.5)", t, r.f1);
+
+	/* −log-likelihoods: the same cut, midway in deviations. Between 1 and
+	 * 49: ((√1 + √49) / 2)² = 16, not 25; between −4 and 9 the sign is
+	 * kept: ((−2 + 3) / 2)² = 0.25, not 2.5 */
+	const double ll[] = {1, 49, 1}, sg[] = {-4, 9};
+	const unsigned char lll[] = {0, 1, 0}, lsg[] = {0, 1};
+	rc = fcvae_metrics_choose_loglik(&t, &r, ll, lll, 3, FCVAE_ADJUST_NONE, 0, 1, 0);
+	CHECK(rc == 0 && t == 16 && r.f1 == 1, "log-likelihood cut: t %g F1 %g (want 16, 1)", t, r.f1);
+	rc = fcvae_metrics_choose_loglik(&t, &r, sg, lsg, 2, FCVAE_ADJUST_NONE, 0, 1, 0);
+	CHECK(rc == 0 && t == 0.25 && r.f1 == 1, "log-likelihood cut across 0: t %g (want 0.25)", t);
+	rc = fcvae_metrics_choose_loglik(&t, &r, ll, lll, 0, FCVAE_ADJUST_NONE, 0, 1, 0);
+	CHECK(rc == -1, "log-likelihood cut of nothing fails");
 }
 
 static void test_auc(void)
