@@ -653,16 +653,25 @@ static void evaluate(int src, int d, figures *pool, figures *per)
 	free(thr);
 }
 
-/* Adds b·w into acc (NaN stays NaN). */
-static void figures_add(figures *acc, const figures *b, double w)
+/* Adds b into the sums in acc (NaN stays NaN); figures_mean() divides them
+ * once, so that a mean of whole spans prints as it reads (390.2, where
+ * adding span·(1/n) n times gave 390.20000000000005). */
+static void figures_add(figures *acc, const figures *b)
 {
 	for (int i = 0; i < NFIG; i++)
-		acc->v[i] += w * b->v[i];
-	acc->span += w * b->span;
+		acc->v[i] += b->v[i];
+	acc->span += b->span;
 	acc->n = b->n;
 	acc->anomalies = b->anomalies;
 	for (int m = 0; m < 3; m++)
 		acc->thr[m] = NAN;
+}
+
+static void figures_mean(figures *acc, int n)
+{
+	for (int i = 0; i < NFIG; i++)
+		acc->v[i] /= n;
+	acc->span /= n;
 }
 
 /* ---- output ---- */
@@ -952,10 +961,13 @@ int main(int argc, char **argv)
 		figures p1, *q = fcvae_xmalloc(nfiles * sizeof *q);
 		for (int d = 0; d < opt.draws; d++) {
 			evaluate(SRC_RANDOM, d, &p1, q);
-			figures_add(&pool[SRC_RANDOM], &p1, 1.0 / opt.draws);
+			figures_add(&pool[SRC_RANDOM], &p1);
 			for (int i = 0; i < nfiles; i++)
-				figures_add(&per[SRC_RANDOM][i], &q[i], 1.0 / opt.draws);
+				figures_add(&per[SRC_RANDOM][i], &q[i]);
 		}
+		figures_mean(&pool[SRC_RANDOM], opt.draws);
+		for (int i = 0; i < nfiles; i++)
+			figures_mean(&per[SRC_RANDOM][i], opt.draws);
 		free(q);
 	}
 

@@ -232,3 +232,16 @@ teardown() {
 		[ "$status" -eq 2 ]
 	done
 }
+
+@test "benchmark: the random rows' mean span prints as it reads, without float noise" {
+	# the mean over the draws of whole numbers: with 5 draws at most one
+	# decimal, printed as such (not 2.8000000000000007)
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	run fcvae-benchmark $small --random-draws 5 --aggregate max --span 1,3,10,30 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	spans=$(echo "$output" | grep -o '"span":[^,}]*' | cut -d: -f2 | sort -u)
+	echo "$spans"
+	[ -n "$spans" ]
+	[ -z "$(echo "$spans" | grep -Ev '^[0-9]+(\.[0-9])?$')" ]
+	echo "$output" | jq -e '.pooled.random.span as $s | [1, 3, 10, 30] | min <= $s and $s <= max'
+}
