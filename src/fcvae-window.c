@@ -260,8 +260,13 @@ int main(int argc, char **argv)
 				break;
 			if (rc < 0)
 				fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
-			if (fcvae_reject_toolong(&rej, &l))
+			if (fcvae_reject_toolong(&rej, &l)) {
+				/* the rows after a cut header would be read against the wrong columns */
+				if (io.format == FCVAE_INPUT_CSV && !rd.have_header)
+					fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot read this CSV: its header is longer than %zu bytes (see --max-line)",
+					          *files, max_line);
 				continue;
+			}
 			const char *reason;
 			char msg[256];
 			int got = fcvae_input_parse(&rd, l.line, l.len, &in, &reason, msg, sizeof msg);

@@ -133,3 +133,14 @@ reported() {
 	[[ "$stderr" == *"$tmp/d/b.csv: skipped"* ]]
 	echo "${lines[0]}" | jq -e '.files == 1 and [.per_file[].file] == ["a.csv"]'
 }
+
+@test "lines: fcvae-window stops at a CSV header longer than --max-line, saying so, instead of taking row 1 for the header" {
+	{
+		printf 'ts,key,value,%s\n' "$pad"
+		printf '2025-01-01T00:00:00Z,a,1,x\n'
+	} >"$tmp/long-header.csv"
+	run fcvae-window --csv --window 1 --max-line 128 "$tmp/long-header.csv"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fcvae-window: $tmp/long-header.csv: cannot read this CSV: its header is longer than 128 bytes (see --max-line)"* ]]
+	[[ "$output" != *"column in the CSV header"* ]]
+}
