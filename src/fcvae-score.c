@@ -34,12 +34,13 @@ typedef struct {
 	int n;              /* windows pending */
 } model_slot;
 
-/* A series seen in --models mode: its model, or why it has none. */
+/* A series seen in --models mode and its model (NULL: it has none). One
+ * allocation, key included: a stream of a million unknown keys is a million
+ * of these (see --max-series). */
 typedef struct {
-	char *key;
-	size_t keylen;
 	model_slot *ms;
-	char *why;
+	size_t keylen;
+	char key[];
 } series;
 
 /* A record waiting for its batch to be scored, in input order. */
@@ -63,7 +64,9 @@ static struct {
 	int strict;
 	const char *prom;
 	size_t max_line;
-} opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256, .max_line = FCVAE_MAX_LINE};
+	size_t max_series;
+} opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256, .max_line = FCVAE_MAX_LINE,
+         .max_series = 1000000};
 
 static struct {
 	size_t scored, anomalies;
@@ -72,7 +75,7 @@ static struct {
 
 static model_slot **slots;
 static int nslots;
-static series *table;          /* open addressing, size tcap (a power of two) */
+static series **table;         /* open addressing, size tcap (a power of two) */
 static size_t tcap, tcount;
 static pending *pend;
 static int npend;
@@ -103,6 +106,8 @@ static void usage(FILE *fp)
 	        "      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
 	        "                        series' last score, threshold, anomaly and bucket\n"
 	        "                        time, and the record counters (atomic writes)\n"
+	        "      --max-series N    with --models: refuse records of new series beyond N\n"
+	        "                        (default 1000000)\n"
 	        "      --max-line N      " FCVAE_MAX_LINE_HELP
 	        "      --strict          stop at the first bad record (exit 3)\n"
 	        "  -h, --help            this text\n"
@@ -136,31 +141,18 @@ static model_slot *slot_open(const char *path)
 	return s;
 }
 
-/* The model of a series in --models mode (modeldir.h says which file). */
-static model_slot *route_dir(const char *key, size_t keylen, char **why)
-{
-	fcvae_buf path = {0};
-	model_slot *s = NULL;
-	if (fcvae_modeldir_find(&path, opt.models_dir, key, keylen) == 0)
-		s = slot_open(path.p);
-	else {
-		fcvae_buf msg = {0};
-		fcvae_buf_printf(&msg, "no model for this series (no %s)", path.p);
-		*why = msg.p;
-	}
-	fcvae_buf_free(&path);
-	return s;
-}
-
+/* The series of a key in --models mode, its model loaded when it has one
+ * (modeldir.h says which file); NULL when the key is new and the table
+ * holds --max-series series already. */
 static series *lookup(const char *key, size_t keylen)
 {
 	if (tcount * 2 >= tcap) {
 		size_t ncap = tcap ? tcap * 2 : 64;
-		series *nt = fcvae_xcalloc(ncap, sizeof *nt);
+		series **nt = fcvae_xcalloc(ncap, sizeof *nt);
 		for (size_t i = 0; i < tcap; i++)
-			if (table[i].key) {
-				size_t j = fcvae_hash64(table[i].key, table[i].keylen, 0) & (ncap - 1);
-				while (nt[j].key)
+			if (table[i]) {
+				size_t j = fcvae_hash64(table[i]->key, table[i]->keylen, 0) & (ncap - 1);
+				while (nt[j])
 					j = (j + 1) & (ncap - 1);
 				nt[j] = table[i];
 			}
@@ -169,16 +161,21 @@ static series *lookup(const char *key, size_t keylen)
 		tcap = ncap;
 	}
 	size_t j = fcvae_hash64(key, keylen, 0) & (tcap - 1);
-	while (table[j].key) {
-		if (table[j].keylen == keylen && !memcmp(table[j].key, key, keylen))
-			return &table[j];
+	while (table[j]) {
+		if (table[j]->keylen == keylen && !memcmp(table[j]->key, key, keylen))
+			return table[j];
 		j = (j + 1) & (tcap - 1);
 	}
-	series *s = &table[j];
-	s->key = fcvae_xmalloc(keylen + 1);
-	memcpy(s->key, key, keylen + 1);
+	if (tcount >= opt.max_series)
+		return NULL;
+	series *s = fcvae_xmalloc(sizeof *s + keylen + 1);
+	memcpy(s->key, key, keylen);
+	s->key[keylen] = '\0';
 	s->keylen = keylen;
-	s->ms = route_dir(key, keylen, &s->why);
+	fcvae_buf path = {0};
+	s->ms = fcvae_modeldir_find(&path, opt.models_dir, key, keylen) == 0 ? slot_open(path.p) : NULL;
+	fcvae_buf_free(&path);
+	table[j] = s;
 	tcount++;
 	return s;
 }
@@ -233,8 +230,17 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 		ms = slots[0];
 	else {
 		series *s = lookup(key->str, key->slen);
-		if (!s->ms)
-			return bad(why, whylen, "no model", "series \"%.80s\": %s", key->str, s->why);
+		if (!s)
+			return bad(why, whylen, "too many series", "a new series beyond %zu (see --max-series)",
+			           opt.max_series);
+		if (!s->ms) {
+			/* the file name again rather than a message kept per series */
+			fcvae_buf path = {0};
+			fcvae_modeldir_find(&path, opt.models_dir, key->str, key->slen);
+			bad(why, whylen, "no model", "series \"%.80s\": no model for this series (no %s)", key->str, path.p);
+			fcvae_buf_free(&path);
+			return -1;
+		}
 		ms = s->ms;
 	}
 	const int W = ms->m->cfg.window;
@@ -408,7 +414,7 @@ static void score_input(const char *file)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_PROM, OPT_MAXLINE, OPT_VERSION };
+	enum { OPT_STRICT = 256, OPT_PROM, OPT_MAXLINE, OPT_MAXSERIES, OPT_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -423,6 +429,7 @@ int main(int argc, char **argv)
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"prom", required_argument, NULL, OPT_PROM},
 		{"max-line", required_argument, NULL, OPT_MAXLINE},
+		{"max-series", required_argument, NULL, OPT_MAXSERIES},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -450,6 +457,7 @@ int main(int argc, char **argv)
 		case 'w': opt.keep_window = 1; break;
 		case OPT_PROM: opt.prom = optarg; break;
 		case OPT_MAXLINE: opt.max_line = fcvae_parse_max_line(optarg); break;
+		case OPT_MAXSERIES: opt.max_series = (size_t)fcvae_parse_long("--max-series", optarg, 1, 1L << 32); break;
 		case OPT_STRICT: opt.strict = 1; break;
 		case 'h':
 			usage(stdout);
