@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  --idle D            also close buckets when input is quiet for D\n"
 	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
 	"  --max-gap D         refuse times further than D after the latest (default 366d)\n"
+	"  --max-gap-buckets N the same in buckets, where each empty bucket is a window\n"
+	"                      (count, sum): default 1000000, 0 = no limit\n"
 	"  --max-series N      refuse records of new series beyond N (default 1000000)\n"
 	"  --max-line N        " FCVAE_MAX_LINE_HELP
 	"  --revise            re-emit windows of buckets that late records change\n"
@@ -90,7 +92,7 @@ static void save_state(fcvae_window *w, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -107,6 +109,7 @@ int main(int argc, char **argv)
 		{ "idle", required_argument, 0, O_IDLE },
 		{ "max-missing", required_argument, 0, O_MAXMISS },
 		{ "max-gap", required_argument, 0, O_MAXGAP },
+		{ "max-gap-buckets", required_argument, 0, O_MAXGAPB },
 		{ "revise", no_argument, 0, O_REVISE },
 		{ "max-series", required_argument, 0, O_MAXSERIES },
 		{ "max-line", required_argument, 0, O_MAXLINE },
@@ -121,7 +124,7 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0 };
-	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000 };
 	size_t max_line = FCVAE_MAX_LINE;
 	const char *keyspec = "key", *state = NULL;
 	double idle = 0, every_secs = 0;
@@ -159,6 +162,7 @@ int main(int argc, char **argv)
 				fcvae_die(FCVAE_EXIT_USAGE, "--max-missing: '%s' is not a share from 0 to 1", optarg);
 			break;
 		case O_MAXGAP: wo.max_gap = parse_duration("--max-gap", optarg); break;
+		case O_MAXGAPB: wo.max_gap_buckets = fcvae_parse_long("--max-gap-buckets", optarg, 0, 1L << 40); break;
 		case O_REVISE: wo.revise = 1; break;
 		case O_MAXSERIES: wo.max_series = (size_t)fcvae_parse_long("--max-series", optarg, 1, 1L << 32); break;
 		case O_MAXLINE: max_line = fcvae_parse_max_line(optarg); break;
@@ -286,6 +290,9 @@ int main(int argc, char **argv)
 			if (added == 2)
 				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f days after the latest record (see --max-gap)",
 				             io.ts_field, (in.ts - w.maxts) / 86400);
+			else if (added == 4)
+				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f buckets after the latest record (see --max-gap-buckets)",
+				             io.ts_field, floor(in.ts / (double)wo.bucket) - floor(w.maxts / (double)wo.bucket));
 			else if (added == 3)
 				fcvae_reject(&rej, &l, "too many series", "a new series beyond %zu (see --max-series)",
 				             wo.max_series);

@@ -61,3 +61,55 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	[ "$(cat "$T/all.time")" -lt $(($(cat "$T/one.time") + n * 100 / 1024)) ]
 	[ "$(cat "$T/few.time")" -lt $(($(cat "$T/one.time") + 1024)) ]
 }
+
+@test "edges: fcvae-window count/sum: a time more than --max-gap-buckets buckets ahead is refused and counted like one past --max-gap" {
+	t0=1740441600
+	# one-second buckets: a 30-day jump is 2.6 million empty buckets, each a
+	# window for each series, though well within --max-gap's 366 days
+	printf '{"ts":%d,"key":"%s","value":%d}\n' $t0 a 1 $((t0 + 1)) b 2 $((t0 + 30 * 86400)) a 5 \
+		$((t0 + 30 * 86400 + 1)) a 6 $((t0 + 3)) a 4 >"$T/in"
+	run --separate-stderr timeout 20 fcvae-window --agg sum --bucket 1 --window 2 "$T/in"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"$T/in line 3: \"ts\" is 2591999 buckets after the latest record (see --max-gap-buckets)"* ]]
+	[[ "$stderr" == *"$T/in line 4: \"ts\" is 2592000 buckets after the latest record (see --max-gap-buckets)"* ]]
+	[[ "$stderr" == *"3 records, 2 series, 5 windows; 2 input lines rejected: 2 bad ts"* ]]
+	# the records around it as if the refused ones were not there (worked
+	# by hand: bucket by bucket across the series, the last closed at the end)
+	printf '%s\n' "${lines[@]}" | jq -c '[.key, .ts, .window]' >"$T/got"
+	printf '%s\n' '["a","2025-02-25T00:00:01Z",[1,0]]' '["a","2025-02-25T00:00:02Z",[0,0]]' \
+		'["b","2025-02-25T00:00:02Z",[2,0]]' '["a","2025-02-25T00:00:03Z",[0,4]]' \
+		'["b","2025-02-25T00:00:03Z",[0,0]]' | diff - "$T/got"
+	# count too; raised, or 0 (no limit), the jump is taken: every bucket
+	# of it closes for both series
+	printf '{"ts":%d,"key":"%s"}\n' $t0 a $((t0 + 1)) b $((t0 + 5000)) a >"$T/jump"
+	run --separate-stderr fcvae-window --agg count --bucket 1 --window 2 --max-gap-buckets 4998 "$T/jump"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"line 3: \"ts\" is 4999 buckets after the latest record (see --max-gap-buckets)"* ]]
+	for limit in 4999 0; do
+		run --separate-stderr fcvae-window --agg count --bucket 1 --window 2 --max-gap-buckets $limit "$T/jump"
+		[ "$status" -eq 0 ]
+		# a: buckets 1 to 5000 after its first, b: 1 to 4999 after its first
+		[ "${#lines[@]}" -eq $((5000 + 4999)) ]
+		[ "$(echo "${lines[-1]}" | jq -c '[.key, .window]')" = '["b",[0,0]]' ]
+	done
+	# the other aggregations leave a run of empty buckets at once (dropped
+	# windows), so the jump costs nothing and is taken ...
+	run --separate-stderr timeout 20 fcvae-window --agg mean --bucket 1 --window 2 -v "$T/in"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"see --max-gap-buckets"* ]]
+	# ... unless --max-missing 1 keeps windows of nothing but gaps
+	run --separate-stderr timeout 20 fcvae-window --agg mean --bucket 1 --window 2 --max-missing 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"line 3: \"ts\" is 2591999 buckets after the latest record (see --max-gap-buckets)"* ]]
+	# a state whose watermark trails its latest record by more (saved with a
+	# long --lateness) would be such a jump at the next record: refused
+	run fcvae-window --agg sum --bucket 1 --window 2 --lateness 3000 --max-gap-buckets 0 --no-flush \
+		--state "$T/state" "$T/jump"
+	[ "$status" -eq 0 ]
+	run --separate-stderr fcvae-window --agg sum --bucket 1 --window 2 --max-gap-buckets 1000 --state "$T/state" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"damaged state"* ]]
+	run --separate-stderr fcvae-window --agg sum --bucket 1 --window 2 --max-gap-buckets 5000 --state "$T/state" </dev/null
+	[ "$status" -eq 0 ]
+}

@@ -329,6 +329,14 @@ static void skip_missing(fcvae_window *w, fcvae_series *s, int64_t f)
 	gap(w, s, end);
 }
 
+/* Every empty bucket is a window for every series (count and sum: 0; the
+ * others when --max-missing keeps windows of nothing but gaps), so a jump
+ * in time costs a window per bucket it spans and per series. */
+static int empty_buckets_emit(const fcvae_window *w)
+{
+	return w->o.agg == FCVAE_AGG_COUNT || w->o.agg == FCVAE_AGG_SUM || w->o.max_missing >= 1;
+}
+
 /* Close, for every series, the buckets that start before f: bucket by
  * bucket across the series (the output order), each round at the earliest
  * bucket some series still has to close. */
@@ -499,6 +507,13 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap) {
 		w->records--;
 		return 2;
+	}
+	/* the same in buckets, what such a jump costs: --max-gap alone lets
+	 * a one-second bucket jump 31 million buckets */
+	if (w->o.max_gap_buckets > 0 && isfinite(w->maxts) && empty_buckets_emit(w) &&
+	    (b - bucket_of(w, w->maxts)) / w->o.bucket > w->o.max_gap_buckets) {
+		w->records--;
+		return 4;
 	}
 	fcvae_series *s = lookup(w, in->key, in->keylen, 0);
 	if ((s && b < s->next) || (!s && w->frontier != INT64_MIN && b < w->frontier))
@@ -678,11 +693,16 @@ static int bucket_start(const fcvae_window *w, const fcvae_json *o, const char *
 /* Aggregated: a bucket start this far behind the latest record would close
  * every bucket in between for every series at the next record. A state
  * never holds one unless damaged (or saved with a --lateness larger than
- * --max-gap + --lateness now), so refuse it rather than hang. */
+ * --max-gap + --lateness now, or than --max-gap-buckets buckets + --lateness),
+ * so refuse it rather than hang. */
 static int too_far_behind(const fcvae_window *w, double maxts, double start)
 {
-	return w->o.agg != FCVAE_AGG_NONE && w->o.max_gap > 0 &&
-	       start < maxts - w->o.max_gap - w->o.lateness - 2.0 * (double)w->o.bucket;
+	double B = (double)w->o.bucket;
+	if (w->o.agg == FCVAE_AGG_NONE)
+		return 0;
+	return (w->o.max_gap > 0 && start < maxts - w->o.max_gap - w->o.lateness - 2 * B) ||
+	       (w->o.max_gap_buckets > 0 && empty_buckets_emit(w) &&
+	        start < maxts - w->o.lateness - ((double)w->o.max_gap_buckets + 2) * B);
 }
 
 static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t size)

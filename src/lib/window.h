@@ -44,6 +44,8 @@ typedef struct {
 	int revise;          /* re-emit windows of revised buckets instead of dropping late records */
 	double max_gap;      /* aggregated: refuse records this far after the latest (0: no limit) */
 	size_t max_series;   /* refuse records of new series beyond this many (0: no limit) */
+	int64_t max_gap_buckets;  /* where every empty bucket is a window: refuse records
+	                           * more buckets than this after the latest (0: no limit) */
 } fcvae_window_opts;
 
 typedef struct fcvae_series fcvae_series;
@@ -81,8 +83,9 @@ void fcvae_window_free(fcvae_window *w);
 /* Add one record (from fcvae_input_parse). Returns 0; 1 when it was late
  * (counted in w->late, or revised) or a Kafka replay (w->replayed); 2 when
  * its time is more than max_gap after the latest record, 3 when it would
- * start a series beyond max_series (not taken: the caller reports these as
- * bad input). */
+ * start a series beyond max_series, 4 when its bucket is more than
+ * max_gap_buckets after the latest record's and every empty bucket is a
+ * window (not taken: the caller reports these as bad input). */
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
 
 /* Input has been quiet for idle seconds at wall-clock time now: close the
