@@ -107,9 +107,12 @@ stream_kill_all() {
 }
 
 # stream_stop NAME: a clean stop (SIGTERM), which must succeed. It waits for
-# the pipeline to run (kcat.pid, which the kills above remove): a TERM while
+# the pipeline to run (kcat.pid, which the kills above remove). A TERM while
 # fcvae-stream was still forking its start-up pipelines once left bash 5.2
-# waiting in wait_for() for a child that had no news, under heavy load.
+# waiting in wait_for() for a child that had no news: the trap ran between
+# two forks of the dashboard's pipeline and waited for the first (and a TERM
+# could reach the consumer while its shell still ignored it). Both are fixed
+# in fcvae-stream; 1400-edges.bats stops it at start-up.
 stream_stop() {
 	local pid
 	eval "pid=\$pid_$1"
