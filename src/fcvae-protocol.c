@@ -231,9 +231,11 @@ static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result 
 		          opt.cfg.window);
 	fcvae_model *m = fcvae_model_new(&opt.cfg);
 	fcvae_model_init_params(m, opt.train.seed);
-	/* the data arrive standardised: the model's scaler is the identity */
+	/* the data arrive standardised: the model's scaler is the identity,
+	 * and scoring clips them as training did */
 	m->mean = 0;
 	m->std = 1;
+	m->clip = opt.clipx;
 	progress g = {what, tr.n};
 	if (!opt.quiet) {
 		pthread_mutex_lock(&lock);

@@ -597,6 +597,7 @@ int main(int argc, char **argv)
 	fcvae_model_init_params(m, o.seed);
 	m->mean = mean;
 	m->std = std;
+	m->clip = clipx; /* scoring clips as training did */
 	progress g = {isatty(2), train.n};
 	if (!opt.quiet)
 		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler mean %g std %g\n",

@@ -223,6 +223,7 @@ fcvae_model *fcvae_model_new(const fcvae_config *c)
 	fcvae_weights_bind(&m->w, c, &m->layout, m->params);
 	m->mean = 0;
 	m->std = 1;
+	m->clip = FCVAE_CLIP_X;
 	m->training = fcvae_xstrdup("{}");
 	return m;
 }

@@ -16,7 +16,9 @@
 #define FCVAE_MAX_HIDDEN 8
 #define FCVAE_MAX_TENSORS (2 * (2 * FCVAE_MAX_HIDDEN + 24))
 #define FCVAE_TENSOR_NAME 64
-/* Standardised values are clipped to ±40 (the paper), in training as in scoring. */
+/* Standardised values are clipped to ±40 (the paper), in training as in
+ * scoring: the default of fcvae-train --clip-x, and the clip of a model file
+ * that does not name its own (fcvae_model.clip). */
 #define FCVAE_CLIP_X 40.0
 
 typedef struct {
@@ -84,13 +86,14 @@ typedef struct {
 	float *params;       /* layout.total floats */
 	fcvae_weights w;     /* bound to params */
 	double mean, std;    /* scaler, raw units (std > 0) */
+	double clip;         /* standardised values are clipped to ±clip (> 0) */
 	int has_threshold;
 	double threshold;    /* score < threshold = anomaly */
 	char *training;      /* JSON object text, free-form; never NULL */
 	char *path;          /* file it was loaded from, or NULL */
 } fcvae_model;
 
-/* Parameters zeroed, scaler (0, 1), no threshold, training "{}". */
+/* Parameters zeroed, scaler (0, 1), clip FCVAE_CLIP_X, no threshold, training "{}". */
 fcvae_model *fcvae_model_new(const fcvae_config *c);
 /* PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)); LayerNorm 1, 0. */
 void fcvae_model_init_params(fcvae_model *m, uint64_t seed);

@@ -125,7 +125,7 @@ static int parse_config(fcvae_config *c, const fcvae_json *o, const char *path, 
 
 /* Metadata into m's config (before the model exists) and the rest after. */
 static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, double *mean, double *std,
-                          int *has_thr, double *thr, char **training, const char *path,
+                          double *clip, int *has_thr, double *thr, char **training, const char *path,
                           char *err, size_t errlen)
 {
 	if (!meta)
@@ -150,14 +150,20 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, double *mea
 	if (meta_object(&d, meta, "scaler", path, err, errlen) < 0)
 		return -1;
 	const fcvae_json *mv = fcvae_json_get(d.root, "mean"), *sv = fcvae_json_get(d.root, "std");
+	/* "clip" is absent from the files of the original system and of
+	 * fcvae-train at the default: those were trained at ±FCVAE_CLIP_X */
+	const fcvae_json *cv = fcvae_json_get(d.root, "clip");
 	rc = 0;
 	if (!mv || mv->type != FCVAE_JSON_NUMBER || !isfinite(mv->num))
 		rc = fail(err, errlen, path, "scaler \"mean\" is missing or not a finite number");
 	else if (!sv || sv->type != FCVAE_JSON_NUMBER || !isfinite(sv->num) || !(sv->num > 0))
 		rc = fail(err, errlen, path, "scaler \"std\" is missing or not a positive number");
+	else if (cv && (cv->type != FCVAE_JSON_NUMBER || !isfinite(cv->num) || !(cv->num > 0)))
+		rc = fail(err, errlen, path, "scaler \"clip\" is not a finite positive number");
 	else {
 		*mean = mv->num;
 		*std = sv->num;
+		*clip = cv ? cv->num : FCVAE_CLIP_X;
 	}
 	fcvae_json_doc_free(&d);
 	if (rc < 0)
@@ -279,9 +285,9 @@ static fcvae_model *load(const unsigned char *file, size_t flen, const char *pat
 	}
 
 	fcvae_config cfg;
-	double mean = 0, std = 1, thr = 0;
+	double mean = 0, std = 1, clip = FCVAE_CLIP_X, thr = 0;
 	int has_thr = 0;
-	if (parse_metadata(fcvae_json_get(root, "__metadata__"), &cfg, &mean, &std, &has_thr, &thr,
+	if (parse_metadata(fcvae_json_get(root, "__metadata__"), &cfg, &mean, &std, &clip, &has_thr, &thr,
 	                   &training, path, err, errlen) < 0)
 		goto out;
 
@@ -348,6 +354,7 @@ static fcvae_model *load(const unsigned char *file, size_t flen, const char *pat
 	}
 	m->mean = mean;
 	m->std = std;
+	m->clip = clip;
 	m->has_threshold = has_thr;
 	m->threshold = thr;
 	free(m->training);
@@ -402,6 +409,12 @@ static void build_header(fcvae_buf *h, const fcvae_model *m)
 	fcvae_json_add_number(&b, m->mean);
 	fcvae_buf_adds(&b, ",\"std\":");
 	fcvae_json_add_number(&b, m->std);
+	/* only when not the default, so that files trained at the default
+	 * keep the bytes they had before models named their clip */
+	if (m->clip != FCVAE_CLIP_X) {
+		fcvae_buf_adds(&b, ",\"clip\":");
+		fcvae_json_add_number(&b, m->clip);
+	}
 	fcvae_buf_addc(&b, '}');
 	meta_entry(h, "scaler", &b);
 

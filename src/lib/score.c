@@ -144,6 +144,7 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 	const fcvae_model *m = s->m;
 	const int W = m->cfg.window, L = m->cfg.latent;
 	const int passes = o->iterations + o->samples;
+	const float clip = (float)m->clip; /* as in training */
 
 	if (s->eps_passes < passes) {
 		s->eps = fcvae_xrealloc(s->eps, (size_t)passes * s->max_batch * L * sizeof(float));
@@ -157,7 +158,7 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 			/* NaN (an unmarked hole) counts as missing, like a marked one */
 			if ((missing && missing[j]) || !(v == v))
 				v = 0;
-			s->x0[j] = fminf(fmaxf(v, -(float)FCVAE_CLIP_X), (float)FCVAE_CLIP_X);
+			s->x0[j] = fminf(fmaxf(v, -clip), clip);
 		}
 		/* the window's own generator fills its rows of every pass, so its
 		 * noise does not depend on where it sits in the batch */

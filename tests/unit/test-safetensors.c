@@ -167,12 +167,47 @@ static void round_trip(const fcvae_json *cs, int with_threshold)
 	      !memcmp(r->params, m->params, m->layout.total * sizeof(float)),
 	      "%s: %zu parameters round-trip bit for bit", name, m->layout.total);
 	CHECK(!memcmp(&r->cfg, &m->cfg, sizeof r->cfg), "%s: config round-trips", name);
-	CHECK(r->mean == m->mean && r->std == m->std, "%s: scaler round-trips exactly", name);
+	CHECK(r->mean == m->mean && r->std == m->std && r->clip == FCVAE_CLIP_X,
+	      "%s: scaler round-trips exactly, clip %g", name, r->clip);
 	CHECK(r->has_threshold == with_threshold && (!with_threshold || r->threshold == m->threshold),
 	      "%s: threshold %s round-trips", name, with_threshold ? "-0.2975213015079498" : "null");
 	CHECK(!strcmp(r->training, m->training), "%s: training text round-trips", name);
 	CHECK(r->path && !strcmp(r->path, path), "%s: model knows its file", name);
 	check_layout(path, cs, name);
+	fcvae_model_free(r);
+	fcvae_model_free(m);
+}
+
+/* The scaler's header text of a saved model, as it stands in the file. */
+static int header_has(const char *path, const char *text)
+{
+	size_t len;
+	unsigned char *f = slurp(path, &len);
+	int has = f && memmem(f + 8, (size_t)le64(f), text, strlen(text)) != NULL;
+	free(f);
+	return has;
+}
+
+/* A clip other than the default is stored and read back; the default is
+ * not written at all, so such files keep their old bytes. */
+static void clip_round_trip(const fcvae_json *cs)
+{
+	char path[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/clip.safetensors", dir);
+	fcvae_model *m = vec_model(cs);
+	CHECK(m->clip == FCVAE_CLIP_X, "a new model clips at %g", m->clip);
+	fcvae_model_save(m, path);
+	CHECK(header_has(path, "\\\"std\\\":1}\""), "clip %g: the scaler has no \"clip\"", m->clip);
+	m->clip = 2.5;
+	fcvae_model_save(m, path);
+	CHECK(header_has(path, "\\\"std\\\":1,\\\"clip\\\":2.5}\""), "clip 2.5 is in the scaler");
+	fcvae_model *r = fcvae_model_load(path, err, sizeof err);
+	CHECK(r && r->clip == 2.5, "clip 2.5 loads back %s", err);
+	fcvae_model_free(r);
+	m->clip = 0.1;
+	fcvae_model_save(m, path);
+	r = fcvae_model_load(path, err, sizeof err);
+	CHECK(r && r->clip == 0.1, "clip 0.1 loads back exactly %s", err);
 	fcvae_model_free(r);
 	fcvae_model_free(m);
 }
@@ -188,6 +223,7 @@ static void seed_models(void)
 			continue;
 		CHECK(m->cfg.window == 24 && m->has_threshold && m->std > 0, "%s: window 24, threshold %g, std %g",
 		      names[i], m->threshold, m->std);
+		CHECK(m->clip == FCVAE_CLIP_X, "%s: no clip in the file: clip %g", names[i], m->clip);
 		/* saving it again gives the same tensor data, byte for byte */
 		snprintf(out, sizeof out, "%s/%s.safetensors", dir, names[i]);
 		fcvae_model_save(m, out);
@@ -262,6 +298,21 @@ static void bad_files(const fcvae_json *cs)
 	good = slurp(path, &len);
 	reject("a zero std", good, len, "std");
 	m->std = 1;
+	/* a clip that is not a finite positive number: 12345 patched in place */
+	m->clip = 12345;
+	fcvae_model_save(m, path);
+	free(good);
+	good = slurp(path, &len);
+	f = fcvae_xrealloc(f, len); /* the header is longer by the clip */
+	static const char *const badclip[] = {"0.000", "-2.00", "1e999", "null ", "\\\"2\\\""};
+	for (int i = 0; i < 5; i++) {
+		char what[64];
+		memcpy(f, good, len);
+		CHECK(patch(f, "12345", badclip[i]), "clip 12345 patched to %s", badclip[i]);
+		snprintf(what, sizeof what, "a clip of %s", badclip[i]);
+		reject(what, f, len, "scaler \"clip\" is not a finite positive number");
+	}
+	m->clip = FCVAE_CLIP_X;
 	m->cfg.kernel = 9; /* odd: the FFT sizes assume even */
 	fcvae_model_save(m, path);
 	free(good);
@@ -303,6 +354,7 @@ int main(void)
 	vec_load(&d);
 	round_trip(vec_case(&d, 0), 1);
 	round_trip(vec_case(&d, 1), 0);
+	clip_round_trip(vec_case(&d, 0));
 	seed_models();
 	bad_files(vec_case(&d, 0));
 	fcvae_json_doc_free(&d);
