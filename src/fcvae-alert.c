@@ -353,15 +353,26 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
 	int rc;
+	size_t other = 0, cut = 0;
 	while ((rc = fcvae_lines_read(in, -1)) == 1) {
-		/* other messages on the topic are not ours: passed over */
-		const fcvae_json *r = fcvae_json_parse(&p, in->line, in->len);
+		/* other messages on the topic are not ours: passed over, counted; a
+		 * cut one may have been an alert, which is then sent again */
+		const fcvae_json *r = in->toolong ? NULL : fcvae_json_parse(&p, in->line, in->len);
 		const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
 		if (id && id->type == FCVAE_JSON_STRING)
 			series_get(&sent, id->str, id->slen);
+		else if (in->toolong)
+			cut++;
+		else
+			other++;
 	}
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", in->name);
+	if (other)
+		fcvae_warn("%s: %zu message%s not alerts, passed over", in->name, other, other == 1 ? " is" : "s are");
+	if (cut)
+		fcvae_warn("%s: %zu message%s longer than %zu bytes (see --max-line), not read", in->name, cut,
+		           cut == 1 ? "" : "s", in->max);
 
 	sink_open(k);
 	if (k->alerts.fp && fclose(k->alerts.fp) != 0)
@@ -451,6 +462,7 @@ int main(int argc, char **argv)
 		const char *path = optind < argc ? argv[optind] : "-";
 		if (fcvae_lines_open(&in, path) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+		in.max = max_line;
 		resend(&k, delim, &in);
 		fcvae_lines_close(&in);
 		fcvae_close_stdout();

@@ -112,6 +112,20 @@ setup() {
 	run --separate-stderr fcvae-alert --resend --alerts "$tmp/outbox" "$tmp/topic"
 	[ "$status" -eq 0 ]
 	diff <(printf '%s\n' "${lines[@]}") <(sed 1d "$tmp/outbox")
+	[[ "$stderr" == *"fcvae-alert: $tmp/topic: 2 messages are not alerts, passed over"* ]]
+}
+
+@test "alert: --resend reads the topic within --max-line and says what it could not read" {
+	fcvae-alert --alerts "$tmp/outbox" "$tmp/scored" >/dev/null
+	# the first alert on the topic, padded past the limit: it cannot be
+	# matched, so it is sent again (a repeat, never a loss)
+	sed -n 1p "$tmp/outbox" | jq -c ". + {pad: \"$(printf '%0300d' 0)\"}" >"$tmp/topic"
+	sed -n 2p "$tmp/outbox" >>"$tmp/topic"
+	run --separate-stderr fcvae-alert --resend --max-line 256 --alerts "$tmp/outbox" "$tmp/topic"
+	[ "$status" -eq 0 ]
+	diff <(printf '%s\n' "${lines[@]}") <(sed 2d "$tmp/outbox")
+	[[ "$stderr" == *"fcvae-alert: $tmp/topic: 1 message longer than 256 bytes (see --max-line), not read"* ]]
+	[[ "$stderr" != *"not alerts"* ]]
 }
 
 @test "alert: --resend with --state sends only what the state committed" {
