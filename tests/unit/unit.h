@@ -29,21 +29,29 @@ static int unit_check(int ok, const char *file, int line, const char *fmt, ...)
 
 #define CHECK(cond, ...) unit_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-/* Worst relative error max |a-b| / (|b| + 1e-3), the vectors' measure. */
+/* Worst relative error max |a-b| / (|b| + floor); floor 1e-3 is the
+ * vectors' measure (unit_relerr). */
 __attribute__((unused))
-static double unit_relerr(const float *a, const double *b, size_t n)
+static double unit_relerr_floor(const float *a, const double *b, size_t n, double floor)
 {
 	double worst = 0;
 	for (size_t i = 0; i < n; i++) {
-		double e = fabs((double)a[i] - b[i]) / (fabs(b[i]) + 1e-3);
+		double e = fabs((double)a[i] - b[i]) / (fabs(b[i]) + floor);
 		if (!(e <= worst)) /* NaN counts as the worst */
 			worst = isnan(e) ? INFINITY : e;
 	}
 	return worst;
 }
 
-#define CHECK_CLOSE(a, b, n, tol, what) do { \
-	double e_ = unit_relerr((a), (b), (n)); \
+__attribute__((unused))
+static double unit_relerr(const float *a, const double *b, size_t n)
+{
+	return unit_relerr_floor(a, b, n, 1e-3);
+}
+
+#define CHECK_CLOSE(a, b, n, tol, what) CHECK_CLOSE_FLOOR(a, b, n, 1e-3, tol, what)
+#define CHECK_CLOSE_FLOOR(a, b, n, floor, tol, what) do { \
+	double e_ = unit_relerr_floor((a), (b), (n), (floor)); \
 	CHECK(e_ <= (tol), "%s: worst relative error %.3g (tolerance %.0e)", (what), e_, (double)(tol)); \
 } while (0)
 
