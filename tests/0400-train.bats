@@ -178,3 +178,16 @@ meta() {
 			fcvae-score -m "$m" | jq -e '.anomaly == true'
 	done
 }
+
+@test "train: make-models makes the shipped Accel/CMP model, byte for byte" {
+	[ -d models ] || skip "no models/ (make models)"
+	grep -qw avx2 /proc/cpuinfo || skip "no AVX2: OpenBLAS's kernels cannot be fixed to the shipped ones"
+	# an AVX-512 machine would round training differently without the
+	# script's OPENBLAS_CORETYPE: a clean environment must not be needed
+	run env -u OPENBLAS_CORETYPE COMBOS=Accel/CMP FCVAE_BIN="$(dirname "$(command -v fcvae-train)")" \
+		sh scripts/make-models "$tmp/models"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Accel_CMP.safetensors: threshold "* ]]
+	[ "$(ls "$tmp/models")" = Accel_CMP.safetensors ]
+	cmp "$tmp/models/Accel_CMP.safetensors" models/Accel_CMP.safetensors
+}
