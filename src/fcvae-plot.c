@@ -12,7 +12,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -480,13 +479,6 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 }
 
-static double now_mono(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -599,16 +591,16 @@ int main(int argc, char **argv)
 			 * signal (reads resume after EINTR) */
 			int wait_ms = follow ? 500 : -1;
 			if (follow && pending) {
-				double due = last_draw + interval - now_mono();
+				double due = last_draw + interval - fcvae_monotonic();
 				wait_ms = due > 0 ? (int)(due * 1000) + 1 : 0;
 			}
 			rc = fcvae_lines_read(&in, wait_ms);
-			if (pending && (rc == 2 || (rc == 1 && now_mono() >= last_draw + interval))) {
+			if (pending && (rc == 2 || (rc == 1 && fcvae_monotonic() >= last_draw + interval))) {
 				/* quiet, or time for the rate-limited redraw */
 				b.generation++;
 				failed |= draw_images(&b, &o) < 0;
 				write_index(&b, &o, title, refresh);
-				last_draw = now_mono();
+				last_draw = fcvae_monotonic();
 				pending = 0;
 			}
 			if (rc == 2)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aggregate.h"
 #include "benchdata.h"
@@ -77,13 +76,6 @@ static struct {
 	fcvae_score_opts score;
 	int score_batch;
 } opt;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* ---- the data ---- */
 
@@ -931,9 +923,9 @@ int main(int argc, char **argv)
 	if (opt.from_scores) {
 		read_scores(opt.from_scores);
 	} else if (opt.per_file) {
-		double t0 = now();
+		double t0 = fcvae_monotonic();
 		run_threads(train_worker, opt.jobs < nfiles ? opt.jobs : nfiles);
-		train_s = now() - t0;
+		train_s = fcvae_monotonic() - t0;
 	} else {
 		fcvae_model *m = train_on(0, nfiles, "pooled", &pooled_res);
 		for (int i = 0; i < nfiles; i++)
@@ -945,9 +937,9 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nfiles; i++)
 			train_w += (long)files[i].nwin[FCVAE_PART_TRAIN] *
 			           (opt.per_file ? files[i].res.epochs_run : pooled_res.epochs_run);
-		double t1 = now();
+		double t1 = fcvae_monotonic();
 		score_all();
-		score_s = now() - t1;
+		score_s = fcvae_monotonic() - t1;
 	}
 	if (opt.scores_file)
 		write_scores(opt.scores_file);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "json.h"
 #include "util.h"
@@ -112,16 +111,9 @@ static void put_value(FILE *fp, double x)
 	}
 }
 
-static double now_mono(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int fcvae_prom_write(fcvae_prom *p, const fcvae_prom_counts *c, double min_interval)
 {
-	double now = now_mono();
+	double now = fcvae_monotonic();
 	if (min_interval > 0 && now < p->last_write + min_interval)
 		return 0;
 	fcvae_atomic a;

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kernels.h"
 #include "util.h"
@@ -193,13 +192,6 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 	return n;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void fill_normal(fcvae_rng *r, float *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -262,7 +254,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 	res->best_epoch = -1;
 	res->best_val_loss = NAN;
 
-	double t0 = now();
+	double t0 = fcvae_monotonic();
 	long step = 0, windows = 0;
 	int since_best = 0;
 	int batches = (train->n + batch - 1) / batch;
@@ -309,7 +301,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 			windows += B;
 			if (report) {
 				fcvae_train_progress p = {epoch, o->epochs, b + 1, batches, lr, klw, loss_sum / loss_n,
-				                          NAN, res->best_epoch, now() - t0, windows};
+				                          NAN, res->best_epoch, fcvae_monotonic() - t0, windows};
 				if (b + 1 < batches)
 					report(&p, ctx);
 			}
@@ -337,7 +329,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 		}
 		if (report) {
 			fcvae_train_progress p = {epoch, o->epochs, batches, batches, lr, klw, train_loss,
-			                          val_loss, res->best_epoch, now() - t0, windows};
+			                          val_loss, res->best_epoch, fcvae_monotonic() - t0, windows};
 			report(&p, ctx);
 		}
 		if (use_val && o->patience > 0 && since_best >= o->patience)
@@ -345,7 +337,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 	}
 	if (use_val && res->best_epoch >= 0)
 		memcpy(m->params, best, P * sizeof *best);
-	res->seconds = now() - t0;
+	res->seconds = fcvae_monotonic() - t0;
 
 	m->params = fcvae_xrealloc(block, P * sizeof *block);
 	fcvae_weights_bind(&m->w, c, &m->layout, m->params);

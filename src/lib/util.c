@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *fcvae_argv0 = "fcvae";
@@ -258,4 +259,11 @@ double fcvae_parse_double(const char *opt, const char *s)
 	if (errno || end == s || *end || v != v)
 		fcvae_die(FCVAE_EXIT_USAGE, "%s: '%s' is not a number", opt, s);
 	return v;
+}
+
+double fcvae_monotonic(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }

@@ -51,6 +51,9 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path);   /* 0 or -1 with errn
 int fcvae_atomic_commit(fcvae_atomic *a);                   /* 0 or -1, temp removed on failure */
 void fcvae_atomic_abort(fcvae_atomic *a);
 
+/* Seconds of CLOCK_MONOTONIC: for intervals, never for times of day. */
+double fcvae_monotonic(void);
+
 /* Parse helpers for option arguments; die with a usage error naming the option. */
 long fcvae_parse_long(const char *opt, const char *s, long min, long max);
 double fcvae_parse_double(const char *opt, const char *s);
