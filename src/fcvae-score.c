@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,29 @@
 #include "prom.h"
 #include "util.h"
 
+/* What tells one version of a file from another: a replacement by rename
+ * has another inode, a rewrite in place another size or change time. */
+typedef struct {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+} file_version;
+
 /* One model file in use, with its pending batch. */
 typedef struct {
 	char *path;
 	const char *name;   /* file name, for the "model" field */
-	fcvae_model *m;
+	fcvae_model *m;     /* NULL: the file did not load (and is not the first look) */
 	fcvae_scorer *sc;
 	double *raw;        /* (batch, W) raw values, NaN where missing */
 	unsigned char *miss;
 	uint64_t *stream;
 	fcvae_score_result *res;
 	int n;              /* windows pending */
+	file_version version;  /* of the file m came from */
+	file_version refused;  /* the last that did not load (zero: the file was gone), not tried again */
+	uint32_t checked;      /* when the file was last looked at (due()) */
 } model_slot;
 
 /* A series seen in --models mode and its model (NULL: it has none). One
@@ -39,7 +52,8 @@ typedef struct {
  * of these (see --max-series). */
 typedef struct {
 	model_slot *ms;
-	size_t keylen;
+	uint32_t keylen;    /* take() refuses longer keys */
+	uint32_t checked;   /* without a model: when its file was last looked for (due()) */
 	char key[];
 } series;
 
@@ -65,8 +79,9 @@ static struct {
 	const char *prom;
 	size_t max_line;
 	size_t max_series;
+	uint32_t recheck_ms;   /* --recheck; 0: never */
 } opt = {.band = 3, .score = {.iterations = 10, .samples = 16, .seed = 0}, .batch = 256, .max_line = FCVAE_MAX_LINE,
-         .max_series = 1000000};
+         .max_series = 1000000, .recheck_ms = 10000};
 
 static struct {
 	size_t scored, anomalies;
@@ -83,6 +98,7 @@ static fcvae_buf pass_text, key_text, out;
 static fcvae_prom prom;
 static size_t records_read;
 static fcvae_json_parser parser;
+static fcvae_buf model_path;   /* a model file's name, made again when needed rather than kept per series */
 
 /* Fields fcvae-score writes: an input's own copies are replaced, not repeated. */
 static const char *const own_fields[] = {"score", "threshold", "anomaly", "expected", "lower", "upper", "model"};
@@ -108,37 +124,141 @@ static void usage(FILE *fp)
 	        "                        time, and the record counters (atomic writes)\n"
 	        "      --max-series N    with --models: refuse records of new series beyond N\n"
 	        "                        (default 1000000)\n"
+	        "      --recheck S       look again at most every S seconds for the model file\n"
+	        "                        of a series without one, and for a changed model file\n"
+	        "                        to load (default 10; 0: never)\n"
 	        "      --max-line N      " FCVAE_MAX_LINE_HELP
 	        "      --strict          stop at the first bad record (exit 3)\n"
 	        "  -h, --help            this text\n"
 	        "      --version         program version\n");
 }
 
-static model_slot *slot_open(const char *path)
+static void flush(void);
+
+static uint32_t now_ms(void)
 {
-	char err[512];
-	for (int i = 0; i < nslots; i++)
-		if (!strcmp(slots[i]->path, path))
-			return slots[i];
-	fcvae_model *m = fcvae_model_load(path, err, sizeof err);
-	if (!m)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
-	model_slot *s = fcvae_xcalloc(1, sizeof *s);
+	return (uint32_t)(uint64_t)(fcvae_monotonic() * 1000);
+}
+
+/* Whether a file last looked at at *at is due for another look (--recheck);
+ * if so, *at becomes now. Milliseconds in 32 bits compared by difference:
+ * a wrap (49 days without a look) delays a look by an interval at most. */
+static int due(uint32_t *at)
+{
+	if (!opt.recheck_ms)
+		return 0;
+	uint32_t now = now_ms();
+	if ((uint32_t)(now - *at) < opt.recheck_ms)
+		return 0;
+	*at = now;
+	return 1;
+}
+
+/* 0, or -1 with errno and *v all zero when path cannot be looked at. */
+static int file_version_of(const char *path, file_version *v)
+{
+	struct stat st;
+	memset(v, 0, sizeof *v);
+	if (stat(path, &st) < 0)
+		return -1;
+	*v = (file_version){st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+	return 0;
+}
+
+static int same_version(const file_version *a, const file_version *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* Load s->path into s, in place of its model if it has one: 0, or -1 with
+ * the loader's message in err, s's model unchanged and the version that
+ * failed in s->refused. */
+static int slot_load(model_slot *s, char *err, size_t errlen)
+{
+	file_version v;
+	s->checked = now_ms();
+	/* the version before the contents: a file replaced while it is read is
+	 * seen as changed at the next look, and read again */
+	if (file_version_of(s->path, &v) < 0) {
+		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+		s->refused = v;
+		return -1;
+	}
+	fcvae_model *m = fcvae_model_load(s->path, err, errlen);
+	if (!m) {
+		s->refused = v;
+		return -1;
+	}
+	if (s->n) /* its pending windows were checked against the old model */
+		flush();
+	if (s->m) {
+		fcvae_scorer_free(s->sc);
+		fcvae_model_free(s->m);
+		free(s->raw);
+		free(s->miss);
+		free(s->stream);
+		free(s->res);
+	}
 	size_t W = (size_t)m->cfg.window, B = (size_t)opt.batch;
-	s->path = fcvae_xstrdup(path);
-	s->name = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
 	s->m = m;
 	s->sc = fcvae_scorer_new(m, opt.batch);
 	s->raw = fcvae_xmalloc(B * W * sizeof *s->raw);
 	s->miss = fcvae_xmalloc(B * W);
 	s->stream = fcvae_xmalloc(B * sizeof *s->stream);
 	s->res = fcvae_xmalloc(B * sizeof *s->res);
+	s->version = s->refused = v; /* nothing refused since */
 	if (!m->has_threshold && !opt.has_threshold)
 		fcvae_warn("%s has no threshold: its records are scored but never marked anomalous "
-		           "(calibrate it with fcvae-calibrate, or give --threshold)", path);
+		           "(calibrate it with fcvae-calibrate, or give --threshold)", s->path);
+	return 0;
+}
+
+/* The slot of a model file, loaded when new. A file that does not load is
+ * fatal at start and at its series' first record (a mistake to see at
+ * once), but not when it appears while records stream: it may be caught
+ * half copied, and the slot waits without a model for it to change. */
+static model_slot *slot_open(const char *path, int fatal)
+{
+	char err[512];
+	for (int i = 0; i < nslots; i++)
+		if (!strcmp(slots[i]->path, path))
+			return slots[i];
+	model_slot *s = fcvae_xcalloc(1, sizeof *s);
+	s->path = fcvae_xstrdup(path);
+	s->name = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
+	if (slot_load(s, err, sizeof err) < 0) {
+		if (fatal)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
+		fcvae_warn("%s; its series are not scored until the file changes", err);
+	}
 	slots = fcvae_xrealloc(slots, (size_t)(nslots + 1) * sizeof *slots);
 	slots[nslots++] = s;
 	return s;
+}
+
+/* Another look at a slot's file: a new version replaces the model; one
+ * that does not load, or a file gone, leaves the model as it was and is
+ * said once. */
+static void slot_recheck(model_slot *s)
+{
+	char err[512];
+	file_version v;
+	const char *then = s->m ? "keeping the model loaded before" : "its series are not scored until the file changes";
+	if (file_version_of(s->path, &v) < 0) {
+		if (!same_version(&v, &s->refused))
+			fcvae_warn("%s: %s; %s", s->path, strerror(errno), then);
+		s->refused = v;
+		return;
+	}
+	if (same_version(&v, &s->version) || same_version(&v, &s->refused))
+		return;
+	int had = s->m != NULL;
+	if (slot_load(s, err, sizeof err) < 0)
+		fcvae_warn("%s; %s", err, then);
+	else
+		fcvae_warn("%s: %s", s->path, had ? "changed, loaded again" : "a valid model now, loaded");
 }
 
 /* The series of a key in --models mode, its model loaded when it has one
@@ -171,10 +291,9 @@ static series *lookup(const char *key, size_t keylen)
 	series *s = fcvae_xmalloc(sizeof *s + keylen + 1);
 	memcpy(s->key, key, keylen);
 	s->key[keylen] = '\0';
-	s->keylen = keylen;
-	fcvae_buf path = {0};
-	s->ms = fcvae_modeldir_find(&path, opt.models_dir, key, keylen) == 0 ? slot_open(path.p) : NULL;
-	fcvae_buf_free(&path);
+	s->keylen = (uint32_t)keylen;
+	s->checked = now_ms();
+	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) == 0 ? slot_open(model_path.p, 1) : NULL;
 	table[j] = s;
 	tcount++;
 	return s;
@@ -229,20 +348,33 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 	if (opt.model_file)
 		ms = slots[0];
 	else {
+		if (key->slen > UINT32_MAX) /* only with --max-line beyond 4 GiB */
+			return bad(why, whylen, "bad key", "\"key\" is longer than 4 GiB");
 		series *s = lookup(key->str, key->slen);
 		if (!s)
 			return bad(why, whylen, "too many series", "a new series beyond %zu (see --max-series)",
 			           opt.max_series);
+		/* a file put there since the series' last look (stat, not per record) */
+		if (!s->ms && due(&s->checked) &&
+		    fcvae_modeldir_find(&model_path, opt.models_dir, key->str, key->slen) == 0) {
+			s->ms = slot_open(model_path.p, 0);
+			if (s->ms->m)
+				fcvae_warn("%s: series \"%.80s\" had no model until now, scored from here on", s->ms->path,
+				           key->str);
+		}
 		if (!s->ms) {
-			/* the file name again rather than a message kept per series */
-			fcvae_buf path = {0};
-			fcvae_modeldir_find(&path, opt.models_dir, key->str, key->slen);
-			bad(why, whylen, "no model", "series \"%.80s\": no model for this series (no %s)", key->str, path.p);
-			fcvae_buf_free(&path);
-			return -1;
+			/* the name the message gives, without a look at the disk */
+			fcvae_modeldir_path(&model_path, opt.models_dir, key->str, key->slen, 0);
+			return bad(why, whylen, "no model", "series \"%.80s\": no model for this series (no %s)", key->str,
+			           model_path.p);
 		}
 		ms = s->ms;
 	}
+	if (due(&ms->checked))
+		slot_recheck(ms);
+	if (!ms->m)
+		return bad(why, whylen, "invalid model", "series \"%.80s\": %s is not a valid model (see above)", key->str,
+		           ms->path);
 	const int W = ms->m->cfg.window;
 	if (win->n != (uint32_t)W)
 		return bad(why, whylen, "wrong window length", "\"window\" has %u points, %s needs %d", win->n, ms->name, W);
@@ -414,7 +546,7 @@ static void score_input(const char *file)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_PROM, OPT_MAXLINE, OPT_MAXSERIES, OPT_VERSION };
+	enum { OPT_STRICT = 256, OPT_PROM, OPT_MAXLINE, OPT_MAXSERIES, OPT_RECHECK, OPT_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -430,6 +562,7 @@ int main(int argc, char **argv)
 		{"prom", required_argument, NULL, OPT_PROM},
 		{"max-line", required_argument, NULL, OPT_MAXLINE},
 		{"max-series", required_argument, NULL, OPT_MAXSERIES},
+		{"recheck", required_argument, NULL, OPT_RECHECK},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -458,6 +591,13 @@ int main(int argc, char **argv)
 		case OPT_PROM: opt.prom = optarg; break;
 		case OPT_MAXLINE: opt.max_line = fcvae_parse_max_line(optarg); break;
 		case OPT_MAXSERIES: opt.max_series = (size_t)fcvae_parse_long("--max-series", optarg, 1, 1L << 32); break;
+		case OPT_RECHECK: {
+			double sec = fcvae_parse_double("--recheck", optarg);
+			if (!(sec >= 0 && sec <= 86400))
+				fcvae_die(FCVAE_EXIT_USAGE, "--recheck: '%s' must be seconds from 0 to 86400", optarg);
+			opt.recheck_ms = (uint32_t)ceil(sec * 1000);
+			break;
+		}
 		case OPT_STRICT: opt.strict = 1; break;
 		case 'h':
 			usage(stdout);
@@ -483,7 +623,7 @@ int main(int argc, char **argv)
 	stats.rejects.strict = opt.strict;
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
-		slot_open(opt.model_file);
+		slot_open(opt.model_file, 1);
 	else {
 		struct stat st;
 		if (stat(opt.models_dir, &st) < 0 || !S_ISDIR(st.st_mode))
