@@ -313,10 +313,10 @@ static int bad(char *why, size_t n, const char *what, const char *fmt, ...)
 	return -1;
 }
 
-static int own_field(const char *k)
+static int own_field(const fcvae_json *m)
 {
 	for (size_t i = 0; i < sizeof own_fields / sizeof *own_fields; i++)
-		if (!strcmp(k, own_fields[i]))
+		if (fcvae_json_key_is(m, own_fields[i]))
 			return 1;
 	return 0;
 }
@@ -410,12 +410,11 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 	size_t off = pass_text.len;
 	int first = 1;
 	for (const fcvae_json *m = fcvae_json_first(r); m; m = fcvae_json_next(m)) {
-		if ((!opt.keep_window && !strcmp(m->key, "window")) || own_field(m->key))
+		if ((!opt.keep_window && fcvae_json_key_is(m, "window")) || own_field(m))
 			continue;
 		fcvae_buf_addc(&pass_text, first ? '{' : ',');
 		first = 0;
-		/* the member's name exactly as written: its text ends right before ':' */
-		fcvae_json_add_string(&pass_text, m->key, m->keylen);
+		fcvae_buf_add(&pass_text, m->keysrc, m->keysrclen);
 		fcvae_buf_addc(&pass_text, ':');
 		fcvae_buf_add(&pass_text, m->src, m->len);
 	}

@@ -98,6 +98,14 @@ first() {
 	grep -qF "\"window\":$w," "$tmp/out"
 }
 
+@test "score: names pass through byte for byte, recognised by their decoded text" {
+	w=$(first Star/CMP | jq -c .window)
+	# "sc\u006fre" is an input score (dropped), "win\u0000dow" is not "window"
+	printf '{"k\\u0065y":"Star/CMP","a\\/b":1,"\\u0041bc":2,"温度":3,"sc\\u006fre":4,"win\\u0000dow":5,"ts":"2025-02-25T23:00:00Z","wind\\u006fw":%s}\n' "$w" >"$tmp/in"
+	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/out"
+	[[ "$(cat "$tmp/out")" == '{"k\u0065y":"Star/CMP","a\/b":1,"\u0041bc":2,"温度":3,"win\u0000dow":5,"ts":"2025-02-25T23:00:00Z","score":'* ]]
+}
+
 @test "score: score fields of the input are replaced, not repeated" {
 	first Star/CMP | fcvae-score --models "$SEED" --keep-window | fcvae-score --models "$SEED" >"$tmp/out"
 	[ "$(grep -o '"score"' "$tmp/out" | wc -l)" -eq 1 ]

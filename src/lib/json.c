@@ -351,14 +351,19 @@ static int parse_container(reader *r, long i, int depth)
 	long last = -1;
 	uint32_t n = 0;
 	for (;;) {
-		const char *key = NULL;
+		const char *key = NULL, *keysrc = NULL;
 		size_t keylen = 0;
+		uint32_t keysrclen = 0;
 		skip_ws(r);
 		if (obj) {
 			if (r->cur >= r->end || *r->cur != '"')
 				return fail(r, r->cur, "expected '\"' (a member name), found %s", show(r, r->cur, b));
+			keysrc = r->cur;
 			if (parse_string(r, &key, &keylen) < 0)
 				return -1;
+			if (r->cur - keysrc > UINT32_MAX)
+				return fail(r, keysrc, "member name longer than 4 GiB");
+			keysrclen = (uint32_t)(r->cur - keysrc);
 			skip_ws(r);
 			if (r->cur >= r->end || *r->cur != ':')
 				return fail(r, r->cur, "expected ':', found %s", show(r, r->cur, b));
@@ -370,6 +375,8 @@ static int parse_container(reader *r, long i, int depth)
 			return -1;
 		p->v[c].key = key;
 		p->v[c].keylen = keylen;
+		p->v[c].keysrc = keysrc;
+		p->v[c].keysrclen = keysrclen;
 		if (parse_value(r, c, depth + 1) < 0)
 			return -1;
 		p->v[i].size += p->v[c].size;
@@ -495,12 +502,22 @@ const fcvae_json *fcvae_json_at(const fcvae_json *v, size_t i)
 	return c;
 }
 
+static int key_is(const fcvae_json *m, const char *key, size_t keylen)
+{
+	return m->key && m->keylen == keylen && memcmp(m->key, key, keylen) == 0;
+}
+
+int fcvae_json_key_is(const fcvae_json *m, const char *key)
+{
+	return key_is(m, key, strlen(key));
+}
+
 const fcvae_json *fcvae_json_getn(const fcvae_json *obj, const char *key, size_t keylen)
 {
 	if (!obj || obj->type != FCVAE_JSON_OBJECT)
 		return NULL;
 	for (const fcvae_json *m = fcvae_json_first(obj); m; m = fcvae_json_next(m))
-		if (m->keylen == keylen && memcmp(m->key, key, keylen) == 0)
+		if (key_is(m, key, keylen))
 			return m;
 	return NULL;
 }

@@ -436,7 +436,7 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 		if (consumed(r, m->key, m->keylen))
 			continue;
 		fcvae_buf_addc(&r->extra, ',');
-		fcvae_json_add_string(&r->extra, m->key, m->keylen);
+		fcvae_buf_add(&r->extra, m->keysrc, m->keysrclen);
 		fcvae_buf_addc(&r->extra, ':');
 		add_passthrough(&r->extra, m);
 	}

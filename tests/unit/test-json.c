@@ -98,6 +98,13 @@ int main(void)
 	CHECK(v && v->slen == 9, "raw UTF-8 is accepted");
 	v = parse("{\"k\\u0065y\":1}");
 	CHECK(v && fcvae_json_get(v, "key") && fcvae_json_get(v, "key")->num == 1, "member names are decoded");
+	const fcvae_json *m = fcvae_json_first(v);
+	CHECK(m && m->keysrclen == 10 && !memcmp(m->keysrc, "\"k\\u0065y\"", 10), "a name keeps its source text");
+	CHECK(m && fcvae_json_key_is(m, "key") && !fcvae_json_key_is(m, "ke"), "key_is compares the decoded name");
+	v = parse("{\"a\\u0000b\" :1}");
+	m = fcvae_json_first(v);
+	CHECK(m && !fcvae_json_key_is(m, "a") && m->keysrclen == 10, "key_is and keysrc hold a name with \\u0000");
+	CHECK(v && !v->keysrc && !fcvae_json_at(parse("[1]"), 0)->keysrc, "no name source outside objects");
 
 	/* numbers */
 	v = parse("-0");
