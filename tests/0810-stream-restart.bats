@@ -111,3 +111,23 @@ teardown() {
 	diff <(expected_hours --combo Star/CMP --days 60 | awk '$2 >= "2025-02-17T23"') \
 		<(scored_hours "$BATS_TEST_TMPDIR/st/scored.ndjson")
 }
+
+@test "stream: a stop while it waits for the last run's lock is a clean stop" {
+	mkdir -p "$BATS_TEST_TMPDIR/st"
+	# a process of a last run (an alert producer still delivering) holds the lock
+	flock "$BATS_TEST_TMPDIR/st/lock" sh -c 'echo held >"$1"; exec sleep 60' sh "$BATS_TEST_TMPDIR/held" 3>&- &
+	holder=$!
+	wait_for_file "$BATS_TEST_TMPDIR/held" 10
+	stream_start st
+	wait_for_file "$BATS_TEST_TMPDIR/st.err" 30
+	grep -q "waiting for the processes of the last run" "$BATS_TEST_TMPDIR/st.err"
+	kill -TERM "$pid_st"
+	run wait "$pid_st"
+	kill "$holder"
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ "$status" -eq 0 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped before it started" ]
+	# nothing started: no run marked as running, no pipeline
+	[ ! -e "$BATS_TEST_TMPDIR/st/running" ]
+	[ ! -e "$BATS_TEST_TMPDIR/st/kcat.pid" ]
+}
