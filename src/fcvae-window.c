@@ -230,6 +230,7 @@ int main(int argc, char **argv)
 		if (fcvae_lines_open(&l, *files) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
 		l.max = max_line;
+		l.csv = io.format == FCVAE_INPUT_CSV;
 		fcvae_input_new_file(&rd);
 		for (;;) {
 			if (!fcvae_lines_ready(&l))

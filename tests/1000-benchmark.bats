@@ -2,6 +2,8 @@
 # fcvae-benchmark and fcvae-protocol: usage, data preparation, baselines
 # against hand-worked cases, threads, presets, bad lines, man page.
 
+bats_require_minimum_version 1.5.0
+
 # A tiny model: every test runs in a second or two.
 small="-q --window 8 --kernel 4 --stride 2 --latent 4 --condition 4 --d-model 8 --d-inner 16 --heads 2
 	--hidden 16 --epochs 1 --batch 64 --iterations 1 --samples 2 --random-draws 2"
@@ -139,6 +141,26 @@ teardown() {
 	[[ "$output" == *"a.csv line 5"* ]]
 	run fcvae-benchmark $small --strict "$tmp/d"
 	[ "$status" -eq 3 ]
+}
+
+@test "benchmark: a quoted field over lines is read whole; a quote left open costs its row" {
+	# a note column: row 10's over two lines, row 20's quote never closed
+	# (within --max-line), row 198's open at the end of the file
+	mkdir "$tmp/e"
+	awk 'NR == 1 { print $0 ",note"; next }
+		{ r = NR - 2; n = r == 10 ? "\"two\nlines, \"\"quoted\"\"\"" : r == 20 ? "\"stray" : r == 198 ? "\"open" : "n"
+		  print $0 "," n }' "$tmp/d/a.csv" >"$tmp/a.csv"
+	awk 'NR - 2 != 20 && NR - 2 != 198' "$tmp/d/a.csv" >"$tmp/e/a.csv"
+	mv "$tmp/a.csv" "$tmp/d/a.csv"
+	run --separate-stderr fcvae-benchmark $small --max-line 64 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"fcvae-protocol: $tmp/d/a.csv line 23: unterminated quote within 64 bytes (see --max-line)"* ]]
+	[[ "$stderr" == *"fcvae-protocol: $tmp/d/a.csv line 201: unterminated quote"* ]]
+	[[ "$stderr" == *"fcvae-protocol: 2 input lines rejected: 2 bad CSV"* ]]
+	echo "$output" | jq -e '.per_file[0].rows == 198'
+	echo "$output" >"$tmp/j1"
+	fcvae-benchmark $small --format json "$tmp/e" >"$tmp/j2"
+	[ "$(jq -cS 'del(.timing, .training.seconds, .data)' "$tmp/j1")" = "$(jq -cS 'del(.timing, .training.seconds, .data)' "$tmp/j2")" ]
 }
 
 @test "benchmark: the man page examples run" {

@@ -56,6 +56,7 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line
 		return -1;
 	}
 	in.max = max_line;
+	in.csv = 1;
 	static const char *key[] = {"key"};
 	fcvae_input_opts o = {.format = FCVAE_INPUT_CSV, .ts_field = "timestamp", .value_field = "value",
 	                      .label_field = "label", .key_fields = key, .n_key = 1, .default_key = f->name};

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,14 +39,101 @@ void fcvae_lines_close(fcvae_lines *l)
 	l->fd = -1;
 }
 
-int fcvae_lines_ready(const fcvae_lines *l)
+/* Where a CSV record stands after a byte, read as csv_split() reads it:
+ * at a field's start, in an unquoted field (or the text after a closing
+ * quote), inside quotes, or just past a quote inside quotes (closing, or
+ * the first of a doubled one). */
+enum { CSV_FIELD, CSV_BARE, CSV_QUOTED, CSV_QUOTE };
+
+/* Search on for the '\n' that ends the line (CSV: the record) at l->start:
+ * 1 when found, at offset l->scanned from l->start, else 0 with l->scanned
+ * at the end of what is buffered. The search resumes there after more input
+ * (and after fcvae_lines_ready()), so each byte is looked at once. */
+static int record_end(fcvae_lines *l)
 {
-	return l->eof || memchr(l->buf + l->start, '\n', l->end - l->start) != NULL;
+	const char *s = l->buf + l->start;
+	size_t n = l->end - l->start, i = l->scanned;
+	if (!l->csv || l->skipping || l->plain) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		l->scanned = nl ? (size_t)(nl - s) : n;
+		return nl != NULL;
+	}
+	if (i < n && s[i] == '\n' && l->quote != CSV_QUOTED)
+		return 1;  /* found already, by fcvae_lines_ready() */
+	if (i == 0) {
+		/* most records hold no quote: find their end at memchr's speed */
+		const char *nl = memchr(s, '\n', n);
+		if (nl && !memchr(s, '"', (size_t)(nl - s))) {
+			l->scanned = (size_t)(nl - s);
+			return 1;
+		}
+		/* take_line() drops a byte order mark, so a quote after it opens a field */
+		if (l->lineno == 0 && !memcmp(s, "\xef\xbb\xbf", n < 3 ? n : 3)) {
+			if (n < 3 && !l->eof)
+				return 0;
+			i = n < 3 ? 0 : 3;
+		}
+	}
+	/* from quote to quote: only a quote can change how a newline counts */
+	ptrdiff_t eol = -1;  /* the next '\n' at or after i (n: none), when eol >= i */
+	while (i < n) {
+		if (l->quote == CSV_QUOTED) {
+			/* on to the closing quote, counting the newlines on the way */
+			const char *q = memchr(s + i, '"', n - i), *stop = q ? q : s + n;
+			for (const char *nl = s + i; (nl = memchr(nl, '\n', (size_t)(stop - nl))) != NULL; nl++)
+				l->inner++;
+			i = (size_t)(stop - s) + (q != NULL);
+			if (q)
+				l->quote = CSV_QUOTE;
+			continue;
+		}
+		if (l->quote == CSV_QUOTE) {
+			if (s[i] == '"') {  /* a doubled quote */
+				l->quote = CSV_QUOTED;
+				i++;
+				continue;
+			}
+			l->quote = CSV_BARE;  /* closed: the text after it is kept as written */
+		}
+		if (eol < (ptrdiff_t)i) {
+			const char *nl = memchr(s + i, '\n', n - i);
+			eol = nl ? nl - s : (ptrdiff_t)n;
+		}
+		const char *q = memchr(s + i, '"', (size_t)eol - i);
+		if (!q) {
+			if ((size_t)eol < n) {
+				l->scanned = (size_t)eol;
+				return 1;
+			}
+			l->quote = s[n - 1] == ',' ? CSV_FIELD : CSV_BARE;
+			break;
+		}
+		/* a quote opens a field only at its start */
+		int opens = q == s + i ? l->quote == CSV_FIELD : q[-1] == ',';
+		l->quote = opens ? CSV_QUOTED : CSV_BARE;
+		i = (size_t)(q - s) + 1;
+	}
+	l->scanned = n;
+	return 0;
 }
 
-static void take_line(fcvae_lines *l, size_t nl)
+static size_t max_line(const fcvae_lines *l)
 {
-	size_t len = nl - l->start, max = l->max ? l->max : FCVAE_MAX_LINE;
+	return l->max ? l->max : FCVAE_MAX_LINE;
+}
+
+int fcvae_lines_ready(fcvae_lines *l)
+{
+	/* a quote open past the limit ends the record without more input */
+	return l->eof || record_end(l) || (l->inner && l->end - l->start > max_line(l));
+}
+
+/* Return the line or record at l->start that ends at offset at (its '\n',
+ * or the end of input), holding l->inner newlines inside quotes, and move
+ * on past it. */
+static void take_line(fcvae_lines *l, size_t at)
+{
+	size_t len = at, max = max_line(l), used = at < l->end - l->start ? at + 1 : at;
 	l->line = l->buf + l->start;
 	l->toolong = l->skipping || len > max;
 	/* a byte order mark (spreadsheet exports) is not part of the data */
@@ -59,39 +147,63 @@ static void take_line(fcvae_lines *l, size_t nl)
 		len--;
 	l->line[len] = '\0';
 	l->len = len;
-	l->lineno++;
+	l->lineno = l->lastno + 1;
+	l->lastno = l->lineno + l->inner;
 	l->skipping = 0;
+	l->start += used;
+	l->plain = l->plain > used ? l->plain - used : 0;
+	l->scanned = l->inner = 0;
+	l->quote = CSV_FIELD;
+}
+
+/* CSV: the record's quote is still open at offset upto (the end of input,
+ * or past the limit): return its first line alone, and read the lines
+ * before upto one by one, as the quote may be a stray one. */
+static void take_first_line(fcvae_lines *l, size_t upto, int unclosed)
+{
+	size_t first = (size_t)((char *)memchr(l->buf + l->start, '\n', upto) - (l->buf + l->start));
+	l->inner = 0;
+	take_line(l, first);
+	l->plain = upto - (first + 1);
+	l->unclosed = unclosed && !l->toolong;
 }
 
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 {
-	size_t scanned = l->start, max = l->max ? l->max : FCVAE_MAX_LINE;
+	size_t max = max_line(l);
+	l->unclosed = 0;
 	for (;;) {
-		char *nl = memchr(l->buf + scanned, '\n', l->end - scanned);
-		if (nl) {
-			size_t at = (size_t)(nl - l->buf);
-			take_line(l, at);
-			l->start = at + 1;
+		if (record_end(l)) {
+			if (l->inner && l->scanned > max)
+				take_first_line(l, l->scanned + 1, 1);
+			else
+				take_line(l, l->scanned);
 			return 1;
 		}
-		scanned = l->end;
 		if (l->eof) {
 			if (l->start == l->end)
 				return 0;
-			take_line(l, l->end);
-			l->start = l->end;
+			if (l->inner && l->quote == CSV_QUOTED)
+				take_first_line(l, l->end - l->start, 0);
+			else
+				take_line(l, l->end - l->start);
 			return 1;
 		}
-		/* a line past the limit: keep its first max bytes, drop the rest */
 		if (l->end - l->start > max) {
-			l->end = scanned = l->start + max;
+			if (l->inner) {
+				take_first_line(l, l->end - l->start, 1);
+				return 1;
+			}
+			/* a line past the limit: keep its first max bytes, drop the rest */
+			l->end = l->start + max;
+			l->scanned = max;
 			l->skipping = 1;
+			l->plain = 0;
 		}
 		/* make room: move the partial line to the front, grow if full */
 		if (l->start > 0) {
 			memmove(l->buf, l->buf + l->start, l->end - l->start);
 			l->end -= l->start;
-			scanned -= l->start;
 			l->start = 0;
 		}
 		if (l->end == l->cap) {
@@ -146,12 +258,17 @@ void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	char where[48] = "";
+	if (l && l->lastno > l->lineno)
+		snprintf(where, sizeof where, "s %zu-%zu", l->lineno, l->lastno);
+	else if (l)
+		snprintf(where, sizeof where, " %zu", l->lineno);
 	if (!l)
 		fcvae_warn("%s", msg);
 	else if (!strcmp(l->name, "-"))
-		fcvae_warn("input line %zu: %s", l->lineno, msg);
+		fcvae_warn("input line%s: %s", where, msg);
 	else
-		fcvae_warn("%s line %zu: %s", l->name, l->lineno, msg);
+		fcvae_warn("%s line%s: %s", l->name, where, msg);
 	fcvae_rejects_count(r, reason);
 	if (r->strict)
 		exit(FCVAE_EXIT_DATA);
@@ -159,10 +276,11 @@ void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, co
 
 int fcvae_reject_toolong(fcvae_rejects *r, const fcvae_lines *l)
 {
-	if (!l->toolong)
-		return 0;
-	fcvae_reject(r, l, "line too long", "longer than %zu bytes (see --max-line)", l->max ? l->max : FCVAE_MAX_LINE);
-	return 1;
+	if (l->unclosed)
+		fcvae_reject(r, l, "bad CSV", "unterminated quote within %zu bytes (see --max-line)", max_line(l));
+	else if (l->toolong)
+		fcvae_reject(r, l, "line too long", "longer than %zu bytes (see --max-line)", max_line(l));
+	return l->unclosed || l->toolong;
 }
 
 void fcvae_rejects_format(const fcvae_rejects *r, char *out, size_t size)

@@ -33,12 +33,19 @@ typedef struct {
 	char *buf;
 	size_t cap, start, end;
 	int eof;
-	size_t lineno;      /* number of the line last returned, from 1 */
+	size_t lineno;      /* number of the line last returned, from 1 (CSV: its first) */
+	size_t lastno;      /* its last line: > lineno for a CSV record over several */
 	char *line;         /* the line, without its "\n" or "\r\n"; NUL-terminated; */
 	size_t len;         /* valid until the next read */
 	size_t max;         /* longest line kept, set after open (0: FCVAE_MAX_LINE) */
+	int csv;            /* set after open: CSV records, see below */
 	int toolong;        /* the line was longer: line holds its first max bytes */
+	int unclosed;       /* CSV: a quote still open at max bytes: line is the record's first line */
 	int skipping;       /* inside a too-long line, dropping the rest */
+	size_t plain;       /* CSV: bytes from start read as single lines (after an unclosed quote) */
+	size_t scanned;     /* the search for the end of the line at start: bytes done, */
+	int quote;          /* CSV: where in a field it stands, */
+	size_t inner;       /* CSV: and the newlines inside quotes it passed */
 } fcvae_lines;
 
 /* Lines longer than this are cut to it and flagged, so that one damaged
@@ -58,12 +65,21 @@ int fcvae_lines_open(fcvae_lines *l, const char *path);
  * (timeout_ms < 0 waits as long as it takes). A last line without a
  * newline is still a line. A line longer than l->max comes back cut to
  * l->max bytes with l->toolong set: report it as bad input (a cut line is
- * not JSON anyway). */
+ * not JSON anyway).
+ *
+ * With l->csv set, a line is a CSV record (RFC 4180): a newline inside a
+ * double-quoted field is the field's, and the record runs on to the line
+ * that closes the quote (l->lineno its first line, l->lastno its last),
+ * l->max bytes in all. A quote that is still open at the end of input, or
+ * at l->max bytes (then l->unclosed is set), cannot be told from a stray
+ * one: its first line comes back alone, and the lines that the open quote
+ * would have taken come back one by one, as without l->csv, so that one
+ * stray quote costs one line, not the rest of the file. */
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
 /* True when a complete line is already buffered, so the next read will not
  * wait for input: flush output before reading when this is false, and a
  * live pipeline sees every record at once while batch runs write in bulk. */
-int fcvae_lines_ready(const fcvae_lines *l);
+int fcvae_lines_ready(fcvae_lines *l);
 void fcvae_lines_close(fcvae_lines *l);
 
 /* ---- bad input ---- */
@@ -79,14 +95,17 @@ typedef struct {
 } fcvae_rejects;
 
 /* Report a bad line on stderr, "PROG: input line 17: MESSAGE" (or
- * "PROG: FILE line 17: ..." for a named file), count it under reason (a
+ * "PROG: FILE line 17: ..." for a named file; "lines 17-19" for a CSV
+ * record over several lines), count it under reason (a
  * string literal), and under strict exit FCVAE_EXIT_DATA. l may be NULL
  * for problems not tied to a line. */
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* A line that came back cut at l->max (l->toolong) is reported as "line
- * too long", "longer than N bytes (see --max-line)": returns 1 when l was
- * such a line (skip it), else 0. */
+ * too long", "longer than N bytes (see --max-line)", and a CSV record whose
+ * quote was still open at l->max bytes (l->unclosed) as "bad CSV",
+ * "unterminated quote within N bytes (see --max-line)": returns 1 when l
+ * was such a line (skip it), else 0. */
 int fcvae_reject_toolong(fcvae_rejects *r, const fcvae_lines *l);
 /* Count without printing (for a message already printed). */
 void fcvae_rejects_count(fcvae_rejects *r, const char *reason);

@@ -30,6 +30,27 @@ static void rejected(const char *line, const char *why, const char *want)
 	CHECK(rc == -1 && !strcmp(reason, why) && !strcmp(msg, want), "reject %.30s: %s: %s", line, reason, msg);
 }
 
+/* A file holding text, opened as CSV input (l->csv) with --max-line max. */
+static void open_csv(fcvae_lines *l, const char *text, size_t max)
+{
+	char path[] = "/tmp/test-record.XXXXXX";
+	int fd = mkstemp(path);
+	size_t n = strlen(text);
+	CHECK(fd >= 0 && write(fd, text, n) == (ssize_t)n, "CSV test file written");
+	close(fd);
+	CHECK(fcvae_lines_open(l, path) == 0, "open");
+	unlink(path);
+	l->csv = 1;
+	l->max = max;
+}
+
+/* The next read is a record of this text on lines first to last. */
+static int next_is(fcvae_lines *l, const char *want, size_t first, size_t last)
+{
+	return fcvae_lines_read(l, -1) == 1 && l->len == strlen(want) && !strcmp(l->line, want) && l->lineno == first &&
+	       l->lastno == last && !l->toolong && !l->unclosed;
+}
+
 int main(void)
 {
 	/* lines: a long one, CRLF, a blank one, a last line without newline */
@@ -66,6 +87,58 @@ int main(void)
 	CHECK(fcvae_lines_read(&l, 20) == 1 && !strcmp(l.line, "partial") && fcvae_lines_ready(&l), "line completed");
 	close(pfd[1]);
 	CHECK(fcvae_lines_read(&l, 20) == 1 && !strcmp(l.line, "next"), "next line");
+	CHECK(fcvae_lines_read(&l, 20) == 0, "end");
+	close(pfd[0]);
+	l.fd = -1;
+	fcvae_lines_close(&l);
+
+	/* CSV records over several lines: the quote after a byte order mark
+	 * opens a field; CRLF inside quotes is the field's; a quote still open
+	 * at the end of input costs its first line only */
+	open_csv(&l, "\xef\xbb\xbf\"ts\",\"no\nte\"\n1,\"a\r\nb \"\"c\"\"\"\r\n2,x\"y\n3,\"stray\n4,y\n", 0);
+	CHECK(next_is(&l, "\"ts\",\"no\nte\"", 1, 2), "header over 2 lines");
+	CHECK(next_is(&l, "1,\"a\r\nb \"\"c\"\"\"", 3, 4), "record over 2 lines, CRLF kept inside, stripped at the end");
+	CHECK(next_is(&l, "2,x\"y", 5, 5), "a quote inside an unquoted field is text");
+	CHECK(next_is(&l, "3,\"stray", 6, 6), "quote open at the end of input: its first line alone");
+	CHECK(next_is(&l, "4,y", 7, 7), "then the next line");
+	CHECK(fcvae_lines_read(&l, -1) == 0, "end");
+	fcvae_lines_close(&l);
+
+	/* over --max-line with the quote still open: the first line is
+	 * unclosed, the lines the quote took come back one by one, then
+	 * records run over lines again */
+	open_csv(&l, "1,\"x\n"
+	             "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n"
+	             "\"q\n"
+	             "2,\"o\nk\"\n", 64);
+	CHECK(fcvae_lines_read(&l, -1) == 1 && !strcmp(l.line, "1,\"x") && l.unclosed && !l.toolong && l.lineno == 1 &&
+	      l.lastno == 1, "quote not closed within 64 bytes: first line, unclosed");
+	CHECK(fcvae_lines_read(&l, -1) == 1 && l.toolong && !l.unclosed && l.len == 64 && l.lineno == 2, "a long line in it: too long");
+	CHECK(next_is(&l, "\"q", 3, 3), "lines the quote took: one by one, a quote opened there too");
+	CHECK(next_is(&l, "2,\"o\nk\"", 4, 5), "then records over lines again");
+	CHECK(fcvae_lines_read(&l, -1) == 0, "end");
+	fcvae_lines_close(&l);
+
+	/* from a pipe: a record is ready only once its quote is closed, or
+	 * once it is open past the limit */
+	CHECK(pipe(pfd) == 0, "pipe");
+	fcvae_lines_open(&l, "-");
+	l.fd = pfd[0];
+	l.csv = 1;
+	l.max = 64;
+	CHECK(write(pfd[1], "1,\"a\nb", 6) == 6, "open record written");
+	CHECK(fcvae_lines_read(&l, 20) == 2 && !fcvae_lines_ready(&l), "open quote: not ready, timeout");
+	char more[85] = "\"\n2,\"\n";
+	memset(more + 6, 'y', sizeof more - 6);
+	CHECK(write(pfd[1], more, sizeof more) == sizeof more, "quote closed, the next one open past the limit");
+	CHECK(fcvae_lines_read(&l, 20) == 1 && !strcmp(l.line, "1,\"a\nb\"") && l.lineno == 1 && l.lastno == 2, "record read");
+	CHECK(fcvae_lines_ready(&l), "open past the limit: ready without more input");
+	CHECK(fcvae_lines_read(&l, 20) == 1 && !strcmp(l.line, "2,\"") && l.unclosed && l.lineno == 3 && !fcvae_lines_ready(&l),
+	      "unclosed at the limit");
+	CHECK(write(pfd[1], "\"\n3,x\n", 6) == 6, "rest written");
+	close(pfd[1]);
+	CHECK(fcvae_lines_read(&l, 20) == 1 && l.toolong && l.lineno == 4, "the long line");
+	CHECK(next_is(&l, "3,x", 5, 5), "next record");
 	CHECK(fcvae_lines_read(&l, 20) == 0, "end");
 	close(pfd[0]);
 	l.fd = -1;
@@ -133,11 +206,17 @@ int main(void)
 	rejected("2025-01-06T01:00:00Z,Star,CMP,1e999,0,x,y", "bad value", "\"value\" 1e999 is out of range");
 	rejected("2025-01-06T01:00:00Z,St\xc3,CMP,1,0,x,y", "bad CSV", "invalid UTF-8");
 	rejected("2025-01-06T01:00:00Z,Star,\"CMP,1,0,x,y", "bad CSV", "unterminated quote");
+	CHECK(parse("2025-01-06T01:00:00Z,Star,CMP,1,0,\"two\r\nlines\",\"a\n\"\"b\"\"\"") == 1 && in.value == 1 &&
+	      extra_is(",\"split\":\"two\\r\\nlines\",\"note\":\"a\\n\\\"b\\\"\""),
+	      "newlines inside quotes pass as JSON escapes: %.*s", (int)in.extralen, in.extra);
 	fcvae_input_new_file(&rd);
 	CHECK(parse(" timestamp , network_type,transaction_type,value") == 0 &&
 	      parse("0,a,b,1") == 1 && in.ts == 0 && !strcmp(in.key, "a/b") && in.value == 1, "blanks around header names");
 	fcvae_input_new_file(&rd);
 	CHECK(parse("time,value") == -2 && !strcmp(msg, "no \"timestamp\" column in the CSV header"), "header without ts: %s", msg);
+	fcvae_input_new_file(&rd);
+	CHECK(parse("timestamp,network_type,transaction_type,\"the\nvalue\"") == 0 && parse("0,a,b,1") == 1 &&
+	      extra_is(",\"the\\nvalue\":1"), "a newline in a header name: %.*s", (int)in.extralen, in.extra);
 	fcvae_input_free(&rd);
 
 	/* kcat -J envelopes */
