@@ -122,10 +122,12 @@ teardown() {
 	wait_for_file "$BATS_TEST_TMPDIR/st.err" 30
 	grep -q "waiting for the processes of the last run" "$BATS_TEST_TMPDIR/st.err"
 	kill -TERM "$pid_st"
-	run wait "$pid_st"
+	# (not `run wait`: run's subshell cannot wait for this shell's child)
+	rc=0
+	wait "$pid_st" || rc=$?
 	kill "$holder"
 	cat "$BATS_TEST_TMPDIR/st.err"
-	[ "$status" -eq 0 ]
+	[ "$rc" -eq 0 ]
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped before it started" ]
 	# nothing started: no run marked as running, no pipeline
 	[ ! -e "$BATS_TEST_TMPDIR/st/running" ]
