@@ -13,6 +13,9 @@ setup() {
 	run fcvae-batch -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == usage:* ]]
+	run fcvae-batch --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "fcvae-batch (fcvae) $(fcvae-score --version | awk '{print $NF}')" ]
 	run fcvae-batch "$tmp/in"
 	[ "$status" -eq 2 ]
 	run fcvae-batch -m "$model" "$tmp/nowhere"

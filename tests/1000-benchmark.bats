@@ -267,3 +267,19 @@ teardown() {
 	[ -z "$(echo "$spans" | grep -Ev '^[0-9]+(\.[0-9])?$')" ]
 	echo "$output" | jq -e '.pooled.random.span as $s | [1, 3, 10, 30] | min <= $s and $s <= max'
 }
+
+@test "benchmark: the scripts, run from a checkout, find its programs without PATH" {
+	[ -x build/bin/fcvae-protocol ] || skip "no build/ in this checkout"
+	v=$(build/bin/fcvae-protocol --version | awk '{print $NF}')
+	for s in fcvae-benchmark fcvae-stream fcvae-batch; do
+		run env PATH=/usr/bin:/bin "scripts/$s" --version
+		[ "$status" -eq 0 ]
+		[[ "$output" == *" (fcvae) $v" ]]
+	done
+	# and with programs on PATH, those are the ones used
+	mkdir "$tmp/bin"
+	printf '#!/bin/sh\necho "fcvae-protocol (fcvae) mine"\n' >"$tmp/bin/fcvae-protocol"
+	chmod +x "$tmp/bin/fcvae-protocol"
+	run env PATH="$tmp/bin:/usr/bin:/bin" scripts/fcvae-benchmark --version
+	[ "$output" = "fcvae-protocol (fcvae) mine" ]
+}
