@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # fcvae-gen: the seed data set of SPEC §6.
+
 bats_require_minimum_version 1.5.0
+load helpers/man
 
 setup() {
 	tmp=$(mktemp -d)
@@ -242,13 +244,5 @@ teardown() {
 
 @test "gen: the man page examples run" {
 	[ -f man/fcvae-gen.1 ]
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "$cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		[ -n "$output" ]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh man/fcvae-gen.1)
-	[ "$n" -ge 3 ]
+	man_examples man/fcvae-gen.1 3
 }

@@ -1,19 +1,15 @@
 #!/usr/bin/env bats
 # fcvae-window: the man page renders cleanly and its EXAMPLES run.
 
+load helpers/man
+
 @test "window: the man page examples run" {
 	[ -f man/fcvae-window.1 ]
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "$cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		[ -n "$output" ]
-		[[ "$output" != *fcvae-window:* ]]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh man/fcvae-window.1)
-	[ "$n" -ge 4 ]
+	man_examples -c quiet_output man/fcvae-window.1 4
 }
+
+# some output, and no message of fcvae-window's among it
+quiet_output() { [ -n "$output" ] && [[ "$output" != *fcvae-window:* ]]; }
 
 @test "window: the man page has no roff warnings" {
 	command -v groff >/dev/null || skip "no groff"

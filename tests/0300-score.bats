@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # fcvae-score: routing, records, thresholds, bad input, live use (SPEC §1, §3, §10).
 
+load helpers/man
+
 setup_file() {
 	export SEED="$FCVAE_TOP/tests/data/seed_models"
 	export WIN="$BATS_FILE_TMPDIR/windows.ndjson"
@@ -282,30 +284,14 @@ first() {
 	[ -f man/fcvae-score.1 ]
 	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
 	ln -s "$SEED" "$tmp/models"
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "cd '$tmp' && $cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		[ -n "$output" ]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh man/fcvae-score.1)
-	[ "$n" -ge 3 ]
+	man_examples -C "$tmp" man/fcvae-score.1 3
 }
 
 @test "score: the fcvae(7) examples run" {
 	[ -f man/fcvae.7 ]
 	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
 	ln -s "$SEED" "$tmp/models"
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "cd '$tmp' && $cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		[ -n "$output" ]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh man/fcvae.7)
-	[ "$n" -ge 2 ]
+	man_examples -C "$tmp" man/fcvae.7 2
 }
 
 @test "score: fcvae-score.1 and fcvae.7 have no roff warnings" {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # fcvae-train: options, bad input, the scaler, repeatability, progress, man page.
 
+load helpers/man
+
 setup() {
 	tmp=$(mktemp -d)
 	# Window records made here with jq, independent of fcvae-window: the
@@ -151,14 +153,7 @@ meta() {
 	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
 	[ -f man/fcvae-train.1 ]
 	cd "$tmp"
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "$cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		n=$((n + 1))
-	done < <(sh "$FCVAE_TOP/tests/man-examples.sh" "$FCVAE_TOP/man/fcvae-train.1")
-	[ "$n" -ge 5 ]
+	man_examples -c : man/fcvae-train.1 5
 	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ]
 	[[ "$output" == *'"series":"Star/CMP","epochs":3'* ]]
 }

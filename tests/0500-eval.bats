@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # fcvae-eval: metrics of scored, labelled records, on hand-worked data.
 
+load helpers/man
+
 setup() {
 	tmp=$(mktemp -d)
 	# The running example of tests/unit/test-metrics.c, as scored records
@@ -163,15 +165,7 @@ check() {
 }
 
 @test "eval: the man page examples run" {
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "$cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		[ -n "$output" ]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh man/fcvae-eval.1)
-	[ "$n" -ge 2 ]
+	man_examples man/fcvae-eval.1 2
 	# the second example's answer, worked out in the page
 	[ "$(sh tests/man-examples.sh man/fcvae-eval.1 | sed -n 2p | sh)" = 0.8 ]
 }

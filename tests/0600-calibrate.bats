@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # fcvae-calibrate: thresholds from labelled validation records, into model files.
 
+load helpers/man
+
 setup() {
 	tmp=$(mktemp -d)
 	# The running example of tests/unit/test-metrics.c as scored records
@@ -165,15 +167,7 @@ threshold_of() {
 }
 
 @test "calibrate: the man page examples run" {
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "$cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		[ -n "$output" ]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh man/fcvae-calibrate.1)
-	[ "$n" -ge 2 ]
+	man_examples man/fcvae-calibrate.1 2
 	# the first example's answer, worked out in the page
 	[ "$(sh tests/man-examples.sh man/fcvae-calibrate.1 | sed -n 1p | sh)" = -4 ]
 }

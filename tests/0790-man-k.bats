@@ -3,6 +3,7 @@
 # EXAMPLES run, and they render without roff warnings.
 
 load helpers/kafka
+load helpers/man
 
 setup() {
 	work=$BATS_TEST_TMPDIR/work
@@ -12,18 +13,9 @@ setup() {
 teardown() { broker_stop; }
 
 # run_examples PAGE MIN: every "$ " line of PAGE's EXAMPLES, in order, in
-# one directory; each must succeed with no error message
-run_examples() {
-	local n=0 cmd
-	while IFS= read -r cmd; do
-		run sh -c "cd '$work' && $cmd"
-		echo "$cmd => $status: ${output:0:400}"
-		[ "$status" -eq 0 ]
-		[[ "$output" != *"rejected"* ]]
-		n=$((n + 1))
-	done < <(sh tests/man-examples.sh "$1")
-	[ "$n" -ge "$2" ]
-}
+# one directory; each must succeed with no rejected input
+run_examples() { man_examples -C "$work" -c no_rejects "$@"; }
+no_rejects() { [[ "$output" != *"rejected"* ]]; }
 
 @test "man: fcvae-plot examples run" {
 	run_examples man/fcvae-plot.1 2

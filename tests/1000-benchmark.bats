@@ -3,6 +3,7 @@
 # against hand-worked cases, threads, presets, bad lines, man page.
 
 bats_require_minimum_version 1.5.0
+load helpers/man
 
 # A tiny model: every test runs in a second or two.
 small="-q --window 8 --kernel 4 --stride 2 --latent 4 --condition 4 --d-model 8 --d-inner 16 --heads 2
@@ -166,14 +167,7 @@ teardown() {
 @test "benchmark: the man page examples run" {
 	[ -f man/fcvae-benchmark.1 ]
 	cd "$tmp"
-	n=0
-	while IFS= read -r cmd; do
-		run sh -c "$cmd"
-		echo "$cmd => $status: ${output:0:300}"
-		[ "$status" -eq 0 ]
-		n=$((n + 1))
-	done < <(sh "$FCVAE_TOP/tests/man-examples.sh" "$FCVAE_TOP/man/fcvae-benchmark.1")
-	[ "$n" -ge 5 ]
+	man_examples -c : man/fcvae-benchmark.1 5
 	[[ "$output" == '['[0-9.]*,[0-9.]*,[0-9.]*']' ]]
 	jq -e '.files == 2 and (.pooled.model.val_pa_f1 | type) == "number"' report.json
 	jq -e '.scores_from == "hourly.scores" and .aggregate == "max" and
