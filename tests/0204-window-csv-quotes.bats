@@ -53,8 +53,8 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":2,"window":[2],"missing":[],"note":"ok"}' ]
 	[ "${stderr_lines[0]}" = "fcvae-window: $T/in.csv line 2: unterminated quote within 64 bytes (see --max-line)" ]
-	[ "${stderr_lines[1]}" = "fcvae-window: $T/in.csv line 3: 1 fields, the header has 4" ]
-	[ "${stderr_lines[2]}" = "fcvae-window: $T/in.csv line 4: 1 fields, the header has 4" ]
+	[ "${stderr_lines[1]}" = "fcvae-window: $T/in.csv line 3: 1 field, the header has 4" ]
+	[ "${stderr_lines[2]}" = "fcvae-window: $T/in.csv line 4: 1 field, the header has 4" ]
 	[ "${stderr_lines[3]}" = "fcvae-window: 1 records, 1 series, 1 windows; 3 input lines rejected: 3 bad CSV" ]
 	# within the limit the same record is read whole
 	run --separate-stderr fcvae-window --csv --window 1 --max-line 128 "$T/in.csv"

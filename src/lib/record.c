@@ -711,7 +711,7 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	if (nf < 0)
 		return bad(reason, "bad CSV", msg, "unterminated quote");
 	if (nf != r->ncol)
-		return bad(reason, "bad CSV", msg, "%d fields, the header has %d", nf, r->ncol);
+		return bad(reason, "bad CSV", msg, "%d field%s, the header has %d", nf, nf == 1 ? "" : "s", r->ncol);
 	if (!fcvae_utf8_valid(line, len))
 		return bad(reason, "bad CSV", msg, "invalid UTF-8");
 
