@@ -35,6 +35,7 @@ teardown() {
 	[ "$status" -eq 0 ]
 	run fcvae-benchmark --version
 	[ "$status" -eq 0 ]
+	[ "$output" = "fcvae-benchmark (fcvae) $(fcvae-protocol --version | awk '{print $NF}')" ]
 	run fcvae-benchmark
 	[ "$status" -eq 2 ]
 	run fcvae-benchmark --preset bogus "$tmp/d"
@@ -268,12 +269,12 @@ teardown() {
 	for s in fcvae-benchmark fcvae-stream fcvae-batch; do
 		run env PATH=/usr/bin:/bin "scripts/$s" --version
 		[ "$status" -eq 0 ]
-		[[ "$output" == *" (fcvae) $v" ]]
+		[ "$output" = "$s (fcvae) $v" ]
 	done
 	# and with programs on PATH, those are the ones used
 	mkdir "$tmp/bin"
 	printf '#!/bin/sh\necho "fcvae-protocol (fcvae) mine"\n' >"$tmp/bin/fcvae-protocol"
 	chmod +x "$tmp/bin/fcvae-protocol"
 	run env PATH="$tmp/bin:/usr/bin:/bin" scripts/fcvae-benchmark --version
-	[ "$output" = "fcvae-protocol (fcvae) mine" ]
+	[ "$output" = "fcvae-benchmark (fcvae) mine" ]
 }
