@@ -33,6 +33,11 @@ static void usage(FILE *fp)
 	        "                       start (default 7)\n"
 	        "      --max-fpr R      at most this share of normal points flagged: alone, the\n"
 	        "                       loosest such threshold; with --metric, the best under it\n"
+	        "      --beyond-normal M  no F1: M times (in deviations) beyond the most\n"
+	        "                       anomalous clean normal point\n"
+	        "      --clean-after N  with --beyond-normal, a normal point is clean when the N\n"
+	        "                       points before it are normal too (default 0; W-1: the\n"
+	        "                       windows ending there hold no labelled anomaly)\n"
 	        "  -l, --label NAME     label field (default label)\n"
 	        "  -k, --key NAME       series key field (default key)\n"
 	        "      --ts NAME        time field (default ts)\n"
@@ -51,6 +56,8 @@ static struct {
 	int k;
 	double max_fpr;
 	int has_max_fpr;
+	double beyond;        /* --beyond-normal margin; 0: off */
+	long clean_after;
 } opt = {.mode = FCVAE_ADJUST_NONE, .metric = "f1", .k = 7, .max_fpr = 1};
 
 typedef struct {
@@ -59,6 +66,27 @@ typedef struct {
 	size_t n, anomalous, events;
 	uint64_t hash;         /* of the points calibrated on */
 } calibration;
+
+/* fcvae_metrics_beyond_normal() over series i, or over each series apart
+ * (i < 0: the clean points of one do not follow the labels of another),
+ * the loosest of their thresholds. Returns the count of clean points. */
+static size_t beyond_normal(double *t, const fcvae_scored_set *set, int i)
+{
+	size_t clean = 0;
+	for (int j = i < 0 ? 0 : i; j < (i < 0 ? set->ns : i + 1); j++) {
+		double *a, tj;
+		unsigned char *label, *flag;
+		size_t n = fcvae_scored_arrays(set, j, &a, &label, &flag);
+		size_t cj = fcvae_metrics_beyond_normal(&tj, a, label, n, (size_t)opt.clean_after, opt.beyond);
+		if (cj && (!clean || tj > *t))
+			*t = tj;
+		clean += cj;
+		free(a);
+		free(label);
+		free(flag);
+	}
+	return clean;
+}
 
 /* 0, or -1 with the reason printed. */
 static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const char *who)
@@ -81,7 +109,16 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 	int rc = -1;
 	if (c->n == 0)
 		fcvae_warn("%s: no scored, labelled records", who);
-	else if (fcvae_metrics_choose_loglik(&t, &c->prf, a, label, c->n, opt.mode, opt.k, opt.max_fpr, loosest) < 0)
+	else if (opt.beyond > 0) {
+		if (beyond_normal(&t, set, i) == 0)
+			fcvae_warn("%s: no normal point with %ld normal points before it: nothing to go beyond "
+			           "(lower --clean-after)", who, opt.clean_after);
+		else {
+			fcvae_metrics_at(&c->prf, a, label, c->n, t, opt.mode, opt.k);
+			c->threshold = -t;
+			rc = 0;
+		}
+	} else if (fcvae_metrics_choose_loglik(&t, &c->prf, a, label, c->n, opt.mode, opt.k, opt.max_fpr, loosest) < 0)
 		fcvae_warn("%s: no labelled anomaly among %zu validation points: %s cannot choose a threshold "
 		           "(use --max-fpr R)", who, c->n, opt.metric);
 	else {
@@ -98,7 +135,13 @@ static void add_calibration(fcvae_buf *b, const calibration *c)
 {
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "metric");
-	fcvae_json_add_cstring(b, opt.has_max_fpr && !opt.metric_set ? "max-fpr" : opt.metric);
+	fcvae_json_add_cstring(b, opt.beyond > 0 ? "beyond-normal"
+	                          : opt.has_max_fpr && !opt.metric_set ? "max-fpr" : opt.metric);
+	if (opt.beyond > 0) {
+		fcvae_buf_adds(b, ",\"margin\":");
+		fcvae_json_add_number(b, opt.beyond);
+		fcvae_buf_printf(b, ",\"clean_after\":%ld", opt.clean_after);
+	}
 	if (opt.mode == FCVAE_ADJUST_DELAY)
 		fcvae_buf_printf(b, ",\"delay\":%d", opt.k);
 	if (opt.has_max_fpr) {
@@ -185,7 +228,7 @@ static void print_result(fcvae_buf *out, const char *key, const char *model, con
 
 int main(int argc, char **argv)
 {
-	enum { O_METRIC = 256, O_MAX_FPR, O_TS, O_MAX_LINE, O_STRICT, O_VERSION };
+	enum { O_METRIC = 256, O_MAX_FPR, O_BEYOND, O_CLEAN_AFTER, O_TS, O_MAX_LINE, O_STRICT, O_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -193,6 +236,8 @@ int main(int argc, char **argv)
 		{"metric", required_argument, NULL, O_METRIC},
 		{"delay", required_argument, NULL, 'd'},
 		{"max-fpr", required_argument, NULL, O_MAX_FPR},
+		{"beyond-normal", required_argument, NULL, O_BEYOND},
+		{"clean-after", required_argument, NULL, O_CLEAN_AFTER},
 		{"label", required_argument, NULL, 'l'},
 		{"key", required_argument, NULL, 'k'},
 		{"ts", required_argument, NULL, O_TS},
@@ -235,6 +280,12 @@ int main(int argc, char **argv)
 				fcvae_die(FCVAE_EXIT_USAGE, "--max-fpr: '%s' is not a rate from 0 to 1", optarg);
 			opt.has_max_fpr = 1;
 			break;
+		case O_BEYOND:
+			opt.beyond = fcvae_parse_double("--beyond-normal", optarg);
+			if (!(opt.beyond >= 1 && opt.beyond <= 1000))
+				fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal: '%s' is not a margin from 1 to 1000", optarg);
+			break;
+		case O_CLEAN_AFTER: opt.clean_after = fcvae_parse_long("--clean-after", optarg, 0, 1000000); break;
 		case 'l': set.label_field = optarg; break;
 		case 'k': set.key_field = optarg; break;
 		case O_TS: set.ts_field = optarg; break;
@@ -252,6 +303,8 @@ int main(int argc, char **argv)
 	}
 	if (opt.model && opt.models)
 		fcvae_die(FCVAE_EXIT_USAGE, "--model and --models exclude each other");
+	if (opt.beyond > 0 && (opt.metric_set || opt.has_max_fpr))
+		fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal chooses without F1: it excludes --metric and --max-fpr");
 	if (!opt.model && !opt.models && !opt.print) {
 		usage(stderr);
 		return FCVAE_EXIT_USAGE;

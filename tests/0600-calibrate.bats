@@ -79,6 +79,33 @@ threshold_of() {
 	fcvae-calibrate --print --max-fpr 0 "$tmp/ac.ndjson" | jq -e '.calibration.threshold == -42.25'
 }
 
+@test "calibrate: --beyond-normal goes a margin past the most anomalous clean normal point" {
+	# normal a 0, 6, 1, 4: the most anomalous 6, margin 1.25 -> 7.5
+	# deviations, flagging a 9 and 8: one point in each of two events
+	fcvae-calibrate --print --beyond-normal 1.25 "$tmp/ac.ndjson" |
+		jq -e '.calibration | .threshold == -56.25 and .metric == "beyond-normal" and .margin == 1.25 and .clean_after == 0 and .fp == 0 and .tp == 2 and .events_detected == 2'
+	# clean after 2: 0 and 4 follow a label at once, 6 two points after it;
+	# only 1 is clean: margin 2.5 -> 2.5 deviations, flagging 6 and 4 too
+	fcvae-calibrate --print --beyond-normal 2.5 --clean-after 2 "$tmp/ac.ndjson" |
+		jq -e '.calibration | .threshold == -6.25 and .clean_after == 2 and .tp == 5 and .fp == 2'
+	# with --model it writes the threshold as the other rules do
+	cp tests/data/seed_models/Accel_CMP.safetensors "$tmp/m.safetensors"
+	fcvae-calibrate -m "$tmp/m.safetensors" --beyond-normal 1.25 "$tmp/ac.ndjson" >/dev/null
+	[ "$(threshold_of "$tmp/m.safetensors")" = -56.25 ]
+	# each series on its own: a second series whose clean normal point is 9
+	# deviations out raises the pooled threshold to 11.25 deviations
+	{ cat "$tmp/ac.ndjson"; printf '{"key":"B","ts":"2025-02-20T00:00:00Z","score":-81,"label":0}\n'; } |
+		fcvae-calibrate --print --beyond-normal 1.25 | jq -e '.calibration.threshold == -126.5625'
+	# nothing clean to go beyond: exit 1, saying why; with --metric or --max-fpr: usage
+	run fcvae-calibrate --print --beyond-normal 2 --clean-after 20 "$tmp/ac.ndjson"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"nothing to go beyond"* ]]
+	run fcvae-calibrate --print --beyond-normal 2 --metric f1 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	run fcvae-calibrate --print --beyond-normal 0.5 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+}
+
 @test "calibrate: --model writes the threshold and the calibration, and nothing else" {
 	m="$tmp/models/Accel_CMP.safetensors"
 	meta='.__metadata__ | del(.threshold, .training) | map_values(fromjson? // .)'
@@ -167,9 +194,10 @@ threshold_of() {
 }
 
 @test "calibrate: the man page examples run" {
-	man_examples man/fcvae-calibrate.1 2
-	# the first example's answer, worked out in the page
+	man_examples man/fcvae-calibrate.1 3
+	# the first and third examples' answers, worked out in the page
 	[ "$(sh tests/man-examples.sh man/fcvae-calibrate.1 | sed -n 1p | sh)" = -4 ]
+	[ "$(sh tests/man-examples.sh man/fcvae-calibrate.1 | sed -n 3p | sh)" = -4 ]
 }
 
 @test "calibrate: the seed pipeline end to end (gen, window, score, calibrate, eval)" {

@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,6 +331,31 @@ int fcvae_metrics_choose_loglik(double *t, fcvae_prf *r, const double *a, const 
 		*t = from_deviations(*t);
 	free(d);
 	return rc;
+}
+
+size_t fcvae_metrics_beyond_normal(double *t, const double *a, const unsigned char *label, size_t n,
+                                   size_t after, double margin)
+{
+	size_t clean = 0, since = SIZE_MAX; /* points since the last labelled one */
+	double max = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		if (label[i]) {
+			since = 0;
+			continue;
+		}
+		if (since < SIZE_MAX)
+			since++;
+		if (since <= after)
+			continue;
+		clean++;
+		if (a[i] > max)
+			max = a[i];
+	}
+	if (clean) {
+		double d = to_deviations(max);
+		*t = from_deviations(d > 0 ? d * margin : d / margin);
+	}
+	return clean;
 }
 
 void fcvae_metrics_best_exact(fcvae_prf *r, double *t, const double *a, const unsigned char *label,

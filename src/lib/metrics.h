@@ -86,6 +86,16 @@ int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigne
 int fcvae_metrics_choose_loglik(double *t, fcvae_prf *r, const double *a, const unsigned char *label,
                                 size_t n, enum fcvae_adjust mode, int k, double max_fpr, int loosest);
 
+/* The "beyond normal" threshold, for validation whose labelled anomalies are
+ * too few or too odd for an F1 to place it: the most anomalous normal point
+ * whose `after` points before it hold no labelled one (with after = W - 1,
+ * the windows ending there hold no anomaly; the hours after an anomaly
+ * score on it), then margin times farther out in deviations (√a, sign
+ * kept; a point below zero moves toward zero). Returns how many such clean
+ * points there were (0: *t untouched). a = -score as above. */
+size_t fcvae_metrics_beyond_normal(double *t, const double *a, const unsigned char *label, size_t n,
+                                   size_t after, double margin);
+
 /* ROC-AUC (ties count one half: Mann–Whitney with mid-ranks) and PR-AUC as
  * average precision (scikit-learn's: sum over distinct thresholds of
  * (R_i − R_{i−1})·P_i). NaN when undefined (no positives, or for ROC no

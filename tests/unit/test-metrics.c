@@ -183,6 +183,29 @@ static void test_thresholds(void)
 	/* F1 needs a labelled anomaly */
 	rc = fcvae_metrics_choose(&t, &r, b, lb0, 3, FCVAE_ADJUST_NONE, 0, 1, 0);
 	CHECK(rc == -1, "choose F1 without labelled anomalies fails");
+
+	/* beyond normal: a = -score, normal points 4, 9 (2 after a label), 1, -4.
+	 *   label  0  1  0  0  0  1  0  0
+	 *   a      4 50  9  1 -4 30  16 -9
+	 * clean after 0: every normal point; the most anomalous 16 (√ 4),
+	 * margin 1.5 -> 6² = 36. Clean after 1: 9 and 16 follow a label
+	 * closely; the rest 4 (√ 2) -> 3² = 9. Clean after 2: 4 (first,
+	 * nothing before it) and -4 -> 9 again. When every clean point is below
+	 * zero the threshold moves toward zero: {-4, -9}, margin 2: -2 / 2 -> -1. */
+	const double bn[] = {4, 50, 9, 1, -4, 30, 16, -9};
+	const unsigned char bl[] = {0, 1, 0, 0, 0, 1, 0, 0};
+	size_t nc = fcvae_metrics_beyond_normal(&t, bn, bl, 8, 0, 1.5);
+	CHECK(nc == 6 && close_to(t, 36), "beyond normal, clean after 0: %zu clean, t %g (want 6, 36)", nc, t);
+	nc = fcvae_metrics_beyond_normal(&t, bn, bl, 8, 1, 1.5);
+	CHECK(nc == 4 && close_to(t, 9), "beyond normal, clean after 1: %zu clean, t %g (want 4, 9)", nc, t);
+	nc = fcvae_metrics_beyond_normal(&t, bn, bl, 8, 2, 1.5);
+	CHECK(nc == 2 && close_to(t, 9), "beyond normal, clean after 2: %zu clean, t %g (want 2, 9)", nc, t);
+	const double neg[] = {-4, -9};
+	nc = fcvae_metrics_beyond_normal(&t, neg, lb0, 2, 0, 2);
+	CHECK(nc == 2 && close_to(t, -1), "beyond normal below zero: t %g (want -1)", t);
+	t = 123;
+	nc = fcvae_metrics_beyond_normal(&t, b, lb1, 3, 0, 2);
+	CHECK(nc == 0 && t == 123, "beyond normal without a normal point: %zu, t untouched", nc);
 	/* all scores equal: margin 1 */
 	const double c[] = {2, 2};
 	const unsigned char lc[] = {1, 0};
