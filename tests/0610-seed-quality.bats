@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# scripts/seed-quality and scripts/seed-study: the seed's test split scored
+# with thresholds from its validation split, and the same on other data sets
+# of the seed's kind.
+
+setup() {
+	tmp=$(mktemp -d)
+	bin=$(dirname "$(command -v fcvae-train)")
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+@test "seed-quality: the shipped models give README.md's totals" {
+	[ -d models ] || skip "no models/ (make models)"
+	run env FCVAE_BIN="$bin" sh scripts/seed-quality
+	[ "$status" -eq 0 ]
+	# eight rows (ours and the original's, four combos) and the totals
+	[ "$(echo "$output" | grep -cE '^(ours|original) ')" -eq 8 ]
+	total=${output##*total: }
+	grep -F "In all: $total" README.md
+}
+
+@test "seed-quality: ORIGINAL none, GEN_SEED and CALIBRATE_OPTS" {
+	[ -d models ] || skip "no models/ (make models)"
+	run env FCVAE_BIN="$bin" GEN_SEED=3 CALIBRATE_OPTS="--beyond-normal 1.4 --clean-after 23" \
+		sh scripts/seed-quality models none
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^ours ')" -eq 4 ]
+	! echo "$output" | grep -q '^original '
+	# another data set, another threshold rule: other thresholds than the seed's
+	seed=$(env FCVAE_BIN="$bin" sh scripts/seed-quality models none | awk '$1 == "ours" { print $3 }')
+	other=$(echo "$output" | awk '$1 == "ours" { print $3 }')
+	[ "$seed" != "$other" ]
+}
+
+@test "seed-study: one line per rule over the data sets it trained on" {
+	run env FCVAE_BIN="$bin" OUT="$tmp/out" TRAIN_OPTS="--epochs 1" sh scripts/seed-study 3
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 2 ]
+	echo "$output" | sed -n 1p | grep -E '^best point F1 +[0-4]/4 combos meet the target, [0-9]+/12 events, [0-9]+ false-positive hours$'
+	echo "$output" | sed -n 2p | grep -E '^--beyond-normal 1.4 --clean-after 23 +[0-4]/4 combos'
+	[ "$(ls "$tmp/out/g3" | wc -l)" -eq 4 ]
+}
