@@ -35,9 +35,9 @@ static void usage(FILE *fp)
 	        "                       loosest such threshold; with --metric, the best under it\n"
 	        "      --beyond-normal M  no F1: M times (in deviations) beyond the most\n"
 	        "                       anomalous clean normal point\n"
-	        "      --clean-after N  with --beyond-normal, a normal point is clean when the N\n"
-	        "                       points before it are normal too (default 0; W-1: the\n"
-	        "                       windows ending there hold no labelled anomaly)\n"
+	        "      --clean-after N  only with --beyond-normal: a normal point is clean\n"
+	        "                       when the N points before it are normal too (default 0;\n"
+	        "                       W-1: the windows ending there hold no labelled anomaly)\n"
 	        "  -l, --label NAME     label field (default label)\n"
 	        "  -k, --key NAME       series key field (default key)\n"
 	        "      --ts NAME        time field (default ts)\n"
@@ -58,6 +58,7 @@ static struct {
 	int has_max_fpr;
 	double beyond;        /* --beyond-normal margin; 0: off */
 	long clean_after;
+	int clean_after_set;  /* --clean-after given: only with --beyond-normal */
 } opt = {.mode = FCVAE_ADJUST_NONE, .metric = "f1", .k = 7, .max_fpr = 1};
 
 typedef struct {
@@ -285,7 +286,10 @@ int main(int argc, char **argv)
 			if (!(opt.beyond >= 1 && opt.beyond <= 1000))
 				fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal: '%s' is not a margin from 1 to 1000", optarg);
 			break;
-		case O_CLEAN_AFTER: opt.clean_after = fcvae_parse_long("--clean-after", optarg, 0, 1000000); break;
+		case O_CLEAN_AFTER:
+			opt.clean_after = fcvae_parse_long("--clean-after", optarg, 0, 1000000);
+			opt.clean_after_set = 1;
+			break;
 		case 'l': set.label_field = optarg; break;
 		case 'k': set.key_field = optarg; break;
 		case O_TS: set.ts_field = optarg; break;
@@ -305,6 +309,8 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--model and --models exclude each other");
 	if (opt.beyond > 0 && (opt.metric_set || opt.has_max_fpr))
 		fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal chooses without F1: it excludes --metric and --max-fpr");
+	if (opt.clean_after_set && !(opt.beyond > 0))
+		fcvae_die(FCVAE_EXIT_USAGE, "--clean-after only means something with --beyond-normal");
 	if (!opt.model && !opt.models && !opt.print) {
 		usage(stderr);
 		return FCVAE_EXIT_USAGE;

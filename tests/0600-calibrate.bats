@@ -104,6 +104,10 @@ threshold_of() {
 	[ "$status" -eq 2 ]
 	run fcvae-calibrate --print --beyond-normal 0.5 "$tmp/ac.ndjson"
 	[ "$status" -eq 2 ]
+	# --clean-after alone would be ignored: a usage error, naming it
+	run fcvae-calibrate --print --clean-after 3 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--clean-after only means something with --beyond-normal"* ]]
 }
 
 @test "calibrate: --model writes the threshold and the calibration, and nothing else" {

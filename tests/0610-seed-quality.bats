@@ -29,6 +29,8 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | grep -c '^ours ')" -eq 4 ]
 	! echo "$output" | grep -q '^original '
+	# and no "original 0/0" in the totals
+	echo "$output" | tail -n 1 | grep -E '^total: ours [0-9]+/12 events, [0-9]+ false-positive hours$'
 	# another data set, another threshold rule: other thresholds than the seed's
 	seed=$(env FCVAE_BIN="$bin" sh scripts/seed-quality models none | awk '$1 == "ours" { print $3 }')
 	other=$(echo "$output" | awk '$1 == "ours" { print $3 }')
