@@ -17,6 +17,7 @@
 #include "modeldir.h"
 #include "record.h"
 #include "safetensors.h"
+#include "scaler.h"
 #include "score.h"
 #include "timeparse.h"
 #include "prom.h"
@@ -461,9 +462,11 @@ static void flush(void)
 		else
 			fcvae_buf_adds(&out, "null");
 		fcvae_buf_adds(&out, anomaly ? ",\"anomaly\":true" : ",\"anomaly\":false");
+		double lo, hi;
+		fcvae_model_band(m, r->mu, r->sd, opt.band, &lo, &hi);
 		add_float(&out, "expected", r->expected);
-		add_float(&out, "lower", r->expected - opt.band * r->sigma);
-		add_float(&out, "upper", r->expected + opt.band * r->sigma);
+		add_float(&out, "lower", lo);
+		add_float(&out, "upper", hi);
 		fcvae_buf_adds(&out, ",\"model\":");
 		fcvae_json_add_cstring(&out, p->ms->name);
 		fcvae_buf_adds(&out, "}\n");

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "record.h"
 #include "safetensors.h"
+#include "scaler.h"
 #include "timeparse.h"
 #include "train.h"
 #include "trainopts.h"
@@ -27,7 +28,10 @@ static const char usage_text[] =
 	"  -k, --key KEY           train on this series (needed when the input holds several)\n"
 	"      --label FIELD       field marking labelled anomalies (default label)\n"
 	"      --no-labels         ignore labels: mask only missing points (unsupervised)\n"
-	"      --scaler MEAN,STD   standardise with these instead of fitting them\n"
+	"      --transform T       none (default) or sqrt: standardise the values' signed\n"
+	"                          square roots (counts, whose noise grows with the level)\n"
+	"      --scaler MEAN,STD   standardise with these (transformed units) instead of\n"
+	"                          fitting them\n"
 	"      --clip-x X          clip standardised values to ±X (40)\n"
 	"      --max-line N        " FCVAE_MAX_LINE_HELP
 	"      --strict            stop at the first bad input line (exit 3)\n"
@@ -330,6 +334,14 @@ static void fit_scaler(const recset *s, double step, double *mean, double *std)
 	free(pt);
 }
 
+/* In place, before the scaler is fitted or applied. */
+static void transform_values(recset *s, int t)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (int j = 0; j < s->W; j++)
+			s->r[i].raw[j] = fcvae_transform(t, s->r[i].raw[j]);
+}
+
 /* counts[0] gets the missing points, counts[1] the labelled ones, counts[2]
  * the windows left out. With skip_labelled a window holding a labelled
  * anomaly is left out: for the validation loss, since masking hides the
@@ -463,7 +475,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	return b.p;
 }
 
-enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST, O_JUMP };
+enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_TRANSFORM, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST, O_JUMP };
 
 int main(int argc, char **argv)
 {
@@ -473,7 +485,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
 		FCVAE_TRAINOPTS_LONGOPTS,
 		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
-		{"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
+		{"transform", required_argument, 0, O_TRANSFORM}, {"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
 		{"max-line", required_argument, 0, O_MAX_LINE}, {"strict", no_argument, 0, O_STRICT},
 		{"history-anomalies", required_argument, 0, O_HIST},
 		{"phase-jumps", required_argument, 0, O_JUMP},
@@ -488,7 +500,7 @@ int main(int argc, char **argv)
 	fcvae_train_opts o;
 	fcvae_train_opts_default(&o);
 	const char *output = NULL, *validation = NULL, *key = NULL;
-	int window_given = 0, scaler_given = 0;
+	int window_given = 0, scaler_given = 0, transform = FCVAE_TRANSFORM_NONE;
 	double mean = 0, std = 1, clipx = FCVAE_CLIP_X;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:V:k:qh", longopts, NULL)) != -1) {
@@ -505,6 +517,10 @@ int main(int argc, char **argv)
 		case O_VERSION: fcvae_version();
 		case O_LABEL: opt.label = optarg; break;
 		case O_NOLABELS: opt.label = NULL; break;
+		case O_TRANSFORM:
+			if ((transform = fcvae_transform_parse(optarg)) < 0)
+				fcvae_die(FCVAE_EXIT_USAGE, "--transform: '%s' is not none or sqrt", optarg);
+			break;
 		case O_SCALER: {
 			char *end;
 			mean = strtod(optarg, &end);
@@ -575,6 +591,8 @@ int main(int argc, char **argv)
 			select_series(&va, validation, series);
 	}
 
+	transform_values(&tr, transform);
+	transform_values(&va, transform);
 	if (!scaler_given) {
 		fit_scaler(&tr, bucket_step(&tr), &mean, &std);
 		if (!(std > 0))
@@ -595,13 +613,15 @@ int main(int argc, char **argv)
 
 	fcvae_model *m = fcvae_model_new(&cfg);
 	fcvae_model_init_params(m, o.seed);
+	m->transform = transform;
 	m->mean = mean;
 	m->std = std;
 	m->clip = clipx; /* scoring clips as training did */
 	progress g = {isatty(2), train.n};
 	if (!opt.quiet)
-		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler mean %g std %g\n",
-		        fcvae_argv0, series, train.n, val.n, vcount[2], mean, std);
+		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler%s mean %g std %g\n",
+		        fcvae_argv0, series, train.n, val.n, vcount[2],
+		        transform == FCVAE_TRANSFORM_SQRT ? " (of square roots)" : "", mean, std);
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
 	free(m->training);

@@ -85,7 +85,8 @@ typedef struct {
 	fcvae_layout layout;
 	float *params;       /* layout.total floats */
 	fcvae_weights w;     /* bound to params */
-	double mean, std;    /* scaler, raw units (std > 0) */
+	int transform;       /* enum fcvae_transform (scaler.h), before the scaler */
+	double mean, std;    /* scaler, in transformed units (std > 0) */
 	double clip;         /* standardised values are clipped to ±clip (> 0) */
 	int has_threshold;
 	double threshold;    /* score < threshold = anomaly */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "scaler.h"
 #include "util.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -124,8 +125,8 @@ static int parse_config(fcvae_config *c, const fcvae_json *o, const char *path, 
 }
 
 /* Metadata into m's config (before the model exists) and the rest after. */
-static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, double *mean, double *std,
-                          double *clip, int *has_thr, double *thr, char **training, const char *path,
+static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, int *transform, double *mean,
+                          double *std, double *clip, int *has_thr, double *thr, char **training, const char *path,
                           char *err, size_t errlen)
 {
 	if (!meta)
@@ -153,6 +154,9 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, double *mea
 	/* "clip" is absent from the files of the original system and of
 	 * fcvae-train at the default: those were trained at ±FCVAE_CLIP_X */
 	const fcvae_json *cv = fcvae_json_get(d.root, "clip");
+	/* "transform" likewise: absent means none */
+	const fcvae_json *tv = fcvae_json_get(d.root, "transform");
+	int tf = tv && tv->type == FCVAE_JSON_STRING ? fcvae_transform_parse(tv->str) : FCVAE_TRANSFORM_NONE;
 	rc = 0;
 	if (!mv || mv->type != FCVAE_JSON_NUMBER || !isfinite(mv->num))
 		rc = fail(err, errlen, path, "scaler \"mean\" is missing or not a finite number");
@@ -160,7 +164,10 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, double *mea
 		rc = fail(err, errlen, path, "scaler \"std\" is missing or not a positive number");
 	else if (cv && (cv->type != FCVAE_JSON_NUMBER || !isfinite(cv->num) || !(cv->num > 0)))
 		rc = fail(err, errlen, path, "scaler \"clip\" is not a finite positive number");
+	else if (tv && (tv->type != FCVAE_JSON_STRING || tf < 0))
+		rc = fail(err, errlen, path, "scaler \"transform\" is not \"none\" or \"sqrt\"");
 	else {
+		*transform = tf;
 		*mean = mv->num;
 		*std = sv->num;
 		*clip = cv ? cv->num : FCVAE_CLIP_X;
@@ -286,8 +293,8 @@ static fcvae_model *load(const unsigned char *file, size_t flen, const char *pat
 
 	fcvae_config cfg;
 	double mean = 0, std = 1, clip = FCVAE_CLIP_X, thr = 0;
-	int has_thr = 0;
-	if (parse_metadata(fcvae_json_get(root, "__metadata__"), &cfg, &mean, &std, &clip, &has_thr, &thr,
+	int has_thr = 0, transform = FCVAE_TRANSFORM_NONE;
+	if (parse_metadata(fcvae_json_get(root, "__metadata__"), &cfg, &transform, &mean, &std, &clip, &has_thr, &thr,
 	                   &training, path, err, errlen) < 0)
 		goto out;
 
@@ -355,6 +362,7 @@ static fcvae_model *load(const unsigned char *file, size_t flen, const char *pat
 	m->mean = mean;
 	m->std = std;
 	m->clip = clip;
+	m->transform = transform;
 	m->has_threshold = has_thr;
 	m->threshold = thr;
 	free(m->training);
@@ -414,6 +422,10 @@ static void build_header(fcvae_buf *h, const fcvae_model *m)
 	if (m->clip != FCVAE_CLIP_X) {
 		fcvae_buf_adds(&b, ",\"clip\":");
 		fcvae_json_add_number(&b, m->clip);
+	}
+	if (m->transform != FCVAE_TRANSFORM_NONE) {
+		fcvae_buf_adds(&b, ",\"transform\":");
+		fcvae_json_add_cstring(&b, fcvae_transform_name(m->transform));
 	}
 	fcvae_buf_addc(&b, '}');
 	meta_entry(h, "scaler", &b);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "scaler.h"
 #include "util.h"
 
 struct fcvae_scorer {
@@ -154,7 +155,7 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 	for (int b = 0; b < B; b++) {
 		for (int i = 0; i < W; i++) {
 			size_t j = (size_t)b * W + i;
-			float v = (float)((raw[j] - m->mean) / m->std);
+			float v = (float)fcvae_model_standardise(m, raw[j]);
 			/* NaN (an unmarked hole) counts as missing, like a marked one */
 			if ((missing && missing[j]) || !(v == v))
 				v = 0;
@@ -172,7 +173,8 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 	                  s->mux_mean, s->varx_mean);
 	for (int b = 0; b < B; b++) {
 		out[b].score = s->score[b];
-		out[b].expected = s->mux_mean[b] * m->std + m->mean;
-		out[b].sigma = sqrt(s->varx_mean[b]) * m->std;
+		out[b].mu = s->mux_mean[b];
+		out[b].sd = sqrt(s->varx_mean[b]);
+		out[b].expected = fcvae_model_raw(m, out[b].mu);
 	}
 }

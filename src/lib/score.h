@@ -20,8 +20,9 @@ typedef struct {
 /* The last point of one window. */
 typedef struct {
 	double score;    /* mean log-likelihood, standardised units; lower = more anomalous */
-	double expected; /* mean decoder μx, raw units */
-	double sigma;    /* sqrt(mean decoder σx²), raw units */
+	double mu;       /* mean decoder μx, standardised */
+	double sd;       /* sqrt(mean decoder σx²), standardised */
+	double expected; /* mu in raw units */
 } fcvae_score_result;
 
 typedef struct fcvae_scorer fcvae_scorer;

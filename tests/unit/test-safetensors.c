@@ -10,6 +10,7 @@
 #include "json.h"
 #include "model.h"
 #include "safetensors.h"
+#include "scaler.h"
 #include "unit.h"
 #include "util.h"
 #include "vectors.h"
@@ -212,6 +213,25 @@ static void clip_round_trip(const fcvae_json *cs)
 	fcvae_model_free(m);
 }
 
+/* A transform other than none is stored and read back; none is not
+ * written, so older files keep their bytes and load as none. */
+static void transform_round_trip(const fcvae_json *cs)
+{
+	char path[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/transform.safetensors", dir);
+	fcvae_model *m = vec_model(cs);
+	CHECK(m->transform == FCVAE_TRANSFORM_NONE, "a new model has no transform");
+	fcvae_model_save(m, path);
+	CHECK(!header_has(path, "transform"), "none: the scaler has no \"transform\"");
+	m->transform = FCVAE_TRANSFORM_SQRT;
+	fcvae_model_save(m, path);
+	CHECK(header_has(path, "\\\"std\\\":1,\\\"transform\\\":\\\"sqrt\\\"}\""), "sqrt is in the scaler");
+	fcvae_model *r = fcvae_model_load(path, err, sizeof err);
+	CHECK(r && r->transform == FCVAE_TRANSFORM_SQRT, "sqrt loads back %s", err);
+	fcvae_model_free(r);
+	fcvae_model_free(m);
+}
+
 static void seed_models(void)
 {
 	static const char *const names[] = {"Accel_CMP", "Accel_nopin", "Star_CMP", "Star_nopin"};
@@ -313,6 +333,21 @@ static void bad_files(const fcvae_json *cs)
 		reject(what, f, len, "scaler \"clip\" is not a finite positive number");
 	}
 	m->clip = FCVAE_CLIP_X;
+	/* a transform that is not none or sqrt, or not a string */
+	m->transform = FCVAE_TRANSFORM_SQRT;
+	fcvae_model_save(m, path);
+	free(good);
+	good = slurp(path, &len);
+	f = fcvae_xrealloc(f, len);
+	static const char *const badtf[] = {"\\\"log1\\\"", "12345678", "\\\"\\\"    ", "null    "};
+	for (int i = 0; i < 4; i++) {
+		char what[64];
+		memcpy(f, good, len);
+		CHECK(patch(f, "\\\"sqrt\\\"", badtf[i]), "transform sqrt patched to %s", badtf[i]);
+		snprintf(what, sizeof what, "a transform of %s", badtf[i]);
+		reject(what, f, len, "scaler \"transform\" is not \"none\" or \"sqrt\"");
+	}
+	m->transform = FCVAE_TRANSFORM_NONE;
 	m->cfg.kernel = 9; /* odd: the FFT sizes assume even */
 	fcvae_model_save(m, path);
 	free(good);
@@ -355,6 +390,7 @@ int main(void)
 	round_trip(vec_case(&d, 0), 1);
 	round_trip(vec_case(&d, 1), 0);
 	clip_round_trip(vec_case(&d, 0));
+	transform_round_trip(vec_case(&d, 0));
 	seed_models();
 	bad_files(vec_case(&d, 0));
 	fcvae_json_doc_free(&d);

@@ -1,0 +1,28 @@
+/* scaler.h — raw values to a model's standardised units and back: the
+ * model's transform, then its mean and standard deviation (SPEC §4, §9).
+ *
+ * The transform "sqrt" (signed square root) is for counts, whose noise grows
+ * with their level: in roots it is about even, so a dip at a quiet hour
+ * weighs as much as the same relative dip at a busy one. With it the
+ * scaler's mean and std are those of the roots. */
+#ifndef FCVAE_SCALER_H
+#define FCVAE_SCALER_H
+
+#include "model.h"
+
+enum fcvae_transform { FCVAE_TRANSFORM_NONE, FCVAE_TRANSFORM_SQRT };
+
+/* "none" or "sqrt"; -1 for anything else */
+int fcvae_transform_parse(const char *s);
+const char *fcvae_transform_name(int t);
+double fcvae_transform(int t, double v);
+double fcvae_transform_inverse(int t, double y);
+
+/* raw → standardised, not clipped (the caller clips at m->clip) */
+double fcvae_model_standardise(const fcvae_model *m, double raw);
+/* standardised → raw */
+double fcvae_model_raw(const fcvae_model *m, double x);
+/* the band mu ∓ k·sd (standardised) in raw units */
+void fcvae_model_band(const fcvae_model *m, double mu, double sd, double k, double *lo, double *hi);
+
+#endif

@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# fcvae-train --transform sqrt: the model keeps it, its scaler is the roots',
+# and fcvae-score reads raw values and reports expected and band in them.
+
+setup() {
+	tmp=$(mktemp -d)
+	# window records made with jq, as in 0400-train.bats
+	fcvae-gen --hourly --format ndjson --days 6 --combo Accel/CMP >"$tmp/hourly"
+	jq -s -c 'range(23; length) as $i | .[$i] + {window: [.[$i - 23:$i + 1][].value], missing: []}' \
+		"$tmp/hourly" >"$tmp/all"
+	head -n 80 "$tmp/all" >"$tmp/train"
+	tail -n +81 "$tmp/all" >"$tmp/valid"
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+# The safetensors header's metadata entry NAME, as JSON.
+meta() {
+	n=$(head -c 8 "$1" | od -An -tu8)
+	tail -c +9 "$1" | head -c "$n" | jq -c ".__metadata__.$2 | fromjson"
+}
+
+@test "train: --transform sqrt fits the scaler on the roots and keeps the transform" {
+	fcvae-train -q --epochs 2 --transform sqrt -o "$tmp/m.safetensors" -V "$tmp/valid" "$tmp/train"
+	# population mean and std of the roots of the hours the training
+	# windows cover (0 .. 80+23), computed here with jq
+	want=$(head -n 103 "$tmp/hourly" | jq -s '[.[].value | sqrt] | (add / length) as $m |
+		[$m, ((map((. - $m) * (. - $m)) | add / length) | sqrt)]' | jq -c .)
+	got=$(meta "$tmp/m.safetensors" scaler | jq -c '[.mean, .std]')
+	echo "want $want got $got"
+	jq -n --argjson w "$want" --argjson g "$got" \
+		'(($w[0] - $g[0]) | fabs) < 1e-9 * $w[0] and (($w[1] - $g[1]) | fabs) < 1e-9 * $w[1]' | grep -qx true
+	meta "$tmp/m.safetensors" scaler | jq -e '.transform == "sqrt"'
+	# none is the default and is not written
+	fcvae-train -q --epochs 2 -o "$tmp/a" -V "$tmp/valid" "$tmp/train"
+	fcvae-train -q --epochs 2 --transform none -o "$tmp/b" -V "$tmp/valid" "$tmp/train"
+	cmp "$tmp/a" "$tmp/b"
+	meta "$tmp/a" scaler | jq -e 'has("transform") | not'
+	run fcvae-train -q --transform log -o "$tmp/c" "$tmp/train"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--transform: 'log' is not none or sqrt"* ]]
+}
+
+@test "train: --transform sqrt is the same training as roots given by hand" {
+	# the transform is applied to the records' values before anything else
+	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/train" >"$tmp/rtrain"
+	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/valid" >"$tmp/rvalid"
+	fcvae-train -q --epochs 3 --transform sqrt -o "$tmp/t" -V "$tmp/valid" "$tmp/train"
+	fcvae-train -q --epochs 3 -o "$tmp/r" -V "$tmp/rvalid" "$tmp/rtrain"
+	[ "$(meta "$tmp/t" scaler | jq -c 'del(.transform)')" = "$(meta "$tmp/r" scaler)" ]
+	# the tensors, everything after the header, are the same bytes
+	cmp <(tail -c +$((9 + $(head -c 8 "$tmp/t" | od -An -tu8))) "$tmp/t") \
+		<(tail -c +$((9 + $(head -c 8 "$tmp/r" | od -An -tu8))) "$tmp/r")
+}
+
+@test "score: a sqrt model reports expected and band in raw units, the band the square of the roots' band" {
+	fcvae-train -q --epochs 3 --transform sqrt -o "$tmp/t" -V "$tmp/valid" "$tmp/train"
+	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/valid" >"$tmp/rvalid"
+	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/train" >"$tmp/rtrain"
+	fcvae-train -q --epochs 3 -o "$tmp/r" -V "$tmp/rvalid" "$tmp/rtrain"
+	# the same scores; expected, lower and upper are the squares of the
+	# root model's (as float32 in the records: to 1e-5 relative)
+	fcvae-score -m "$tmp/t" "$tmp/valid" 2>/dev/null >"$tmp/st"
+	fcvae-score -m "$tmp/r" "$tmp/rvalid" 2>/dev/null >"$tmp/sr"
+	[ "$(wc -l <"$tmp/st")" -eq 41 ]
+	jq -s -e --slurpfile r "$tmp/sr" '
+		def close(a; b): ((a - b) | fabs) <= 1e-5 * ((b | fabs) + 1);
+		[range(length) as $i | .[$i] as $t | $r[$i] as $q |
+		 $t.score == $q.score and close($t.expected; $q.expected * $q.expected) and
+		 close($t.lower; $q.lower * ($q.lower | fabs)) and close($t.upper; $q.upper * $q.upper) and
+		 $t.lower <= $t.expected and $t.expected <= $t.upper] | all' "$tmp/st"
+	# the band is wider above than below, as a count's noise is
+	jq -s -e 'all(.[]; .upper - .expected > .expected - .lower)' "$tmp/st"
+}
