@@ -2,26 +2,15 @@
 # fcvae-train: options, bad input, the scaler, repeatability, progress, man page.
 
 load helpers/man
+load helpers/train
 
 setup() {
 	tmp=$(mktemp -d)
-	# Window records made here with jq, independent of fcvae-window: the
-	# hourly counts of one combo, 24-hour windows with stride one hour.
-	fcvae-gen --hourly --format ndjson --days ${DAYS:-6} --combo Accel/CMP >"$tmp/hourly"
-	jq -s -c 'range(23; length) as $i | .[$i] + {window: [.[$i - 23:$i + 1][].value], missing: []}' \
-		"$tmp/hourly" >"$tmp/all"
-	head -n 80 "$tmp/all" >"$tmp/train"
-	tail -n +81 "$tmp/all" >"$tmp/valid"
+	train_windows "${DAYS:-6}"
 }
 
 teardown() {
 	rm -rf "$tmp"
-}
-
-# The safetensors header's metadata entry NAME, as JSON.
-meta() {
-	n=$(head -c 8 "$1" | od -An -tu8)
-	tail -c +9 "$1" | head -c "$n" | jq -c ".__metadata__.$2 | fromjson"
 }
 
 @test "train: --help, --version and usage errors" {
@@ -51,14 +40,7 @@ meta() {
 	run fcvae-train -q --epochs 2 -o "$tmp/m.safetensors" -V "$tmp/valid" "$tmp/train"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	# the scaler: population mean and std of the distinct hours the
-	# training windows cover (hours 0 .. 80+23), computed here with jq
-	want=$(head -n 103 "$tmp/hourly" | jq -s '[.[].value] | (add / length) as $m |
-		[$m, ((map((. - $m) * (. - $m)) | add / length) | sqrt)]' | jq -c .)
-	got=$(meta "$tmp/m.safetensors" scaler | jq -c '[.mean, .std]')
-	echo "want $want got $got"
-	jq -n --argjson w "$want" --argjson g "$got" \
-		'(($w[0] - $g[0]) | fabs) < 1e-6 * $w[0] and (($w[1] - $g[1]) | fabs) < 1e-6 * $w[1]' | grep -qx true
+	scaler_fitted "$tmp/m.safetensors"
 	meta "$tmp/m.safetensors" config | jq -e '.window == 24 and .latent_dim == 8 and .hidden_dims == [64, 64]'
 	meta "$tmp/m.safetensors" training | jq -e '.series == "Accel/CMP" and .train_windows == 80 and
 		.validation_windows == 41 and .epochs == 2 and (.val_loss | length) == 2 and .seed == 42'

@@ -1,13 +1,11 @@
 #!/usr/bin/env bats
 # fcvae-train --clip-x: the model keeps its clip and fcvae-score clips there.
 
+load helpers/train
+
 setup() {
 	tmp=$(mktemp -d)
-	# window records made with jq, as in 0400-train.bats
-	fcvae-gen --hourly --format ndjson --days 6 --combo Accel/CMP >"$tmp/hourly"
-	jq -s -c 'range(23; length) as $i | .[$i] + {window: [.[$i - 23:$i + 1][].value], missing: []}' \
-		"$tmp/hourly" >"$tmp/all"
-	head -n 80 "$tmp/all" >"$tmp/train"
+	train_windows 6
 	# a whole-number scaler near the data's, given by hand: the raw value
 	# of a standardised one is then exact (M + z·S)
 	M=$(jq -s '[.[].value] | add / length | round' "$tmp/hourly")
@@ -17,12 +15,6 @@ setup() {
 
 teardown() {
 	rm -rf "$tmp"
-}
-
-# The safetensors header's metadata entry NAME, as JSON.
-meta() {
-	n=$(head -c 8 "$1" | od -An -tu8)
-	tail -c +9 "$1" | head -c "$n" | jq -c ".__metadata__.$2 | fromjson"
 }
 
 # The score of the last training window with its last point at M + z·S.

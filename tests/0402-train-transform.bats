@@ -2,36 +2,20 @@
 # fcvae-train --transform sqrt: the model keeps it, its scaler is the roots',
 # and fcvae-score reads raw values and reports expected and band in them.
 
+load helpers/train
+
 setup() {
 	tmp=$(mktemp -d)
-	# window records made with jq, as in 0400-train.bats
-	fcvae-gen --hourly --format ndjson --days 6 --combo Accel/CMP >"$tmp/hourly"
-	jq -s -c 'range(23; length) as $i | .[$i] + {window: [.[$i - 23:$i + 1][].value], missing: []}' \
-		"$tmp/hourly" >"$tmp/all"
-	head -n 80 "$tmp/all" >"$tmp/train"
-	tail -n +81 "$tmp/all" >"$tmp/valid"
+	train_windows 6
 }
 
 teardown() {
 	rm -rf "$tmp"
 }
 
-# The safetensors header's metadata entry NAME, as JSON.
-meta() {
-	n=$(head -c 8 "$1" | od -An -tu8)
-	tail -c +9 "$1" | head -c "$n" | jq -c ".__metadata__.$2 | fromjson"
-}
-
 @test "train: --transform sqrt fits the scaler on the roots and keeps the transform" {
 	fcvae-train -q --epochs 2 --transform sqrt -o "$tmp/m.safetensors" -V "$tmp/valid" "$tmp/train"
-	# population mean and std of the roots of the hours the training
-	# windows cover (0 .. 80+23), computed here with jq
-	want=$(head -n 103 "$tmp/hourly" | jq -s '[.[].value | sqrt] | (add / length) as $m |
-		[$m, ((map((. - $m) * (. - $m)) | add / length) | sqrt)]' | jq -c .)
-	got=$(meta "$tmp/m.safetensors" scaler | jq -c '[.mean, .std]')
-	echo "want $want got $got"
-	jq -n --argjson w "$want" --argjson g "$got" \
-		'(($w[0] - $g[0]) | fabs) < 1e-9 * $w[0] and (($w[1] - $g[1]) | fabs) < 1e-9 * $w[1]' | grep -qx true
+	scaler_fitted "$tmp/m.safetensors" sqrt
 	meta "$tmp/m.safetensors" scaler | jq -e '.transform == "sqrt"'
 	# none is the default and is not written
 	fcvae-train -q --epochs 2 -o "$tmp/a" -V "$tmp/valid" "$tmp/train"

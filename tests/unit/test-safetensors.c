@@ -189,40 +189,29 @@ static int header_has(const char *path, const char *text)
 	return has;
 }
 
-/* A clip other than the default is stored and read back; the default is
- * not written at all, so such files keep their old bytes. */
-static void clip_round_trip(const fcvae_json *cs)
+/* A clip other than the default, and a transform other than none, are
+ * stored and read back; the defaults are not written at all, so such files
+ * keep their old bytes. */
+static void scaler_round_trip(const fcvae_json *cs)
 {
 	char path[256], err[512] = "";
-	snprintf(path, sizeof path, "%s/clip.safetensors", dir);
+	snprintf(path, sizeof path, "%s/scaler.safetensors", dir);
 	fcvae_model *m = vec_model(cs);
-	CHECK(m->clip == FCVAE_CLIP_X, "a new model clips at %g", m->clip);
+	CHECK(m->clip == FCVAE_CLIP_X && m->transform == FCVAE_TRANSFORM_NONE,
+	      "a new model clips at %g and has no transform", m->clip);
 	fcvae_model_save(m, path);
-	CHECK(header_has(path, "\\\"std\\\":1}\""), "clip %g: the scaler has no \"clip\"", m->clip);
-	m->clip = 2.5;
-	fcvae_model_save(m, path);
-	CHECK(header_has(path, "\\\"std\\\":1,\\\"clip\\\":2.5}\""), "clip 2.5 is in the scaler");
-	fcvae_model *r = fcvae_model_load(path, err, sizeof err);
-	CHECK(r && r->clip == 2.5, "clip 2.5 loads back %s", err);
-	fcvae_model_free(r);
-	m->clip = 0.1;
-	fcvae_model_save(m, path);
-	r = fcvae_model_load(path, err, sizeof err);
-	CHECK(r && r->clip == 0.1, "clip 0.1 loads back exactly %s", err);
-	fcvae_model_free(r);
-	fcvae_model_free(m);
-}
-
-/* A transform other than none is stored and read back; none is not
- * written, so older files keep their bytes and load as none. */
-static void transform_round_trip(const fcvae_json *cs)
-{
-	char path[256], err[512] = "";
-	snprintf(path, sizeof path, "%s/transform.safetensors", dir);
-	fcvae_model *m = vec_model(cs);
-	CHECK(m->transform == FCVAE_TRANSFORM_NONE, "a new model has no transform");
-	fcvae_model_save(m, path);
-	CHECK(!header_has(path, "transform"), "none: the scaler has no \"transform\"");
+	CHECK(header_has(path, "\\\"std\\\":1}\""), "the defaults: the scaler has no \"clip\" and no \"transform\"");
+	static const double clips[] = {2.5, 0.1};
+	for (int i = 0; i < 2; i++) {
+		m->clip = clips[i];
+		fcvae_model_save(m, path);
+		if (i == 0)
+			CHECK(header_has(path, "\\\"std\\\":1,\\\"clip\\\":2.5}\""), "clip 2.5 is in the scaler");
+		fcvae_model *r = fcvae_model_load(path, err, sizeof err);
+		CHECK(r && r->clip == clips[i], "clip %g loads back exactly %s", clips[i], err);
+		fcvae_model_free(r);
+	}
+	m->clip = FCVAE_CLIP_X;
 	m->transform = FCVAE_TRANSFORM_SQRT;
 	fcvae_model_save(m, path);
 	CHECK(header_has(path, "\\\"std\\\":1,\\\"transform\\\":\\\"sqrt\\\"}\""), "sqrt is in the scaler");
@@ -256,6 +245,25 @@ static void seed_models(void)
 		free(b);
 		fcvae_model_free(m);
 	}
+}
+
+/* m saved at path, with its text old patched to each of the n bads (of
+ * old's length) in turn, must be rejected for why. */
+static void reject_patched(const fcvae_model *m, const char *path, const char *old,
+                           const char *const *bads, int n, const char *why)
+{
+	size_t len;
+	fcvae_model_save(m, path);
+	unsigned char *good = slurp(path, &len), *f = fcvae_xmalloc(len);
+	for (int i = 0; i < n; i++) {
+		char what[64];
+		memcpy(f, good, len);
+		CHECK(patch(f, old, bads[i]), "%s patched to %s", old, bads[i]);
+		snprintf(what, sizeof what, "%s as %s", old, bads[i]);
+		reject(what, f, len, why);
+	}
+	free(f);
+	free(good);
 }
 
 static void bad_files(const fcvae_json *cs)
@@ -320,33 +328,13 @@ static void bad_files(const fcvae_json *cs)
 	m->std = 1;
 	/* a clip that is not a finite positive number: 12345 patched in place */
 	m->clip = 12345;
-	fcvae_model_save(m, path);
-	free(good);
-	good = slurp(path, &len);
-	f = fcvae_xrealloc(f, len); /* the header is longer by the clip */
 	static const char *const badclip[] = {"0.000", "-2.00", "1e999", "null ", "\\\"2\\\""};
-	for (int i = 0; i < 5; i++) {
-		char what[64];
-		memcpy(f, good, len);
-		CHECK(patch(f, "12345", badclip[i]), "clip 12345 patched to %s", badclip[i]);
-		snprintf(what, sizeof what, "a clip of %s", badclip[i]);
-		reject(what, f, len, "scaler \"clip\" is not a finite positive number");
-	}
+	reject_patched(m, path, "12345", badclip, 5, "scaler \"clip\" is not a finite positive number");
 	m->clip = FCVAE_CLIP_X;
 	/* a transform that is not none or sqrt, or not a string */
 	m->transform = FCVAE_TRANSFORM_SQRT;
-	fcvae_model_save(m, path);
-	free(good);
-	good = slurp(path, &len);
-	f = fcvae_xrealloc(f, len);
 	static const char *const badtf[] = {"\\\"log1\\\"", "12345678", "\\\"\\\"    ", "null    "};
-	for (int i = 0; i < 4; i++) {
-		char what[64];
-		memcpy(f, good, len);
-		CHECK(patch(f, "\\\"sqrt\\\"", badtf[i]), "transform sqrt patched to %s", badtf[i]);
-		snprintf(what, sizeof what, "a transform of %s", badtf[i]);
-		reject(what, f, len, "scaler \"transform\" is not \"none\" or \"sqrt\"");
-	}
+	reject_patched(m, path, "\\\"sqrt\\\"", badtf, 4, "scaler \"transform\" is not \"none\" or \"sqrt\"");
 	m->transform = FCVAE_TRANSFORM_NONE;
 	m->cfg.kernel = 9; /* odd: the FFT sizes assume even */
 	fcvae_model_save(m, path);
@@ -389,8 +377,7 @@ int main(void)
 	vec_load(&d);
 	round_trip(vec_case(&d, 0), 1);
 	round_trip(vec_case(&d, 1), 0);
-	clip_round_trip(vec_case(&d, 0));
-	transform_round_trip(vec_case(&d, 0));
+	scaler_round_trip(vec_case(&d, 0));
 	seed_models();
 	bad_files(vec_case(&d, 0));
 	fcvae_json_doc_free(&d);
