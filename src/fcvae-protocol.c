@@ -18,6 +18,7 @@
 #include "model.h"
 #include "record.h"
 #include "rng.h"
+#include "scaler.h"
 #include "score.h"
 #include "train.h"
 #include "trainopts.h"
@@ -35,6 +36,8 @@ static const char usage_text[] =
 	"\n"
 	"      --honest            standardise every part with the train part's statistics\n"
 	"                          (default: each part its own, as the official code)\n"
+	"      --transform T       none (default) or sqrt: the values' signed square roots\n"
+	"                          take their place (the |x| baseline's x too)\n"
 	"      --per-file          one model per file instead of one for the directory\n"
 	"      --delay K           delay F1 credit window in points (7; paper: NAB 150, Yahoo 3)\n"
 	"      --split A,B         train/validation ends as fractions of the rows (0.35,0.5)\n"
@@ -64,7 +67,7 @@ static const char usage_text[] =
 	"      --version           print the version\n";
 
 static struct {
-	int honest, per_file, delay, draws, jobs, quiet, json_out;
+	int honest, transform, per_file, delay, draws, jobs, quiet, json_out;
 	double train_end, valid_end, clipx;
 	size_t max_line;             /* of the data files (0: FCVAE_MAX_LINE) */
 	const char *json_file, *scores_file, *from_scores;
@@ -139,6 +142,8 @@ static void load_dir(const char *dir, fcvae_rejects *rej)
 			free(names[i]);
 			continue;
 		}
+		for (size_t k = 0; k < b->f.n; k++)
+			b->f.value[k] = fcvae_transform(opt.transform, b->f.value[k]);
 		int ok = 1;
 		for (int p = 0; p < FCVAE_PARTS && ok; p++) {
 			size_t lo, hi;
@@ -756,8 +761,9 @@ static void table_row(FILE *fp, const char *name, const char *src, const figures
 static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], double train_s, long train_w,
                   double score_s)
 {
-	fprintf(fp, "%s: %d files, %s standardisation, %s, delay k %d\n", dir, nfiles,
+	fprintf(fp, "%s: %d files, %s standardisation%s, %s, delay k %d\n", dir, nfiles,
 	        opt.honest ? "honest (train statistics)" : "paper (per part)",
+	        opt.transform == FCVAE_TRANSFORM_SQRT ? " of square roots" : "",
 	        opt.per_file ? "one model per file" : "one pooled model", opt.delay);
 	if (opt.from_scores)
 		fprintf(fp, "scores from %s\n", opt.from_scores);
@@ -781,7 +787,7 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 /* ---- options ---- */
 
 enum {
-	O_CLIPX = FCVAE_OPT_END, O_MAXLINE, O_STRICT, O_VERSION, O_HONEST, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
+	O_CLIPX = FCVAE_OPT_END, O_MAXLINE, O_STRICT, O_VERSION, O_HONEST, O_TRANSFORM, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
 	O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES, O_FROM, O_AGG, O_SPAN,
 };
 
@@ -811,7 +817,7 @@ int main(int argc, char **argv)
 		FCVAE_TRAINOPTS_LONGOPTS,
 		{"clip-x", required_argument, 0, O_CLIPX}, {"max-line", required_argument, 0, O_MAXLINE},
 		{"strict", no_argument, 0, O_STRICT},
-		{"honest", no_argument, 0, O_HONEST}, {"per-file", no_argument, 0, O_PERFILE},
+		{"honest", no_argument, 0, O_HONEST}, {"transform", required_argument, 0, O_TRANSFORM}, {"per-file", no_argument, 0, O_PERFILE},
 		{"delay", required_argument, 0, O_DELAY}, {"split", required_argument, 0, O_SPLIT},
 		{"random-draws", required_argument, 0, O_DRAWS}, {"format", required_argument, 0, O_FORMAT},
 		{"json", required_argument, 0, O_JSON}, {"iterations", required_argument, 0, O_ITER},
@@ -850,6 +856,10 @@ int main(int argc, char **argv)
 		case O_MAXLINE: opt.max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: strict = 1; break;
 		case O_HONEST: opt.honest = 1; break;
+		case O_TRANSFORM:
+			if ((opt.transform = fcvae_transform_parse(optarg)) < 0)
+				fcvae_die(FCVAE_EXIT_USAGE, "--transform: '%s' is not none or sqrt", optarg);
+			break;
 		case O_PERFILE: opt.per_file = 1; break;
 		case O_DELAY: opt.delay = (int)fcvae_parse_long("--delay", optarg, 0, 1 << 30); break;
 		case O_SPLIT: {
@@ -968,8 +978,9 @@ int main(int argc, char **argv)
 	fcvae_buf b = {0};
 	fcvae_buf_adds(&b, "{\"data\":");
 	fcvae_json_add_cstring(&b, dir);
-	fcvae_buf_printf(&b, ",\"files\":%d,\"standardisation\":\"%s\",\"models\":\"%s\",\"delay\":%d,\"split\":[",
-	                 nfiles, opt.honest ? "honest" : "paper", opt.per_file ? "per-file" : "pooled", opt.delay);
+	fcvae_buf_printf(&b, ",\"files\":%d,\"standardisation\":\"%s\",\"transform\":\"%s\",\"models\":\"%s\","
+	                 "\"delay\":%d,\"split\":[", nfiles, opt.honest ? "honest" : "paper",
+	                 fcvae_transform_name(opt.transform), opt.per_file ? "per-file" : "pooled", opt.delay);
 	fcvae_json_add_number(&b, opt.train_end);
 	fcvae_buf_addc(&b, ',');
 	fcvae_json_add_number(&b, opt.valid_end);

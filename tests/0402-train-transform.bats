@@ -58,3 +58,33 @@ teardown() {
 	# the band is wider above than below, as a count's noise is
 	jq -s -e 'all(.[]; .upper - .expected > .expected - .lower)' "$tmp/st"
 }
+
+@test "protocol: --transform sqrt is the same run as on roots given by hand" {
+	# a wave of counts with a labelled spike at minute 180 (test part), and
+	# the same file with the roots of its values
+	mkdir -p "$tmp/raw" "$tmp/roots"
+	awk 'BEGIN { print "timestamp,value,label"
+		for (i = 0; i <= 202; i++) {
+			v = int(100 + 60 * sin(i / 3)); l = 0
+			if (i == 180) { v *= 4; l = 1 }
+			printf "%d,%d,%d\n", 1700000000 + 60 * i, v, l
+		} }' >"$tmp/raw/a.csv"
+	awk -F, 'NR == 1 { print; next } { printf "%s,%.17g,%s\n", $1, sqrt($2), $3 }' "$tmp/raw/a.csv" >"$tmp/roots/a.csv"
+	for d in raw roots; do
+		tf=none
+		[ $d = raw ] && tf=sqrt
+		fcvae-protocol -q --window 8 --kernel 4 --stride 2 --latent 4 --condition 4 --d-model 8 \
+			--d-inner 16 --heads 2 --hidden 16 --epochs 1 --iterations 1 --samples 2 --random-draws 2 \
+			--honest --transform $tf --scores "$tmp/$d.scores" --format json "$tmp/$d" >"$tmp/$d.json"
+	done
+	jq -e '.transform == "sqrt"' "$tmp/raw.json"
+	jq -e '.transform == "none"' "$tmp/roots.json"
+	# every window scores the same, and every figure of the report is the same
+	[ "$(wc -l <"$tmp/raw.scores")" -gt 100 ]
+	cmp <(jq -c '[.ts, .score]' "$tmp/raw.scores") <(jq -c '[.ts, .score]' "$tmp/roots.scores")
+	figures='del(.transform, .timing, .data)'
+	[ "$(jq -c "$figures" "$tmp/raw.json")" = "$(jq -c "$figures" "$tmp/roots.json")" ]
+	run fcvae-protocol --transform log "$tmp/raw"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--transform: 'log' is not none or sqrt"* ]]
+}
