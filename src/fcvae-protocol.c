@@ -787,7 +787,8 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 /* ---- options ---- */
 
 enum {
-	O_CLIPX = FCVAE_OPT_END, O_MAXLINE, O_STRICT, O_VERSION, O_HONEST, O_TRANSFORM, O_PERFILE, O_DELAY, O_SPLIT, O_DRAWS, O_FORMAT,
+	O_CLIPX = FCVAE_OPT_END, O_MAXLINE, O_STRICT, O_VERSION, O_HONEST, O_TRANSFORM, O_PERFILE, O_DELAY, O_SPLIT,
+	O_DRAWS, O_FORMAT,
 	O_JSON, O_ITER, O_SAMPLES, O_SBATCH, O_SCORES, O_FROM, O_AGG, O_SPAN,
 };
 
@@ -817,7 +818,8 @@ int main(int argc, char **argv)
 		FCVAE_TRAINOPTS_LONGOPTS,
 		{"clip-x", required_argument, 0, O_CLIPX}, {"max-line", required_argument, 0, O_MAXLINE},
 		{"strict", no_argument, 0, O_STRICT},
-		{"honest", no_argument, 0, O_HONEST}, {"transform", required_argument, 0, O_TRANSFORM}, {"per-file", no_argument, 0, O_PERFILE},
+		{"honest", no_argument, 0, O_HONEST}, {"transform", required_argument, 0, O_TRANSFORM},
+		{"per-file", no_argument, 0, O_PERFILE},
 		{"delay", required_argument, 0, O_DELAY}, {"split", required_argument, 0, O_SPLIT},
 		{"random-draws", required_argument, 0, O_DRAWS}, {"format", required_argument, 0, O_FORMAT},
 		{"json", required_argument, 0, O_JSON}, {"iterations", required_argument, 0, O_ITER},

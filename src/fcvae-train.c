@@ -475,7 +475,10 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 	return b.p;
 }
 
-enum { O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_TRANSFORM, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST, O_JUMP };
+enum {
+	O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_TRANSFORM, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST,
+	O_JUMP
+};
 
 int main(int argc, char **argv)
 {
@@ -485,7 +488,8 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION},
 		FCVAE_TRAINOPTS_LONGOPTS,
 		{"label", required_argument, 0, O_LABEL}, {"no-labels", no_argument, 0, O_NOLABELS},
-		{"transform", required_argument, 0, O_TRANSFORM}, {"scaler", required_argument, 0, O_SCALER}, {"clip-x", required_argument, 0, O_CLIPX},
+		{"transform", required_argument, 0, O_TRANSFORM}, {"scaler", required_argument, 0, O_SCALER},
+		{"clip-x", required_argument, 0, O_CLIPX},
 		{"max-line", required_argument, 0, O_MAX_LINE}, {"strict", no_argument, 0, O_STRICT},
 		{"history-anomalies", required_argument, 0, O_HIST},
 		{"phase-jumps", required_argument, 0, O_JUMP},
@@ -597,7 +601,8 @@ int main(int argc, char **argv)
 		fit_scaler(&tr, bucket_step(&tr), &mean, &std);
 		if (!(std > 0))
 			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\" is constant in the training windows (every value %g): "
-			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series, mean);
+			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series,
+			          fcvae_transform_inverse(transform, mean));
 	}
 	fcvae_dataset train, val;
 	long masked[3] = {0, 0, 0}, vcount[3] = {0, 0, 0};

@@ -22,6 +22,11 @@ teardown() {
 	fcvae-train -q --epochs 2 --transform none -o "$tmp/b" -V "$tmp/valid" "$tmp/train"
 	cmp "$tmp/a" "$tmp/b"
 	meta "$tmp/a" scaler | jq -e 'has("transform") | not'
+	# a constant series is named by its value, not its root
+	jq -c '.window |= map(49) | .value = 49' "$tmp/train" >"$tmp/const"
+	run fcvae-train -q --transform sqrt -o "$tmp/c" "$tmp/const"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(every value 49)"* ]]
 	run fcvae-train -q --transform log -o "$tmp/c" "$tmp/train"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--transform: 'log' is not none or sqrt"* ]]
