@@ -135,9 +135,11 @@ teardown() {
 	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
 	[ -f man/fcvae-train.1 ]
 	cd "$tmp"
-	man_examples -c : man/fcvae-train.1 5
-	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ]
-	[[ "$output" == *'"series":"Star/CMP","epochs":3'* ]]
+	man_examples -c : man/fcvae-train.1 7
+	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ] && [ -s roots.safetensors ]
+	meta Star_CMP.safetensors training | jq -e '.series == "Star/CMP" and .epochs == 3'
+	# the last example: the roots' scaler
+	[[ "$output" == *'"transform":"sqrt"}'* ]]
 }
 
 @test "train: the shipped models are the seed combos' own, calibrated" {
