@@ -32,12 +32,18 @@ teardown() {
 	[[ "$output" == *"--transform: 'log' is not none or sqrt"* ]]
 }
 
-@test "train: --transform sqrt is the same training as roots given by hand" {
-	# the transform is applied to the records' values before anything else
+# $tmp/t trained with --transform sqrt, and $tmp/r the same way on the
+# roots of the same windows given by hand ($tmp/rtrain, $tmp/rvalid).
+sqrt_and_roots() {
 	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/train" >"$tmp/rtrain"
 	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/valid" >"$tmp/rvalid"
 	fcvae-train -q --epochs 3 --transform sqrt -o "$tmp/t" -V "$tmp/valid" "$tmp/train"
 	fcvae-train -q --epochs 3 -o "$tmp/r" -V "$tmp/rvalid" "$tmp/rtrain"
+}
+
+@test "train: --transform sqrt is the same training as roots given by hand" {
+	# the transform is applied to the records' values before anything else
+	sqrt_and_roots
 	[ "$(meta "$tmp/t" scaler | jq -c 'del(.transform)')" = "$(meta "$tmp/r" scaler)" ]
 	# the tensors, everything after the header, are the same bytes
 	cmp <(tail -c +$((9 + $(head -c 8 "$tmp/t" | od -An -tu8))) "$tmp/t") \
@@ -45,10 +51,7 @@ teardown() {
 }
 
 @test "score: a sqrt model reports expected and band in raw units, the band the square of the roots' band" {
-	fcvae-train -q --epochs 3 --transform sqrt -o "$tmp/t" -V "$tmp/valid" "$tmp/train"
-	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/valid" >"$tmp/rvalid"
-	jq -c '.value |= sqrt | .window |= map(sqrt)' "$tmp/train" >"$tmp/rtrain"
-	fcvae-train -q --epochs 3 -o "$tmp/r" -V "$tmp/rvalid" "$tmp/rtrain"
+	sqrt_and_roots
 	# the same scores; expected, lower and upper are the squares of the
 	# root model's (as float32 in the records: to 1e-5 relative)
 	fcvae-score -m "$tmp/t" "$tmp/valid" 2>/dev/null >"$tmp/st"
