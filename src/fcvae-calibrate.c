@@ -68,23 +68,27 @@ typedef struct {
 	uint64_t hash;         /* of the points calibrated on */
 } calibration;
 
-/* fcvae_metrics_beyond_normal() over series i, or over each series apart
- * (i < 0: the clean points of one do not follow the labels of another),
- * the loosest of their thresholds. Returns the count of clean points. */
-static size_t beyond_normal(double *t, const fcvae_scored_set *set, int i)
+/* fcvae_metrics_beyond_normal() over series i, whose arrays the caller
+ * holds (a, label, n), or over each series apart (i < 0: the clean points
+ * of one do not follow the labels of another), the loosest of their
+ * thresholds. Returns the count of clean points. */
+static size_t beyond_normal(double *t, const fcvae_scored_set *set, int i, const double *a,
+                            const unsigned char *label, size_t n)
 {
+	if (i >= 0)
+		return fcvae_metrics_beyond_normal(t, a, label, n, (size_t)opt.clean_after, opt.beyond);
 	size_t clean = 0;
-	for (int j = i < 0 ? 0 : i; j < (i < 0 ? set->ns : i + 1); j++) {
-		double *a, tj;
-		unsigned char *label, *flag;
-		size_t n = fcvae_scored_arrays(set, j, &a, &label, &flag);
-		size_t cj = fcvae_metrics_beyond_normal(&tj, a, label, n, (size_t)opt.clean_after, opt.beyond);
+	for (int j = 0; j < set->ns; j++) {
+		double *aj, tj;
+		unsigned char *lj, *fj;
+		size_t nj = fcvae_scored_arrays(set, j, &aj, &lj, &fj);
+		size_t cj = fcvae_metrics_beyond_normal(&tj, aj, lj, nj, (size_t)opt.clean_after, opt.beyond);
 		if (cj && (!clean || tj > *t))
 			*t = tj;
 		clean += cj;
-		free(a);
-		free(label);
-		free(flag);
+		free(aj);
+		free(lj);
+		free(fj);
 	}
 	return clean;
 }
@@ -111,7 +115,7 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 	if (c->n == 0)
 		fcvae_warn("%s: no scored, labelled records", who);
 	else if (opt.beyond > 0) {
-		if (beyond_normal(&t, set, i) == 0)
+		if (beyond_normal(&t, set, i, a, label, c->n) == 0)
 			fcvae_warn("%s: no normal point with %ld normal points before it: nothing to go beyond "
 			           "(lower --clean-after)", who, opt.clean_after);
 		else {
