@@ -45,3 +45,18 @@ teardown() {
 	echo "$output" | sed -n 2p | grep -E '^--beyond-normal 1.4 --clean-after 23 +[0-4]/4 combos'
 	[ "$(ls "$tmp/out/g3" | wc -l)" -eq 4 ]
 }
+
+@test "seed-quality: SCORE_OPTS score validation and test alike" {
+	[ -d models ] || skip "no models/ (make models)"
+	run env FCVAE_BIN="$bin" SCORE_OPTS="--single-pass --samples 4" sh scripts/seed-quality models none
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^ours ')" -eq 4 ]
+	# other scores, so other thresholds than the default scoring's
+	seed=$(env FCVAE_BIN="$bin" sh scripts/seed-quality models none | awk '$1 == "ours" { print $3 }')
+	other=$(echo "$output" | awk '$1 == "ours" { print $3 }')
+	[ "$seed" != "$other" ]
+	# and a bad option is fcvae-score's usage error, not a table
+	run env FCVAE_BIN="$bin" SCORE_OPTS="--samples 0" sh scripts/seed-quality models none
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-score: --samples: '0' is not a whole number from 1 to 1000000" ]
+}
