@@ -68,15 +68,11 @@ typedef struct {
 	uint64_t hash;         /* of the points calibrated on */
 } calibration;
 
-/* fcvae_metrics_beyond_normal() over series i, whose arrays the caller
- * holds (a, label, n), or over each series apart (i < 0: the clean points
+/* fcvae_metrics_beyond_normal() over each series apart (the clean points
  * of one do not follow the labels of another), the loosest of their
  * thresholds. Returns the count of clean points. */
-static size_t beyond_normal(double *t, const fcvae_scored_set *set, int i, const double *a,
-                            const unsigned char *label, size_t n)
+static size_t beyond_normal_each(double *t, const fcvae_scored_set *set)
 {
-	if (i >= 0)
-		return fcvae_metrics_beyond_normal(t, a, label, n, (size_t)opt.clean_after, opt.beyond);
 	size_t clean = 0;
 	for (int j = 0; j < set->ns; j++) {
 		double *aj, tj;
@@ -115,7 +111,9 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 	if (c->n == 0)
 		fcvae_warn("%s: no scored, labelled records", who);
 	else if (opt.beyond > 0) {
-		if (beyond_normal(&t, set, i, a, label, c->n) == 0)
+		size_t clean = i >= 0 ? fcvae_metrics_beyond_normal(&t, a, label, c->n, (size_t)opt.clean_after, opt.beyond)
+		                      : beyond_normal_each(&t, set);
+		if (clean == 0)
 			fcvae_warn("%s: no normal point with %ld normal points before it: nothing to go beyond "
 			           "(lower --clean-after)", who, opt.clean_after);
 		else {
