@@ -452,14 +452,13 @@ static void read_scores(const char *path)
 enum { SRC_MODEL, SRC_RANDOM, SRC_ABS };
 static const char *src_name[] = {"model", "random", "abs"};
 
-/* One score sequence: a window's last point, its label (alternating 1, 2
- * by file so that files' segments never merge), and its file. Scores are
+/* One score sequence: a window's last point and its label (alternating 1, 2
+ * by file so that files' segments never merge). Scores are
  * aggregated (--aggregate) over span windows within each file's part. */
 typedef struct {
 	size_t n;
 	double *a;
 	unsigned char *label;
-	int *file;
 } seq;
 
 static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
@@ -472,7 +471,6 @@ static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 	s->n = n;
 	s->a = fcvae_xmalloc((n + 1) * sizeof *s->a);
 	s->label = fcvae_xmalloc(n + 1);
-	s->file = fcvae_xmalloc((n + 1) * sizeof *s->file);
 	size_t k = 0;
 	double *raw = opt.agg != FCVAE_AGG_NONE && span > 1 ? fcvae_xmalloc((n + 1) * sizeof *raw) : NULL;
 	for (int i = 0; i < nfiles; i++) {
@@ -490,7 +488,6 @@ static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 			        : src == SRC_RANDOM ? fcvae_rng_uniform(&r)
 			                            : fmin(fabs(x), opt.clipx);
 			s->label[k] = b->part[p].label[last] ? (unsigned char)(1 + i % 2) : 0;
-			s->file[k] = i;
 		}
 		if (raw) {
 			memcpy(raw, s->a + k0, (k - k0) * sizeof *raw);
@@ -504,7 +501,6 @@ static void seq_free(seq *s)
 {
 	free(s->a);
 	free(s->label);
-	free(s->file);
 }
 
 enum { F_BEST, F_BEST_P, F_BEST_R, F_DELAY, F_POINT, F_ROC, F_PR, F_VAL_PA, F_VAL_DELAY, F_VAL_POINT, NFIG };
@@ -560,26 +556,21 @@ static void choose_thresholds(double thr[3], const seq *v, int src)
 	}
 }
 
-/* F1 on test of flags a >= thr, the threshold per file (per-file models) or one for all. */
-static void figures_val(figures *f, const seq *t, double thr[][3])
+/* F1 on test of flags a >= thr. */
+static void figures_val(figures *f, const seq *t, const double thr[3])
 {
 	unsigned char *flag = fcvae_xmalloc(t->n + 1);
 	for (int m = 0; m < 3; m++) {
-		int none = 0;
-		for (size_t i = 0; i < t->n; i++) {
-			double th = thr[t->file[i]][m];
-			none |= isnan(th);
-			flag[i] = t->a[i] >= th;
-		}
+		for (size_t i = 0; i < t->n; i++)
+			flag[i] = t->a[i] >= thr[m];
 		fcvae_prf r;
 		fcvae_metrics_flags(&r, flag, t->label, t->n, val_mode[m], opt.delay);
-		f->v[F_VAL_PA + m] = none || t->n == 0 ? NAN : r.f1;
+		f->v[F_VAL_PA + m] = isnan(thr[m]) || t->n == 0 ? NAN : r.f1;
 	}
 	free(flag);
 }
 
-/* The --span candidate with the best validation ROC-AUC (pooled; with
- * per-file models the mean over the files, their scales differ); the
+/* The --span candidate with the best pooled validation ROC-AUC, the
  * shortest of equals. Validation labels only. */
 static size_t choose_span(int src, int d)
 {
@@ -588,25 +579,10 @@ static size_t choose_span(int src, int d)
 	size_t best = opt.spans[0];
 	double best_roc = -1;
 	for (int c = 0; opt.nspans > 1 && c < opt.nspans; c++) {
-		double roc = 0;
 		seq v;
-		if (opt.per_file && src == SRC_MODEL) {
-			int m = 0;
-			for (int i = 0; i < nfiles; i++) {
-				seq_build(&v, VAL, src, d, i, opt.spans[c]);
-				double r = fcvae_metrics_roc_auc(v.a, v.label, v.n);
-				seq_free(&v);
-				if (!isnan(r)) {
-					roc += r;
-					m++;
-				}
-			}
-			roc = m ? roc / m : NAN;
-		} else {
-			seq_build(&v, VAL, src, d, -1, opt.spans[c]);
-			roc = fcvae_metrics_roc_auc(v.a, v.label, v.n);
-			seq_free(&v);
-		}
+		seq_build(&v, VAL, src, d, -1, opt.spans[c]);
+		double roc = fcvae_metrics_roc_auc(v.a, v.label, v.n);
+		seq_free(&v);
 		if (roc > best_roc || (roc == best_roc && opt.spans[c] < best)) {
 			best_roc = roc;
 			best = opt.spans[c];
@@ -615,41 +591,32 @@ static size_t choose_span(int src, int d)
 	return best;
 }
 
-/* Figures of source src (draw d) pooled into *pool and per file into per[]. */
+/* Figures of source src (draw d) pooled into *pool and per file into per[];
+ * one threshold from the pooled validation sequence, per-file models too
+ * (their log-likelihoods are of values standardised alike; a file whose
+ * validation part holds no labelled point could have none of its own). */
 static void evaluate(int src, int d, figures *pool, figures *per)
 {
-	double (*thr)[3] = fcvae_xmalloc(nfiles * sizeof *thr);
+	double thr[3];
 	seq v, t;
 	size_t span = choose_span(src, d);
-	if (opt.per_file && src == SRC_MODEL) {
-		/* each model's scores are on its own scale: thresholds per file */
-		for (int i = 0; i < nfiles; i++) {
-			seq_build(&v, VAL, src, d, i, span);
-			choose_thresholds(thr[i], &v, src);
-			seq_free(&v);
-		}
-	} else {
-		seq_build(&v, VAL, src, d, -1, span);
-		choose_thresholds(thr[0], &v, src);
-		for (int i = 1; i < nfiles; i++)
-			memcpy(thr[i], thr[0], sizeof thr[0]);
-		seq_free(&v);
-	}
+	seq_build(&v, VAL, src, d, -1, span);
+	choose_thresholds(thr, &v, src);
+	seq_free(&v);
 	pool->span = (double)span;
 	seq_build(&t, TEST, src, d, -1, span);
 	figures_test(pool, &t);
 	figures_val(pool, &t, thr);
-	memcpy(pool->thr, thr[0], sizeof pool->thr);
+	memcpy(pool->thr, thr, sizeof pool->thr);
 	seq_free(&t);
 	for (int i = 0; i < nfiles; i++) {
 		per[i].span = (double)span;
 		seq_build(&t, TEST, src, d, i, span);
 		figures_test(&per[i], &t);
 		figures_val(&per[i], &t, thr);
-		memcpy(per[i].thr, thr[i], sizeof per[i].thr);
+		memcpy(per[i].thr, thr, sizeof per[i].thr);
 		seq_free(&t);
 	}
-	free(thr);
 }
 
 /* Adds b into the sums in acc (NaN stays NaN); figures_mean() divides them

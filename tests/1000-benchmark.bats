@@ -120,11 +120,20 @@ teardown() {
 		($e | length) == 2 and ([range(2)] | all(($e[.] - $q[.]) | fabs < 1e-12))' "$tmp/e"
 }
 
-@test "benchmark: --per-file trains a model per file" {
-	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
-	run fcvae-benchmark $small --per-file -j 2 --format json "$tmp/d"
+@test "benchmark: --per-file trains a model per file, thresholds from the pooled validation" {
+	# b.csv has no labelled validation point: no threshold of its own
+	awk -F, -v OFS=, 'NR > 1 && $1 == 1700000000 + 60 * 85 { $3 = 0 } 1' "$tmp/d/a.csv" >"$tmp/d/b.csv"
+	[ "$(grep -c ',1$' "$tmp/d/b.csv")" -eq 1 ]
+	run fcvae-benchmark $small --per-file -j 2 --scores "$tmp/s" --format json "$tmp/d"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.models == "per-file" and (.per_file | map(.training.epochs) == [1, 1])'
+	echo "$output" >"$tmp/j1"
+	jq -e '.models == "per-file" and (.per_file | map(.training.epochs) == [1, 1])' "$tmp/j1"
+	jq -e '[.pooled.model, .per_file[].model | .val_pa_f1, .val_delay_f1, .val_point_f1] |
+		length == 9 and all(type == "number")' "$tmp/j1"
+	# the same thresholds and figures as those scores evaluated as one model's
+	run fcvae-benchmark $small --from-scores "$tmp/s" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.pooled.model, [.per_file[].model]' "$tmp/j1")" = "$(echo "$output" | jq -c '.pooled.model, [.per_file[].model]')" ]
 }
 
 @test "benchmark: --preset sets the paper's settings, explicit options win" {
@@ -229,7 +238,7 @@ teardown() {
 	run fcvae-benchmark $small --aggregate max --span 3,1 --format json "$tmp/d"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.pooled.abs.span == 1 and .pooled.abs.roc_auc == 1 and .per_file[0].abs.span == 1'
-	# per-file models: the model's span from the mean of the files' validation ROC-AUCs
+	# per-file models: the model's span from the pooled validation ROC-AUC
 	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
 	run fcvae-benchmark $small --per-file --aggregate max --span 3,1 --format json "$tmp/d"
 	[ "$status" -eq 0 ]
