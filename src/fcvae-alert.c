@@ -507,8 +507,10 @@ int main(int argc, char **argv)
 				continue;
 			}
 			series *s = series_get(&k.t, key->str, key->slen);
-			if (k.state && ts <= s->last) {
-				k.duplicates++;   /* a replay of a bucket already taken */
+			/* a replay of a bucket already taken, or an older one (a revised
+			 * window): the alerts sent for that time stand */
+			if (ts <= s->last) {
+				k.duplicates++;
 				continue;
 			}
 			s->last = ts;
@@ -569,7 +571,7 @@ int main(int argc, char **argv)
 	fcvae_rejects_format(&rej, summary, sizeof summary);
 	if (*summary)
 		fcvae_warn("%s", summary);
-	if (verbose)
+	if (verbose || k.duplicates)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed",
 			   k.records, k.taken, k.duplicates, k.opened, k.closed);
 	series_table_free(&k.t);

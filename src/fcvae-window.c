@@ -64,6 +64,21 @@ static double parse_duration(const char *opt, const char *s)
 	return d;
 }
 
+/* A span in the unit that reads best: "3653 days", "5 hours", "90 seconds". */
+static const char *format_span(char *buf, size_t size, double sec)
+{
+	static const struct { double len; const char *name; } units[] = {
+		{ 86400, "days" }, { 3600, "hours" }, { 60, "minutes" },
+	};
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (sec >= 2 * units[i].len) {
+			snprintf(buf, size, "%.0f %s", sec / units[i].len, units[i].name);
+			return buf;
+		}
+	snprintf(buf, size, "%.0f seconds", sec);
+	return buf;
+}
+
 static void write_out(fcvae_window *w, int flush)
 {
 	if (w->out.len) {
@@ -288,9 +303,11 @@ int main(int argc, char **argv)
 			if (idle > 0)
 				last_record = now_wall();
 			int added = fcvae_window_add(&w, &in);
-			if (added == 2)
-				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f days after the latest record (see --max-gap)",
-				             io.ts_field, (in.ts - w.maxts) / 86400);
+			if (added == 2) {
+				char span[32];
+				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %s after the latest record (see --max-gap)",
+				             io.ts_field, format_span(span, sizeof span, in.ts - w.maxts));
+			}
 			else if (added == 4)
 				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f buckets after the latest record (see --max-gap-buckets)",
 				             io.ts_field, floor(in.ts / (double)wo.bucket) - floor(w.maxts / (double)wo.bucket));
@@ -310,8 +327,11 @@ int main(int argc, char **argv)
 	write_out(&w, 1);
 	if (state)
 		save_state(&w, state);
+	/* --no-flush without --state: what the open buckets hold is not written
+	 * anywhere, so say how much */
+	size_t unwritten = noflush && !state ? fcvae_window_open_records(&w) : 0;
 
-	if (verbose || rej.total || w.late || w.replayed) {
+	if (verbose || rej.total || w.late || w.replayed || unwritten) {
 		fcvae_buf sum = { 0 };
 		char r[512];
 		fcvae_buf_printf(&sum, "%zu records, %zu series, %zu windows", w.records, w.n, w.windows);
@@ -323,6 +343,8 @@ int main(int argc, char **argv)
 			fcvae_buf_printf(&sum, ", %zu late records revised", w.revised);
 		if (w.replayed)
 			fcvae_buf_printf(&sum, ", %zu records skipped (Kafka offset already processed)", w.replayed);
+		if (unwritten)
+			fcvae_buf_printf(&sum, ", %zu records left in open buckets (--no-flush without --state)", unwritten);
 		fcvae_rejects_format(&rej, r, sizeof r);
 		if (r[0])
 			fcvae_buf_printf(&sum, "; %s", r);

@@ -200,8 +200,12 @@ agg_windows() {
 	printf '%s\n' '{"ts":0,"key":"a"}' '{"ts":3600,"key":"a"}' >"$T/in"
 	run fcvae-window --agg count --window 1 "$T/in"
 	[ "${#lines[@]}" -eq 2 ]
-	run fcvae-window --agg count --window 1 --no-flush "$T/in"
+	run --separate-stderr fcvae-window --agg count --window 1 --no-flush "$T/in"
 	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[]}' ]
+	# without --state the open bucket's record is written nowhere: said
+	[ "$stderr" = 'fcvae-window: 2 records, 1 series, 1 windows, 1 records left in open buckets (--no-flush without --state)' ]
+	run --separate-stderr fcvae-window --agg count --window 1 --no-flush --state "$T/st" "$T/in"
+	[ "$stderr" = '' ]
 }
 
 @test "window: late records are counted and dropped" {
@@ -215,6 +219,23 @@ agg_windows() {
 	run fcvae-window --agg count --window 1 --lateness 15m "$T/in"
 	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T00:00:00Z","value":2,"window":[2],"missing":[]}' ]
 	[[ "$output" != *late* ]]
+}
+
+@test "window: a series' record for an earlier bucket that is still open is not late" {
+	# lateness 1h: after a's 10:30 the watermark is 09:30, so 09:00 is open
+	# for a as for b, whose first record comes after
+	printf '%s\n' '{"ts":"2025-01-06T10:30:00Z","key":"a"}' '{"ts":"2025-01-06T09:45:00Z","key":"a"}' \
+		'{"ts":"2025-01-06T09:50:00Z","key":"b"}' '{"ts":"2025-01-06T09:20:00Z","key":"b"}' >"$T/in"
+	run --separate-stderr fcvae-window --agg count --lateness 1h --window 1 -v "$T/in"
+	[ "$output" = '{"key":"a","ts":"2025-01-06T09:00:00Z","value":1,"window":[1],"missing":[]}
+{"key":"b","ts":"2025-01-06T09:00:00Z","value":2,"window":[2],"missing":[]}
+{"key":"a","ts":"2025-01-06T10:00:00Z","value":1,"window":[1],"missing":[]}
+{"key":"b","ts":"2025-01-06T10:00:00Z","value":0,"window":[0],"missing":[]}' ]
+	[ "$stderr" = 'fcvae-window: 4 records, 2 series, 4 windows' ]
+	# once the series has closed a bucket, an earlier one is late as before
+	printf '%s\n' '{"ts":"2025-01-06T11:40:00Z","key":"a"}' '{"ts":"2025-01-06T08:59:00Z","key":"a"}' >>"$T/in"
+	run --separate-stderr fcvae-window --agg count --lateness 1h --window 1 "$T/in"
+	[ "$stderr" = 'fcvae-window: 6 records, 2 series, 6 windows, 1 late records dropped' ]
 }
 
 @test "window: --revise merges late records and emits the window again" {
@@ -252,6 +273,15 @@ agg_windows() {
 	run fcvae-window --window 2 --revise "$T/in"
 	[ "${lines[2]}" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":9,"window":[1,9],"missing":[],"revised":true}' ]
 	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "window: --revise writes a revised bucket's label as it was given" {
+	# labels are kept per bucket for revisions; 0.1 must not come back as
+	# the float 0.10000000149011612
+	printf '%s\n' '{"ts":0,"key":"a","value":1,"label":0.1}' '{"ts":0,"key":"a","value":2}' >"$T/in"
+	run --separate-stderr fcvae-window --window 1 --revise "$T/in"
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[],"label":0.1}
+{"key":"a","ts":"1970-01-01T00:00:00Z","value":2,"window":[2],"missing":[],"label":0.1,"revised":true}' ]
 }
 
 @test "window: duplicates of an open bucket aggregate, of an emitted one are late" {

@@ -177,4 +177,11 @@ one_bad() {
 	run --separate-stderr fcvae-window --agg count --window 1 "$T/in"
 	[ "${#lines[@]}" -eq 241 ]
 	[ -z "$stderr" ]
+	# a short --max-gap: the gap is said in a unit that fits, not "0 days"
+	printf '%s\n' '{"ts":0,"key":"a"}' '{"ts":7200,"key":"a"}' '{"ts":100,"key":"a"}' '{"ts":400,"key":"a"}' >"$T/in"
+	run --separate-stderr fcvae-window --agg count --window 1 --max-gap 1h "$T/in"
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in line 2: \"ts\" is 2 hours after the latest record (see --max-gap)" ]
+	run --separate-stderr fcvae-window --agg count --window 1 --max-gap 1m "$T/in"
+	[ "${stderr_lines[1]}" = "fcvae-window: $T/in line 3: \"ts\" is 100 seconds after the latest record (see --max-gap)" ]
+	[ "${stderr_lines[2]}" = "fcvae-window: $T/in line 4: \"ts\" is 7 minutes after the latest record (see --max-gap)" ]
 }

@@ -52,6 +52,18 @@ envelopes() {
 	done
 }
 
+@test "state: a state saved without --revise, resumed with it: what it did not keep is missing, not 0" {
+	# the state keeps the last W = 2 buckets (02:00 = 7, 03:00 = 8); --revise
+	# keeps 2W, and the revision of 02:00 needs 01:00, which it never saw
+	printf '{"ts":%d,"key":"a","value":%d}\n' 0 5 3600 6 7200 7 10800 8 | fcvae-window --window 2 --state "$T/st" >/dev/null
+	run fcvae-window --window 2 --state "$T/st" --revise <<<'{"ts":7200,"key":"a","value":70}'
+	[ "$output" = '{"key":"a","ts":"1970-01-01T02:00:00Z","value":70,"window":[70,70],"missing":[0],"revised":true}' ]
+	# the bucket it kept is there: 03:00 revised reads 02:00's 7
+	printf '{"ts":%d,"key":"a","value":%d}\n' 0 5 3600 6 7200 7 10800 8 | fcvae-window --window 2 --state "$T/st2" >/dev/null
+	run fcvae-window --window 2 --state "$T/st2" --revise <<<'{"ts":10800,"key":"a","value":80}'
+	[ "$output" = '{"key":"a","ts":"1970-01-01T03:00:00Z","value":80,"window":[7,80],"missing":[],"revised":true}' ]
+}
+
 @test "state: a state file made with other options is refused" {
 	fcvae-window --agg sum --state "$T/state" --no-flush <"$T/events" >/dev/null
 	run fcvae-window --agg sum --window 12 --state "$T/state" </dev/null

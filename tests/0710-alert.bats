@@ -42,6 +42,22 @@ setup() {
 	[ "$(echo "${lines[0]}" | jq -r .id)" = "a@2025-01-01T01:00:00Z/open" ]
 }
 
+@test "alert: a record not newer than its series' last (a revised window) is dropped and counted" {
+	# without --state too: a's revised 01:00, normal now, must not close the
+	# run opened at 02:00 with a close dated before its start
+	{
+		rec a 0 10 -1 false
+		rec a 2 90 -9 true
+		printf '{"key":"a","ts":"2025-01-01T01:00:00Z","value":10,"score":1,"threshold":-5,"anomaly":false,"revised":true}\n'
+		rec a 3 11 -1 false
+	} >"$tmp/revised"
+	run --separate-stderr fcvae-alert "$tmp/revised"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[1]}" | jq -r '[.alert,.ts,.start] | @tsv')" = "$(printf 'close\t2025-01-01T03:00:00Z\t2025-01-01T02:00:00Z')" ]
+	[ "$stderr" = 'fcvae-alert: 4 records: 3 taken, 1 duplicates dropped; 1 runs opened, 1 closed' ]
+}
+
 @test "alert: -K prefixes the series key for kcat -P -K" {
 	run fcvae-alert -K: "$tmp/scored"
 	[ "$status" -eq 0 ]

@@ -36,7 +36,7 @@ struct fcvae_series {
 	struct obucket *open;
 	double *val;
 	uint32_t *cnt;      /* revise: records (count) or valid values (mean) per bucket */
-	float *lab;         /* revise: label per bucket, NaN = none */
+	double *lab;        /* revise: label per bucket, NaN = none */
 };
 
 int fcvae_agg_parse(const char *s)
@@ -120,17 +120,17 @@ static fcvae_series *find(const fcvae_window *w, const char *key, size_t keylen,
 static fcvae_series *add_series(fcvae_window *w, const char *key, size_t keylen, uint64_t hash, size_t where)
 {
 	size_t R = (size_t)w->ring;
-	size_t sz = sizeof(fcvae_series) + R * sizeof(double) + (w->o.revise ? R * (sizeof(uint32_t) + sizeof(float)) : 0) +
+	size_t sz = sizeof(fcvae_series) + R * sizeof(double) + (w->o.revise ? R * (sizeof(uint32_t) + sizeof(double)) : 0) +
 	            keylen + 1;
 	fcvae_series *s = fcvae_xcalloc(1, sz);
 	char *p = (char *)(s + 1);
 	s->val = (double *)p;
 	p += R * sizeof(double);
 	if (w->o.revise) {
+		s->lab = (double *)p;
+		p += R * sizeof(double);
 		s->cnt = (uint32_t *)p;
 		p += R * sizeof(uint32_t);
-		s->lab = (float *)p;
-		p += R * sizeof(float);
 	}
 	memcpy(p, key, keylen);
 	p[keylen] = '\0';
@@ -180,7 +180,7 @@ static void push(fcvae_window *w, fcvae_series *s, double v, uint32_t cnt, doubl
 	s->val[s->head] = v;
 	if (s->cnt) {
 		s->cnt[s->head] = cnt;
-		s->lab[s->head] = (float)label;
+		s->lab[s->head] = label;
 	}
 	s->seen++;
 	s->next += w->o.bucket;
@@ -447,7 +447,7 @@ static int late(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *
 			*val = v;
 	}
 	if (in->has_label)
-		s->lab[i] = (float)maxlabel(s->lab[i], in->label);
+		s->lab[i] = maxlabel(s->lab[i], in->label);
 	w->revised++;
 	emit(w, s, (int)k, b, s->lab[i], in->extra, in->extralen, 1);
 	return 1;
@@ -516,12 +516,17 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 		return 4;
 	}
 	fcvae_series *s = lookup(w, in->key, in->keylen, 0);
-	if ((s && b < s->next) || (!s && w->frontier != INT64_MIN && b < w->frontier))
+	int open = w->frontier == INT64_MIN || b >= w->frontier;
+	/* a series starts at its first bucket: one that arrives out of order
+	 * but is still open moves that start back, it is not late */
+	if (s && b < s->next && !(s->seen == 0 && open))
 		return late(w, s, b, in);
-	if (!s) {
+	if (!s && !open)
+		return late(w, s, b, in);
+	if (!s)
 		s = lookup(w, in->key, in->keylen, 1);
+	if (s->seen == 0 && (s->next == INT64_MIN || b < s->next))
 		s->next = b;
-	}
 	aggregate(w, s, b, in);
 	if (in->ts > w->maxts) {
 		w->maxts = in->ts;
@@ -550,6 +555,15 @@ void fcvae_window_flush(fcvae_window *w)
 	int64_t f = bucket_of(w, w->maxts) + w->o.bucket;
 	if (f > w->frontier)
 		close_until(w, f);
+}
+
+size_t fcvae_window_open_records(const fcvae_window *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		for (int j = 0; j < w->s[i]->nopen; j++)
+			n += w->s[i]->open[j].n;
+	return n;
 }
 
 /* ---- state ---- */
@@ -605,7 +619,7 @@ int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t
 			for (int k = kept; k >= 1; k--) {
 				if (k < kept)
 					fcvae_buf_addc(&b, ',');
-				fcvae_json_add_float(&b, s->lab[slot_of(w, s, k)]);
+				fcvae_json_add_number(&b, s->lab[slot_of(w, s, k)]);
 			}
 			fcvae_buf_addc(&b, ']');
 		}
@@ -767,6 +781,13 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		if (!(cnt[i] >= 0 && cnt[i] <= UINT32_MAX))
 			nc = -1;
 	fcvae_series *s = lookup(w, key->str, key->slen, 1);
+	/* slots the state does not fill are missing, not 0: a state saved
+	 * without --revise keeps W buckets, a ring with it holds 2W */
+	for (int i = 0; i < w->ring; i++)
+		s->val[i] = NAN;
+	if (s->lab)
+		for (int i = 0; i < w->ring; i++)
+			s->lab[i] = NAN;
 	long from = n > w->ring ? n - w->ring : 0;
 	s->next = (int64_t)next - (int64_t)(n - from) * w->o.bucket;
 	for (long i = from; i < n; i++)

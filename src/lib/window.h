@@ -97,6 +97,10 @@ void fcvae_window_idle(fcvae_window *w, double now, double idle);
 /* End of input: close every open bucket. */
 void fcvae_window_flush(fcvae_window *w);
 
+/* Records held in open buckets (what end of input without a flush and
+ * without a saved state would lose). */
+size_t fcvae_window_open_records(const fcvae_window *w);
+
 /* Save / load everything needed to resume (series rings, open buckets,
  * watermark, Kafka offsets). Save is atomic. 0, or -1 with err set. */
 int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t errsize);
