@@ -135,6 +135,9 @@ static void usage(FILE *fp)
 }
 
 static void flush(void);
+static void flush_before_exit(void);
+/* The input being read: where a model that does not load was needed. */
+static const fcvae_lines *cur_in;
 
 static uint32_t now_ms(void)
 {
@@ -217,10 +220,11 @@ static int slot_load(model_slot *s, char *err, size_t errlen)
 }
 
 /* The slot of a model file, loaded when new. A file that does not load is
- * fatal at start and at its series' first record (a mistake to see at
- * once), but not when it appears while records stream: it may be caught
- * half copied, and the slot waits without a model for it to change. */
-static model_slot *slot_open(const char *path, int fatal)
+ * fatal at start and at the first record of its series (key: a mistake to
+ * see at once; the records read before are written first), but not when it
+ * appears while records stream: it may be caught half copied, and the slot
+ * waits without a model for it to change. */
+static model_slot *slot_open(const char *path, int fatal, const char *key)
 {
 	char err[512];
 	for (int i = 0; i < nslots; i++)
@@ -230,6 +234,11 @@ static model_slot *slot_open(const char *path, int fatal)
 	s->path = fcvae_xstrdup(path);
 	s->name = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
 	if (slot_load(s, err, sizeof err) < 0) {
+		if (fatal && key && cur_in) {
+			flush_before_exit();
+			fcvae_die(FCVAE_EXIT_FAIL, "%s line %zu: series \"%.80s\": %s",
+			          strcmp(cur_in->name, "-") ? cur_in->name : "input", cur_in->lineno, key, err);
+		}
 		if (fatal)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
 		fcvae_warn("%s; its series are not scored until the file changes", err);
@@ -294,7 +303,8 @@ static series *lookup(const char *key, size_t keylen)
 	s->key[keylen] = '\0';
 	s->keylen = (uint32_t)keylen;
 	s->checked = now_ms();
-	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) == 0 ? slot_open(model_path.p, 1) : NULL;
+	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) == 0 ? slot_open(model_path.p, 1, s->key)
+	                                                                           : NULL;
 	table[j] = s;
 	tcount++;
 	return s;
@@ -341,6 +351,8 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 		t = ts->num;
 	if (!isfinite(t))
 		return bad(why, whylen, "bad ts", "\"ts\" is missing or not a time");
+	if (!fcvae_time_in_range(t)) /* beyond year 9999: no noise key of its own */
+		return bad(why, whylen, "bad ts", "\"ts\" is out of range (years 0 to 9999)");
 	const fcvae_json *win = fcvae_json_get(r, "window");
 	if (!win || win->type != FCVAE_JSON_ARRAY)
 		return bad(why, whylen, "bad window", "\"window\" is missing or not an array");
@@ -358,7 +370,7 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 		/* a file put there since the series' last look (stat, not per record) */
 		if (!s->ms && due(&s->checked) &&
 		    fcvae_modeldir_find(&model_path, opt.models_dir, key->str, key->slen) == 0) {
-			s->ms = slot_open(model_path.p, 0);
+			s->ms = slot_open(model_path.p, 0, NULL);
 			if (s->ms->m)
 				fcvae_warn("%s: series \"%.80s\" had no model until now, scored from here on", s->ms->path,
 				           key->str);
@@ -450,12 +462,18 @@ static void flush(void)
 		const fcvae_score_result *r = &p->ms->res[p->row];
 		int has_thr = opt.has_threshold || m->has_threshold;
 		double thr = opt.has_threshold ? opt.threshold : m->threshold;
-		/* a window whose newest point is a gap says nothing about that hour */
-		int anomaly = has_thr && !p->last_missing && r->score < thr;
+		/* a window whose newest point is a gap says nothing about that hour;
+		 * the verdict is on the score as written (the shortest text of the
+		 * float, read back as a double), so a reader's score < threshold
+		 * agrees with it */
+		char text[FCVAE_JSON_NUMBER_MAX];
+		size_t tlen = fcvae_json_format_float(text, (float)r->score);
+		double score = strtod(text, NULL);
+		int anomaly = has_thr && !p->last_missing && score < thr;
 		fcvae_buf_add(&out, pass_text.p + p->off, p->len);
 		/* pass_text holds "{" and the members: score comes first after them */
 		fcvae_buf_adds(&out, p->len > 1 ? ",\"score\":" : "\"score\":");
-		fcvae_json_add_float(&out, (float)r->score);
+		fcvae_buf_add(&out, text, tlen);
 		fcvae_buf_adds(&out, ",\"threshold\":");
 		if (has_thr)
 			fcvae_json_add_number(&out, thr);
@@ -473,7 +491,7 @@ static void flush(void)
 		stats.scored++;
 		stats.anomalies += anomaly;
 		if (opt.prom)
-			fcvae_prom_set(&prom, key_text.p + p->koff, p->klen, p->ts, r->score,
+			fcvae_prom_set(&prom, key_text.p + p->koff, p->klen, p->ts, score,
 			               has_thr ? thr : NAN, anomaly);
 	}
 	for (int i = 0; i < nslots; i++)
@@ -496,6 +514,13 @@ static void prom_write(double min_interval)
 		fcvae_warn("cannot write %s:", opt.prom);
 }
 
+/* Before a fatal exit: what was read is written, the --prom file too. */
+static void flush_before_exit(void)
+{
+	flush();
+	prom_write(0);
+}
+
 static void summary(void)
 {
 	char rej[512];
@@ -510,9 +535,14 @@ static void score_input(const char *file)
 	fcvae_lines in;
 	char why[512];
 	int rc;
-	if (fcvae_lines_open(&in, file) < 0)
+	if (fcvae_lines_open(&in, file) < 0) {
+		int e = errno;
+		flush_before_exit(); /* the records of the inputs before */
+		errno = e;
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", file);
+	}
 	in.max = opt.max_line;
+	cur_in = &in;
 	/* with work pending, only look: a quiet input flushes it */
 	while ((rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
 		if (rc == 2) {
@@ -522,7 +552,7 @@ static void score_input(const char *file)
 		}
 		if (rc < 0) {
 			int e = errno;
-			flush();
+			flush_before_exit();
 			errno = e;
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: read error:", file);
 		}
@@ -531,12 +561,13 @@ static void score_input(const char *file)
 			continue;
 		records_read++;
 		if (in.toolong || take(in.line, in.len, why, sizeof why) < 0) {
-			if (opt.strict) { /* what came before the bad line is still written */
-				flush();
-				summary();
-			}
 			if (!fcvae_reject_toolong(&stats.rejects, &in))
 				fcvae_reject(&stats.rejects, &in, reason, "%s", why);
+			if (opt.strict) { /* what came before the bad line is still written */
+				flush_before_exit();
+				summary();
+				exit(FCVAE_EXIT_DATA);
+			}
 		}
 		if (npend == opt.batch) {
 			flush();
@@ -544,6 +575,7 @@ static void score_input(const char *file)
 		}
 	}
 	fcvae_lines_close(&in);
+	cur_in = NULL;
 }
 
 int main(int argc, char **argv)
@@ -620,12 +652,12 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--threshold must be a finite number");
 
 	fcvae_json_parser_init(&parser);
+	parser.allow_nan = 1; /* Python writes NaN bare: a missing point, not a bad line */
 	if (opt.prom)
 		fcvae_prom_init(&prom, opt.prom);
-	stats.rejects.strict = opt.strict;
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
-		slot_open(opt.model_file, 1);
+		slot_open(opt.model_file, 1, NULL);
 	else {
 		struct stat st;
 		if (stat(opt.models_dir, &st) < 0 || !S_ISDIR(st.st_mode))

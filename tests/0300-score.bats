@@ -156,6 +156,30 @@ first() {
 	[ "$(jq .score "$tmp/out2")" = "$(sed -n 1p "$tmp/out" | jq .score)" ]
 }
 
+@test "score: NaN and Infinity written bare (as Python writes them) are missing points" {
+	r=$(first Star/CMP)
+	jq -c '.window[5] = null | .missing = [5]' <<<"$r" | fcvae-score --models "$SEED" >"$tmp/want"
+	for v in NaN Infinity -Infinity; do
+		jq -c '.window[5] = "BARE"' <<<"$r" | sed "s/\"BARE\"/$v/" >"$tmp/in"
+		fcvae-score --models "$SEED" "$tmp/in" >"$tmp/out"
+		[ "$(jq .score "$tmp/out")" = "$(jq .score "$tmp/want")" ]
+	done
+}
+
+@test "score: the verdict agrees with the score as written" {
+	# a threshold equal to a written score: that score is not below it
+	# (the float behind the text may be, for about half of them)
+	jq -c 'select(.key == "Star/no-pin")' "$WIN" | head -n 8 >"$tmp/in"
+	fcvae-score --models "$SEED" "$tmp/in" | jq .score >"$tmp/scores"
+	for i in 1 2 3 4 5 6 7 8; do
+		t=$(sed -n ${i}p "$tmp/scores")
+		fcvae-score --models "$SEED" --threshold "$t" "$tmp/in" >"$tmp/out"
+		run jq -e '.anomaly == (.score < .threshold)' "$tmp/out"
+		[ "$status" -eq 0 ]
+		[ "$(sed -n ${i}p "$tmp/out" | jq .anomaly)" = false ]
+	done
+}
+
 @test "score: same record alone, in a batch, reordered, live: the same bytes" {
 	head -n 300 "$WIN" >"$tmp/in"
 	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/all"
@@ -185,6 +209,7 @@ first() {
 		printf '{"key":"Star/CMP","ts":1,"window":[1,2],"s":"\xff"}\n'
 		echo ''
 		jq -c '.window[5] = 1e400' <<<"$r"
+		jq -c '.ts = 1e300' <<<"$r"
 		echo "$r"
 	} >"$tmp/in"
 	run fcvae-score --models "$SEED" <"$tmp/in"
@@ -198,8 +223,9 @@ first() {
 	[[ "$output" == *'input line 8: series "Visa/CMP": no model'* ]]
 	[[ "$output" == *'input line 9: "missing" holds 24'* ]]
 	[[ "$output" == *"input line 10: not JSON"* ]]
+	[[ "$output" == *'input line 13: "ts" is out of range (years 0 to 9999)'* ]]
 	[[ "$output" == *"3 records scored"* ]]
-	[[ "$output" == *"9 input lines rejected"* ]]
+	[[ "$output" == *"10 input lines rejected"* ]]
 	fcvae-score --models "$SEED" <"$tmp/in" 2>/dev/null >"$tmp/out"
 	[ "$(wc -l <"$tmp/out")" -eq 3 ]
 }
@@ -207,9 +233,12 @@ first() {
 @test "score: --strict stops at the first bad line with exit 3, after what came before" {
 	r=$(first Star/CMP)
 	{ echo "$r"; echo "$r"; echo 'oops'; echo "$r"; } >"$tmp/in"
-	run fcvae-score --models "$SEED" --strict <"$tmp/in"
+	run --separate-stderr fcvae-score --models "$SEED" --strict <"$tmp/in"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"input line 3: not JSON"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	# the bad line, then the summary that counts it
+	[[ "${stderr_lines[0]}" == "fcvae-score: input line 3: not JSON"* ]]
+	[ "${stderr_lines[1]}" = "fcvae-score: 2 records scored, 0 anomalous; 1 input line rejected: 1 not JSON" ]
 	fcvae-score --models "$SEED" --strict <"$tmp/in" >"$tmp/out" 2>/dev/null || true
 	[ "$(wc -l <"$tmp/out")" -eq 2 ]
 }
@@ -232,6 +261,12 @@ first() {
 	[ "$(wc -l <"$tmp/out")" -eq 1 ]
 	run fcvae-score --models "$SEED" "$tmp/nonexistent"
 	[ "$status" -eq 1 ]
+	# what the inputs before an unreadable one held is written before exit 1
+	echo "$r" >"$tmp/one"
+	run --separate-stderr fcvae-score --models "$SEED" "$tmp/one" "$tmp/nonexistent"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$stderr" = "fcvae-score: $tmp/nonexistent: No such file or directory" ]
 }
 
 @test "score: truncated and corrupted model files are fatal, naming the file" {
@@ -240,10 +275,13 @@ first() {
 	run fcvae-score --model "$tmp/m/Star_CMP.safetensors" </dev/null
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$tmp/m/Star_CMP.safetensors: "*"outside the data"* ]]
-	first Star/CMP >"$tmp/in"
-	run fcvae-score --models "$tmp/m" <"$tmp/in"
+	{ first Accel/CMP; first Accel/CMP; first Star/CMP; first Accel/CMP; } >"$tmp/in"
+	cp "$SEED/Accel_CMP.safetensors" "$tmp/m/"
+	run --separate-stderr fcvae-score --models "$tmp/m" <"$tmp/in"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"Star_CMP.safetensors"* ]]
+	# the two records read before the series' first are written, then the error
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == "fcvae-score: input line 3: series \"Star/CMP\": $tmp/m/Star_CMP.safetensors: "*"outside the data"* ]]
 	printf 'garbage' >"$tmp/m/Star_CMP.safetensors"
 	run fcvae-score --model "$tmp/m/Star_CMP.safetensors" </dev/null
 	[ "$status" -eq 1 ]

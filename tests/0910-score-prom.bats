@@ -6,6 +6,7 @@ setup() {
 	fcvae-gen --hourly --days 3 --format ndjson --combo Accel/CMP,Star/CMP | fcvae-window >"$tmp/windows"
 	# a key that needs escaping in a label value, and two bad lines
 	jq -c 'select(.key == "Star/CMP") | .key = "we\"ird\\key"' "$tmp/windows" | tail -n 2 >>"$tmp/windows"
+	jq -c 'select(.key == "Star/CMP") | .key = "nul\u0000a", .key = "nul\u0000b"' "$tmp/windows" | tail -n 2 >>"$tmp/windows"
 	printf '%s\n' 'not json' '{"key":"x"}' >>"$tmp/windows"
 	fcvae-score -m tests/data/seed_models/Accel_CMP.safetensors -n 4 --prom "$tmp/metrics.prom" \
 		"$tmp/windows" >"$tmp/scored" 2>/dev/null
@@ -13,17 +14,17 @@ setup() {
 
 @test "prom: every line is a comment or a well-formed sample" {
 	[ -s "$tmp/metrics.prom" ]
-	bad=$(grep -v '^# \(HELP\|TYPE\) fcvae_[a-z_]* ' "$tmp/metrics.prom" |
-		grep -Ev '^fcvae_[a-z_]+(\{series="([^"\\]|\\["\\n])*"\})? (-?[0-9][0-9.e+-]*|NaN|[+-]Inf)$' || true)
+	bad=$(grep -a -v '^# \(HELP\|TYPE\) fcvae_[a-z_]* ' "$tmp/metrics.prom" |
+		grep -a -Ev '^fcvae_[a-z_]+(\{series="([^"\\]|\\["\\n])*"\})? (-?[0-9][0-9.e+-]*|NaN|[+-]Inf)$' || true)
 	echo "$bad"
 	[ -z "$bad" ]
 	# each metric declared once, before its samples, with a known type
 	awk '/^# TYPE/ { if ($3 in t) exit 1; t[$3] = $4; if ($4 != "gauge" && $4 != "counter") exit 1; next }
 	     /^#/ { next }
 	     { n = $1; sub(/\{.*/, "", n); if (!(n in t)) exit 1 }' "$tmp/metrics.prom"
-	grep -q '^# TYPE fcvae_records_total counter$' "$tmp/metrics.prom"
-	grep -q '^# TYPE fcvae_score gauge$' "$tmp/metrics.prom"
-	[ -z "$(ls "$tmp" | grep '\.tmp')" ]
+	grep -a -q '^# TYPE fcvae_records_total counter$' "$tmp/metrics.prom"
+	grep -a -q '^# TYPE fcvae_score gauge$' "$tmp/metrics.prom"
+	[ -z "$(ls "$tmp" | grep -a '\.tmp')" ]
 }
 
 @test "prom: the values are those of each series' newest scored record" {
@@ -31,18 +32,20 @@ setup() {
 	for k in Accel/CMP Star/CMP; do
 		last=$(jq -c --arg k "$k" 'select(.key == $k)' "$tmp/scored" | tail -n 1)
 		want_score=$(echo "$last" | jq .score)
-		got=$(grep "^fcvae_score{series=\"$k\"} " "$f" | cut -d' ' -f2)
+		got=$(grep -a "^fcvae_score{series=\"$k\"} " "$f" | cut -d' ' -f2)
 		awk -v a="$got" -v b="$want_score" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }'
-		[ "$(grep "^fcvae_threshold{series=\"$k\"} " "$f" | cut -d' ' -f2)" = "$(echo "$last" | jq .threshold)" ]
-		[ "$(grep "^fcvae_anomaly{series=\"$k\"} " "$f" | cut -d' ' -f2)" = "$(echo "$last" | jq 'if .anomaly then 1 else 0 end')" ]
-		[ "$(grep "^fcvae_last_bucket_timestamp_seconds{series=\"$k\"} " "$f" | cut -d' ' -f2)" = "$(echo "$last" | jq '.ts | fromdate')" ]
+		[ "$(grep -a "^fcvae_threshold{series=\"$k\"} " "$f" | cut -d' ' -f2)" = "$(echo "$last" | jq .threshold)" ]
+		[ "$(grep -a "^fcvae_anomaly{series=\"$k\"} " "$f" | cut -d' ' -f2)" = "$(echo "$last" | jq 'if .anomaly then 1 else 0 end')" ]
+		[ "$(grep -a "^fcvae_last_bucket_timestamp_seconds{series=\"$k\"} " "$f" | cut -d' ' -f2)" = "$(echo "$last" | jq '.ts | fromdate')" ]
 	done
 	# the odd key, escaped as the text format says
-	grep -q '^fcvae_score{series="we\\"ird\\\\key"} ' "$f"
+	grep -a -q '^fcvae_score{series="we\\"ird\\\\key"} ' "$f"
+	# keys alike up to a NUL byte are series of their own
+	[ "$(grep -a -c '^fcvae_score{series="nul' "$f")" -eq 2 ]
 	# counters: lines read, scored, anomalous, rejected
 	n=$(wc -l <"$tmp/windows")
-	[ "$(grep '^fcvae_records_total ' "$f" | cut -d' ' -f2)" = "$n" ]
-	[ "$(grep '^fcvae_scored_total ' "$f" | cut -d' ' -f2)" = "$(wc -l <"$tmp/scored")" ]
-	[ "$(grep '^fcvae_anomalies_total ' "$f" | cut -d' ' -f2)" = "$(jq -c 'select(.anomaly)' "$tmp/scored" | wc -l)" ]
-	[ "$(grep '^fcvae_rejected_total ' "$f" | cut -d' ' -f2)" = 2 ]
+	[ "$(grep -a '^fcvae_records_total ' "$f" | cut -d' ' -f2)" = "$n" ]
+	[ "$(grep -a '^fcvae_scored_total ' "$f" | cut -d' ' -f2)" = "$(wc -l <"$tmp/scored")" ]
+	[ "$(grep -a '^fcvae_anomalies_total ' "$f" | cut -d' ' -f2)" = "$(jq -c 'select(.anomaly)' "$tmp/scored" | wc -l)" ]
+	[ "$(grep -a '^fcvae_rejected_total ' "$f" | cut -d' ' -f2)" = 2 ]
 }

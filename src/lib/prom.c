@@ -40,7 +40,7 @@ static void rehash(fcvae_prom *p)
 	p->hcap = p->hcap ? 2 * p->hcap : 64;
 	p->hash = fcvae_xcalloc(p->hcap, sizeof *p->hash);
 	for (size_t i = 0; i < p->n; i++) {
-		size_t j = slot_of(p->s[i].key, strlen(p->s[i].key), p->hcap);
+		size_t j = slot_of(p->s[i].key, p->s[i].keylen, p->hcap);
 		while (p->hash[j])
 			j = (j + 1) & (p->hcap - 1);
 		p->hash[j] = i + 1;
@@ -56,7 +56,7 @@ void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, do
 	fcvae_prom_series *s = NULL;
 	for (; p->hash[j]; j = (j + 1) & (p->hcap - 1)) {
 		fcvae_prom_series *t = &p->s[p->hash[j] - 1];
-		if (strlen(t->key) == keylen && memcmp(t->key, key, keylen) == 0) {
+		if (t->keylen == keylen && memcmp(t->key, key, keylen) == 0) {
 			s = t;
 			break;
 		}
@@ -70,6 +70,7 @@ void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, do
 		s->key = fcvae_xmalloc(keylen + 1);
 		memcpy(s->key, key, keylen);
 		s->key[keylen] = 0;
+		s->keylen = keylen;
 		s->ts = -INFINITY;
 		p->hash[j] = ++p->n;
 	}
@@ -83,10 +84,10 @@ void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, do
 
 /* A label value: backslash, double quote and newline escaped (the text
  * format's rules). */
-static void put_label(FILE *fp, const char *v)
+static void put_label(FILE *fp, const char *v, size_t len)
 {
 	fputs("{series=\"", fp);
-	for (; *v; v++) {
+	for (const char *end = v + len; v < end; v++) {
 		if (*v == '\\' || *v == '"')
 			fputc('\\', fp), fputc(*v, fp);
 		else if (*v == '\n')
@@ -136,7 +137,7 @@ int fcvae_prom_write(fcvae_prom *p, const fcvae_prom_counts *c, double min_inter
 			if (gauges[g].field == 1 && isnan(s->threshold))
 				continue;   /* no threshold: no sample, rather than a NaN to alert on */
 			fputs(gauges[g].name, fp);
-			put_label(fp, s->key);
+			put_label(fp, s->key, s->keylen);
 			switch (gauges[g].field) {
 			case 0: put_value(fp, s->score); break;
 			case 1: put_value(fp, s->threshold); break;

@@ -8,6 +8,7 @@
 
 typedef struct {
 	char *key;
+	size_t keylen;                 /* the key may hold NUL bytes (JSON's \u0000) */
 	double ts, score, threshold;   /* threshold NaN: none */
 	int anomaly;
 } fcvae_prom_series;

@@ -437,19 +437,18 @@ static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, con
 	return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", name);
 }
 
-/* Years 0 to 9999: what RFC 3339 can write, and far from int64 trouble. */
-static int time_in_range(double t)
+int fcvae_time_in_range(double t)
 {
 	return t >= -62167219200.0 && t < 253402300800.0;
 }
 
 static int get_ts(const fcvae_json *v, const char *name, double *t, const char **reason, char *msg)
 {
-	if (v->type == FCVAE_JSON_NUMBER && time_in_range(v->num)) {
+	if (v->type == FCVAE_JSON_NUMBER && fcvae_time_in_range(v->num)) {
 		*t = v->num;
 		return 0;
 	}
-	if (v->type == FCVAE_JSON_STRING && fcvae_time_parse(v->str, v->slen, t) == 0 && time_in_range(*t))
+	if (v->type == FCVAE_JSON_STRING && fcvae_time_parse(v->str, v->slen, t) == 0 && fcvae_time_in_range(*t))
 		return 0;
 	return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", name);
 }
@@ -537,7 +536,7 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 		if (!et || et->type != FCVAE_JSON_NUMBER || !isfinite(et->num) || et->num < 0)
 			return bad(reason, "bad ts", msg, "no \"%s\" field and no Kafka timestamp", op->ts_field);
 		in->ts = et->num / 1000;
-		if (!time_in_range(in->ts))
+		if (!fcvae_time_in_range(in->ts))
 			return bad(reason, "bad ts", msg, "Kafka timestamp %.0f is out of range", et->num);
 	} else
 		return bad(reason, "no ts", msg, "no \"%s\" field", op->ts_field);
@@ -728,7 +727,7 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	in->keylen = r->key.len;
 
 	int c = r->ts_col;
-	if (fcvae_time_parse(r->field[c], r->flen[c], &in->ts) < 0 || !time_in_range(in->ts))
+	if (fcvae_time_parse(r->field[c], r->flen[c], &in->ts) < 0 || !fcvae_time_in_range(in->ts))
 		return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", op->ts_field);
 
 	c = r->value_col;

@@ -82,6 +82,9 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
 int fcvae_lines_ready(fcvae_lines *l);
 void fcvae_lines_close(fcvae_lines *l);
 
+/* Years 0 to 9999: what RFC 3339 can write, and far from int64 trouble. */
+int fcvae_time_in_range(double t);
+
 /* ---- bad input ---- */
 
 #define FCVAE_MAX_REASONS 32
