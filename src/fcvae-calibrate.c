@@ -69,8 +69,9 @@ typedef struct {
 } calibration;
 
 /* fcvae_metrics_beyond_normal() over each series apart (the clean points
- * of one do not follow the labels of another), the loosest of their
- * thresholds. Returns the count of clean points. */
+ * of one do not follow the labels of another), the lowest of their
+ * thresholds: beyond every series' normal points. Returns the count of
+ * clean points. */
 static size_t beyond_normal_each(double *t, const fcvae_scored_set *set)
 {
 	size_t clean = 0;
@@ -117,7 +118,9 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 			fcvae_warn("%s: no normal point with %ld normal points before it: nothing to go beyond "
 			           "(lower --clean-after)", who, opt.clean_after);
 		else {
-			fcvae_metrics_at(&c->prf, a, label, c->n, t, opt.mode, opt.k);
+			/* scoring flags score < threshold, so a point scoring the
+			 * threshold itself is not flagged: count as it does */
+			fcvae_metrics_at(&c->prf, a, label, c->n, nextafter(t, INFINITY), opt.mode, opt.k);
 			c->threshold = -t;
 			rc = 0;
 		}
@@ -331,7 +334,8 @@ int main(int argc, char **argv)
 		else {
 			if (opt.model && !opt.print && write_model(opt.model, &c) < 0)
 				failed = 1;
-			print_result(&out, NULL, opt.model, &c);
+			else
+				print_result(&out, NULL, opt.model, &c);
 		}
 	} else {
 		for (int i = 0; i < set.ns; i++) {

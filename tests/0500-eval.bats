@@ -102,6 +102,9 @@ check() {
 	check '.pooled | .events == 6 and .events_detected == 4 and (.pa.f1 - 5/6 | fabs) < 1e-12 and
 		.at_threshold.tp == 4 and .at_threshold.fp == 2 and (.roc_auc - 19/24 | fabs) < 1e-12' "$tmp/ab"
 	check '[.series[].key] == ["A", "B"] and .series[1].events == 3' "$tmp/ab"
+	# also with a series between them that has no usable point
+	{ cat "$tmp/a.ndjson"; echo '{"key":"AA","ts":1,"score":null,"label":0}'; cat "$tmp/b.ndjson"; } >"$tmp/a0b"
+	check '.pooled | .events == 6 and .events_detected == 4 and (.pa.f1 - 5/6 | fabs) < 1e-12' "$tmp/a0b"
 	# shuffled lines (same records) give the same report
 	sort -r "$tmp/ab" >"$tmp/ba"
 	diff <(fcvae-eval --format json "$tmp/ab" | jq -S '.series |= sort_by(.key)') \

@@ -84,6 +84,9 @@ threshold_of() {
 	# deviations, flagging a 9 and 8: one point in each of two events
 	fcvae-calibrate --print --beyond-normal 1.25 "$tmp/ac.ndjson" |
 		jq -e '.calibration | .threshold == -56.25 and .metric == "beyond-normal" and .margin == 1.25 and .clean_after == 0 and .fp == 0 and .tp == 2 and .events_detected == 2'
+	# margin 1: the threshold is the normal point's own score, which scoring
+	# does not flag (score < threshold): counted so, fp 0
+	fcvae-calibrate --print --beyond-normal 1 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -36 and .fp == 0'
 	# clean after 2: 0 and 4 follow a label at once, 6 two points after it;
 	# only 1 is clean: margin 2.5 -> 2.5 deviations, flagging 6 and 4 too
 	fcvae-calibrate --print --beyond-normal 2.5 --clean-after 2 "$tmp/ac.ndjson" |
@@ -182,9 +185,16 @@ threshold_of() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$tmp/bad.safetensors"* ]]
 	[ "$(cat "$tmp/bad.safetensors")" = "not a model" ]
-	run fcvae-calibrate --model "$tmp/missing.safetensors" "$tmp/ac.ndjson"
+	run --separate-stderr fcvae-calibrate --model "$tmp/missing.safetensors" "$tmp/ac.ndjson"
 	[ "$status" -eq 1 ]
 	[ ! -e "$tmp/missing.safetensors" ]
+	# nothing on standard output that looks like a result
+	[ -z "$output" ]
+	# a model written keeps its file mode
+	cp tests/data/seed_models/Accel_CMP.safetensors "$tmp/m640.safetensors"
+	chmod 640 "$tmp/m640.safetensors"
+	fcvae-calibrate --model "$tmp/m640.safetensors" "$tmp/ac.ndjson" >/dev/null
+	[ "$(stat -c %a "$tmp/m640.safetensors")" = 640 ]
 }
 
 @test "calibrate: bad lines are reported, counted and skipped; --strict stops" {

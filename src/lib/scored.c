@@ -257,10 +257,13 @@ size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsig
 	*a = fcvae_xmalloc((n ? n : 1) * sizeof **a);
 	*label = fcvae_xmalloc(n ? n : 1);
 	*flag = fcvae_xmalloc(n ? n : 1);
-	size_t j = 0;
+	size_t j = 0, used = 0;
 	for (int k = from; k < to; k++) {
 		const fcvae_scored_series *s = &set->s[k];
-		unsigned char mark = (unsigned char)(1 + (k - from) % 2);
+		/* alternate over the series that hold points, so that no two
+		 * neighbours in the sequence share a mark */
+		unsigned char mark = (unsigned char)(1 + used % 2);
+		used += s->n > 0;
 		for (size_t p = 0; p < s->n; p++, j++) {
 			(*a)[j] = -s->score[p];
 			(*label)[j] = s->label[p] ? mark : 0;

@@ -184,7 +184,9 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 		errno = e;
 		return -1;
 	}
-	fchmod(fd, 0644);
+	/* a file replaced keeps its mode; a new one is 0644 (mkstemp's is 0600) */
+	struct stat old;
+	fchmod(fd, stat(path, &old) == 0 ? (old.st_mode & 07777) : 0644);
 	/* the lock lives as long as any descriptor of the file: this one is
 	 * closed only after the rename */
 	a->lock = dup(fd);
