@@ -130,6 +130,20 @@ check() {
 	[[ "$output" == *"2 records without a \"label\" left out"* ]]
 }
 
+@test "eval: a normal hour left out (unscored or unlabelled) between two events keeps them two" {
+	# A's events [5,7] and [9] (a above) with hour 8 unscored: still two,
+	# the first caught, the second not; labelled anomalous, it joins them
+	sed '/T08:00/s/"score":-4/"score":null/' "$tmp/a.ndjson" >"$tmp/gap"
+	check '.series[0] | .events == 3 and .events_detected == 2 and .points == 9' "$tmp/gap"
+	# so also in shuffled input order, and with the label gone instead
+	sort -r "$tmp/gap" >"$tmp/gap-r"
+	check '.series[0] | .events == 3 and .events_detected == 2' "$tmp/gap-r"
+	sed '/T08:00/s/,"label":0//' "$tmp/a.ndjson" >"$tmp/nolabel"
+	check '.series[0] | .events == 3 and .unlabelled == 1' "$tmp/nolabel"
+	sed '/T08:00/s/"score":-4,\(.*\)"label":0/"score":null,\1"label":1/' "$tmp/a.ndjson" >"$tmp/join"
+	check '.series[0] | .events == 2 and .events_detected == 2' "$tmp/join"
+}
+
 @test "eval: no labels at all is an error" {
 	jq -c 'del(.label)' "$tmp/a.ndjson" >"$tmp/nolabel"
 	run fcvae-eval "$tmp/nolabel"

@@ -169,14 +169,19 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 		fcvae_scored_series *s = series_of(set, key, keylen);
 		s->records++;
 		set->records++;
-		if (!isfinite(score)) {
-			s->unscored++;
-			set->unscored++;
-			continue;
-		}
-		if (label < 0) {
-			s->unlabelled++;
-			set->unlabelled++;
+		if (!isfinite(score) || label < 0) {
+			if (!isfinite(score)) {
+				s->unscored++;
+				set->unscored++;
+			} else {
+				s->unlabelled++;
+				set->unlabelled++;
+			}
+			/* a normal or unlabelled hour left out still ends an event */
+			if (label != 1) {
+				push(s, ts, NAN, FCVAE_SCORED_GAP, 0);
+				s->gaps++;
+			}
 			continue;
 		}
 		int flag;
@@ -213,15 +218,30 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 {
 	for (int k = 0; k < set->ns; k++) {
 		fcvae_scored_series *s = &set->s[k];
-		int sorted = 1, timed = 1;
-		for (size_t i = 0; i < s->n; i++) {
-			if (isnan(s->ts[i]))
+		int timed = 1;
+		for (size_t i = 0; i < s->n; i++)
+			if (isnan(s->ts[i]) && s->label[i] != FCVAE_SCORED_GAP)
 				timed = 0;
-			else if (i && s->ts[i] < s->ts[i - 1])
-				sorted = 0;
-		}
-		if (sorted || !timed)
+		if (!timed)
 			continue; /* without times, input order is the only order there is */
+		/* points in time order: a gap without a time has no place among them */
+		size_t m = 0;
+		for (size_t i = 0; i < s->n; i++)
+			if (!isnan(s->ts[i])) {
+				s->ts[m] = s->ts[i];
+				s->score[m] = s->score[i];
+				s->label[m] = s->label[i];
+				s->flag[m] = s->flag[i];
+				m++;
+			}
+		s->gaps -= s->n - m;
+		s->n = m;
+		int sorted = 1;
+		for (size_t i = 1; i < s->n; i++)
+			if (s->ts[i] < s->ts[i - 1])
+				sorted = 0;
+		if (sorted)
+			continue;
 		by_time *o = fcvae_xmalloc(s->n * sizeof *o);
 		for (size_t i = 0; i < s->n; i++)
 			o[i] = (by_time){s->ts[i], i};
@@ -253,21 +273,27 @@ size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsig
 	int from = i < 0 ? 0 : i, to = i < 0 ? set->ns : i + 1;
 	size_t n = 0;
 	for (int k = from; k < to; k++)
-		n += set->s[k].n;
+		n += set->s[k].n - set->s[k].gaps;
 	*a = fcvae_xmalloc((n ? n : 1) * sizeof **a);
 	*label = fcvae_xmalloc(n ? n : 1);
 	*flag = fcvae_xmalloc(n ? n : 1);
 	size_t j = 0, used = 0;
 	for (int k = from; k < to; k++) {
 		const fcvae_scored_series *s = &set->s[k];
-		/* alternate over the series that hold points, so that no two
-		 * neighbours in the sequence share a mark */
-		unsigned char mark = (unsigned char)(1 + used % 2);
-		used += s->n > 0;
-		for (size_t p = 0; p < s->n; p++, j++) {
+		if (s->n == s->gaps)
+			continue;
+		/* 1, 2 in one series, 3, 4 in the next that holds points; the
+		 * other of the two after each gap */
+		int base = 1 + 2 * (int)(used++ % 2), seg = 0;
+		for (size_t p = 0; p < s->n; p++) {
+			if (s->label[p] == FCVAE_SCORED_GAP) {
+				seg ^= 1;
+				continue;
+			}
 			(*a)[j] = -s->score[p];
-			(*label)[j] = s->label[p] ? mark : 0;
+			(*label)[j] = s->label[p] ? (unsigned char)(base + seg) : 0;
 			(*flag)[j] = s->flag[p];
+			j++;
 		}
 	}
 	return n;

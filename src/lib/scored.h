@@ -6,7 +6,9 @@
  * (`anomaly`, or else score < `threshold`, or an override threshold).
  * Records without a label, and unscored ones (score null or absent, or
  * value null: a window whose own bucket was missing, scored but judged on
- * an interpolated point), are kept out of the metrics but counted. */
+ * an interpolated point), are kept out of the metrics but counted; unless
+ * labelled anomalous they stay in the sequence as gaps, so that the events
+ * on either side of them stay two. */
 #ifndef FCVAE_SCORED_H
 #define FCVAE_SCORED_H
 
@@ -17,15 +19,18 @@
 
 typedef struct {
 	char *key;
-	size_t n, cap;          /* scored and labelled points */
+	size_t n, cap;          /* scored and labelled points, and gaps */
+	size_t gaps;
 	double *ts;             /* epoch seconds; NaN when the record had none */
 	double *score;
-	unsigned char *label;   /* 0 or 1 */
+	unsigned char *label;   /* 0, 1 or FCVAE_SCORED_GAP */
 	unsigned char *flag;    /* anomalous at the model's threshold */
 	size_t records;         /* all of this series' records read */
 	size_t unlabelled, unscored;
 	int no_threshold;       /* some record had neither anomaly nor threshold */
 } fcvae_scored_series;
+
+#define FCVAE_SCORED_GAP 2
 
 typedef struct {
 	/* options, set before reading */
@@ -71,8 +76,9 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 void fcvae_scored_sort(fcvae_scored_set *set);
 
 /* Arrays for metrics.h of one series (i >= 0) or of all series pooled in
- * order (i < 0; labels alternate 1 and 2 between series so that their
- * events stay apart): a = -score (higher = more anomalous), label, flag.
+ * order (i < 0), gaps left out: a = -score (higher = more anomalous),
+ * label, flag. Anomalous labels are 1 to 4, alternating between series and
+ * at each gap, so that events stay apart when their points meet.
  * Returns the number of points; the arrays are malloc'd (free them). */
 size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,
                            unsigned char **flag);
