@@ -97,11 +97,31 @@ static int member_flag(const fcvae_json *r, const char *name)
 	return -1;
 }
 
+/* A string for the gnuplot script, single-quoted: there gnuplot expands
+ * nothing (in double quotes it would run `backquoted` commands), and a
+ * quote is written twice. A control character, which would end the
+ * command, is written as '?'. */
+static void put_string(FILE *fp, const char *v)
+{
+	fputc('\'', fp);
+	for (; *v; v++) {
+		if (*v == '\'')
+			fputs("''", fp);
+		else
+			fputc((unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v, fp);
+	}
+	fputc('\'', fp);
+}
+
 /* A series' key as a file name: letters, digits, '-' and '.' kept, the rest
- * (the '/' of "Accel/CMP" first of all) as '_'. */
+ * (the '/' of "Accel/CMP" first of all) as '_', at most FILE_NAME_MAX bytes
+ * (with room for a "-N" suffix and the extension within NAME_MAX). */
+#define FILE_NAME_MAX 200
 static char *file_name(const char *key)
 {
 	char *f = fcvae_xstrdup(*key ? key : "_");
+	if (strlen(f) > FILE_NAME_MAX)
+		f[FILE_NAME_MAX] = '\0';
 	for (char *c = f; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
 		      *c == '-' || (*c == '.' && c != f)))
@@ -119,15 +139,19 @@ static series *series_get(board *b, const char *key)
 	memset(s, 0, sizeof *s);
 	s->key = fcvae_xstrdup(key);
 	s->file = file_name(key);
-	/* two keys that map to one file name would overwrite each other's image */
-	for (size_t i = 0; i + 1 < b->ns; i++)
+	/* two keys that map to one file name would overwrite each other's
+	 * image: a "-N" suffix, N counted up until the name is free */
+	char *base = s->file;
+	for (size_t i = 0, n = b->ns; i + 1 < b->ns; i++)
 		if (strcmp(b->s[i].file, s->file) == 0) {
-			char *f = fcvae_xmalloc(strlen(s->file) + 24);
-			sprintf(f, "%s-%zu", s->file, b->ns);
-			free(s->file);
-			s->file = f;
-			break;
+			if (s->file != base)
+				free(s->file);
+			s->file = fcvae_xmalloc(strlen(base) + 24);
+			sprintf(s->file, "%s-%zu", base, n++);
+			i = (size_t)-1; /* check the new name against every other */
 		}
+	if (s->file != base)
+		free(base);
 	return s;
 }
 
@@ -225,6 +249,13 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 			}
 	}
 	double step = tick_step(lo, hi);
+	/* a panel with nothing to draw needs a y range of its own: gnuplot
+	 * stops at "all points y value undefined" and no image gets drawn */
+	int has_value = 0;
+	for (size_t i = 0; i < s->n; i++)
+		has_value |= isfinite(s->p[i].value) || isfinite(s->p[i].expected);
+	const char *value_range = has_value ? "" : "set yrange [0:1]\n";
+	const char *score_range = lo <= hi ? "" : "set yrange [0:1]\n";
 	fprintf(fp, "$d << EOD\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const point *p = &s->p[i];
@@ -249,10 +280,9 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	fprintf(fp, "score_ytics = %.17g\n", step);
 	/* the series name top left, the key top right, both above the plot
 	 * area, so that no marker of the key sits among the data */
-	fprintf(fp, "set label 1 \"");
-	for (const char *c = s->key; *c; c++)
-		fprintf(fp, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
-	fprintf(fp, "\" at screen 0.01,0.95 left font ',12'\n");
+	fprintf(fp, "set label 1 ");
+	put_string(fp, s->key);
+	fprintf(fp, " noenhanced at screen 0.01,0.95 left font ',12'\n");
 	for (int f = 0; f < 2; f++) {
 		if (!(f ? o->svg : o->png))
 			continue;
@@ -262,28 +292,30 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 		else
 			fprintf(fp, "set terminal pngcairo size %d,%d font 'sans,9' background '#ffffff'\n",
 				o->width, o->height);
-		fprintf(fp, "set output '%s'\n", img[f].tmp);
+		fprintf(fp, "set output ");
+		put_string(fp, img[f].tmp);
+		fprintf(fp, "\n");
 		fprintf(fp,
 			"set multiplot\n"
 			"set lmargin at screen 0.09; set rmargin at screen 0.97\n"
 			"set key at screen 0.97,0.985 right top horizontal\n"
 			"set tmargin at screen 0.88; set bmargin at screen 0.38\n"
-			"set format x ''; set ylabel 'value'\n"
+			"set format x ''; set ylabel 'value'\n%s"
 			"plot $d using 1:4:5 with filledcurves lc rgb '#cfe0f5' title 'expected band', \\\n"
 			"  '' using 1:3 with lines lc rgb '#4a7fc1' dt 2 title 'expected', \\\n"
 			"  '' using 1:2 with lines lc rgb '#202020' lw 1.5 title 'value', \\\n"
 			"  '' using 1:($9 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#ff8c00' title 'labelled, credited', \\\n"
 			"  '' using 1:($8 > 0 ? $2 : 1/0) with points pt 7 ps 1.0 lc rgb '#ff0000' title 'anomaly'\n"
-			"unset label 1\n"
+			"set yrange [*:*]; unset label 1\n"
 			"set key inside top left horizontal\n"
 			"set tmargin at screen 0.34; set bmargin at screen 0.10\n"
-			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n"
+			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n%s"
 			"if (score_ytics > 0) { set ytics score_ytics }\n"
 			"plot $d using 1:6 with lines lc rgb '#6a3d9a' title 'score', \\\n"
 			"  '' using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'\n"
 			"unset multiplot\n"
-			"set ytics autofreq\n"
-			"set output\n");
+			"set ytics autofreq; set yrange [*:*]\n"
+			"set output\n", value_range, score_range);
 	}
 }
 
@@ -563,6 +595,11 @@ int main(int argc, char **argv)
 		fcvae_warn("no output directory (-o DIR)");
 		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
+	/* the images' paths go into gnuplot's script, where a control
+	 * character would end the command */
+	for (const char *c = o.dir; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			fcvae_die(FCVAE_EXIT_USAGE, "-o: a directory name with control characters cannot be given to gnuplot");
 	if (mkdir(o.dir, 0755) < 0 && errno != EEXIST)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o.dir);
 

@@ -50,6 +50,39 @@ setup() {
 	[ "$status" -ne 0 ]
 }
 
+@test "plot: series keys and the directory name are text to gnuplot, never commands" {
+	# backquotes run a command inside gnuplot's double quotes; a quote, a
+	# newline and enhanced-text marks must not break the script either
+	rec() { jq -cn --arg k "$1" '{key: $k, ts: "2025-03-06T23:00:00Z", value: 1, score: 1, threshold: 0.5}'; }
+	{
+		rec 'evil`touch '"$tmp"'/PWNED`'
+		rec "it's"
+		rec $'bad\nline'
+		rec 'a_b^c{d}@e'
+	} >"$tmp/keys"
+	run fcvae-plot -o "$tmp/d'q" "$tmp/keys"
+	[ "$status" -eq 0 ]
+	[ ! -e "$tmp/PWNED" ]
+	[ "$(ls "$tmp/d'q"/*.png | wc -l)" -eq 4 ]
+	run fcvae-plot -o "$tmp/d"$'\n'"x" "$tmp/keys"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"control characters"* ]]
+}
+
+@test "plot: every series gets its own image: keys alike as file names, long keys, nothing to draw" {
+	rec() { jq -cn --arg k "$1" --argjson t "$2" '{key: $k, ts: $t, value: 1, score: 1, threshold: 0.5}'; }
+	{
+		for t in 0 3600; do rec x_-3 $t; rec x_ $t; rec x/ $t; rec "$(printf 'b%.0s' $(seq 300))" $t; done
+		# a series without a score, one without a value: each panel of
+		# nothing once stopped gnuplot, and the images of all the others
+		for t in 0 3600; do jq -cn --argjson t $t '{key: "noscore", ts: $t, value: 5}, {key: "novalue", ts: $t, score: 1}'; done
+	} >"$tmp/alike"
+	run fcvae-plot -o "$tmp/d" "$tmp/alike"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$tmp/d"/*.png | wc -l)" -eq 6 ]
+	[ "$(grep -o 'src="[^"]*\.png' "$tmp/d/index.html" | sort -u | wc -l)" -eq 6 ]
+}
+
 @test "plot: index.html has the counters, the images and recent anomalies" {
 	{ cat "$tmp/scored"; echo 'not json'; } | fcvae-plot -o "$tmp/d" --refresh 7 2>"$tmp/err"
 	grep -q 'input line 61' "$tmp/err"

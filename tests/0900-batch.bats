@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-batch: cron scoring of a directory of CSV files.
 
 setup() {
@@ -35,6 +36,24 @@ setup() {
 	[ "$(sed -n 2p "$tmp/in/scored/accel.scored.csv" | cut -d, -f1,2)" = "$(sed -n 25p "$tmp/in/accel.csv" | sed 's/^\([^,]*\),/"\1",/' | cut -d, -f1,2)" ]
 	[ "$(wc -l <"$tmp/in/scored/accel.scored.csv")" -eq $((72 - 23 + 1)) ]
 	[ -s "$tmp/in/scored/accel/accel.png" ] && [ -s "$tmp/in/scored/accel/index.html" ]
+}
+
+@test "batch: file names are data: quotes, bars, backquotes" {
+	mkdir "$tmp/odd"
+	model=$FCVAE_TOP/$model
+	cd "$tmp" # where a command run by mistake would touch PWNED
+	for n in "it's" 'a|b' 'x`touch PWNED`' 'a&b\c'; do cp "$tmp/in/star.csv" "$tmp/odd/$n.csv"; done
+	run fcvae-batch -n 2 -m "$model" "$tmp/odd"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 4 scored ("*", 0 unchanged, 0 failed" ]]
+	[ ! -e "$tmp/PWNED" ]
+	[ -s "$tmp/odd/scored/it's/it_s.png" ]
+	[ -s "$tmp/odd/scored/a|b/a_b.png" ]
+	# a bad line: said with the file's name as it is, the file still scored
+	printf 'not,a,row\n' >>"$tmp/odd/a|b.csv"
+	run --separate-stderr fcvae-batch -n 2 -m "$model" "$tmp/odd"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"$tmp/odd/a|b.csv line "*": 3 fields, the header has 2"* ]]
 }
 
 @test "batch: a re-run skips unchanged inputs and redoes changed ones" {
