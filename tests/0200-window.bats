@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-window: input formats, keys, buckets, aggregation, gaps, pass-through.
 # Expected windows are worked out by hand in the comments.
 

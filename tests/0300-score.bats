@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-score: routing, records, thresholds, bad input, live use (SPEC §1, §3, §10).
 
 load helpers/man

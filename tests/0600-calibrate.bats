@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-calibrate: thresholds from labelled validation records, into model files.
 
 load helpers/man
