@@ -235,9 +235,10 @@ static model_slot *slot_open(const char *path, int fatal, const char *key)
 	s->name = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
 	if (slot_load(s, err, sizeof err) < 0) {
 		if (fatal && key && cur_in) {
+			char where[4200];
+			fcvae_lines_where(cur_in, where, sizeof where);
 			flush_before_exit();
-			fcvae_die(FCVAE_EXIT_FAIL, "%s line %zu: series \"%.80s\": %s",
-			          strcmp(cur_in->name, "-") ? cur_in->name : "input", cur_in->lineno, key, err);
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: series \"%.80s\": %s", where, key, err);
 		}
 		if (fatal)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
@@ -468,7 +469,9 @@ static void flush(void)
 		 * agrees with it */
 		char text[FCVAE_JSON_NUMBER_MAX];
 		size_t tlen = fcvae_json_format_float(text, (float)r->score);
-		double score = strtod(text, NULL);
+		double score = (float)r->score;
+		if (fabs(score - thr) <= 1e-6 * fabs(score)) /* only so near can the two differ */
+			score = strtod(text, NULL);
 		int anomaly = has_thr && !p->last_missing && score < thr;
 		fcvae_buf_add(&out, pass_text.p + p->off, p->len);
 		/* pass_text holds "{" and the members: score comes first after them */

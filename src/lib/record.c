@@ -251,6 +251,15 @@ void fcvae_rejects_count(fcvae_rejects *r, const char *reason)
 	}
 }
 
+void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size)
+{
+	const char *name = strcmp(l->name, "-") ? l->name : "input";
+	if (l->lastno > l->lineno)
+		snprintf(out, size, "%s lines %zu-%zu", name, l->lineno, l->lastno);
+	else
+		snprintf(out, size, "%s line %zu", name, l->lineno);
+}
+
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 {
 	char msg[512];
@@ -258,17 +267,13 @@ void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	char where[48] = "";
-	if (l && l->lastno > l->lineno)
-		snprintf(where, sizeof where, "s %zu-%zu", l->lineno, l->lastno);
-	else if (l)
-		snprintf(where, sizeof where, " %zu", l->lineno);
+	char where[4200];
 	if (!l)
 		fcvae_warn("%s", msg);
-	else if (!strcmp(l->name, "-"))
-		fcvae_warn("input line%s: %s", where, msg);
-	else
-		fcvae_warn("%s line%s: %s", l->name, where, msg);
+	else {
+		fcvae_lines_where(l, where, sizeof where);
+		fcvae_warn("%s: %s", where, msg);
+	}
 	fcvae_rejects_count(r, reason);
 	if (r->strict)
 		exit(FCVAE_EXIT_DATA);

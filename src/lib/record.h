@@ -80,6 +80,9 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
  * wait for input: flush output before reading when this is false, and a
  * live pipeline sees every record at once while batch runs write in bulk. */
 int fcvae_lines_ready(fcvae_lines *l);
+/* Where the current line is, for messages: "input line 17" (standard
+ * input), "FILE line 17", or "lines 17-19" for a CSV record over several. */
+void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size);
 void fcvae_lines_close(fcvae_lines *l);
 
 /* Years 0 to 9999: what RFC 3339 can write, and far from int64 trouble. */
