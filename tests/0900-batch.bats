@@ -56,6 +56,24 @@ setup() {
 	[[ "$stderr" == *"$tmp/odd/a|b.csv line "*": 3 fields, the header has 2"* ]]
 }
 
+@test "batch: -o DIR DIR does not read its results back; one run per output directory" {
+	for i in 1 2; do
+		run fcvae-batch -n 2 -m "$model" -o "$tmp/in" "$tmp/in"
+		[ "$status" -eq 0 ]
+	done
+	[[ "$output" == *": 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 2 unchanged, 0 failed" ]]
+	[ ! -e "$tmp/in/accel.scored.scored.csv" ]
+	# another run holding the output directory: this one stops, saying so
+	mkdir -p "$tmp/in/scored"
+	flock "$tmp/in/scored/.lock" -c 'sleep 3' &
+	sleep 0.5
+	flock -n "$tmp/in/scored/.lock" true && skip "could not hold the lock"
+	run fcvae-batch -n 2 -m "$model" "$tmp/in"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"another fcvae-batch run is writing there"* ]]
+	wait
+}
+
 @test "batch: a re-run skips unchanged inputs and redoes changed ones" {
 	fcvae-batch -n 4 -m "$model" "$tmp/in" >/dev/null
 	cp "$tmp/in/scored/accel.ndjson" "$tmp/before"
