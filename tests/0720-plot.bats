@@ -5,6 +5,11 @@
 load helpers/images
 load helpers/kafka
 
+# a scored record of key $1 at epoch seconds $2 (default 2025-03-06 23:00)
+rec() {
+	jq -cn --arg k "$1" --argjson t "${2:-1741302000}" '{key: $k, ts: $t, value: 1, score: 1, threshold: 0.5}'
+}
+
 setup() {
 	tmp=$BATS_TEST_TMPDIR
 	# 30 hours of two series; b anomalous at hours 20-21 (labelled 19-21,
@@ -53,7 +58,6 @@ setup() {
 @test "plot: series keys and the directory name are text to gnuplot, never commands" {
 	# backquotes run a command inside gnuplot's double quotes; a quote, a
 	# newline and enhanced-text marks must not break the script either
-	rec() { jq -cn --arg k "$1" '{key: $k, ts: "2025-03-06T23:00:00Z", value: 1, score: 1, threshold: 0.5}'; }
 	{
 		rec 'evil`touch '"$tmp"'/PWNED`'
 		rec "it's"
@@ -70,7 +74,6 @@ setup() {
 }
 
 @test "plot: every series gets its own image: keys alike as file names, long keys, nothing to draw" {
-	rec() { jq -cn --arg k "$1" --argjson t "$2" '{key: $k, ts: $t, value: 1, score: 1, threshold: 0.5}'; }
 	{
 		for t in 0 3600; do rec x_-3 $t; rec x_ $t; rec x/ $t; rec "$(printf 'b%.0s' $(seq 300))" $t; done
 		# a series without a score, one without a value: each panel of
