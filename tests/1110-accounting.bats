@@ -76,3 +76,22 @@ num() { grep -o "[0-9]* $1" <<<"$2" | grep -o '^[0-9]*' || echo 0; }
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "$stderr" == *"1 input line rejected"* ]]
 }
+
+@test "accounting: programs sharing one stderr never split each other's message lines" {
+	# each message goes out in one write; in parts, a concurrent program's
+	# message landed in the middle of a line (seen in CI: fcvae-score's
+	# model warning inside fcvae-window's --strict message)
+	for f in a b c; do
+		LC_ALL=C awk 'BEGIN { for (i = 0; i < 4000; i++) print "{\"ts\":true,\"key\":\"s\",\"value\":1}" }' >"$D/$f.bad"
+	done
+	{
+		fcvae-window --window 4 "$D/a.bad" >/dev/null &
+		fcvae-window --window 4 "$D/b.bad" >/dev/null &
+		fcvae-window --window 4 "$D/c.bad" >/dev/null
+		wait
+	} 2>"$D/shared.err"
+	[ "$(wc -l <"$D/shared.err")" -eq 12003 ]
+	run grep -Evc "^fcvae-window: $D/[abc]\\.bad line [0-9]+: \"ts\" is not a timestamp\$|^fcvae-window: 0 records, 0 series, 0 windows; 4000 input lines rejected: 4000 bad ts\$" "$D/shared.err"
+	echo "$output"
+	[ "$output" -eq 0 ]
+}

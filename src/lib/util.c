@@ -21,15 +21,34 @@ void fcvae_setprogname(const char *argv0)
 		fcvae_argv0 = slash ? slash + 1 : argv0;
 }
 
+/* The whole line goes out in one write: programs of a pipeline share one
+ * stderr, and a message written in parts got another's in its middle. */
 static void vwarn(const char *fmt, va_list ap)
 {
 	int saved = errno;
-	fprintf(stderr, "%s: ", fcvae_argv0);
-	vfprintf(stderr, fmt, ap);
 	size_t n = strlen(fmt);
-	if (n && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(saved));
-	fputc('\n', stderr);
+	const char *err = n && fmt[n - 1] == ':' ? strerror(saved) : NULL;
+	va_list aq;
+	va_copy(aq, ap);
+	int len = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	size_t size = strlen(fcvae_argv0) + (len > 0 ? (size_t)len : 0) + (err ? strlen(err) : 0) + 8;
+	char stack[1024], *line = stack;
+	if (size > sizeof stack && !(line = malloc(size))) {
+		line = stack; /* cut short rather than lost */
+		size = sizeof stack;
+	}
+	snprintf(line, size - 1, "%s: ", fcvae_argv0);
+	n = strlen(line);
+	vsnprintf(line + n, size - 1 - n, fmt, ap);
+	n += strlen(line + n);
+	if (err)
+		snprintf(line + n, size - 1 - n, " %s", err);
+	n += strlen(line + n);
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
+	if (line != stack)
+		free(line);
 }
 
 void fcvae_warn(const char *fmt, ...)
