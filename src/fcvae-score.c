@@ -123,8 +123,9 @@ static void usage(FILE *fp)
 	        "      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
 	        "                        series' last score, threshold, anomaly and bucket\n"
 	        "                        time, and the record counters (atomic writes)\n"
-	        "      --max-series N    with --models: refuse records of new series beyond N\n"
-	        "                        (default 1000000)\n"
+	        "      --max-series N    series kept at most (default 1000000): with --models,\n"
+	        "                        records of new series beyond N are refused; with\n"
+	        "                        --model, --prom leaves new series beyond N out\n"
 	        "      --recheck S       look again at most every S seconds for the model file\n"
 	        "                        of a series without one, and for a changed model file\n"
 	        "                        to load (default 10; 0: never)\n"
@@ -493,9 +494,10 @@ static void flush(void)
 		fcvae_buf_adds(&out, "}\n");
 		stats.scored++;
 		stats.anomalies += anomaly;
-		if (opt.prom)
-			fcvae_prom_set(&prom, key_text.p + p->koff, p->klen, p->ts, score,
-			               has_thr ? thr : NAN, anomaly);
+		if (opt.prom && fcvae_prom_set(&prom, key_text.p + p->koff, p->klen, p->ts, score, has_thr ? thr : NAN,
+		                               anomaly) < 0 && prom.left_out == 1)
+			fcvae_warn("%s lists %zu series already (see --max-series): new series are scored but left out of it",
+			           opt.prom, prom.max);
 	}
 	for (int i = 0; i < nslots; i++)
 		slots[i]->n = 0;
@@ -657,7 +659,7 @@ int main(int argc, char **argv)
 	fcvae_json_parser_init(&parser);
 	parser.allow_nan = 1; /* Python writes NaN bare: a missing point, not a bad line */
 	if (opt.prom)
-		fcvae_prom_init(&prom, opt.prom);
+		fcvae_prom_init(&prom, opt.prom, opt.max_series);
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
 		slot_open(opt.model_file, 1, NULL);

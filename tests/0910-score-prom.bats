@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # fcvae-score --prom: a node-exporter textfile of per-series state and counters.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	tmp=$BATS_TEST_TMPDIR
 	fcvae-gen --hourly --days 3 --format ndjson --combo Accel/CMP,Star/CMP | fcvae-window >"$tmp/windows"
@@ -48,4 +50,19 @@ setup() {
 	[ "$(grep -a '^fcvae_scored_total ' "$f" | cut -d' ' -f2)" = "$(wc -l <"$tmp/scored")" ]
 	[ "$(grep -a '^fcvae_anomalies_total ' "$f" | cut -d' ' -f2)" = "$(jq -c 'select(.anomaly)' "$tmp/scored" | wc -l)" ]
 	[ "$(grep -a '^fcvae_rejected_total ' "$f" | cut -d' ' -f2)" = 2 ]
+}
+
+@test "prom: with --model, --max-series bounds the file's series; every record is still scored" {
+	run --separate-stderr fcvae-score -m tests/data/seed_models/Accel_CMP.safetensors -n 4 --max-series 2 \
+		--prom "$tmp/two.prom" "$tmp/windows"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq "$(wc -l <"$tmp/scored")" ]
+	# the first two keys listed, the rest counted and said once
+	[ "$(grep -a -c '^fcvae_score{' "$tmp/two.prom")" -eq 2 ]
+	grep -a -q '^fcvae_score{series="Accel/CMP"} ' "$tmp/two.prom"
+	grep -a -q '^fcvae_score{series="Star/CMP"} ' "$tmp/two.prom"
+	[ "$(grep -a '^fcvae_unlisted_total ' "$tmp/two.prom" | cut -d' ' -f2)" -eq 4 ]
+	[ "$(grep -c 'lists 2 series already (see --max-series)' <<<"$stderr")" -eq 1 ]
+	# unbounded by default: nothing left out
+	[ "$(grep -a '^fcvae_unlisted_total ' "$tmp/metrics.prom" | cut -d' ' -f2)" -eq 0 ]
 }

@@ -10,10 +10,11 @@
 #include "json.h"
 #include "util.h"
 
-void fcvae_prom_init(fcvae_prom *p, const char *path)
+void fcvae_prom_init(fcvae_prom *p, const char *path, size_t max)
 {
 	memset(p, 0, sizeof *p);
 	p->path = path;
+	p->max = max;
 	p->last_write = -INFINITY;
 }
 
@@ -47,8 +48,8 @@ static void rehash(fcvae_prom *p)
 	}
 }
 
-void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
-                    double threshold, int anomaly)
+int fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
+                   double threshold, int anomaly)
 {
 	if (2 * (p->n + 1) > p->hcap)
 		rehash(p);
@@ -62,6 +63,10 @@ void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, do
 		}
 	}
 	if (!s) {
+		if (p->n >= p->max) {
+			p->left_out++;
+			return -1;
+		}
 		if (p->n == p->cap) {
 			p->cap = p->cap ? 2 * p->cap : 16;
 			p->s = fcvae_xrealloc(p->s, p->cap * sizeof *p->s);
@@ -75,11 +80,12 @@ void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, do
 		p->hash[j] = ++p->n;
 	}
 	if (ts < s->ts)
-		return;
+		return 0;
 	s->ts = ts;
 	s->score = score;
 	s->threshold = threshold;
 	s->anomaly = anomaly;
+	return 0;
 }
 
 /* A label value: backslash, double quote and newline escaped (the text
@@ -151,9 +157,10 @@ int fcvae_prom_write(fcvae_prom *p, const fcvae_prom_counts *c, double min_inter
 		{"fcvae_scored_total", "Records scored."},
 		{"fcvae_anomalies_total", "Records marked anomalous."},
 		{"fcvae_rejected_total", "Input records rejected as bad."},
+		{"fcvae_unlisted_total", "Records scored whose series this file leaves out (see --max-series)."},
 	};
-	const size_t value[] = {c->records, c->scored, c->anomalies, c->rejected};
-	for (size_t k = 0; k < 4; k++)
+	const size_t value[] = {c->records, c->scored, c->anomalies, c->rejected, p->left_out};
+	for (size_t k = 0; k < sizeof value / sizeof *value; k++)
 		fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n%s %zu\n", counters[k][0], counters[k][1],
 		        counters[k][0], counters[k][0], value[k]);
 	if (fcvae_atomic_commit(&a) < 0)

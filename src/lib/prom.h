@@ -17,6 +17,8 @@ typedef struct {
 	const char *path;
 	fcvae_prom_series *s;          /* in order of first appearance */
 	size_t n, cap;
+	size_t max;                    /* series kept at most; later new ones are left out */
+	size_t left_out;               /* records of series left out */
 	size_t *hash;                  /* index + 1, 0 = empty */
 	size_t hcap;
 	double last_write;             /* monotonic seconds */
@@ -27,11 +29,12 @@ typedef struct {
 	size_t scored, anomalies, rejected;
 } fcvae_prom_counts;
 
-void fcvae_prom_init(fcvae_prom *p, const char *path);
+void fcvae_prom_init(fcvae_prom *p, const char *path, size_t max);
 void fcvae_prom_free(fcvae_prom *p);
 /* The newest scored bucket of a series (an older ts than the one held is
- * ignored: the file tells the present). */
-void fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
+ * ignored: the file tells the present). -1 when the series is new and max
+ * are kept already: it is left out of the file (and counted there). */
+int fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
                     double threshold, int anomaly);
 /* Write the file now, or (min_interval > 0) only if that many seconds
  * passed since the last write. 0, or -1 with errno. */
