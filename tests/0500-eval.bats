@@ -168,6 +168,8 @@ check() {
 		echo 'not json'
 		echo '{"key":"A","ts":"2025-01-01T03:30:00Z","score":"low","label":0}'
 		echo '{"key":"A","ts":"2025-01-01T03:40:00Z","score":-1,"label":"maybe"}'
+		echo '{"key":"A","ts":"2025-01-01T03:45:00Z","score":-1,"label":2}'
+		echo '{"key":"A","ts":"2025-01-01T03:50:00Z","score":-1,"label":0.5}'
 		tail -n 7 "$tmp/a.ndjson"
 	} >"$tmp/bad"
 	run fcvae-eval --format json "$tmp/bad"
@@ -175,7 +177,10 @@ check() {
 	[[ "$output" == *"line 4: not JSON"* ]]
 	[[ "$output" == *'line 5: "score" is not a number'* ]]
 	[[ "$output" == *'line 6: "label" is not 0, 1, true or false'* ]]
-	[[ "$output" == *"3 input lines rejected"* ]]
+	# a number other than 0 or 1 is no label either (not "anomalous")
+	[[ "$output" == *'line 7: "label" is not 0, 1, true or false'* ]]
+	[[ "$output" == *'line 8: "label" is not 0, 1, true or false'* ]]
+	[[ "$output" == *"5 input lines rejected"* ]]
 	fcvae-eval --format json "$tmp/bad" 2>/dev/null | jq -e '(.series[0].pa.f1 - 5/6 | fabs) < 1e-12'
 	run fcvae-eval --strict "$tmp/bad"
 	[ "$status" -eq 3 ]

@@ -89,7 +89,7 @@ static int read_label(const fcvae_json *v)
 	if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE)
 		return v->type == FCVAE_JSON_TRUE;
 	if (v->type == FCVAE_JSON_NUMBER)
-		return isnan(v->num) ? -1 : v->num != 0;
+		return isnan(v->num) ? -1 : v->num == 0 || v->num == 1 ? v->num == 1 : -2;
 	if (v->type == FCVAE_JSON_STRING) {
 		if (!strcmp(v->str, "1") || !strcmp(v->str, "true"))
 			return 1;
