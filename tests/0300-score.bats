@@ -109,6 +109,13 @@ first() {
 	[[ "$(cat "$tmp/out")" == '{"k\u0065y":"Star/CMP","a\/b":1,"\u0041bc":2,"温度":3,"win\u0000dow":5,"ts":"2025-02-25T23:00:00Z","score":'* ]]
 }
 
+@test "score: a field given twice is read as jq and Python read it, the last" {
+	first Star/CMP | sed 's/^{/{"key":"Accel\/CMP",/; s/}$/,"ts":"2025-02-26T00:00:00Z"}/' >"$tmp/in"
+	grep -q '^{"key":"Accel/CMP",.*"key":"Star/CMP".*"ts":"2025-02-26T00:00:00Z"}$' "$tmp/in"
+	fcvae-score --models "$SEED" "$tmp/in" >"$tmp/out"
+	[ "$(jq -r '[.key, .model, .ts] | @tsv' "$tmp/out")" = "$(printf 'Star/CMP\tStar_CMP.safetensors\t2025-02-26T00:00:00Z')" ]
+}
+
 @test "score: score fields of the input are replaced, not repeated" {
 	first Star/CMP | fcvae-score --models "$SEED" --keep-window | fcvae-score --models "$SEED" >"$tmp/out"
 	[ "$(grep -o '"score"' "$tmp/out" | wc -l)" -eq 1 ]

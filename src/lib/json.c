@@ -516,10 +516,12 @@ const fcvae_json *fcvae_json_getn(const fcvae_json *obj, const char *key, size_t
 {
 	if (!obj || obj->type != FCVAE_JSON_OBJECT)
 		return NULL;
+	/* of a name given twice, the last, as jq and Python read it */
+	const fcvae_json *found = NULL;
 	for (const fcvae_json *m = fcvae_json_first(obj); m; m = fcvae_json_next(m))
 		if (key_is(m, key, keylen))
-			return m;
-	return NULL;
+			found = m;
+	return found;
 }
 
 const fcvae_json *fcvae_json_get(const fcvae_json *obj, const char *key)

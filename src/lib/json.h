@@ -95,7 +95,7 @@ void fcvae_json_parser_free(fcvae_json_parser *p);
  * Returns the root or NULL with p->err and p->col set. */
 const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_t len);
 
-/* Member of an object by decoded name (the first one if repeated), or NULL
+/* Member of an object by decoded name (the last one if repeated), or NULL
  * (also when obj is NULL or not an object). */
 const fcvae_json *fcvae_json_get(const fcvae_json *obj, const char *key);
 const fcvae_json *fcvae_json_getn(const fcvae_json *obj, const char *key, size_t keylen);

@@ -85,6 +85,9 @@ int main(void)
 	for (const fcvae_json *m = fcvae_json_first(r); m; m = fcvae_json_next(m), i++)
 		inorder &= i < 6 && !strcmp(m->key, order[i]);
 	CHECK(inorder && i == 6, "members iterate in document order");
+	r = parse("{\"key\":\"a\",\"value\":1,\"key\":\"b\"}");
+	v = fcvae_json_get(r, "key");
+	CHECK(v && !strcmp(v->str, "b"), "a name given twice: the last, as jq and Python read it");
 
 	/* strings: escapes, surrogates, UTF-8 */
 	v = parse("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac\\ud83d\\ude00\"");
