@@ -320,6 +320,8 @@ int main(int argc, char **argv)
 				since_save = 0;
 			}
 		}
+		if (io.format == FCVAE_INPUT_CSV && !rd.have_header)
+			fcvae_warn("%s: no CSV header: the input is empty", strcmp(*files, "-") ? *files : "standard input");
 		fcvae_lines_close(&l);
 	}
 	if (!noflush)

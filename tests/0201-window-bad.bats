@@ -111,7 +111,7 @@ one_bad() {
 	[ "${stderr_lines[4]}" = "fcvae-window: 2 records, 1 series, 2 windows; 4 input lines rejected: 2 not JSON, 1 bad ts, 1 no ts" ]
 }
 
-@test "bad: empty input and blank lines give nothing, quietly" {
+@test "bad: empty input and blank lines give nothing, quietly; a CSV without a header is said to be empty" {
 	run --separate-stderr fcvae-window </dev/null
 	[ "$status" -eq 0 ]
 	[ -z "$output" ] && [ -z "$stderr" ]
@@ -123,6 +123,14 @@ one_bad() {
 	run --separate-stderr fcvae-window --csv "$T/in.csv"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ] && [ -z "$stderr" ]
+	# but a CSV without even its header is said to be empty (a file still
+	# being copied, a failed export), not taken quietly
+	: >"$T/empty.csv"
+	run --separate-stderr fcvae-window --csv "$T/empty.csv" - <"$T/empty.csv"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-window: $T/empty.csv: no CSV header: the input is empty
+fcvae-window: standard input: no CSV header: the input is empty" ]
 }
 
 @test "bad: a 10 MB line passes through whole, a 10 MB bad line is rejected" {
