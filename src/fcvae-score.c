@@ -431,7 +431,7 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 		first = 0;
 		fcvae_buf_add(&pass_text, m->keysrc, m->keysrclen);
 		fcvae_buf_addc(&pass_text, ':');
-		fcvae_buf_add(&pass_text, m->src, m->len);
+		fcvae_json_add_source(&pass_text, m);
 	}
 	if (first)
 		fcvae_buf_addc(&pass_text, '{');

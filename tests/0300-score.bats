@@ -164,7 +164,7 @@ first() {
 	[ "$(jq .score "$tmp/out2")" = "$(sed -n 1p "$tmp/out" | jq .score)" ]
 }
 
-@test "score: NaN and Infinity written bare (as Python writes them) are missing points" {
+@test "score: NaN and Infinity written bare (as Python writes them) are missing points, and null where passed through" {
 	r=$(first Star/CMP)
 	jq -c '.window[5] = null | .missing = [5]' <<<"$r" | fcvae-score --models "$SEED" >"$tmp/want"
 	for v in NaN Infinity -Infinity; do
@@ -172,6 +172,15 @@ first() {
 		fcvae-score --models "$SEED" "$tmp/in" >"$tmp/out"
 		[ "$(jq .score "$tmp/out")" = "$(jq .score "$tmp/want")" ]
 	done
+	# passed-through fields too: what is written is JSON (else fcvae-alert
+	# rejects the record and its alert is lost), bare literals as null
+	jq -c '.value = "V" | .meta = {x: "I", y: [1, "M"]}' <<<"$r" |
+		sed 's/"V"/NaN/; s/"I"/Infinity/; s/"M"/-Infinity/' >"$tmp/in"
+	grep -q '"value":NaN,.*"meta":{"x":Infinity,"y":\[1,-Infinity\]}' "$tmp/in"
+	fcvae-score --models "$SEED" --keep-window "$tmp/in" >"$tmp/out"
+	[ "$(jq -c '[.value, .meta]' "$tmp/out")" = '[null,{"x":null,"y":[1,null]}]' ]
+	fcvae-score --models "$SEED" --threshold 1000 "$tmp/in" | fcvae-alert >"$tmp/alerts"
+	[ "$(jq -r .alert "$tmp/alerts")" = open ]
 }
 
 @test "score: the verdict agrees with the score as written" {

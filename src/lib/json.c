@@ -655,6 +655,20 @@ int fcvae_buf_write(const fcvae_buf *b, FILE *fp)
 	return 0;
 }
 
+void fcvae_json_add_source(fcvae_buf *b, const fcvae_json *v)
+{
+	const char *at = v->src;
+	for (uint32_t i = 0; i < v->size; i++) {
+		const fcvae_json *n = v + i;
+		if (n->type != FCVAE_JSON_NUMBER || isfinite(n->num) || (n->src[0] != 'N' && n->src[0] != 'I' && n->src[1] != 'I'))
+			continue;
+		fcvae_buf_add(b, at, (size_t)(n->src - at));
+		fcvae_buf_adds(b, "null");
+		at = n->src + n->len;
+	}
+	fcvae_buf_add(b, at, (size_t)(v->src + v->len - at));
+}
+
 void fcvae_json_add_string(fcvae_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

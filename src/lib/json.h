@@ -148,6 +148,10 @@ void fcvae_buf_free(fcvae_buf *b);
 /* fwrite the whole buffer; 0, or -1 on a write error (errno set). Does not clear. */
 int fcvae_buf_write(const fcvae_buf *b, FILE *fp);
 
+/* A value as it was written, except that the NaN and Infinity literals a
+ * parser with allow_nan reads become null: they are not JSON, and what we
+ * write must be. */
+void fcvae_json_add_source(fcvae_buf *b, const fcvae_json *v);
 /* A JSON string literal with quotes: ", \ and control characters escaped;
  * invalid UTF-8 bytes become U+FFFD so the output is always valid JSON. */
 void fcvae_json_add_string(fcvae_buf *b, const char *s, size_t n);

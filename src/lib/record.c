@@ -475,23 +475,6 @@ static int consumed(const fcvae_input_reader *r, const char *name, size_t len)
 	return fcvae_input_is_output_name(name, len);
 }
 
-/* A member's value as it was written, except that the NaN and Infinity
- * literals the payload reader allows become null: they are not JSON, and
- * what we write must be. */
-static void add_passthrough(fcvae_buf *b, const fcvae_json *v)
-{
-	const char *at = v->src;
-	for (uint32_t i = 0; i < v->size; i++) {
-		const fcvae_json *n = v + i;
-		if (n->type != FCVAE_JSON_NUMBER || isfinite(n->num) || (n->src[0] != 'N' && n->src[0] != 'I' && n->src[1] != 'I'))
-			continue;
-		fcvae_buf_add(b, at, (size_t)(n->src - at));
-		fcvae_buf_adds(b, "null");
-		at = n->src + n->len;
-	}
-	fcvae_buf_add(b, at, (size_t)(v->src + v->len - at));
-}
-
 /* The record as a JSON object (NDJSON line or kcat payload). env is the
  * kcat envelope or NULL. */
 static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_json *env, fcvae_input *in,
@@ -560,7 +543,7 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 		fcvae_buf_addc(&r->extra, ',');
 		fcvae_buf_add(&r->extra, m->keysrc, m->keysrclen);
 		fcvae_buf_addc(&r->extra, ':');
-		add_passthrough(&r->extra, m);
+		fcvae_json_add_source(&r->extra, m);
 	}
 	return 0;
 }
