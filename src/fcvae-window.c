@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, 0, O_VERSION },
 		{ 0, 0, 0, 0 },
 	};
-	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0 };
+	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0, 0 };
 	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000 };
 	size_t max_line = FCVAE_MAX_LINE;
 	const char *keyspec = "key", *state = NULL;
@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	}
 
 	fcvae_input_reader rd;
+	io.need_value = wo.agg != FCVAE_AGG_COUNT;
 	fcvae_input_init(&rd, &io);
 	fcvae_rejects rej = { .strict = strict };
 	fcvae_input in;
@@ -238,6 +239,7 @@ int main(int argc, char **argv)
 	char **files = optind < argc ? argv + optind : deflt;
 	double last_record = now_wall(), last_save = last_record;
 	long since_save = 0;
+	size_t valued = 0;   /* records with a value field: none is a misnamed --value */
 
 	for (; *files; files++) {
 		fcvae_lines l;
@@ -302,6 +304,7 @@ int main(int argc, char **argv)
 				continue;
 			if (idle > 0)
 				last_record = now_wall();
+			valued += in.has_value;
 			int added = fcvae_window_add(&w, &in);
 			if (added == 2) {
 				char span[32];
@@ -333,7 +336,9 @@ int main(int argc, char **argv)
 	 * anywhere, so say how much */
 	size_t unwritten = noflush && !state ? fcvae_window_open_records(&w) : 0;
 
-	if (verbose || rej.total || w.late || w.replayed || unwritten) {
+	if (io.need_value && w.records && !valued)
+		fcvae_warn("no record has a \"%s\" field: every value is missing (see --value)", io.value_field);
+	if (verbose || rej.total || w.late || w.replayed || w.dropped || unwritten) {
 		fcvae_buf sum = { 0 };
 		char r[512];
 		fcvae_buf_printf(&sum, "%zu records, %zu series, %zu windows", w.records, w.n, w.windows);

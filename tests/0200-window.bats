@@ -32,15 +32,18 @@ setup() {
 		echo "{\"ts\":\"2025-02-25T0$h:00:00Z\",\"key\":\"a\",\"value\":$h}"
 	done >"$T/in"
 	# W 4: windows end at 03, 04 and 06, each with one of four points missing
-	run fcvae-window --window 4 --max-missing 0 "$T/in"
+	run --separate-stderr fcvae-window --window 4 --max-missing 0 "$T/in"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	# and said, not dropped quietly
+	[ "$stderr" = 'fcvae-window: 5 records, 1 series, 0 windows, 3 windows dropped (too many missing)' ]
 	run fcvae-window --window 4 --max-missing 0.25 "$T/in"
 	[ "${#lines[@]}" -eq 3 ]
 	# W 5: the window ending at 04 misses hour 2 (1 of 5), the one ending at 06
 	# hours 2 and 5 (2 of 5): hour 2 takes the next value, hour 5 is interpolated
-	run fcvae-window --window 5 --max-missing 0.3 "$T/in"
+	run --separate-stderr fcvae-window --window 5 --max-missing 0.3 "$T/in"
 	[ "${#lines[@]}" -eq 1 ]
+	[[ "$stderr" == *", 1 windows dropped (too many missing)" ]]
 	[ "${lines[0]}" = '{"key":"a","ts":"2025-02-25T04:00:00Z","value":4,"window":[0,1,2,3,4],"missing":[2]}' ]
 	run fcvae-window --window 5 --max-missing 0.4 "$T/in"
 	[ "${#lines[@]}" -eq 2 ]
@@ -179,7 +182,8 @@ agg_windows() {
 {"key":"b","ts":"2025-02-25T03:00:00Z","value":1,"window":[0,1],"missing":[]}' ]
 	# mean of records without values: every bucket missing, every window dropped
 	run fcvae-window --agg mean --window 2 -v "$T/in"
-	[ "$output" = 'fcvae-window: 4 records, 2 series, 0 windows, 6 windows dropped (too many missing)' ]
+	[ "$output" = 'fcvae-window: no record has a "value" field: every value is missing (see --value)
+fcvae-window: 4 records, 2 series, 0 windows, 6 windows dropped (too many missing)' ]
 }
 
 @test "window: --bucket 5m and 1d, offsets converted to UTC" {

@@ -193,3 +193,22 @@ fcvae-window: standard input: no CSV header: the input is empty" ]
 	[ "${stderr_lines[1]}" = "fcvae-window: $T/in line 3: \"ts\" is 100 seconds after the latest record (see --max-gap)" ]
 	[ "${stderr_lines[2]}" = "fcvae-window: $T/in line 4: \"ts\" is 7 minutes after the latest record (see --max-gap)" ]
 }
+
+@test "bad: a misnamed --value is said, not taken as every value missing" {
+	# CSV: the header has no such column (--agg count needs none)
+	printf 'ts,amount\n0,5\n3600,6\n' >"$T/in.csv"
+	run --separate-stderr fcvae-window --csv --window 1 --default-key k --value amout "$T/in.csv"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"$T/in.csv line 1: no \"amout\" column in the CSV header (see --value, or --agg count)"* ]]
+	run --separate-stderr fcvae-window --csv --window 1 --default-key k --value amout --agg count "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	# NDJSON: no record has the field; the dropped windows are counted
+	printf '%s\n' '{"ts":0,"amount":5}' '{"ts":3600,"amount":6}' '{"ts":7200,"amount":7}' >"$T/in"
+	run --separate-stderr fcvae-window --window 2 --default-key k --value amout --agg mean "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'fcvae-window: no record has a "amout" field: every value is missing (see --value)
+fcvae-window: 3 records, 1 series, 0 windows, 2 windows dropped (too many missing)' ]
+}

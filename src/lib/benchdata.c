@@ -59,7 +59,8 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line
 	in.csv = 1;
 	static const char *key[] = {"key"};
 	fcvae_input_opts o = {.format = FCVAE_INPUT_CSV, .ts_field = "timestamp", .value_field = "value",
-	                      .label_field = "label", .key_fields = key, .n_key = 1, .default_key = f->name};
+	                      .label_field = "label", .key_fields = key, .n_key = 1, .default_key = f->name,
+	                      .need_value = 1};
 	fcvae_input_reader r;
 	fcvae_input_init(&r, &o);
 	fcvae_input_new_file(&r);

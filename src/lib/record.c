@@ -679,6 +679,9 @@ static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const
 		all_keys &= (r->key_col[i] = csv_col(r, op->key_fields[i])) >= 0;
 	if (r->ts_col < 0)
 		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header", op->ts_field);
+	if (r->value_col < 0 && op->need_value)
+		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header (see --value, or --agg count)",
+		           op->value_field);
 	if (!all_keys && !op->default_key)
 		for (int i = 0; i < op->n_key; i++)
 			if (r->key_col[i] < 0)

@@ -132,6 +132,7 @@ typedef struct {
 	int n_key;
 	const char *default_key;     /* key when the record has none, or NULL */
 	int kafka_time;              /* kcat: no ts in the payload -> envelope ts (ms) */
+	int need_value;              /* a CSV without the value column is refused */
 } fcvae_input_opts;
 
 /* One record, normalised. Pointers valid until the next parse. */

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *keys1[] = { "key" }, *keys2[] = { "key", "sub" };
 	unsigned opt = data[0];
 	fcvae_input_opts io = { FCVAE_INPUT_CSV, "ts", opt & 4 ? "v" : "value", "label", opt & 1 ? keys2 : keys1,
-	                        opt & 1 ? 2 : 1, opt & 2 ? "dflt" : NULL, 0 };
+	                        opt & 1 ? 2 : 1, opt & 2 ? "dflt" : NULL, 0, opt & 16 };
 	fcvae_input_reader rd;
 	fcvae_input_init(&rd, &io);
 	fcvae_lines l;

@@ -160,7 +160,7 @@ int main(void)
 
 	/* NDJSON */
 	const char *keys[] = { "key" };
-	fcvae_input_opts o = { FCVAE_INPUT_NDJSON, "ts", "value", "label", keys, 1, NULL, 0 };
+	fcvae_input_opts o = { FCVAE_INPUT_NDJSON, "ts", "value", "label", keys, 1, NULL, 0, 0 };
 	fcvae_input_init(&rd, &o);
 	CHECK(parse("{\"ts\":\"2025-02-25T15:00:00Z\",\"key\":\"Accel/CMP\",\"value\":1234,\"label\":0,"
 	            "\"note\":{\"x\": [1, 2]},\"n\":1.50}") == 1 &&
@@ -189,7 +189,7 @@ int main(void)
 
 	/* several key fields, other names */
 	const char *keys2[] = { "network_type", "transaction_type" };
-	fcvae_input_opts o2 = { FCVAE_INPUT_NDJSON, "timestamp", "amount", "is_anomaly", keys2, 2, NULL, 0 };
+	fcvae_input_opts o2 = { FCVAE_INPUT_NDJSON, "timestamp", "amount", "is_anomaly", keys2, 2, NULL, 0, 0 };
 	fcvae_input_init(&rd, &o2);
 	CHECK(parse("{\"timestamp\":\"2025-01-06 00:00:00\",\"network_type\":\"Accel\",\"transaction_type\":\"CMP\","
 	            "\"amount\":12.5,\"is_anomaly\":1,\"split\":\"train\"}") == 1 &&
@@ -198,7 +198,7 @@ int main(void)
 	fcvae_input_free(&rd);
 
 	/* CSV */
-	fcvae_input_opts oc = { FCVAE_INPUT_CSV, "timestamp", "value", "label", keys2, 2, NULL, 0 };
+	fcvae_input_opts oc = { FCVAE_INPUT_CSV, "timestamp", "value", "label", keys2, 2, NULL, 0, 0 };
 	fcvae_input_init(&rd, &oc);
 	CHECK(parse("timestamp,network_type,transaction_type,value,label,split,note") == 0, "CSV header");
 	CHECK(parse("2025-01-06T01:00:00Z,Accel,no-pin,1370,0,train,\"a, \"\"b\"\"\"") == 1 &&
@@ -225,7 +225,7 @@ int main(void)
 	fcvae_input_free(&rd);
 
 	/* kcat -J envelopes */
-	fcvae_input_opts ok = { FCVAE_INPUT_KCAT, "ts", "value", "label", keys, 1, NULL, 1 };
+	fcvae_input_opts ok = { FCVAE_INPUT_KCAT, "ts", "value", "label", keys, 1, NULL, 1, 0 };
 	fcvae_input_init(&rd, &ok);
 	CHECK(parse("{\"topic\":\"tx\",\"partition\":2,\"offset\":41,\"tstype\":\"create\",\"ts\":1740495600123,"
 	            "\"broker\":1,\"key\":\"Star/CMP\",\"payload\":\"{\\\"value\\\":5,\\\"seq\\\":9}\"}") == 1 &&
