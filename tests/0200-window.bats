@@ -103,6 +103,20 @@ setup() {
 	run fcvae-window --csv --window 1 --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly "$T/in.csv"
 	[ "${lines[0]}" = '{"key":"Accel/CMP","ts":"2025-01-06T00:00:00Z","value":10.5,"window":[10.5],"missing":[],"label":0,"split":"train","note":"a, \"quoted\" note"}' ]
 	[ "${lines[2]}" = '{"key":"Star/no-pin","ts":"2025-01-06T01:00:00Z","value":3,"window":[3],"missing":[],"label":1,"split":"train","note":""}' ]
+	# "ts, key, value": blanks around the fields with a role are no part of them
+	printf 'value, ts, key, label\n5, 2024-01-01T00:00:00Z, a , 1 \n' >"$T/blank.csv"
+	run fcvae-window --csv --window 1 "$T/blank.csv"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"a","ts":"2024-01-01T00:00:00Z","value":5,"window":[5],"missing":[],"label":1}' ]
+}
+
+@test "window: a null key is no key: the Kafka message key or --default-key serves" {
+	run fcvae-window --window 1 --default-key dflt <<<'{"ts":0,"value":1,"key":null}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .key <<<"$output")" = dflt ]
+	run fcvae-window --kcat --kafka-time --window 1 <<<'{"topic":"t","partition":0,"offset":5,"ts":1700000000000,"key":"msgkey","payload":"{\"key\":null,\"value\":3}"}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .key <<<"$output")" = msgkey ]
 }
 
 @test "window: CSV without the needed columns is an error naming them" {

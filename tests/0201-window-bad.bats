@@ -76,6 +76,26 @@ one_bad() {
 
 @test "bad: a label that is not a number" {
 	one_bad '{"ts":7200,"key":"a","value":1,"label":"spike"}' '"label" is not a number or boolean' 'bad label'
+	one_bad '{"ts":7200,"key":"a","value":1,"label":"+-1"}' '"label" is not a number or boolean' 'bad label'
+}
+
+@test "bad: a missing-marker label (NaN, null, \"NA\") is no label; the record and its value are kept" {
+	printf '%s\n' '{"ts":0,"key":"a","value":1,"label":NaN}' '{"ts":3600,"key":"a","value":2,"label":"NaN"}' \
+		'{"ts":7200,"key":"a","value":3,"label":"NA"}' '{"ts":10800,"key":"a","value":4,"label":"True"}' >"$T/in"
+	run --separate-stderr fcvae-window --window 1 "$T/in"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$(jq -c '[.value, .label]' <<<"$output")" = '[1,null]
+[2,null]
+[3,null]
+[4,1]' ]
+	# CSV as pandas writes it: True/False, NaN for no label
+	printf 'ts,key,value,label\n0,a,1,True\n3600,a,2,False\n7200,a,3,NaN\n10800,a,+-4,0\n' >"$T/in.csv"
+	run --separate-stderr fcvae-window --csv --window 1 "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.value, .label]' <<<"$output")" = '[1,1]
+[2,0]
+[3,null]' ]
+	[[ "$stderr" == *"$T/in.csv line 5: \"value\" is not a number"* ]]
 }
 
 @test "bad: deep nesting" {

@@ -384,8 +384,11 @@ static int text_number(const char *s, size_t n, double *x)
 		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	if (n && *s == '+')
+	if (n && *s == '+') {
 		s++, n--;
+		if (n && *s == '-') /* "+-5" */
+			return -1;
+	}
 	if (fcvae_json_number_text(s, n, x) < 0)
 		return -1;
 	return isfinite(*x) ? 0 : -2;
@@ -417,29 +420,42 @@ static int get_value(const fcvae_json *v, const char *name, double *x, const cha
 	return bad(reason, "bad value", msg, "\"%s\" is not a number", name);
 }
 
+/* A label written as text: 1 with *label set, 0 a missing marker, -1 not a
+ * label. Booleans as JSON, Python and spreadsheets write them. */
+static int label_text(const char *s, size_t n, double *label)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" }, *const no[] = { "false", "False", "FALSE" };
+	for (size_t i = 0; i < 3; i++)
+		if ((strlen(yes[i]) == n && !memcmp(yes[i], s, n)) || (strlen(no[i]) == n && !memcmp(no[i], s, n))) {
+			*label = s[0] == 't' || s[0] == 'T';
+			return 1;
+		}
+	if (is_missing_word(s, n))
+		return 0;
+	return text_number(s, n, label) == 0 ? 1 : -1;
+}
+
+/* label: like the value, NaN and the other missing markers are no label
+ * (a record is not lost for its label's sake) */
 static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, const char **reason, char *msg)
 {
-	in->has_label = 0;
+	int got = -1;
 	if (!v || v->type == FCVAE_JSON_NULL)
-		return 0;
-	in->has_label = 1;
-	if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE) {
+		got = 0;
+	else if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE) {
 		in->label = v->type == FCVAE_JSON_TRUE;
-		return 0;
-	}
-	if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
+		got = 1;
+	} else if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
 		in->label = v->num;
-		return 0;
-	}
-	if (v->type == FCVAE_JSON_STRING) {
-		if (!strcmp(v->str, "true") || !strcmp(v->str, "false")) {
-			in->label = v->str[0] == 't';
-			return 0;
-		}
-		if (text_number(v->str, v->slen, &in->label) == 0)
-			return 0;
-	}
-	return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", name);
+		got = 1;
+	} else if (v->type == FCVAE_JSON_NUMBER && (v->src[0] == 'N' || v->src[0] == 'I' || v->src[1] == 'I'))
+		got = 0;
+	else if (v->type == FCVAE_JSON_STRING)
+		got = label_text(v->str, v->slen, &in->label);
+	in->has_label = got == 1;
+	if (got < 0)
+		return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", name);
+	return 0;
 }
 
 int fcvae_time_in_range(double t)
@@ -489,7 +505,7 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 	int missing = -1;
 	for (int i = 0; i < op->n_key; i++) {
 		const fcvae_json *k = fcvae_json_get(o, op->key_fields[i]);
-		if (!k) {
+		if (!k || k->type == FCVAE_JSON_NULL) { /* Python's None: no key, as if absent */
 			missing = i;
 			break;
 		}
@@ -640,6 +656,17 @@ static int csv_col(const fcvae_input_reader *r, const char *name)
 	return -1;
 }
 
+/* Field i without the blanks around it. */
+static void csv_field(const fcvae_input_reader *r, int i, const char **f, size_t *n)
+{
+	*f = r->field[i];
+	*n = r->flen[i];
+	while (*n && (**f == ' ' || **f == '\t'))
+		(*f)++, (*n)--;
+	while (*n && ((*f)[*n - 1] == ' ' || (*f)[*n - 1] == '\t'))
+		(*n)--;
+}
+
 static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const char **reason, char *msg)
 {
 	const fcvae_input_opts *op = &r->o;
@@ -660,13 +687,12 @@ static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const
 	r->pass = fcvae_xmalloc((size_t)nf);
 	for (int i = 0; i < nf; i++) {
 		/* "timestamp, value": the blanks are not part of the names */
-		char *name = r->field[i];
-		size_t n = r->flen[i];
-		while (n && (*name == ' ' || *name == '\t'))
-			name++, n--;
-		while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
-			name[--n] = '\0';
-		r->col[i] = fcvae_xstrdup(name);
+		const char *name;
+		size_t n;
+		csv_field(r, i, &name, &n);
+		r->col[i] = fcvae_xmalloc(n + 1);
+		memcpy(r->col[i], name, n);
+		r->col[i][n] = '\0';
 		r->pass[i] = !consumed(r, r->col[i], strlen(r->col[i]));
 	}
 	r->have_header = 1;
@@ -705,6 +731,10 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	if (!fcvae_utf8_valid(line, len))
 		return bad(reason, "bad CSV", msg, "invalid UTF-8");
 
+	/* "ts, key, value" exports: blanks around the fields that have a role
+	 * are not part of them, as with the header's names */
+	const char *f;
+	size_t n;
 	fcvae_buf_clear(&r->key);
 	if (r->key_col[0] < 0)
 		fcvae_buf_adds(&r->key, op->default_key);
@@ -712,36 +742,36 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 		for (int i = 0; i < op->n_key; i++) {
 			if (i)
 				fcvae_buf_addc(&r->key, '/');
-			fcvae_buf_add(&r->key, r->field[r->key_col[i]], r->flen[r->key_col[i]]);
+			csv_field(r, r->key_col[i], &f, &n);
+			fcvae_buf_add(&r->key, f, n);
 		}
 	in->key = r->key.p ? r->key.p : "";
 	in->keylen = r->key.len;
 
-	int c = r->ts_col;
-	if (fcvae_time_parse(r->field[c], r->flen[c], &in->ts) < 0 || !fcvae_time_in_range(in->ts))
+	csv_field(r, r->ts_col, &f, &n);
+	if (fcvae_time_parse(f, n, &in->ts) < 0 || !fcvae_time_in_range(in->ts))
 		return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", op->ts_field);
 
-	c = r->value_col;
+	int c = r->value_col;
 	in->has_value = c >= 0;
 	in->value = NAN;
-	if (c >= 0 && !is_missing_word(r->field[c], r->flen[c])) {
-		int rc = text_number(r->field[c], r->flen[c], &in->value);
+	if (c >= 0)
+		csv_field(r, c, &f, &n);
+	if (c >= 0 && !is_missing_word(f, n)) {
+		int rc = text_number(f, n, &in->value);
 		if (rc == -2)
-			return bad(reason, "bad value", msg, "\"%s\" %.40s is out of range", op->value_field, r->field[c]);
+			return bad(reason, "bad value", msg, "\"%s\" %.40s is out of range", op->value_field, f);
 		if (rc < 0)
 			return bad(reason, "bad value", msg, "\"%s\" is not a number", op->value_field);
 	}
 
 	c = r->label_col;
-	in->has_label = 0;
-	if (c >= 0 && r->flen[c]) {
-		const char *f = r->field[c];
-		in->has_label = 1;
-		if (!strcmp(f, "true") || !strcmp(f, "false"))
-			in->label = f[0] == 't';
-		else if (text_number(f, r->flen[c], &in->label) < 0)
-			return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", op->label_field);
-	}
+	if (c >= 0)
+		csv_field(r, c, &f, &n);
+	int got = c >= 0 ? label_text(f, n, &in->label) : 0;
+	if (got < 0)
+		return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", op->label_field);
+	in->has_label = got;
 
 	/* other columns: numbers (as written, JSON's grammar) as numbers, the rest as strings */
 	fcvae_buf_clear(&r->extra);

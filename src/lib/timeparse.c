@@ -114,9 +114,12 @@ int fcvae_time_parse(const char *s, size_t n, double *t)
 				int sign = *s++ == '-' ? -1 : 1, oh, om = 0;
 				if (digits(&s, end, 2, &oh))
 					return -1;
-				if (s < end && *s == ':')
+				/* +hh, +hhmm or +hh:mm: a colon needs its minutes */
+				if (s < end && *s == ':') {
 					s++;
-				if (s < end && digits(&s, end, 2, &om))
+					if (digits(&s, end, 2, &om))
+						return -1;
+				} else if (s < end && digits(&s, end, 2, &om))
 					return -1;
 				if (oh > 23 || om > 59)
 					return -1;
