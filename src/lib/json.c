@@ -458,6 +458,18 @@ const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_
 	p->slen = 0;
 	p->col = 0;
 	p->err[0] = '\0';
+	/* after a huge line, its memory goes back rather than stay all run long
+	 * (a line holds at most one value per two bytes) */
+	if (p->cap > 65536 && p->cap > len) {
+		free(p->v);
+		p->v = NULL;
+		p->cap = 0;
+	}
+	if (p->scap > (1 << 20) && p->scap / 4 > len) {
+		free(p->s);
+		p->s = NULL;
+		p->scap = 0;
+	}
 	/* decoded strings plus their NULs never exceed the input (quotes make
 	 * room for the NUL), so the arena never moves during a parse */
 	if (p->scap < len + 1) {
