@@ -1,12 +1,16 @@
 /* fcvae-window — group records by series, aggregate into time buckets, fill
  * gaps, and emit one sliding window record per closed bucket (SPEC §1, §7). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "record.h"
@@ -43,6 +47,9 @@ static const char usage_text[] =
 	"  --no-flush          leave open buckets open at end of input\n"
 	"  --state FILE        load state from FILE and save it there\n"
 	"  --state-every N|D   also save every N records or duration D (default 10000)\n"
+	"  --history CMD       kcat: a partition's records before the first one read\n"
+	"                      here (another member had it) come from CMD, to refill\n"
+	"                      its series' windows (see the man page)\n"
 	"  --strict            stop at the first bad input line (exit 3)\n"
 	"  --line-buffered     flush output after every record\n"
 	"  -v, --verbose       print a summary of counts at exit\n"
@@ -104,10 +111,102 @@ static void save_state(fcvae_window *w, const char *path)
 		fcvae_die(FCVAE_EXIT_FAIL, "cannot save state: %s", err);
 }
 
+/* --history: how long the command may be silent before it is given up */
+#define HISTORY_TIMEOUT_MS 30000
+
+/* --history: the records of a Kafka partition that another member of the
+ * group read (a rebalance moved it here, or back), from offset from (-1:
+ * its beginning) up to the record at, as CMD writes them (kcat -C -p -o -e
+ * -J). They refill the windows of its series without being emitted: the
+ * other member scored them. Returns the number read back. */
+static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const char *cmd, const fcvae_input *at,
+                           int64_t from, size_t max_line)
+{
+	char topic[4096], part[24], start[24], until[24];
+	snprintf(topic, sizeof topic, "%.*s", (int)(at->topiclen < 4000 ? at->topiclen : 4000), at->topic);
+	snprintf(part, sizeof part, "%lld", (long long)at->partition);
+	if (from < 0)
+		snprintf(start, sizeof start, "beginning");
+	else
+		snprintf(start, sizeof start, "%lld", (long long)from);
+	snprintf(until, sizeof until, "%lld", (long long)at->offset);
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		fcvae_warn("%s [%s]: cannot read its history: pipe:", topic, part);
+		return 0;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
+			_exit(127);
+		/* the stream's filters ignore INT and TERM: the reader need not */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		setenv("FCVAE_TOPIC", topic, 1);
+		setenv("FCVAE_PARTITION", part, 1);
+		setenv("FCVAE_FROM", start, 1);
+		setenv("FCVAE_UNTIL", until, 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		fcvae_warn("%s [%s]: cannot read its history: fork:", topic, part);
+		return 0;
+	}
+	fcvae_lines l;
+	fcvae_lines_fdopen(&l, fds[0], "--history");
+	l.max = max_line;
+	fcvae_input_reader rd;
+	fcvae_input_init(&rd, io);
+	fcvae_input_new_file(&rd);
+	/* what the summary counts is this member's own input */
+	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, n = 0;
+	int64_t last = -1;
+	int rc;
+	w->quiet = 1;
+	while ((rc = fcvae_lines_read(&l, HISTORY_TIMEOUT_MS)) == 1) {
+		fcvae_input in;
+		const char *reason;
+		char msg[256];
+		if (l.toolong || fcvae_input_parse(&rd, l.line, l.len, &in, &reason, msg, sizeof msg) != 1)
+			continue;  /* bad lines were the other member's to report */
+		if (!in.topic || in.partition != at->partition || in.topiclen != at->topiclen ||
+		    memcmp(in.topic, at->topic, at->topiclen))
+			continue;
+		if (in.offset >= at->offset)
+			break;
+		if (fcvae_window_add(w, &in) == 0)
+			n++;
+		last = in.offset;
+		if (last + 1 >= at->offset)
+			break;
+	}
+	w->quiet = 0;
+	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed;
+	fcvae_input_free(&rd);
+	kill(pid, SIGKILL);  /* done with it: it may be waiting for more */
+	fcvae_lines_close(&l);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 2)
+		fcvae_warn("%s [%s]: --history wrote nothing for %d s: given up", topic, part, HISTORY_TIMEOUT_MS / 1000);
+	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		fcvae_warn("%s [%s]: --history failed (exit status %d)", topic, part, WEXITSTATUS(st));
+	fcvae_warn("%s [%s]: offsets %s to %lld were read elsewhere: %zu records read back for the windows",
+	           topic, part, start, (long long)at->offset - 1, n);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -130,6 +229,7 @@ int main(int argc, char **argv)
 		{ "max-line", required_argument, 0, O_MAXLINE },
 		{ "no-flush", no_argument, 0, O_NOFLUSH },
 		{ "state", required_argument, 0, O_STATE },
+		{ "history", required_argument, 0, O_HISTORY },
 		{ "state-every", required_argument, 0, O_EVERY },
 		{ "strict", no_argument, 0, O_STRICT },
 		{ "line-buffered", no_argument, 0, O_LINEBUF },
@@ -141,7 +241,7 @@ int main(int argc, char **argv)
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0, 0 };
 	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000 };
 	size_t max_line = FCVAE_MAX_LINE;
-	const char *keyspec = "key", *state = NULL;
+	const char *keyspec = "key", *state = NULL, *history = NULL;
 	double idle = 0, every_secs = 0;
 	long every_records = 10000;
 	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, c;
@@ -183,6 +283,7 @@ int main(int argc, char **argv)
 		case O_MAXLINE: max_line = fcvae_parse_max_line(optarg); break;
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
+		case O_HISTORY: history = optarg; break;
 		case O_EVERY:
 			/* a plain number counts records; with a unit it is a time */
 			if (optarg[strspn(optarg, "0123456789")] == '\0')
@@ -305,6 +406,13 @@ int main(int argc, char **argv)
 			if (idle > 0)
 				last_record = now_wall();
 			valued += in.has_value;
+			/* a partition that reaches us past offsets we never read (another
+			 * member had them): its history first, for its series' windows */
+			if (history && in.topic && in.offset > 0) {
+				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition);
+				if (next < 0 || in.offset > next)
+					read_history(&w, &io, history, &in, next, max_line);
+			}
 			int added = fcvae_window_add(&w, &in);
 			if (added == 2) {
 				char span[32];

@@ -16,17 +16,21 @@
 
 /* ---- lines ---- */
 
-int fcvae_lines_open(fcvae_lines *l, const char *path)
+void fcvae_lines_fdopen(fcvae_lines *l, int fd, const char *name)
 {
 	memset(l, 0, sizeof *l);
-	l->name = path;
-	if (!strcmp(path, "-")) {
-		l->fd = 0;
-	} else if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		return -1;
-	}
+	l->name = name;
+	l->fd = fd;
 	l->cap = 1 << 16;
 	l->buf = fcvae_xmalloc(l->cap + 1);
+}
+
+int fcvae_lines_open(fcvae_lines *l, const char *path)
+{
+	int fd = 0;
+	if (strcmp(path, "-") && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	fcvae_lines_fdopen(l, fd, path);
 	return 0;
 }
 

@@ -60,6 +60,8 @@ size_t fcvae_parse_max_line(const char *arg);
 
 /* Open path ("-" = standard input). 0, or -1 with errno. */
 int fcvae_lines_open(fcvae_lines *l, const char *path);
+/* Read an open descriptor (a pipe), called name in messages; close closes it. */
+void fcvae_lines_fdopen(fcvae_lines *l, int fd, const char *name);
 /* Next line: 1 (in l->line, l->len), 0 at end of input, -1 on a read error
  * (errno set), or 2 when timeout_ms >= 0 passed with no complete line
  * (timeout_ms < 0 waits as long as it takes). A last line without a

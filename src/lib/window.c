@@ -211,7 +211,7 @@ static void emit(fcvae_window *w, const fcvae_series *s, int k, int64_t ts, doub
 {
 	int W = w->o.window, nmiss = 0;
 	double *x = w->w;
-	if (s->seen < (uint64_t)(W + k - 1))
+	if (w->quiet || s->seen < (uint64_t)(W + k - 1))
 		return;
 	for (int i = 0; i < W; i++) {
 		x[i] = s->val[slot_of(w, s, k + W - 1 - i)];
@@ -453,20 +453,33 @@ static int late(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *
 	return 1;
 }
 
+static fcvae_kafka_offset *find_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition)
+{
+	for (size_t i = 0; i < w->noff; i++) {
+		fcvae_kafka_offset *o = &w->off[i];
+		if (o->partition == partition && strlen(o->topic) == topiclen && !memcmp(o->topic, topic, topiclen))
+			return o;
+	}
+	return NULL;
+}
+
+int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition)
+{
+	const fcvae_kafka_offset *o = find_offset(w, topic, topiclen, partition);
+	return o ? o->offset + 1 : -1;
+}
+
 /* Kafka: 1 if this topic/partition offset was processed before. */
 static int replayed(fcvae_window *w, const fcvae_input *in)
 {
 	if (!in->topic || in->offset < 0)
 		return 0;
-	for (size_t i = 0; i < w->noff; i++) {
-		fcvae_kafka_offset *o = &w->off[i];
-		if (o->partition == in->partition && strlen(o->topic) == in->topiclen &&
-		    !memcmp(o->topic, in->topic, in->topiclen)) {
-			if (in->offset <= o->offset)
-				return 1;
-			o->offset = in->offset;
-			return 0;
-		}
+	fcvae_kafka_offset *o = find_offset(w, in->topic, in->topiclen, in->partition);
+	if (o) {
+		if (in->offset <= o->offset)
+			return 1;
+		o->offset = in->offset;
+		return 0;
 	}
 	w->off = fcvae_xrealloc(w->off, (w->noff + 1) * sizeof *w->off);
 	w->off[w->noff].topic = fcvae_xmalloc(in->topiclen + 1);

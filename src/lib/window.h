@@ -70,6 +70,8 @@ struct fcvae_window {
 	int64_t frontier;         /* buckets starting before this are closed; INT64_MIN = none yet */
 	fcvae_kafka_offset *off;  /* last offset processed per topic/partition */
 	size_t noff;
+	int quiet;                /* set: records fill the buckets and emit no windows
+	                           * (a partition's history read back, see fcvae-window --history) */
 	/* counts for the summary */
 	size_t records, windows, late, revised, dropped, replayed;
 	fcvae_buf out;            /* window records ready to write, one per line */
@@ -87,6 +89,10 @@ void fcvae_window_free(fcvae_window *w);
  * max_gap_buckets after the latest record's and every empty bucket is a
  * window (not taken: the caller reports these as bad input). */
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
+
+/* Kafka: the offset after the last one processed of this topic and
+ * partition, or -1 if none was. */
+int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition);
 
 /* Input has been quiet for idle seconds at wall-clock time now: close the
  * buckets that ended at least idle seconds ago (never beyond the bucket of

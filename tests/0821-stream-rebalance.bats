@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# fcvae-stream when the group's partitions move (SPEC §7: "after a crash or
+# rebalance the pipeline resumes without losing windows"): a member that
+# takes over a partition reads back the offsets another member read, so its
+# series are scored from the first hour it gets, not 23 hours later.
+
+load helpers/kafka
+
+setup() { broker_start -t in -p 4; }
+# wait_total N SECONDS FILE...: until the files hold N lines together
+wait_total() {
+	local n=$1 secs=$2 i=0
+	shift 2
+	until [ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$n" ]; do
+		i=$((i + 1))
+		[ $i -le $((secs * 10)) ] || { echo "timed out: $(cat "$@" | wc -l) of $n lines" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+teardown() {
+	stream_kill a
+	stream_kill b
+	broker_stop
+}
+
+@test "rebalance: a member that leaves hands its series on; the other scores every hour of them, once" {
+	stream_start a
+	stream_start b
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
+	produce --delay 0 --split validation
+	# validation: 8 days of 4 series, a series' first 23 hours without a window
+	wait_total $((4 * (192 - 23))) 60 "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson
+	kb=$(jq -r .key "$BATS_TEST_TMPDIR/b/scored.ndjson" | sort -u)
+	[ -n "$kb" ]
+	stream_stop b
+	# a takes every partition, then the test split comes
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
+	produce --delay 0 --split test
+	# every hour of the test split (or, read afresh, all but the first 23 of
+	# each moved series): the total, then a second for any beyond it
+	wait_total $((4 * (192 - 23) + 4 * 240)) 60 "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson || true
+	sleep 1
+	stream_stop a
+	cat "$BATS_TEST_TMPDIR/a.err"
+	# b's series: their history read back from the topic, said once per partition
+	grep -q 'were read elsewhere: [0-9]* records read back for the windows' "$BATS_TEST_TMPDIR/a.err"
+	# every hour of both splits once, between the two members
+	diff <({ expected_hours --split validation; fcvae-gen --hourly --format ndjson --split test |
+		jq -r '"\(.key) \(.ts)"'; } | sort) <(scored_hours "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson)
+	# b's series in a: from the first hour of the test split
+	for k in $kb; do
+		first=$(jq -r --arg k "$k" 'select(.key == $k) | .ts' "$BATS_TEST_TMPDIR/a/scored.ndjson" | sort | head -n 1)
+		echo "$k: $first"
+		[ "$first" = "$(fcvae-gen --hourly --format ndjson --split test --combo "$k" | jq -r .ts | head -n 1)" ]
+	done
+}
