@@ -1,10 +1,12 @@
 /* fcvae-train — train an FCVAE model on window records (SPEC §4). */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,7 +65,7 @@ typedef struct {
 	size_t n, cap;
 	char **keys;
 	int nkeys;
-	int W;                /* window length: from --window or the first record */
+	int W;                /* window length: from --window or the first record kept */
 	fcvae_rejects rej;
 	long lines;
 } recset;
@@ -115,9 +117,10 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		fcvae_reject(&s->rej, in, "no window", "no \"window\" array (is this fcvae-window output?)");
 		return;
 	}
-	if (!s->W)
-		s->W = (int)win->n;
-	if ((int)win->n != s->W) {
+	/* the first record kept sets W, not merely the first seen: a bad first
+	 * line must not make every good one the wrong length */
+	int W = (int)win->n;
+	if (s->W && W != s->W) {
 		fcvae_reject(&s->rej, in, "window length", "window has %u points, not %d", win->n, s->W);
 		return;
 	}
@@ -136,13 +139,15 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 	rec r = {0};
 	r.ts = ts;
 	r.seq = s->n;
-	r.raw = fcvae_xmalloc(s->W * sizeof *r.raw);
-	r.miss = fcvae_xcalloc(s->W, 1);
+	r.raw = fcvae_xmalloc(W * sizeof *r.raw);
+	r.miss = fcvae_xcalloc(W, 1);
 	int i = 0;
 	for (v = fcvae_json_first(win); v; v = fcvae_json_next(v), i++) {
+		/* NaN, ±inf and null are missing points (SPEC §10), as fcvae-score
+		 * reads them */
 		if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
 			r.raw[i] = v->num;
-		} else if (v->type == FCVAE_JSON_NULL) {
+		} else if (v->type == FCVAE_JSON_NUMBER || v->type == FCVAE_JSON_NULL) {
 			r.raw[i] = NAN;
 			r.miss[i] = 1;
 		} else {
@@ -153,9 +158,9 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 	const fcvae_json *ms = fcvae_json_get(root, "missing");
 	if (ms && ms->type == FCVAE_JSON_ARRAY) {
 		for (v = fcvae_json_first(ms); v; v = fcvae_json_next(v)) {
-			if (v->type != FCVAE_JSON_NUMBER || v->num != floor(v->num) || v->num < 0 || v->num >= s->W) {
+			if (v->type != FCVAE_JSON_NUMBER || v->num != floor(v->num) || v->num < 0 || v->num >= W) {
 				fcvae_reject(&s->rej, in, "bad missing", "\"missing\" holds %.*s, not an index from 0 to %d",
-				             (int)(v->len < 20 ? v->len : 20), v->src, s->W - 1);
+				             (int)(v->len < 20 ? v->len : 20), v->src, W - 1);
 				goto bad;
 			}
 			r.miss[(int)v->num] = 1;
@@ -171,6 +176,7 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		s->r = fcvae_xrealloc(s->r, s->cap * sizeof *s->r);
 	}
 	s->r[s->n++] = r;
+	s->W = W;
 	return;
 bad:
 	free(r.raw);
@@ -364,6 +370,34 @@ static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double
 		}
 	}
 	free(lab);
+}
+
+/* Training takes minutes to hours: a model file that cannot be written
+ * where asked is said before, not after. */
+static void check_output(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	}
+	char *dir = fcvae_xstrdup(path), *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	if (access(dir, W_OK | X_OK) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot write in %s:", path, dir);
+	free(dir);
+}
+
+/* Not a model any reader takes: training's parameters must be finite. */
+static int params_finite(const fcvae_model *m)
+{
+	for (size_t i = 0; i < m->layout.total; i++)
+		if (!isfinite(m->params[i]))
+			return 0;
+	return 1;
 }
 
 /* ---- progress on stderr ---- */
@@ -565,11 +599,16 @@ int main(int argc, char **argv)
 			fcvae_die(FCVAE_EXIT_USAGE, "%s: %g is not from %g to %g", ranges[i].name, ranges[i].v,
 			          ranges[i].lo, ranges[i].hi);
 	o.cond_dropout = cfg.dropout;
+	check_output(output);
 
 	char err[256];
-	/* a usage error before reading when the window is given; otherwise
-	 * the records give it and the check follows */
-	if (window_given && fcvae_config_check(&cfg, err, sizeof err) != 0)
+	/* the options' errors are usage errors, said before reading; when the
+	 * records give the window, it is checked after (with the largest one
+	 * here, so that only the records' length can fail then) */
+	fcvae_config opts_cfg = cfg;
+	if (!window_given)
+		opts_cfg.window = 1 << 16;
+	if (fcvae_config_check(&opts_cfg, err, sizeof err) != 0)
 		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
 	recset tr = {0}, va = {0};
 	tr.W = va.W = window_given ? cfg.window : 0;
@@ -582,8 +621,9 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_FAIL, "no training windows%s (fcvae-window emits one per bucket once a series has W buckets)",
 		          tr.lines ? " among the input's lines" : ": the input is empty");
 	cfg.window = tr.W;
+	/* only the records' own window length can fail here: the data's fault */
 	if (fcvae_config_check(&cfg, err, sizeof err) != 0)
-		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
+		fcvae_die(FCVAE_EXIT_FAIL, "training windows of %d points: bad model configuration: %s", tr.W, err);
 	select_series(&tr, "training data", key);
 	char *series = fcvae_xstrdup(tr.keys[tr.r[0].key]);
 	if (validation) {
@@ -599,6 +639,9 @@ int main(int argc, char **argv)
 	transform_values(&va, transform);
 	if (!scaler_given) {
 		fit_scaler(&tr, bucket_step(&tr), &mean, &std);
+		if (!isfinite(mean) || !isfinite(std))
+			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\": the training values' %s overflows (values too large); "
+			          "give --scaler MEAN,STD or --transform sqrt", series, isfinite(mean) ? "standard deviation" : "mean");
 		if (!(std > 0))
 			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\" is constant in the training windows (every value %g): "
 			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series,
@@ -629,6 +672,14 @@ int main(int argc, char **argv)
 		        transform == FCVAE_TRANSFORM_SQRT ? " (of square roots)" : "", mean, std);
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
+	/* the output is left as it was: a model every reader refuses is no model */
+	if (res.diverged >= 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "training diverged at epoch %d: its %s loss is not finite; no model written "
+		          "(a lower --lr, or --clip, may help)", res.diverged + 1,
+		          isfinite(res.train_loss[res.diverged]) ? "validation" : "training");
+	if (!params_finite(m))
+		fcvae_die(FCVAE_EXIT_FAIL, "training diverged: parameters not finite after epoch %d; no model written "
+		          "(a lower --lr, or --clip, may help)", res.epochs_run);
 	free(m->training);
 	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked, vcount[2]);
 	if (fcvae_model_save(m, output) != 0)

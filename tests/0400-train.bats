@@ -87,6 +87,60 @@ teardown() {
 	[ ! -e "$tmp/m2" ]
 }
 
+@test "train: the window length is the first kept record's, not a rejected one's" {
+	{ echo '{"ts":"2025-01-06T00:00:00Z","window":[1,2,"x",4]}'; cat "$tmp/train"; } >"$tmp/bad"
+	run fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/bad"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$tmp/bad line 1: window[2] is not a number"* ]]
+	[[ "$output" == *"1 input line rejected: 1 bad window"* ]]
+	meta "$tmp/m" training | jq -e '.train_windows == 80'
+	# an odd length from the data is the data's fault (exit 1), from
+	# --window a usage error (exit 2)
+	jq -c '.window |= .[1:]' "$tmp/train" >"$tmp/odd"
+	run fcvae-train -q --epochs 1 -o "$tmp/m2" "$tmp/odd"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"window 23 must be even"* ]]
+	run fcvae-train -q --epochs 1 --window 23 -o "$tmp/m2" "$tmp/odd"
+	[ "$status" -eq 2 ]
+	[ ! -e "$tmp/m2" ]
+}
+
+@test "train: an output that cannot be written is said before reading the input" {
+	# the input would only give "no training windows": the output comes first
+	run fcvae-train -q -o "$tmp/nodir/m" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-train: $tmp/nodir/m: cannot write in $tmp/nodir: No such file or directory" ]
+	run fcvae-train -q -o "$tmp" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-train: $tmp: Is a directory" ]
+	# a bare file name is in the working directory
+	cd "$tmp"
+	fcvae-train -q --epochs 1 -o m train
+	[ -s m ]
+}
+
+@test "train: diverging training or an overflowing scaler is an error; no model is written, an old one kept" {
+	fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/train"
+	cp "$tmp/m" "$tmp/old"
+	run fcvae-train -q --epochs 3 --lr 1000 --clip 0 -o "$tmp/m" "$tmp/train"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"training diverged at epoch 1: its training loss is not finite; no model written"* ]]
+	cmp "$tmp/m" "$tmp/old"
+	# with validation windows too (no epoch's loss finite: none is best)
+	run fcvae-train -q --epochs 3 --lr 1000 --clip 0 -o "$tmp/m" -V "$tmp/valid" "$tmp/train"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"training diverged at epoch "*"no model written"* ]]
+	cmp "$tmp/m" "$tmp/old"
+	# values whose squares overflow: the std would be infinite
+	jq -c '.window |= map(. * 1e200)' "$tmp/train" >"$tmp/big"
+	run fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/big"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'series "Accel/CMP": the training values'"'"' standard deviation overflows'*"--scaler"* ]]
+	cmp "$tmp/m" "$tmp/old"
+	fcvae-train -q --epochs 1 --transform sqrt -o "$tmp/m" "$tmp/big"
+	meta "$tmp/m" scaler | jq -e '.std > 1e99 and .std < 1e101'
+}
+
 @test "train: no windows, several series, a constant series are clear errors" {
 	run fcvae-train -q -o "$tmp/m" </dev/null
 	[ "$status" -eq 1 ]
@@ -106,6 +160,17 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"constant"*"--scaler"* ]]
 	[ ! -e "$tmp/m3" ]
+	# constant too when the value has no exact binary form (the rounded
+	# mean is not quite 0.1), or when values differ only by rounding
+	jq -c '.window |= map(0.1)' "$tmp/train" >"$tmp/const"
+	run fcvae-train -q -o "$tmp/m3" "$tmp/const"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is constant in the training windows (every value 0.1)"* ]]
+	jq -c '.window |= map(0.3) | .window[0] = 0.1 + 0.2' "$tmp/train" >"$tmp/const"
+	run fcvae-train -q -o "$tmp/m3" "$tmp/const"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is constant in the training windows"* ]]
+	[ ! -e "$tmp/m3" ]
 	fcvae-train -q --epochs 1 --scaler 5,1 -o "$tmp/m3" "$tmp/const"
 	meta "$tmp/m3" scaler | jq -e '.mean == 5 and .std == 1'
 }
@@ -119,6 +184,10 @@ teardown() {
 	fcvae-train -q --epochs 1 --missing-rate 0 --scaler 1000,500 -o "$tmp/b" "$tmp/miss0"
 	cmp "$tmp/a" "$tmp/b"
 	meta "$tmp/a" training | jq -e '.missing_points == 80 and .labelled_points == 0'
+	# a number beyond a double is a missing point (SPEC §10), as in fcvae-score
+	sed -E 's/("window":\[[^,]*,[^,]*,[^,]*,)[^,]*/\11e999/' "$tmp/train" >"$tmp/inf"
+	fcvae-train -q --epochs 1 --missing-rate 0 --scaler 1000,500 -o "$tmp/a" "$tmp/inf"
+	cmp "$tmp/a" "$tmp/b"
 	# a labelled hour is masked in every window that holds it: 24 of them,
 	# the last only partly inside the first 80 (record 70: windows 70..79)
 	sed '41s/"label":0/"label":1/' "$tmp/train" >"$tmp/lab"

@@ -55,14 +55,24 @@ int fcvae_scaler_fit(const double *v, size_t n, double *mean, double *std)
 	if (!n)
 		return -1;
 	/* two passes: the sum of squared deviations does not cancel badly */
-	double s = 0;
-	for (size_t i = 0; i < n; i++)
+	double s = 0, lo = v[0], hi = v[0];
+	for (size_t i = 0; i < n; i++) {
 		s += v[i];
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
 	double mu = s / n, ss = 0;
 	for (size_t i = 0; i < n; i++)
 		ss += (v[i] - mu) * (v[i] - mu);
 	*mean = mu;
 	*std = sqrt(ss / n);
+	/* values all alike are constant although the rounded mean is not quite
+	 * any of them (every point 0.1 gave std 2e-16, then garbage): equal, or
+	 * apart by less than summing's rounding */
+	if (hi - lo <= FCVAE_SCALER_ALIKE * fmax(fabs(lo), fabs(hi))) {
+		*mean = lo == hi ? lo : mu;
+		*std = 0;
+	}
 	return 0;
 }
 
@@ -253,6 +263,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 	res->val_loss = use_val ? fcvae_xcalloc(o->epochs > 0 ? o->epochs : 1, sizeof(double)) : NULL;
 	res->best_epoch = -1;
 	res->best_val_loss = NAN;
+	res->diverged = -1;
 
 	double t0 = fcvae_monotonic();
 	long step = 0, windows = 0;
@@ -289,6 +300,11 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 			fill_normal(&r, eps, (size_t)n * L);
 			memset(grads, 0, P * sizeof *grads);
 			double loss = fcvae_train_forward(m, acts, bx, bm, eps, n, (float)klw, &drop, NULL, NULL);
+			/* past a NaN or infinite loss every step only spreads it */
+			if (!isfinite(loss)) {
+				res->diverged = epoch;
+				break;
+			}
 			fcvae_train_backward(m, acts, grads);
 			if (o->clip > 0) {
 				float hi = (float)o->clip;
@@ -307,16 +323,23 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 			}
 		}
 
+		res->epochs_run = epoch + 1;
+		if (res->diverged >= 0) {
+			res->train_loss[epoch] = NAN;
+			break;
+		}
 		double train_loss = loss_sum / loss_n, val_loss = NAN;
 		res->train_loss[epoch] = train_loss;
-		res->epochs_run = epoch + 1;
 		if (use_val) {
 			val_loss = fcvae_dataset_loss(m, val, o->seed, batch);
 			res->val_loss[epoch] = val_loss;
-			/* a NaN loss is never an improvement; without early stopping
-			 * (patience 0) the last epoch is kept, as without validation */
-			if (o->patience == 0 ||
-			    (res->best_epoch < 0 ? isfinite(val_loss) : val_loss < res->best_val_loss)) {
+			if (!isfinite(val_loss)) {
+				res->diverged = epoch;
+				break;
+			}
+			/* without early stopping (patience 0) the last epoch is
+			 * kept, as without validation */
+			if (o->patience == 0 || res->best_epoch < 0 || val_loss < res->best_val_loss) {
 				res->best_epoch = epoch;
 				res->best_val_loss = val_loss;
 				memcpy(best, m->params, P * sizeof *best);
@@ -335,7 +358,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 		if (use_val && o->patience > 0 && since_best >= o->patience)
 			break;
 	}
-	if (use_val && res->best_epoch >= 0)
+	if (use_val && res->best_epoch >= 0 && res->diverged < 0)
 		memcpy(m->params, best, P * sizeof *best);
 	res->seconds = fcvae_monotonic() - t0;
 

@@ -27,8 +27,10 @@ void fcvae_dataset_add(fcvae_dataset *d, const double *raw, const unsigned char 
 void fcvae_dataset_free(fcvae_dataset *d);
 
 /* Mean and population standard deviation of n values; returns -1 (and sets
- * nothing) when n is 0. A std of 0 (a constant series) is reported as 0:
- * the caller decides (fcvae-train substitutes 1 and warns). */
+ * nothing) when n is 0. Values that are all equal, or differ by no more
+ * than FCVAE_SCALER_ALIKE of their magnitude, are constant: std exactly 0
+ * (the caller decides; fcvae-train stops). */
+#define FCVAE_SCALER_ALIKE 1e-12
 int fcvae_scaler_fit(const double *v, size_t n, double *mean, double *std);
 
 typedef struct {
@@ -94,11 +96,14 @@ typedef struct {
 	double *train_loss;   /* per epoch, epochs_run of them (caller frees) */
 	double *val_loss;     /* per epoch, or NULL without validation */
 	double seconds;
+	int diverged;         /* the epoch whose training or validation loss was
+	                       * not finite, where training stopped; or -1 */
 } fcvae_train_result;
 
 /* Trains m (parameters already initialised) on train; early stopping on val
  * when it is non-NULL and non-empty and o->patience > 0, else all epochs,
- * last parameters kept.
+ * last parameters kept. A loss that is not finite stops it (res->diverged):
+ * m's parameters are then of no use.
  * report (may be NULL) is called after every batch and at every epoch's end. */
 void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset *val,
                  const fcvae_train_opts *o, fcvae_train_report report, void *ctx, fcvae_train_result *res);

@@ -46,6 +46,13 @@ static void test_scaler(void)
 	CHECK(fcvae_scaler_fit(v, 8, &mean, &std) == 0 && mean == 5 && std == 2, "scaler: mean 5, std 2");
 	const double k[] = {3, 3, 3};
 	CHECK(fcvae_scaler_fit(k, 3, &mean, &std) == 0 && mean == 3 && std == 0, "scaler: constant gives std 0");
+	const double tenth[] = {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1};
+	CHECK(fcvae_scaler_fit(tenth, 7, &mean, &std) == 0 && mean == 0.1 && std == 0,
+	      "scaler: every value 0.1 is constant too (std %g)", std);
+	const double near[] = {0.3, 0.1 + 0.2, 0.3};
+	CHECK(fcvae_scaler_fit(near, 3, &mean, &std) == 0 && std == 0, "scaler: values apart by rounding are constant");
+	const double big[] = {1e9, 1e9 + 1};
+	CHECK(fcvae_scaler_fit(big, 2, &mean, &std) == 0 && std == 0.5, "scaler: 1e9 and 1e9+1 are not constant");
 	CHECK(fcvae_scaler_fit(v, 0, &mean, &std) == -1, "scaler: no points is an error");
 
 	fcvae_dataset d;
