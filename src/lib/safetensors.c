@@ -2,12 +2,15 @@
 #include "safetensors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "scaler.h"
@@ -36,30 +39,19 @@ static int fail(char *err, size_t n, const char *path, const char *fmt, ...)
 	return -1;
 }
 
-static int read_file(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen)
+/* n bytes at off, all of them: a file that ends sooner changed while read. */
+static int read_at(int fd, void *buf, size_t n, size_t off, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return fail(err, errlen, path, "%s", strerror(errno));
-	size_t cap = 1 << 16, n = 0;
-	unsigned char *p = fcvae_xmalloc(cap);
-	for (;;) {
-		if (n == cap)
-			p = fcvae_xrealloc(p, cap *= 2);
-		size_t got = fread(p + n, 1, cap - n, fp);
-		n += got;
+	for (size_t done = 0; done < n;) {
+		ssize_t got = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return fail(err, errlen, path, "read error: %s", strerror(errno));
 		if (got == 0)
-			break;
+			return fail(err, errlen, path, "ends at byte %zu while read (changed meanwhile?)", off + done);
+		done += (size_t)got;
 	}
-	int bad = ferror(fp);
-	int e = errno;
-	fclose(fp);
-	if (bad) {
-		free(p);
-		return fail(err, errlen, path, "read error: %s", strerror(e));
-	}
-	*data = p;
-	*len = n;
 	return 0;
 }
 
@@ -258,29 +250,36 @@ static int by_begin(const void *a, const void *b)
 	return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
-static fcvae_model *load(const unsigned char *file, size_t flen, const char *path, char *err, size_t errlen)
+/* The model in fd, a file of flen bytes: its header is read and checked
+ * first, then only the data its tensors need, so that junk appended, a
+ * sparse file of gigabytes or a wrong header costs no memory. */
+static fcvae_model *load(int fd, size_t flen, const char *path, char *err, size_t errlen)
 {
 	if (flen < 8) {
 		fail(err, errlen, path, "%zu bytes: too short for a model file", flen);
 		return NULL;
 	}
+	unsigned char len[8];
+	if (read_at(fd, len, 8, 0, path, err, errlen) < 0)
+		return NULL;
 	uint64_t hlen = 0;
 	for (int i = 7; i >= 0; i--)
-		hlen = hlen << 8 | file[i];
+		hlen = hlen << 8 | len[i];
 	if (hlen > flen - 8 || hlen > MAX_HEADER) {
 		fail(err, errlen, path, "header length %llu is beyond the end of the file (%zu bytes): truncated or not a model file",
 		     (unsigned long long)hlen, flen);
 		return NULL;
 	}
-	const char *htext = (const char *)file + 8;
-	const unsigned char *data = file + 8 + hlen;
 	size_t datalen = flen - 8 - hlen;
 
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
 	fcvae_model *m = NULL;
-	char *training = NULL;
+	char *training = NULL, *htext = fcvae_xmalloc(hlen + 1);
+	unsigned char *data = NULL;
 	span *spans = NULL;
+	if (read_at(fd, htext, hlen, 8, path, err, errlen) < 0)
+		goto out;
 	const fcvae_json *root = fcvae_json_parse(&p, htext, hlen);
 	if (!root) {
 		fail(err, errlen, path, "header is not valid JSON: %s", p.err);
@@ -342,9 +341,13 @@ static fcvae_model *load(const unsigned char *file, size_t flen, const char *pat
 		at = spans[i].end;
 	}
 	if (at != datalen) {
-		fail(err, errlen, path, "the data holds %zu bytes, the tensors %zu", datalen, at);
+		fail(err, errlen, path, "%zu bytes, %zu expected: the data holds %zu bytes, the tensors %zu", flen,
+		     8 + (size_t)hlen + at, datalen, at);
 		goto out;
 	}
+	data = fcvae_xmalloc(datalen + 1);
+	if (read_at(fd, data, datalen, 8 + hlen, path, err, errlen) < 0)
+		goto out;
 
 	m = fcvae_model_new(&cfg);
 	for (int i = 0; i < lay.n; i++) {
@@ -370,20 +373,31 @@ static fcvae_model *load(const unsigned char *file, size_t flen, const char *pat
 	training = NULL;
 	m->path = fcvae_xstrdup(path);
 out:
+	free(data);
 	free(spans);
 	free(training);
+	free(htext);
 	fcvae_json_parser_free(&p);
 	return m;
 }
 
 fcvae_model *fcvae_model_load(const char *path, char *err, size_t errlen)
 {
-	unsigned char *file = NULL;
-	size_t len = 0;
-	if (read_file(path, &file, &len, err, errlen) < 0)
+	/* non-blocking: a FIFO must not wait here for a writer, only be refused */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fail(err, errlen, path, "%s", strerror(errno));
 		return NULL;
-	fcvae_model *m = load(file, len, path, err, errlen);
-	free(file);
+	}
+	struct stat st;
+	fcvae_model *m = NULL;
+	if (fstat(fd, &st) != 0)
+		fail(err, errlen, path, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		fail(err, errlen, path, "not a regular file");
+	else
+		m = load(fd, (size_t)st.st_size, path, err, errlen);
+	close(fd);
 	return m;
 }
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -367,6 +369,68 @@ static void bad_files(const fcvae_json *cs)
 	free(f);
 }
 
+#ifndef __SANITIZE_ADDRESS__ /* ASan's shadow memory needs the address space */
+/* Bytes of address space the process holds now. */
+static size_t vm_size(void)
+{
+	unsigned long pages = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+	if (fp) {
+		if (fscanf(fp, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(fp);
+	}
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+/* The loader reads the header, then only the data its tensors need: a file
+ * far larger than that, or not a regular file, costs neither memory nor a
+ * wait (a 3 GB sparse file was read whole: "out of memory", no file named;
+ * a FIFO waited for a writer). */
+static void not_models(const fcvae_json *cs)
+{
+	char path[256], err[512] = "", want[128];
+	snprintf(path, sizeof path, "%s/big.safetensors", dir);
+	fcvae_model *m = vec_model(cs);
+	fcvae_model_save(m, path);
+	fcvae_model_free(m);
+	size_t len;
+	unsigned char *good = slurp(path, &len);
+	size_t hlen = (size_t)le64(good), big = (size_t)3 << 30;
+	free(good);
+	CHECK(truncate(path, (off_t)big) == 0, "a sparse file of 3 GB");
+	snprintf(want, sizeof want, "the data holds %zu bytes, the tensors %zu", big - 8 - hlen, len - 8 - hlen);
+#ifndef __SANITIZE_ADDRESS__
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_AS, &old);
+	lim = old;
+	lim.rlim_cur = vm_size() + ((size_t)512 << 20);
+	setrlimit(RLIMIT_AS, &lim);
+#endif
+	m = fcvae_model_load(path, err, sizeof err);
+#ifndef __SANITIZE_ADDRESS__
+	setrlimit(RLIMIT_AS, &old);
+#endif
+	CHECK(!m && strstr(err, path) && strstr(err, want), "a sparse 3 GB model file, in 512 MB: %s", err);
+	fcvae_model_free(m);
+	unlink(path);
+
+	snprintf(path, sizeof path, "%s/fifo.safetensors", dir);
+	CHECK(mkfifo(path, 0600) == 0, "a FIFO");
+	alarm(10); /* the test fails rather than hangs */
+	m = fcvae_model_load(path, err, sizeof err);
+	alarm(0);
+	CHECK(!m && strstr(err, path) && strstr(err, "not a regular file"), "a FIFO, no writer: %s", err);
+	fcvae_model_free(m);
+	const char *others[] = {"/dev/zero", dir};
+	for (int i = 0; i < 2; i++) {
+		m = fcvae_model_load(others[i], err, sizeof err);
+		CHECK(!m && strstr(err, others[i]) && strstr(err, "not a regular file"), "%s: %s", others[i], err);
+		fcvae_model_free(m);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -380,6 +444,7 @@ int main(void)
 	scaler_round_trip(vec_case(&d, 0));
 	seed_models();
 	bad_files(vec_case(&d, 0));
+	not_models(vec_case(&d, 0));
 	fcvae_json_doc_free(&d);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
