@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "record.h"
 #include "seeddata.h"
 #include "timeparse.h"
 #include "util.h"
@@ -100,21 +101,23 @@ static char *put_2(char *p, int v)
 	return p;
 }
 
-/* RFC 3339 UTC, or epoch seconds; gmtime only once per clock hour. */
+/* RFC 3339 UTC as the other programs write it, or epoch seconds; the date
+ * and hour formatted once per clock hour. */
 static char *put_time(char *p, long long t)
 {
-	static long long cached_hour = -1;
-	static char prefix[32];
+	/* a flag of its own: any hour is real, -1 (1969-12-31T23) too */
+	static int cached;
+	static long long cached_hour;
+	static char prefix[FCVAE_TIME_MAX];
 	static size_t prefix_len;
 	if (epoch)
 		return put_long(p, t);
 	long long hour = t >= 0 ? t / 3600 : (t - 3599) / 3600;
-	if (hour != cached_hour) {
-		time_t tt = (time_t)(hour * 3600);
-		struct tm tm;
-		gmtime_r(&tt, &tm);
-		prefix_len = strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:", &tm);
+	if (!cached || hour != cached_hour) {
+		/* "YYYY-MM-DDTHH:00:00Z" up to "HH:" */
+		prefix_len = fcvae_time_format(prefix, (double)(hour * 3600)) - strlen("00:00Z");
 		cached_hour = hour;
+		cached = 1;
 	}
 	memcpy(p, prefix, prefix_len);
 	p += prefix_len;
@@ -227,11 +230,28 @@ static void write_events(void)
 enum { COL_TIME, COL_KEY, COL_VALUE, COL_LABEL, COL_SPLIT, NCOLS };
 static int columns[NCOLS] = {COL_TIME, COL_KEY, COL_VALUE, COL_LABEL, COL_SPLIT}, ncolumns = NCOLS;
 
+/* The next name of a comma-separated option list, NULL at its end. An empty
+ * name (the empty list, ",,", a trailing comma) is a usage error: strtok
+ * skipped them, and --combo '' chose every combo. */
+static char *list_next(const char *opt, const char *list, char **rest)
+{
+	if (!*rest)
+		return NULL;
+	char *name = *rest, *comma = strchr(name, ',');
+	*rest = comma ? comma + 1 : NULL;
+	if (comma)
+		*comma = '\0';
+	if (!*name)
+		fcvae_die(FCVAE_EXIT_USAGE, "%s: an empty name in '%s'", opt, list);
+	return name;
+}
+
 static void parse_columns(char *list)
 {
 	static const char *names[NCOLS] = {"timestamp", "key", "value", "label", "split"};
+	char *all = fcvae_xstrdup(list), *rest = list, *tok;
 	ncolumns = 0;
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+	while ((tok = list_next("--columns", all, &rest))) {
 		int c = !strcmp(tok, "ts") ? COL_TIME : -1;
 		for (int i = 0; i < NCOLS && c < 0; i++)
 			if (!strcmp(tok, names[i]))
@@ -243,8 +263,7 @@ static void parse_columns(char *list)
 				fcvae_die(FCVAE_EXIT_USAGE, "--columns: '%s' twice", tok);
 		columns[ncolumns++] = c;
 	}
-	if (ncolumns == 0)
-		fcvae_die(FCVAE_EXIT_USAGE, "--columns: no column named");
+	free(all);
 }
 
 /* The hourly counts and labels of every wanted combination on one day. */
@@ -383,12 +402,14 @@ static long long parse_start(const char *s)
 
 static void add_combos(char *list)
 {
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+	char *all = fcvae_xstrdup(list), *rest = list, *tok;
+	while ((tok = list_next("--combo", all, &rest))) {
 		int c = fcvae_seeddata_find_combo(tok);
 		if (c < 0)
 			fcvae_die(FCVAE_EXIT_USAGE, "--combo: unknown combo '%s' (Accel/CMP, Accel/no-pin, Star/CMP, Star/no-pin)", tok);
 		want_combo[c] = any_combo = 1;
 	}
+	free(all);
 }
 
 int main(int argc, char **argv)
@@ -469,6 +490,9 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--columns needs --hourly");
 	if ((loop || delay_set) && !follow)
 		fcvae_die(FCVAE_EXIT_USAGE, "--delay and --loop need --follow");
+	/* what RFC 3339 writes and the other programs read */
+	if (!fcvae_time_in_range((double)start) || !fcvae_time_in_range((double)start + 86400.0 * ndays - 1))
+		fcvae_die(FCVAE_EXIT_USAGE, "--start, --days: the days run beyond the years 0 to 9999");
 
 	if (follow) {
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);

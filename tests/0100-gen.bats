@@ -23,6 +23,14 @@ teardown() {
 	run fcvae-gen --combo Visa/CMP
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown combo 'Visa/CMP'"* ]]
+	# an empty list or name is no combo, not every combo
+	for list in '' , Accel/CMP, Accel/CMP,,Star/CMP; do
+		run fcvae-gen --hourly --days 1 --combo "$list"
+		[ "$status" -eq 2 ]
+		[ "$output" = "fcvae-gen: --combo: an empty name in '$list'" ]
+	done
+	run fcvae-gen --hourly --columns ts,,value
+	[ "$status" -eq 2 ]
 	run fcvae-gen --days 0
 	[ "$status" -eq 2 ]
 	run fcvae-gen --split holdout
@@ -101,6 +109,29 @@ teardown() {
 	sat=$(fcvae-gen --hourly --days 1 --combo Accel/CMP --start 2025-01-11 | awk -F, 'NR > 1 { s += $3 } END { print s }')
 	mon=$(fcvae-gen --hourly --days 1 --combo Accel/CMP | awk -F, 'NR > 1 { s += $3 } END { print s }')
 	[ "$sat" -lt $((mon * 3 / 4)) ]
+}
+
+@test "gen: dates as the other programs write them, for any day of the years 0 to 9999" {
+	# the hour before the epoch (hour -1 was the cache's "none") has its date
+	run fcvae-gen --hourly --days 1 --combo Accel/CMP --start 1969-12-31T23:00:00Z
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == 1969-12-31T23:00:00Z,* ]]
+	[[ "${lines[2]}" == 1970-01-01T00:00:00Z,* ]]
+	run fcvae-gen --days 1 --combo Accel/CMP --start 1969-12-31T23:00:00Z
+	[[ "${lines[1]}" == 1969-12-31T23:* ]]
+	# four-digit years, as RFC 3339 has them
+	run fcvae-gen --hourly --days 1 --combo Accel/CMP --start 0001-01-01T00:00:00Z
+	[[ "${lines[1]}" == 0001-01-01T00:00:00Z,* ]]
+	fcvae-gen --hourly --days 1 --combo Accel/CMP --start 0000-01-01 --format ndjson | fcvae-window --window 4 >"$tmp/w"
+	[ "$(head -n 1 "$tmp/w" | jq -r .ts)" = 0000-01-01T03:00:00Z ]
+	run fcvae-gen --hourly --days 1 --combo Accel/CMP --start 9999-12-31
+	[[ "${lines[24]}" == 9999-12-31T23:00:00Z,* ]]
+	# beyond them a usage error, as no other program reads such times
+	for start in 9999-12-31 -62167219201; do
+		run fcvae-gen --hourly --days 2 --combo Accel/CMP --start "$start"
+		[ "$status" -eq 2 ]
+		[ "$output" = "fcvae-gen: --start, --days: the days run beyond the years 0 to 9999" ]
+	done
 }
 
 @test "gen: train hourly mean and std per combo within 5% of SPEC §6" {
