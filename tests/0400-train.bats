@@ -204,11 +204,13 @@ teardown() {
 	command -v fcvae-window >/dev/null || skip "fcvae-window not built"
 	[ -f man/fcvae-train.1 ]
 	cd "$tmp"
-	man_examples -c : man/fcvae-train.1 7
+	man_examples -c : man/fcvae-train.1 10
 	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ] && [ -s roots.safetensors ]
 	meta Star_CMP.safetensors training | jq -e '.series == "Star/CMP" and .epochs == 3'
-	# the last example: the roots' scaler
-	[[ "$output" == *'"transform":"sqrt"}'* ]]
+	meta roots.safetensors scaler | jq -e '.transform == "sqrt"'
+	# the NAB setting, on windows of its own length
+	meta nab.safetensors config | jq -e '.window == 32 and .condition_emb_dim == 8 and .kernel_size == 12'
+	meta nab.safetensors training | jq -e '.train_windows > 900 and .validation_windows > 0'
 }
 
 @test "train: the shipped models are the seed combos' own, calibrated" {
