@@ -304,40 +304,43 @@ static unsigned char *point_labels(const recset *s, double step)
 	return lab;
 }
 
-typedef struct {
-	double t, v;
-} point;
-
-static int by_point_time(const void *a, const void *b)
+/* How many steps b's window is ahead of a's, when it shows the same
+ * buckets shifted (every value both observe alike); -1 when they share no
+ * bucket. The step is a guess (the smallest between window times): windows
+ * a day apart give a step of a day, yet share no bucket. */
+static int overlap(const rec *a, const rec *b, int W, double step)
 {
-	const point *x = a, *y = b;
-	return (x->t > y->t) - (x->t < y->t);
+	if (!(step > 0))
+		return -1;
+	double steps = (b->ts - a->ts) / step;
+	int k = (int)lround(steps);
+	if (fabs(steps - k) > 1e-6 || k < 0 || k >= W)
+		return -1;
+	for (int j = 0; j + k < W; j++)
+		if (!a->miss[j + k] && !b->miss[j] && a->raw[j + k] != b->raw[j])
+			return -1;
+	return k;
 }
 
 /* Mean and std of the training windows' observed points, each bucket once
- * (windows overlap: with stride one every point is in W windows). */
+ * (windows overlap: with stride one every point is in W windows): a window
+ * adds the points the one before it does not show, all of them when the
+ * two share no bucket. */
 static void fit_scaler(const recset *s, double step, double *mean, double *std)
 {
 	int W = s->W;
-	point *pt = fcvae_xmalloc((s->n * W + 1) * sizeof *pt);
-	size_t n = 0;
-	for (size_t i = 0; i < s->n; i++)
-		for (int j = 0; j < W; j++)
-			if (!s->r[i].miss[j]) {
-				/* without a step every window's points count apart */
-				pt[n].t = step > 0 ? s->r[i].ts - (W - 1 - j) * step : (double)(i * W + j);
-				pt[n++].v = s->r[i].raw[j];
-			}
-	qsort(pt, n, sizeof *pt, by_point_time);
-	double *v = fcvae_xmalloc((n + 1) * sizeof *v);
+	double *v = fcvae_xmalloc((s->n * W + 1) * sizeof *v);
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || fabs(pt[i].t - pt[i - 1].t) > 1e-6)
-			v[m++] = pt[i].v;
+	for (size_t i = 0; i < s->n; i++) {
+		const rec *r = &s->r[i], *prev = i ? &s->r[i - 1] : NULL;
+		int k = prev ? overlap(prev, r, W, step) : -1;
+		for (int j = 0; j < W; j++)
+			if (!r->miss[j] && (k < 0 || j + k >= W || prev->miss[j + k]))
+				v[m++] = r->raw[j];
+	}
 	if (fcvae_scaler_fit(v, m, mean, std) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "training windows hold no observed point");
 	free(v);
-	free(pt);
 }
 
 /* In place, before the scaler is fitted or applied. */

@@ -87,6 +87,21 @@ teardown() {
 	[ ! -e "$tmp/m2" ]
 }
 
+@test "train: the scaler counts every point of windows that share no bucket" {
+	# a window a day: the smallest step between window times is a day, yet
+	# no two windows share an hour (27 of the 96 points were kept, the rest
+	# taken for the same buckets)
+	awk 'NR % 24 == 1' "$tmp/train" >"$tmp/daily"
+	[ "$(wc -l <"$tmp/daily")" -eq 4 ]
+	fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/daily"
+	want=$(jq -s '[.[].window[]] | (add / length) as $m | [$m, ((map((. - $m) * (. - $m)) | add / length) | sqrt)]' \
+		"$tmp/daily" | jq -c .)
+	got=$(meta "$tmp/m" scaler | jq -c '[.mean, .std]')
+	echo "scaler: want $want got $got"
+	jq -n --argjson w "$want" --argjson g "$got" \
+		'(($w[0] - $g[0]) | fabs) < 1e-9 * $w[0] and (($w[1] - $g[1]) | fabs) < 1e-9 * $w[1]' | grep -qx true
+}
+
 @test "train: the window length is the first kept record's, not a rejected one's" {
 	{ echo '{"ts":"2025-01-06T00:00:00Z","window":[1,2,"x",4]}'; cat "$tmp/train"; } >"$tmp/bad"
 	run fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/bad"
