@@ -348,6 +348,13 @@ static void write_follow(void)
 	int count[FCVAE_SEEDDATA_COMBOS][24];
 	unsigned char label[FCVAE_SEEDDATA_COMBOS][24];
 	int first = 1;
+	/* each pass goes on in time where the last ended (the same timestamps
+	 * again would be late records, dropped): the selected days' span on */
+	int day0 = -1, day1 = -1;
+	for (int day = 0; day < ndays; day++)
+		if (day_wanted(day))
+			day1 = day, day0 = day0 < 0 ? day : day0;
+	long long shift = 0;
 	do {
 		for (int day = 0; day < ndays; day++) {
 			if (!day_wanted(day))
@@ -357,7 +364,7 @@ static void write_follow(void)
 				if (!first)
 					sleep_seconds(delay);
 				first = 0;
-				long long ts = start + 86400LL * day + 3600LL * h;
+				long long ts = start + shift + 86400LL * day + 3600LL * h;
 				for (int c = 0; c < FCVAE_SEEDDATA_COMBOS; c++) {
 					if (!combo_wanted(c))
 						continue;
@@ -388,6 +395,7 @@ static void write_follow(void)
 				}
 			}
 		}
+		shift += 86400LL * (day1 - day0 + 1);
 	} while (loop && seq > 0);
 	free(cd.t);
 }
