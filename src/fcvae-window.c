@@ -130,32 +130,57 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	else
 		snprintf(start, sizeof start, "%lld", (long long)from);
 	snprintf(until, sizeof until, "%lld", (long long)at->offset);
+	/* the child's environment made here: after fork only what is safe
+	 * there (OpenBLAS may have started threads) */
+	extern char **environ;
+	size_t ne = 0;
+	while (environ[ne])
+		ne++;
+	char **env = fcvae_xmalloc((ne + 5) * sizeof *env);
+	fcvae_buf vars = {0};
+	const char *names[] = {"FCVAE_TOPIC", "FCVAE_PARTITION", "FCVAE_FROM", "FCVAE_UNTIL"};
+	const char *values[] = {topic, part, start, until};
+	size_t pos[4];
+	for (int i = 0; i < 4; i++) {
+		pos[i] = vars.len;
+		fcvae_buf_printf(&vars, "%s=%s", names[i], values[i]);
+		fcvae_buf_addc(&vars, '\0');
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < ne; i++) {
+		int ours = 0;
+		for (int j = 0; j < 4; j++)
+			ours |= !strncmp(environ[i], names[j], strlen(names[j])) && environ[i][strlen(names[j])] == '=';
+		if (!ours)
+			env[k++] = environ[i];
+	}
+	for (int i = 0; i < 4; i++)
+		env[k++] = vars.p + pos[i];
+	env[k] = NULL;
 	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		fcvae_warn("%s [%s]: cannot read its history: pipe:", topic, part);
-		return 0;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
+	pid_t pid = -1;
+	if (pipe2(fds, O_CLOEXEC) == 0) {
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
+				_exit(127);
+			/* the stream's filters ignore INT and TERM: the reader need not */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGPIPE, SIG_DFL);
+			execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
 			_exit(127);
-		/* the stream's filters ignore INT and TERM: the reader need not */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		setenv("FCVAE_TOPIC", topic, 1);
-		setenv("FCVAE_PARTITION", part, 1);
-		setenv("FCVAE_FROM", start, 1);
-		setenv("FCVAE_UNTIL", until, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+		}
+		close(fds[1]);
+		if (pid < 0)
+			close(fds[0]);
 	}
-	close(fds[1]);
+	free(env);
+	fcvae_buf_free(&vars);
 	if (pid < 0) {
-		close(fds[0]);
-		fcvae_warn("%s [%s]: cannot read its history: fork:", topic, part);
+		fcvae_warn("%s [%s]: cannot read its history:", topic, part);
 		return 0;
 	}
 	fcvae_lines l;

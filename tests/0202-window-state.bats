@@ -171,3 +171,37 @@ envelopes() {
 	[ -s "$T/out" ]
 	wait $pid
 }
+
+@test "state: --history reads back the offsets another member read, for the windows, writing none of them" {
+	for i in $(seq 0 29); do
+		printf '{"topic":"in","partition":0,"offset":%d,"ts":null,"key":"a","payload":"{\\"key\\":\\"a\\",\\"ts\\":%d,\\"value\\":%d}"}\n' \
+			"$i" $((i * 3600)) $((100 + i))
+	done >"$T/all"
+	sed -n '1,10p' "$T/all" >"$T/mine"
+	sed -n '21,30p' "$T/all" >"$T/later"
+	cmd='echo "$FCVAE_TOPIC $FCVAE_PARTITION $FCVAE_FROM $FCVAE_UNTIL" >>"$H/asked"; exec cat "$H/all"'
+	# without state: from the beginning; the first window is whole at once
+	run --separate-stderr env H="$T" fcvae-window --kcat --window 4 --history "$cmd" "$T/later"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 10 ]
+	[ "$(jq -c .window <<<"${lines[0]}")" = '[117,118,119,120]' ]
+	[ "$(cat "$T/asked")" = 'in 0 beginning 20' ]
+	[[ "$stderr" == *"in [0]: offsets beginning to 19 were read elsewhere: 20 records read back for the windows"* ]]
+	# with a state that read 0-9: from 10; the summary counts this run's own records
+	fcvae-window --kcat --window 4 --state "$T/st" --no-flush "$T/mine" >/dev/null
+	rm "$T/asked"
+	run --separate-stderr env H="$T" fcvae-window --kcat --window 4 --state "$T/st" --no-flush -v --history "$cmd" "$T/later"
+	[ "${#lines[@]}" -eq 10 ]
+	[ "$(cat "$T/asked")" = 'in 0 10 20' ]
+	[[ "$stderr" == *"offsets 10 to 19 were read elsewhere: 10 records read back"* ]]
+	[[ "$stderr" == *"fcvae-window: 10 records, 1 series, 10 windows"* ]]
+	# no gap, no command
+	rm "$T/asked"
+	fcvae-window --kcat --window 4 --history "$cmd" "$T/all" >/dev/null
+	[ ! -e "$T/asked" ]
+	# a command that fails is said, and the stream goes on
+	run --separate-stderr fcvae-window --kcat --window 4 --history 'exit 7' "$T/later"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 7 ]
+	[[ "$stderr" == *"in [0]: --history failed (exit status 7)"* ]]
+}
