@@ -36,6 +36,8 @@ static const char usage_text[] =
 	"                      is its bucket's value and is emitted at once)\n"
 	"  --window W          window length in buckets (default 24)\n"
 	"  --lateness D        how far the watermark trails the latest event (default 0)\n"
+	"  --partition-idle D  kcat: a partition silent this long (wall clock) no longer\n"
+	"                      holds the watermark back (default 1m)\n"
 	"  --idle D            also close buckets when input is quiet for D\n"
 	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
 	"  --max-gap D         refuse times further than D after the latest (default 366d)\n"
@@ -205,6 +207,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 			continue;
 		if (in.offset >= at->offset)
 			break;
+		w->now = now_wall();
 		if (fcvae_window_add(w, &in) == 0)
 			n++;
 		last = in.offset;
@@ -231,7 +234,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_PIDLE, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -255,6 +258,7 @@ int main(int argc, char **argv)
 		{ "no-flush", no_argument, 0, O_NOFLUSH },
 		{ "state", required_argument, 0, O_STATE },
 		{ "history", required_argument, 0, O_HISTORY },
+		{ "partition-idle", required_argument, 0, O_PIDLE },
 		{ "state-every", required_argument, 0, O_EVERY },
 		{ "strict", no_argument, 0, O_STRICT },
 		{ "line-buffered", no_argument, 0, O_LINEBUF },
@@ -264,7 +268,7 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0, 0 };
-	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000, 60 };
 	size_t max_line = FCVAE_MAX_LINE;
 	const char *keyspec = "key", *state = NULL, *history = NULL;
 	double idle = 0, every_secs = 0;
@@ -309,6 +313,7 @@ int main(int argc, char **argv)
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
 		case O_HISTORY: history = optarg; break;
+		case O_PIDLE: wo.partition_idle = parse_duration("--partition-idle", optarg); break;
 		case O_EVERY:
 			/* a plain number counts records; with a unit it is a time */
 			if (optarg[strspn(optarg, "0123456789")] == '\0')
@@ -438,6 +443,8 @@ int main(int argc, char **argv)
 				if (next < 0 || in.offset > next)
 					read_history(&w, &io, history, &in, next, max_line);
 			}
+			if (in.topic)
+				w.now = now_wall();
 			int added = fcvae_window_add(&w, &in);
 			if (added == 2) {
 				char span[32];

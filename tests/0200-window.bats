@@ -228,6 +228,64 @@ fcvae-window: 4 records, 2 series, 0 windows, 6 windows dropped (too many missin
 	[ "$stderr" = '' ]
 }
 
+# kcat_chunks N: NDJSON records on stdin as kcat -J envelopes of a topic of
+# 4 partitions (record i to partition i % 4), read the way kcat reads a topic
+# from its start: N records of one partition, then N of the next
+kcat_chunks() {
+	awk -v chunk="$1" '{ p = (NR - 1) % 4; k = n[p]++; line[p, k] = $0 }
+	END {
+		for (left = 1; left; ) {
+			left = 0
+			for (p = 0; p < 4; p++)
+				for (c = 0; c < chunk && i[p] < n[p]; c++) {
+					s = line[p, i[p] + 0]
+					gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s)
+					printf "{\"topic\":\"t\",\"partition\":%d,\"offset\":%d,\"ts\":null,\"key\":null,\"payload\":\"%s\"}\n", p, i[p] + 0, s
+					i[p]++; left = 1
+				}
+		}
+	}'
+}
+
+@test "window: a topic's backlog read partition by partition counts as the records in time order" {
+	fcvae-gen --days 2 --combo Accel/CMP,Star/CMP --format ndjson >"$T/tx"
+	kcat_chunks 2000 <"$T/tx" >"$T/kc"
+	[ "$(wc -l <"$T/kc")" -eq "$(wc -l <"$T/tx")" ]
+	opts=(--ts timestamp --bucket 1h --agg count --key network_type,transaction_type)
+	fcvae-window "${opts[@]}" "$T/tx" | jq -c '[.key, .ts, .window]' >"$T/want"
+	run --separate-stderr fcvae-window --kcat "${opts[@]}" "$T/kc"
+	[ "$status" -eq 0 ]
+	# every window, none of the records late (the watermark is the partition
+	# furthest behind's, still while the partitions make themselves known)
+	[ -z "$stderr" ]
+	[ "$(jq -c '[.key, .ts, .window]' <<<"$output")" = "$(cat "$T/want")" ]
+	[ "$(wc -l <"$T/want")" -eq $((2 * (48 - 23))) ]
+}
+
+@test "window: a partition silent for --partition-idle no longer holds the watermark back" {
+	rec() { printf '{"topic":"t","partition":%d,"offset":%d,"ts":null,"key":null,"payload":"{\\"ts\\":%d,\\"key\\":\\"k%d\\"}"}\n' "$1" "$2" $(($3 * 3600)) "$1"; }
+	# partition 0 stops at hour 1, partition 1 goes on to hour 5 after a
+	# pause longer than --partition-idle; the input stays open
+	mkfifo "$T/in"
+	{ rec 0 0 0; rec 1 0 0; rec 0 1 1; rec 1 1 1; sleep 1.5; rec 1 2 2; rec 1 3 3; rec 1 4 4; rec 1 5 5; sleep 30; } \
+		>"$T/in" 3>&- &
+	writer=$!
+	fcvae-window --kcat --agg count --window 1 --partition-idle 1 --line-buffered <"$T/in" >"$T/out" 3>&- &
+	reader=$!
+	# before the end of input: the buckets up to hour 4 closed for both series
+	for i in $(seq 100); do
+		[ "$(grep -c '"key":"k1"' "$T/out")" -ge 5 ] && break
+		sleep 0.1
+	done
+	# the reader first: at the end of its input it would close the rest
+	kill "$reader"
+	pkill -P "$writer" 2>/dev/null || true
+	kill "$writer" 2>/dev/null || true
+	cat "$T/out"
+	[ "$(grep -c '"key":"k1"' "$T/out")" -eq 5 ]
+	[ "$(grep -c '"key":"k0"' "$T/out")" -eq 5 ]
+}
+
 @test "window: late records are counted and dropped" {
 	printf '%s\n' '{"ts":"2025-02-25T00:10:00Z","key":"a"}' '{"ts":"2025-02-25T01:10:00Z","key":"a"}' \
 		'{"ts":"2025-02-25T00:50:00Z","key":"a"}' >"$T/in"

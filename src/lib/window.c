@@ -60,6 +60,7 @@ void fcvae_window_init(fcvae_window *w, const fcvae_window_opts *o)
 	w->o = *o;
 	w->ring = o->revise ? 2 * o->window : o->window;
 	w->maxts = -INFINITY;
+	w->started = NAN;
 	w->frontier = INT64_MIN;
 	w->nslot = 1024;
 	w->slot = fcvae_xcalloc(w->nslot, sizeof *w->slot);
@@ -487,8 +488,36 @@ static int replayed(fcvae_window *w, const fcvae_input *in)
 	w->off[w->noff].topic[in->topiclen] = '\0';
 	w->off[w->noff].partition = in->partition;
 	w->off[w->noff].offset = in->offset;
+	w->off[w->noff].maxts = -INFINITY;
+	w->off[w->noff].seen = NAN;
 	w->noff++;
 	return 0;
+}
+
+/* The latest event time every source has reached: with Kafka input the
+ * partition furthest behind among those still delivering (one silent for
+ * partition_idle seconds, say moved to another member, holds nothing back;
+ * one saved in the state counts from this run's first record), and none
+ * while a run's partitions make themselves known, partition_idle seconds
+ * from its first record (a topic read from its start delivers a chunk of
+ * one partition, then of the next). */
+static double watermark(fcvae_window *w)
+{
+	if (!w->noff)
+		return w->maxts;
+	if (isnan(w->started))
+		w->started = w->now;
+	if (w->now - w->started < w->o.partition_idle)
+		return -INFINITY;
+	double wm = INFINITY;
+	for (size_t i = 0; i < w->noff; i++) {
+		fcvae_kafka_offset *p = &w->off[i];
+		if (isnan(p->seen))
+			p->seen = w->now;
+		if (isfinite(p->maxts) && !(w->now - p->seen > w->o.partition_idle) && p->maxts < wm)
+			wm = p->maxts;
+	}
+	return wm < INFINITY ? wm : w->maxts;
 }
 
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
@@ -541,12 +570,17 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (s->seen == 0 && (s->next == INT64_MIN || b < s->next))
 		s->next = b;
 	aggregate(w, s, b, in);
-	if (in->ts > w->maxts) {
-		w->maxts = in->ts;
-		int64_t f = bucket_of(w, w->maxts - w->o.lateness);
-		if (f > w->frontier)
-			close_until(w, f);
+	fcvae_kafka_offset *p = in->topic && in->offset >= 0 ? find_offset(w, in->topic, in->topiclen, in->partition) : NULL;
+	if (p) {
+		if (in->ts > p->maxts)
+			p->maxts = in->ts;
+		p->seen = w->now;
 	}
+	if (in->ts > w->maxts)
+		w->maxts = in->ts;
+	double wm = watermark(w) - w->o.lateness;
+	if (isfinite(wm) && bucket_of(w, wm) > w->frontier)
+		close_until(w, bucket_of(w, wm));
 	return 0;
 }
 
@@ -606,8 +640,10 @@ int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t
 	for (size_t i = 0; i < w->noff; i++) {
 		fcvae_buf_adds(&b, i ? ",{\"topic\":" : "{\"topic\":");
 		fcvae_json_add_cstring(&b, w->off[i].topic);
-		fcvae_buf_printf(&b, ",\"partition\":%lld,\"offset\":%lld}", (long long)w->off[i].partition,
+		fcvae_buf_printf(&b, ",\"partition\":%lld,\"offset\":%lld,\"maxts\":", (long long)w->off[i].partition,
 		                 (long long)w->off[i].offset);
+		fcvae_json_add_number(&b, w->off[i].maxts);
+		fcvae_buf_addc(&b, '}');
 	}
 	fcvae_buf_adds(&b, "]}\n");
 	for (size_t i = 0; i < w->n; i++) {
@@ -766,6 +802,15 @@ static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t s
 		}
 		fcvae_input in = { .topic = t->str, .topiclen = t->slen, .partition = (int64_t)p, .offset = (int64_t)off };
 		replayed(w, &in);
+		/* a state of an older version has no "maxts": the partition then
+		 * holds nothing back until it delivers */
+		const fcvae_json *mt = fcvae_json_get(o, "maxts");
+		if (mt && mt->type == FCVAE_JSON_NUMBER && mt->num >= STATE_TMIN && mt->num < STATE_TMAX)
+			find_offset(w, in.topic, in.topiclen, in.partition)->maxts = mt->num;
+		else if (mt && mt->type != FCVAE_JSON_NULL) {
+			snprintf(why, size, "bad Kafka offset entry");
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -15,6 +15,11 @@
  * - other aggs: the watermark is the latest event time seen minus the
  *   lateness; a bucket closes for every known series when the watermark
  *   reaches its end (series first seen later start at their first bucket);
+ *   Kafka records: the latest event time of the partition furthest behind,
+ *   among those that delivered in the last partition_idle seconds, and none
+ *   in a run's first partition_idle seconds, while partitions make themselves
+ *   known (Kafka orders a partition, not the topic: a backlog comes
+ *   partition by partition);
  * - the pass-through fields and topic/partition/offset of a bucket are
  *   those of the last record that arrived in it; its label is the largest;
  * - a record for a bucket already closed is late: counted and dropped, or
@@ -46,6 +51,8 @@ typedef struct {
 	size_t max_series;   /* refuse records of new series beyond this many (0: no limit) */
 	int64_t max_gap_buckets;  /* where every empty bucket is a window: refuse records
 	                           * more buckets than this after the latest (0: no limit) */
+	double partition_idle;    /* Kafka: seconds (wall clock) after which a partition
+	                           * without records no longer holds the watermark back */
 } fcvae_window_opts;
 
 typedef struct fcvae_series fcvae_series;
@@ -53,6 +60,8 @@ typedef struct fcvae_series fcvae_series;
 typedef struct {
 	char *topic;
 	int64_t partition, offset;
+	double maxts;        /* latest event time of its records; -inf none */
+	double seen;         /* wall clock of its last record; NaN: not since the start */
 } fcvae_kafka_offset;
 
 #define FCVAE_WINDOW_OUT_MAX (1 << 16)
@@ -67,6 +76,8 @@ struct fcvae_window {
 	uint32_t *slot;           /* hash table of index+1, 0 = empty; size a power of two */
 	size_t nslot;
 	double maxts;             /* latest event time seen; -inf before any */
+	double now;               /* wall clock, set by the caller before each record (Kafka input) */
+	double started;           /* wall clock of the first Kafka record; NaN before */
 	int64_t frontier;         /* buckets starting before this are closed; INT64_MIN = none yet */
 	fcvae_kafka_offset *off;  /* last offset processed per topic/partition */
 	size_t noff;
