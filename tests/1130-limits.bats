@@ -175,3 +175,15 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	printf '%s\n' "${lines[@]:0:2000}" | jq -r .key | cmp - <(seq 0 1999 | sed 's/^/s/')
 	figure "fcvae-window --agg mean, a 300-day jump in 1-minute buckets, 2000 series" mean
 }
+
+@test "limits: fcvae-score --samples takes memory for the windows scored, not for --batch of them" {
+	asan && skip "ASan reserves more address space than any limit"
+	# a million samples of one window: 1 GB when the noise was sized for
+	# 256 windows (out of memory under a 512 MB limit), a few MB for one
+	run --separate-stderr bash -c "ulimit -v $((512 * 1024)) &&
+		echo '{\"key\":\"a\",\"ts\":1,\"window\":[1,2,3,4]}' |
+		fcvae-score -m $FCVAE_TOP/tests/fuzz/corpus/model/tiny -t -5 -n 1000000"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.score | type' <<<"$output")" = number ]
+}

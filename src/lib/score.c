@@ -15,10 +15,12 @@ struct fcvae_scorer {
 	int max_batch;
 	float *x0, *xlast, *c, *mu, *var, *z, *mux, *varx, *eps;
 	float *noise;             /* one window's noise, all passes */
-	float *zs, *muxs, *varxs; /* (B·samples, ·): the samples' z and decoder outputs */
-	size_t sample_rows;       /* room in them */
+	float *zs, *muxs, *varxs; /* (B·samples, L) and (B·samples, P): the samples' z and decoder outputs */
 	double *score, *mux_mean, *varx_mean; /* fcvae_score_batch's results, (B) */
-	int eps_passes; /* eps holds this many (B, L) arrays */
+	/* floats of room in eps, noise, zs and muxs/varxs: they are sized by the
+	 * calls' own batch, samples and points, not by max_batch, so a large
+	 * --samples costs what the windows scored need */
+	size_t eps_cap, noise_cap, zs_cap, muxs_cap;
 };
 
 fcvae_scorer *fcvae_scorer_new(const fcvae_model *m, int max_batch)
@@ -106,11 +108,15 @@ void fcvae_score_mcmc2(fcvae_scorer *s, const float *x, const float *eps, int B,
 	}
 
 	/* all samples of a window decoded in one call: rows b·samples + k */
-	if (s->sample_rows < (size_t)B * samples) {
-		s->sample_rows = (size_t)B * samples;
-		s->zs = fcvae_xrealloc(s->zs, s->sample_rows * L * sizeof(float));
-		s->muxs = fcvae_xrealloc(s->muxs, s->sample_rows * W * sizeof(float));
-		s->varxs = fcvae_xrealloc(s->varxs, s->sample_rows * W * sizeof(float));
+	size_t rows = (size_t)B * samples;
+	if (s->zs_cap < rows * L) {
+		s->zs_cap = rows * L;
+		s->zs = fcvae_xrealloc(s->zs, s->zs_cap * sizeof(float));
+	}
+	if (s->muxs_cap < rows * P) {
+		s->muxs_cap = rows * P;
+		s->muxs = fcvae_xrealloc(s->muxs, s->muxs_cap * sizeof(float));
+		s->varxs = fcvae_xrealloc(s->varxs, s->muxs_cap * sizeof(float));
 	}
 	fcvae_infer_encode_fixed(s->inf, s->xlast, B, s->mu, s->var);
 	for (int k = 0; k < samples; k++)
@@ -147,10 +153,13 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 	const int passes = o->iterations + o->samples;
 	const float clip = (float)m->clip; /* as in training */
 
-	if (s->eps_passes < passes) {
-		s->eps = fcvae_xrealloc(s->eps, (size_t)passes * s->max_batch * L * sizeof(float));
-		s->noise = fcvae_xrealloc(s->noise, (size_t)passes * L * sizeof(float));
-		s->eps_passes = passes;
+	if (s->eps_cap < (size_t)passes * B * L) {
+		s->eps_cap = (size_t)passes * B * L;
+		s->eps = fcvae_xrealloc(s->eps, s->eps_cap * sizeof(float));
+	}
+	if (s->noise_cap < (size_t)passes * L) {
+		s->noise_cap = (size_t)passes * L;
+		s->noise = fcvae_xrealloc(s->noise, s->noise_cap * sizeof(float));
 	}
 	for (int b = 0; b < B; b++) {
 		for (int i = 0; i < W; i++) {
