@@ -1,6 +1,7 @@
 /* fcvae-score.c — score window records with each series' FCVAE model (MCMC mode 2, SPEC §3). */
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -467,13 +468,20 @@ static void flush(void)
 		/* a window whose newest point is a gap says nothing about that hour;
 		 * the verdict is on the score as written (the shortest text of the
 		 * float, read back as a double), so a reader's score < threshold
-		 * agrees with it */
+		 * agrees with it. A score beyond the range of a float (a point
+		 * far off under a tiny decoder variance) is written as ±FLT_MAX,
+		 * a number still, and judged as the infinity it is: below any
+		 * threshold, or above */
 		char text[FCVAE_JSON_NUMBER_MAX];
-		size_t tlen = fcvae_json_format_float(text, (float)r->score);
-		double score = (float)r->score;
-		if (fabs(score - thr) <= 1e-6 * fabs(score)) /* only so near can the two differ */
+		float f = (float)r->score;
+		int beyond = isinf(f);
+		if (beyond)
+			f = copysignf(FLT_MAX, f);
+		size_t tlen = fcvae_json_format_float(text, f);
+		double score = f;
+		if (!beyond && fabs(score - thr) <= 1e-6 * fabs(score)) /* only so near can the two differ */
 			score = strtod(text, NULL);
-		int anomaly = has_thr && !p->last_missing && score < thr;
+		int anomaly = has_thr && !p->last_missing && (beyond ? f < 0 : score < thr);
 		fcvae_buf_add(&out, pass_text.p + p->off, p->len);
 		/* pass_text holds "{" and the members: score comes first after them */
 		fcvae_buf_adds(&out, p->len > 1 ? ",\"score\":" : "\"score\":");

@@ -595,7 +595,7 @@ int main(int argc, char **argv)
 		{"--segment-swaps", o.seg_rate, 0, 10}, {"--missing-rate", o.miss_rate, 0, 1},
 		{"--history-anomalies", o.hist_rate, 0, 10},
 		{"--phase-jumps", o.jump_rate, 0, 10},
-		{"--clip-x", clipx, 1e-6, 1e30},
+		{"--clip-x", clipx, 1e-6, FCVAE_CLIP_X_MAX},
 	};
 	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
 		if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))

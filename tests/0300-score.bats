@@ -197,6 +197,25 @@ first() {
 	done
 }
 
+@test "score: a score beyond the range of a float is written as -FLT_MAX and flagged" {
+	# the decoder's variance made constant, softplus(-95) = 5.5e-42: a point
+	# one standard deviation off has a log-likelihood near -1e41
+	cp "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" "$tmp/m"
+	n=$(head -c 8 "$tmp/m" | od -An -tu8)
+	for t in weight:0 bias:-95; do
+		read -r a b < <(tail -c +9 "$tmp/m" | head -c "$n" |
+			jq -r --arg t "fc_var_x.0.${t%%:*}" '.[$t].data_offsets | "\(.[0]) \(.[1])"')
+		perl -e 'my ($f, $at, $k, $v) = @ARGV; open(my $h, "+<", $f) or die; binmode $h;
+			seek($h, $at, 0); print $h pack("f<*", ($v) x $k)' "$tmp/m" $((8 + n + a)) $(((b - a) / 4)) "${t#*:}"
+	done
+	echo '{"key":"a","ts":1,"window":[1,2,3,40000]}' | fcvae-score -m "$tmp/m" -t -5 >"$tmp/out"
+	cat "$tmp/out"
+	[ "$(jq -c '[.score, .anomaly]' "$tmp/out")" = '[-3.4028235e+38,true]' ]
+	grep -q '"score":-3.4028235e38,' "$tmp/out"
+	# below any threshold, even one below the number written
+	echo '{"key":"a","ts":1,"window":[1,2,3,40000]}' | fcvae-score -m "$tmp/m" -t -1e300 | jq -e .anomaly
+}
+
 @test "score: same record alone, in a batch, reordered, live: the same bytes" {
 	head -n 300 "$WIN" >"$tmp/in"
 	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/all"

@@ -63,8 +63,25 @@ score_at() {
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"$tmp/bad.safetensors: scaler \"clip\" is not a finite positive number"* ]]
 	done
+	# nor one beyond a million standard deviations (fcvae-train's bound)
+	for far in 2e+06 1e+30; do
+		perl -0777 -pe "s/12345/$far/" "$tmp/m.safetensors" >"$tmp/far.safetensors"
+		run fcvae-score -m "$tmp/far.safetensors" "$tmp/train"
+		echo "$far: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"$tmp/far.safetensors: scaler \"clip\" $far is beyond 1e+06 standard deviations"* ]]
+	done
 	run fcvae-score -m "$tmp/m.safetensors" "$tmp/train"
 	[ "$status" -eq 0 ]
+}
+
+@test "train: --clip-x beyond a million standard deviations is a usage error" {
+	run fcvae-train -q --epochs 1 --clip-x 1e30 -o "$tmp/m.safetensors" "$tmp/train"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--clip-x: 1e+30 is not from 1e-06 to 1e+06"* ]]
+	[ ! -e "$tmp/m.safetensors" ]
+	fcvae-train -q --epochs 1 --clip-x 1e6 -o "$tmp/m.safetensors" "$tmp/train"
+	[ "$(meta "$tmp/m.safetensors" scaler | jq .clip)" = 1000000 ]
 }
 
 @test "protocol: --clip-x X clips in scoring as in training" {

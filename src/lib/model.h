@@ -20,6 +20,10 @@
  * scoring: the default of fcvae-train --clip-x, and the clip of a model file
  * that does not name its own (fcvae_model.clip). */
 #define FCVAE_CLIP_X 40.0
+/* The largest clip fcvae-train makes and a model file may name: a million
+ * standard deviations is far beyond any data, and a clip near float's range
+ * only lets a point's likelihood overflow. */
+#define FCVAE_CLIP_X_MAX 1e6
 
 typedef struct {
 	int window;    /* W, even */

@@ -156,6 +156,9 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, int *transf
 		rc = fail(err, errlen, path, "scaler \"std\" is missing or not a positive number");
 	else if (cv && (cv->type != FCVAE_JSON_NUMBER || !isfinite(cv->num) || !(cv->num > 0)))
 		rc = fail(err, errlen, path, "scaler \"clip\" is not a finite positive number");
+	else if (cv && cv->num > FCVAE_CLIP_X_MAX)
+		rc = fail(err, errlen, path, "scaler \"clip\" %g is beyond %g standard deviations", cv->num,
+		          FCVAE_CLIP_X_MAX);
 	else if (tv && (tv->type != FCVAE_JSON_STRING || tf < 0))
 		rc = fail(err, errlen, path, "scaler \"transform\" is not \"none\" or \"sqrt\"");
 	else {

@@ -7,7 +7,8 @@
  * data) and holds "__metadata__", whose values are all strings: format
  * "fcvae", version "1", config, scaler and training (JSON object texts) and
  * threshold (a JSON number, or null when uncalibrated). The scaler is
- * {"mean":M,"std":S} and, when the clip is not FCVAE_CLIP_X, "clip":C. */
+ * {"mean":M,"std":S} and, when the clip is not FCVAE_CLIP_X, "clip":C
+ * (0 < C <= FCVAE_CLIP_X_MAX). */
 #ifndef FCVAE_SAFETENSORS_H
 #define FCVAE_SAFETENSORS_H
 

@@ -332,6 +332,9 @@ static void bad_files(const fcvae_json *cs)
 	m->clip = 12345;
 	static const char *const badclip[] = {"0.000", "-2.00", "1e999", "null ", "\\\"2\\\""};
 	reject_patched(m, path, "12345", badclip, 5, "scaler \"clip\" is not a finite positive number");
+	/* nor one beyond FCVAE_CLIP_X_MAX, where a likelihood may overflow */
+	static const char *const farclip[] = {"2e+06", "1e+30", "1e300"};
+	reject_patched(m, path, "12345", farclip, 3, "is beyond 1e+06 standard deviations");
 	m->clip = FCVAE_CLIP_X;
 	/* a transform that is not none or sqrt, or not a string */
 	m->transform = FCVAE_TRANSFORM_SQRT;
