@@ -442,12 +442,22 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 	return 0;
 }
 
-/* ,"name":v with v as the float the model computed it in */
-static void add_float(fcvae_buf *b, const char *name, double v)
+/* ,"name":v with v in the input's units, x its standardised value: the
+ * model computes in floats of standardised units, so v is known to a
+ * fraction of a standard deviation, not to a float of raw units (a series
+ * near 1e12 with std 900: floats there are 65536 apart). Written as a float
+ * when that is within 1e-4 standard deviations of v (every series of usual
+ * magnitude: 1871.3, not 1871.300048828125), else as the shortest text
+ * within that. */
+static void add_raw(fcvae_buf *b, const char *name, const fcvae_model *m, double v, double x)
 {
+	double tol = fabs(fcvae_model_raw(m, x + 5e-5) - fcvae_model_raw(m, x - 5e-5)) / 2;
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, name);
-	fcvae_json_add_float(b, (float)v);
+	if (fabs((double)(float)v - v) <= tol)
+		fcvae_json_add_float(b, (float)v);
+	else
+		fcvae_json_add_near(b, v, tol);
 }
 
 /* Score every pending batch and write the records in input order. */
@@ -494,9 +504,9 @@ static void flush(void)
 		fcvae_buf_adds(&out, anomaly ? ",\"anomaly\":true" : ",\"anomaly\":false");
 		double lo, hi;
 		fcvae_model_band(m, r->mu, r->sd, opt.band, &lo, &hi);
-		add_float(&out, "expected", r->expected);
-		add_float(&out, "lower", lo);
-		add_float(&out, "upper", hi);
+		add_raw(&out, "expected", m, r->expected, r->mu);
+		add_raw(&out, "lower", m, lo, r->mu - opt.band * r->sd);
+		add_raw(&out, "upper", m, hi, r->mu + opt.band * r->sd);
 		fcvae_buf_adds(&out, ",\"model\":");
 		fcvae_json_add_cstring(&out, p->ms->name);
 		fcvae_buf_adds(&out, "}\n");

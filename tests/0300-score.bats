@@ -3,6 +3,7 @@ bats_require_minimum_version 1.5.0
 # fcvae-score: routing, records, thresholds, bad input, live use (SPEC §1, §3, §10).
 
 load helpers/man
+load helpers/train
 
 setup_file() {
 	export SEED="$FCVAE_TOP/tests/data/seed_models"
@@ -214,6 +215,28 @@ first() {
 	grep -q '"score":-3.4028235e38,' "$tmp/out"
 	# below any threshold, even one below the number written
 	echo '{"key":"a","ts":1,"window":[1,2,3,40000]}' | fcvae-score -m "$tmp/m" -t -1e300 | jq -e .anomaly
+}
+
+@test "score: expected, lower and upper keep their width for a series near 1e12" {
+	# the same windows 1e12 higher, with a scaler 1e12 higher: the same
+	# standardised values, the same model, the same band 1e12 higher (a
+	# float near 1e12 has a step of 65536: all three were 1e12)
+	train_windows 6
+	jq -c '.value += 1e12 | .window |= map(. + 1e12)' "$tmp/train" >"$tmp/big"
+	fcvae-train -q --epochs 1 --scaler 1500,700 -o "$tmp/small.safetensors" "$tmp/train"
+	fcvae-train -q --epochs 1 --scaler 1000000001500,700 -o "$tmp/big.safetensors" "$tmp/big"
+	tail -n 5 "$tmp/train" | fcvae-score -m "$tmp/small.safetensors" -t -5 >"$tmp/small.out"
+	tail -n 5 "$tmp/big" | fcvae-score -m "$tmp/big.safetensors" -t -5 >"$tmp/big.out"
+	paste -d ' ' "$tmp/small.out" "$tmp/big.out"
+	jq -s -e '. as $a | [range(5) as $i | $a[$i] as $s | $a[$i + 5] as $b |
+		$s.score == $b.score and $b.lower < $b.expected and $b.expected < $b.upper and
+		([$s.expected, $s.lower, $s.upper] | map(. + 1e12)) as $want |
+		[$b.expected, $b.lower, $b.upper] as $got |
+		[range(3) as $j | ($got[$j] - $want[$j]) | fabs < 0.1] | all] | all' "$tmp/small.out" "$tmp/big.out"
+	# known to 1e-4 of the std (700), written so: two decimals at most
+	grep -oE '"(expected|lower|upper)":[^,]*' "$tmp/big.out" | cut -d : -f 2 | grep -Evx '[0-9]{12,13}(\.[0-9]{1,2})?' && return 1
+	# a float where that loses nothing: the small series' text as before
+	grep -E '"expected":[0-9]+\.[0-9]{1,5},' "$tmp/small.out"
 }
 
 @test "score: same record alone, in a batch, reordered, live: the same bytes" {

@@ -824,6 +824,29 @@ size_t fcvae_json_format_number(char *out, double x)
 	return tidy_exponent(out, (size_t)n);
 }
 
+size_t fcvae_json_format_near(char *out, double x, double tol)
+{
+	if (!isfinite(x) || !(tol > 0))
+		return fcvae_json_format_number(out, x);
+	int n = 0;
+	/* plain decimals where they are short (999999999750, not 9.9999999975e11):
+	 * the fewest fraction digits; 15 integer digits, a sign, a point and 14
+	 * digits fit in FCVAE_JSON_NUMBER_MAX */
+	if (fabs(x) >= 1e-4 && fabs(x) < 1e15)
+		for (int d = 0; d <= 14; d++) {
+			n = snprintf(out, FCVAE_JSON_NUMBER_MAX, "%.*f", d, x);
+			if (fabs(strtod(out, NULL) - x) <= tol)
+				return (size_t)n;
+		}
+	/* %.17g reads back as x itself: the loop ends there at the latest */
+	for (int prec = 1; prec <= 17; prec++) {
+		n = snprintf(out, FCVAE_JSON_NUMBER_MAX, "%.*g", prec, x);
+		if (fabs(strtod(out, NULL) - x) <= tol)
+			break;
+	}
+	return tidy_exponent(out, (size_t)n);
+}
+
 size_t fcvae_json_format_float(char *out, float x)
 {
 	if (!isfinite(x)) {
@@ -845,6 +868,12 @@ void fcvae_json_add_number(fcvae_buf *b, double x)
 {
 	fcvae_buf_reserve(b, FCVAE_JSON_NUMBER_MAX);
 	b->len += fcvae_json_format_number(b->p + b->len, x);
+}
+
+void fcvae_json_add_near(fcvae_buf *b, double x, double tol)
+{
+	fcvae_buf_reserve(b, FCVAE_JSON_NUMBER_MAX);
+	b->len += fcvae_json_format_near(b->p + b->len, x, tol);
 }
 
 void fcvae_json_add_float(fcvae_buf *b, float x)

@@ -164,9 +164,14 @@ void fcvae_json_add_number(fcvae_buf *b, double x);
 /* Same for a value that was a float: shortest text that reads back as the
  * same float (0.1f prints 0.1, not 0.10000000149011612). */
 void fcvae_json_add_float(fcvae_buf *b, float x);
+/* The shortest text that reads back within tol of x, for a value known to
+ * tol only (1e12 ± 0.05 is 1000000000000, not 1000000000000.0234); x's own
+ * shortest text when tol is 0 or x not finite. */
+void fcvae_json_add_near(fcvae_buf *b, double x, double tol);
 /* Format into out (at least FCVAE_JSON_NUMBER_MAX bytes), return length. */
 #define FCVAE_JSON_NUMBER_MAX 32
 size_t fcvae_json_format_number(char *out, double x);
 size_t fcvae_json_format_float(char *out, float x);
+size_t fcvae_json_format_near(char *out, double x, double tol);
 
 #endif

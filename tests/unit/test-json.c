@@ -40,6 +40,14 @@ static void floatnum(float x, const char *want)
 	CHECK(!strcmp(out, want), "format float %.9g -> %s (want %s)", (double)x, out, want);
 }
 
+static void near(double x, double tol, const char *want)
+{
+	char out[FCVAE_JSON_NUMBER_MAX];
+	size_t n = fcvae_json_format_near(out, x, tol);
+	CHECK(n == strlen(out) && !strcmp(out, want) && (!isfinite(x) || fabs(strtod(out, NULL) - x) <= tol),
+	      "format %.17g within %g -> %s (want %s)", x, tol, out, want);
+}
+
 static void escaped(const char *s, size_t n, const char *want)
 {
 	fcvae_buf b = { 0 };
@@ -227,6 +235,17 @@ int main(void)
 	floatnum(1e20f, "1e20");
 	floatnum(1e-10f, "1e-10");
 	floatnum(NAN, "null");
+	/* a value known to tol: the fewest digits within it, plain decimals
+	 * where they are short, the shortest text of the double at tol 0 */
+	near(1000000001505.9362, 0.035, "1000000001505.94");
+	near(999999999749.98, 0.035, "999999999750");
+	near(-1000000000000.0234, 0.05, "-1000000000000");
+	near(1871.300048828125, 0.035, "1871.3");
+	near(0.0001234567, 1e-9, "0.000123457");
+	near(1.2345678e20, 1e14, "1.234568e20");
+	near(1.5e-7, 1e-9, "1.5e-7");
+	near(1000000001505.9362, 0, "1000000001505.9362");
+	near(INFINITY, 1, "null");
 
 	number(-0.5, "-0.5");
 	number(1234.56, "1234.56");
