@@ -138,6 +138,23 @@ static void usage(FILE *fp)
 
 static void flush(void);
 static void flush_before_exit(void);
+
+/* A series key for a message: a JSON string, so that a NUL in it cannot cut
+ * it short nor a newline forge a line, of its first 80 bytes (not cutting a
+ * UTF-8 character) and "..." when it is longer. One key per message. */
+static const char *key_shown(const char *key, size_t len)
+{
+	static fcvae_buf b;
+	size_t n = len;
+	if (n > 80)
+		for (n = 80; n > 0 && ((unsigned char)key[n] & 0xc0) == 0x80; n--)
+			;
+	fcvae_buf_clear(&b);
+	fcvae_json_add_string(&b, key, n);
+	if (n < len)
+		fcvae_buf_adds(&b, "...");
+	return b.p;
+}
 /* The input being read: where a model that does not load was needed. */
 static const fcvae_lines *cur_in;
 
@@ -226,7 +243,7 @@ static int slot_load(model_slot *s, char *err, size_t errlen)
  * see at once; the records read before are written first), but not when it
  * appears while records stream: it may be caught half copied, and the slot
  * waits without a model for it to change. */
-static model_slot *slot_open(const char *path, int fatal, const char *key)
+static model_slot *slot_open(const char *path, int fatal, const char *key, size_t keylen)
 {
 	char err[512];
 	for (int i = 0; i < nslots; i++)
@@ -240,7 +257,7 @@ static model_slot *slot_open(const char *path, int fatal, const char *key)
 			char where[4200];
 			fcvae_lines_where(cur_in, where, sizeof where);
 			flush_before_exit();
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: series \"%.80s\": %s", where, key, err);
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: series %s: %s", where, key_shown(key, keylen), err);
 		}
 		if (fatal)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
@@ -306,7 +323,7 @@ static series *lookup(const char *key, size_t keylen)
 	s->key[keylen] = '\0';
 	s->keylen = (uint32_t)keylen;
 	s->checked = now_ms();
-	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) == 0 ? slot_open(model_path.p, 1, s->key)
+	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) == 0 ? slot_open(model_path.p, 1, s->key, keylen)
 	                                                                           : NULL;
 	table[j] = s;
 	tcount++;
@@ -373,24 +390,24 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 		/* a file put there since the series' last look (stat, not per record) */
 		if (!s->ms && due(&s->checked) &&
 		    fcvae_modeldir_find(&model_path, opt.models_dir, key->str, key->slen) == 0) {
-			s->ms = slot_open(model_path.p, 0, NULL);
+			s->ms = slot_open(model_path.p, 0, NULL, 0);
 			if (s->ms->m)
-				fcvae_warn("%s: series \"%.80s\" had no model until now, scored from here on", s->ms->path,
-				           key->str);
+				fcvae_warn("%s: series %s had no model until now, scored from here on", s->ms->path,
+				           key_shown(key->str, key->slen));
 		}
 		if (!s->ms) {
 			/* the name the message gives, without a look at the disk */
 			fcvae_modeldir_path(&model_path, opt.models_dir, key->str, key->slen, 0);
-			return bad(why, whylen, "no model", "series \"%.80s\": no model for this series (no %s)", key->str,
-			           model_path.p);
+			return bad(why, whylen, "no model", "series %s: no model for this series (no %s)",
+			           key_shown(key->str, key->slen), model_path.p);
 		}
 		ms = s->ms;
 	}
 	if (due(&ms->checked))
 		slot_recheck(ms);
 	if (!ms->m)
-		return bad(why, whylen, "invalid model", "series \"%.80s\": %s is not a valid model (see above)", key->str,
-		           ms->path);
+		return bad(why, whylen, "invalid model", "series %s: %s is not a valid model (see above)",
+		           key_shown(key->str, key->slen), ms->path);
 	const int W = ms->m->cfg.window;
 	if (win->n != (uint32_t)W)
 		return bad(why, whylen, "wrong window length", "\"window\" has %u points, %s needs %d", win->n, ms->name, W);
@@ -680,7 +697,7 @@ int main(int argc, char **argv)
 		fcvae_prom_init(&prom, opt.prom, opt.max_series);
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
-		slot_open(opt.model_file, 1, NULL);
+		slot_open(opt.model_file, 1, NULL, 0);
 	else {
 		struct stat st;
 		if (stat(opt.models_dir, &st) < 0 || !S_ISDIR(st.st_mode))

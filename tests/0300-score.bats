@@ -239,6 +239,29 @@ first() {
 	grep -E '"expected":[0-9]+\.[0-9]{1,5},' "$tmp/small.out"
 }
 
+@test "score: a key of dashes has no model (not DIR/.safetensors); keys in messages are JSON strings, cut" {
+	mkdir "$tmp/m"
+	cp "$SEED/Star_CMP.safetensors" "$tmp/m/.safetensors"
+	w=$(first Star/CMP | jq -c .window)
+	long=$(printf 'k%.0s' {1..100})
+	for k in - --- 'a\u0000b' 'x\nfcvae-score: forged' "$long" "${long:0:79}éé"; do
+		printf '{"key":"%s","ts":1,"window":%s}\n' "$k" "$w"
+	done >"$tmp/in"
+	run --separate-stderr fcvae-score --models "$tmp/m" "$tmp/in"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 7 ]
+	[ "${stderr_lines[0]}" = "fcvae-score: $tmp/in line 1: series \"-\": no model for this series (no $tmp/m/-.safetensors)" ]
+	[ "${stderr_lines[1]}" = "fcvae-score: $tmp/in line 2: series \"---\": no model for this series (no $tmp/m/---.safetensors)" ]
+	[[ "${stderr_lines[2]}" == "fcvae-score: $tmp/in line 3: series \"a\\u0000b\": no model for this series (no $tmp/m/(a key"* ]]
+	[[ "${stderr_lines[3]}" == "fcvae-score: $tmp/in line 4: series \"x\\nfcvae-score: forged\": no model for this series (no $tmp/m/(a key that cannot name a file).safetensors)" ]]
+	[[ "${stderr_lines[4]}" == "fcvae-score: $tmp/in line 5: series \"${long:0:80}\"...: no model for this series (no $tmp/m/$long.safetensors)" ]]
+	# not cut inside a character
+	[[ "${stderr_lines[5]}" == "fcvae-score: $tmp/in line 6: series \"${long:0:79}\"...: no model"* ]]
+	[[ "${stderr_lines[6]}" == *"0 records scored, 0 anomalous; 6 input lines rejected: 6 no model" ]]
+}
+
 @test "score: same record alone, in a batch, reordered, live: the same bytes" {
 	head -n 300 "$WIN" >"$tmp/in"
 	fcvae-score --models "$SEED" <"$tmp/in" >"$tmp/all"

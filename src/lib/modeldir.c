@@ -7,14 +7,27 @@
 int fcvae_modeldir_path(fcvae_buf *path, const char *dir, const char *key, size_t keylen, int drop_dash)
 {
 	fcvae_buf_clear(path);
-	if (keylen == 0 || keylen > 200 || memchr(key, '\0', keylen)) {
+	/* a control character in a file name is too odd to be meant, and
+	 * would put a newline into "no model (no PATH)" */
+	int control = 0;
+	for (size_t i = 0; i < keylen && !control; i++)
+		control = (unsigned char)key[i] < 0x20 || key[i] == 0x7f;
+	if (keylen == 0 || keylen > 200 || control) {
 		fcvae_buf_printf(path, "%s/(a key that cannot name a file).safetensors", dir);
 		return -1;
 	}
 	fcvae_buf_printf(path, "%s/", dir);
+	size_t start = path->len;
 	for (size_t i = 0; i < keylen; i++)
 		if (!drop_dash || key[i] != '-')
 			fcvae_buf_addc(path, key[i] == '/' ? '_' : key[i]);
+	/* "-" or "---" without its dashes names no file: DIR/.safetensors
+	 * would be any such series' model */
+	if (path->len == start) {
+		fcvae_buf_clear(path);
+		fcvae_buf_printf(path, "%s/(a key that cannot name a file).safetensors", dir);
+		return -1;
+	}
 	fcvae_buf_adds(path, ".safetensors");
 	return 0;
 }
@@ -27,8 +40,7 @@ int fcvae_modeldir_find(fcvae_buf *path, const char *dir, const char *key, size_
 	if (stat(path->p, &st) == 0)
 		return 0;
 	if (memchr(key, '-', keylen)) {
-		fcvae_modeldir_path(path, dir, key, keylen, 1);
-		if (stat(path->p, &st) == 0)
+		if (fcvae_modeldir_path(path, dir, key, keylen, 1) == 0 && stat(path->p, &st) == 0)
 			return 0;
 		fcvae_modeldir_path(path, dir, key, keylen, 0);
 	}

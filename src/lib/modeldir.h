@@ -10,7 +10,8 @@
 
 /* DIR/NAME.safetensors into *path without looking at the disk, NAME the key
  * with '/' as '_' and, when drop_dash, '-' dropped: 0; or -1 with a name
- * saying so when the key cannot name a file (empty, too long, NUL inside). */
+ * saying so when the key cannot name a file (empty, too long, a control
+ * character inside, or nothing left when '-' is dropped: "-", "---"). */
 int fcvae_modeldir_path(fcvae_buf *path, const char *dir, const char *key, size_t keylen, int drop_dash);
 
 /* The existing model file of key in dir into *path: 0; or -1 with the first

@@ -47,6 +47,15 @@ int main(void)
 	snprintf(want, sizeof want, "d/%.200s.safetensors", long_key);
 	name(long_key, 200, 0, 0, want);
 	name(long_key, 201, 0, -1, "d/(a key that cannot name a file).safetensors");
+	/* nothing left without the dashes: no name, not d/.safetensors */
+	name("-", 1, 0, 0, "d/-.safetensors");
+	name("-", 1, 1, -1, "d/(a key that cannot name a file).safetensors");
+	name("---", 3, 1, -1, "d/(a key that cannot name a file).safetensors");
+	name("-/-", 3, 1, 0, "d/_.safetensors");
+	/* nor with a control character, which would break the line saying so */
+	name("a\nb", 3, 0, -1, "d/(a key that cannot name a file).safetensors");
+	name("a\x7f", 2, 0, -1, "d/(a key that cannot name a file).safetensors");
+	name("a\tb", 3, 1, -1, "d/(a key that cannot name a file).safetensors");
 
 	char dir[] = "/tmp/test-modeldir.XXXXXX";
 	if (!CHECK(mkdtemp(dir) != NULL, "temporary directory"))
@@ -58,6 +67,12 @@ int main(void)
 	touch(dir, "Accel_no-pin.safetensors");
 	find(dir, "Accel/no-pin", 0, "Accel_no-pin.safetensors");
 	find(dir, "Star/CMP", -1, "Star_CMP.safetensors");
+	/* a file named .safetensors is no series' model; -.safetensors is "-"'s */
+	touch(dir, ".safetensors");
+	find(dir, "-", -1, "-.safetensors");
+	find(dir, "---", -1, "---.safetensors");
+	touch(dir, "-.safetensors");
+	find(dir, "-", 0, "-.safetensors");
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -r '%s'", dir);
 	CHECK(system(cmd) == 0, "remove %s", dir);
