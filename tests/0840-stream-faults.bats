@@ -1,0 +1,26 @@
+#!/usr/bin/env bats
+# fcvae-stream when things go wrong around it: options that look like file
+# name patterns, a start that fails, a stage or the dashboard that dies.
+bats_require_minimum_version 1.5.0
+
+load helpers/kafka
+
+teardown() {
+	for n in st; do stream_kill $n; done
+	broker_stop
+}
+
+@test "stream: KCAT_OPTS values are taken literally, not matched against file names" {
+	# a kcat that only says what it was given
+	mkdir "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/cwd"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"$KCAT_ARGS"\ncat >/dev/null\n' >"$BATS_TEST_TMPDIR/bin/kcat"
+	chmod +x "$BATS_TEST_TMPDIR/bin/kcat"
+	touch "$BATS_TEST_TMPDIR/cwd/sasl.password=abc" "$BATS_TEST_TMPDIR/cwd/b=x"
+	(cd "$BATS_TEST_TMPDIR/cwd" &&
+		KCAT_ARGS=$BATS_TEST_TMPDIR/args KCAT_OPTS=' sasl.password=a*  b=[x]
+ c=?' PATH=$BATS_TEST_TMPDIR/bin:$PATH \
+		fcvae-stream --produce -b x -t t --delay 0 --split validation --combo Star/CMP)
+	[ "$(grep -A1 -x -- -X "$BATS_TEST_TMPDIR/args" | grep -v -x -e -X -e --)" = 'sasl.password=a*
+b=[x]
+c=?' ]
+}
