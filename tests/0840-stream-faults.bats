@@ -24,3 +24,15 @@ teardown() {
 b=[x]
 c=?' ]
 }
+
+@test "stream: a start that fails before its pipeline runs leaves no mark of an unclean stop" {
+	st=$BATS_TEST_TMPDIR/st
+	mkdir "$st"
+	# an outbox to check against the alerts topic, and no broker to read it from
+	echo '{"id":"a@2025-01-01T00:00:00Z/open","key":"a"}' >"$st/alerts.ndjson"
+	echo '{}' >"$st/window.state"
+	run -1 fcvae-stream -b 127.0.0.1:1 -t in -m tests/data/seed_models -s "$st" --no-dashboard
+	[[ "$output" == *"cannot read the alerts topic"* ]]
+	[ ! -e "$st/running" ]
+	[ -e "$st/window.state" ]
+}
