@@ -112,6 +112,21 @@ teardown() {
 		<(scored_hours "$BATS_TEST_TMPDIR/st/scored.ndjson")
 }
 
+@test "stream: --min-samples counts a series' buckets across a clean restart, not again from it" {
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st --min-samples 30
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 29)) 60
+	stream_stop st
+	produce --delay 0 --combo Star/CMP --split test
+	stream_start st --min-samples 30
+	# every hour of the test split: the series had its 30 long before
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((18 * 24 - 29)) 60
+	sleep 1   # anything scored twice would arrive now
+	stream_stop st
+	diff <(expected_hours --combo Star/CMP --days 60 | awk '$2 >= "2025-02-18T05"') \
+		<(scored_hours "$BATS_TEST_TMPDIR/st/scored.ndjson")
+}
+
 @test "stream: a stop while it waits for the last run's lock is a clean stop" {
 	mkdir -p "$BATS_TEST_TMPDIR/st"
 	# a process of a last run (an alert producer still delivering) holds the lock
