@@ -326,6 +326,31 @@ static void alert_close(fcvae_buf *b, const series *s, double end)
 	fcvae_buf_adds(b, "}\n");
 }
 
+/* The key and delim that start an alert line for kcat -P -K DELIM. kcat
+ * splits the line at its first DELIM and a newline ends the message, so a
+ * key's bytes that are either (or any byte of a longer DELIM) are given as
+ * '_' (left out if DELIM has one); the alert itself keeps the key whole. */
+static void put_key(const char *key, const char *delim)
+{
+	static int said;
+	int under = strchr(delim, '_') != NULL, changed = 0;
+	for (const char *c = key; *c; c++) {
+		if (*c != '\n' && !strchr(delim, *c)) {
+			putchar(*c);
+			continue;
+		}
+		changed = 1;
+		if (!under)
+			putchar('_');
+	}
+	fputs(delim, stdout);
+	if (changed && !said) {
+		said = 1;
+		fcvae_warn("a series key holds the key delimiter or a newline: its alerts' message key has '_' "
+		           "in their place (said once)");
+	}
+}
+
 /* Write the alerts in b to stdout, each prefixed with its key and delim. */
 static void emit(const fcvae_buf *b, const char *key, const char *delim)
 {
@@ -334,7 +359,7 @@ static void emit(const fcvae_buf *b, const char *key, const char *delim)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)(nl - p) + 1;
 		if (delim)
-			printf("%s%s", key, delim);
+			put_key(key, delim);
 		fwrite(p, 1, n, stdout);
 		p += n;
 	}
@@ -394,7 +419,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 		if (series_find(&sent, id->str, id->slen))
 			continue;
 		if (delim)
-			printf("%s%s", key->str, delim);
+			put_key(key->str, delim);
 		printf("%s\n", box.line);
 		n++;
 	}

@@ -65,6 +65,22 @@ setup() {
 	[[ "${lines[1]}" == 'b:{"id":'* ]]
 }
 
+@test "alert: -K: a key's delimiter bytes and newlines are '_' in the prefix, said once; --resend alike" {
+	printf '%s\n' '{"key":"db:cpu","ts":"2025-01-01T00:00:00Z","score":-9,"anomaly":true}' \
+		'{"key":"l\nf","ts":"2025-01-01T00:00:00Z","score":-9,"anomaly":true}' >"$tmp/keys"
+	run --separate-stderr fcvae-alert -K: --alerts "$tmp/box" "$tmp/keys"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == 'db_cpu:{"id":"db:cpu@'* ]]
+	[[ "${lines[1]}" == 'l_f:{"id":"l\nf@'* ]]
+	[ "$stderr" = "fcvae-alert: a series key holds the key delimiter or a newline: its alerts' message key has '_' in their place (said once)" ]
+	# a delimiter with a '_' in it: the bytes are left out
+	run --separate-stderr fcvae-alert --resend -K :_ --alerts "$tmp/box" /dev/null
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == 'dbcpu:_{"id":"db:cpu@'* ]]
+	[[ "${lines[1]}" == 'lf:_{"id":"l\nf@'* ]]
+}
+
 @test "alert: bad lines are reported, counted and skipped" {
 	{ echo 'not json'; echo '{"key":"a"}'; echo '{"ts":"2025-01-01T00:00:00Z"}'; echo '{"key":"a","ts":"x"}'; cat "$tmp/scored"; } >"$tmp/bad"
 	run fcvae-alert "$tmp/bad"

@@ -36,3 +36,22 @@ c=?' ]
 	[ ! -e "$st/running" ]
 	[ -e "$st/window.state" ]
 }
+
+@test "stream: a series key with ':' in it keys its alerts whole, and a restart finds them on the topic" {
+	broker_start -t in -p 4
+	fcvae-gen --follow --delay 0 --split test --combo Star/CMP |
+		jq -r '.key = "db:cpu" | "\(.key)\u001f\(tojson)"' | kcat -P -b "$BROKER" -t in -K $'\x1f'
+	model=tests/data/seed_models/Star_CMP.safetensors
+	stream_start st -m "$model" --no-dashboard
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((10 * 24 - 23)) 60
+	stream_stop st
+	[ -s "$BATS_TEST_TMPDIR/st/alerts.ndjson" ]
+	# the restart reads the alerts topic to resend what it lacks
+	stream_start st -m "$model" --no-dashboard
+	stream_stop st
+	cat "$BATS_TEST_TMPDIR/st.err"
+	run ! grep -q -e "not alerts" -e resent "$BATS_TEST_TMPDIR/st.err"
+	[ "$(kcat -C -b "$BROKER" -t in-alerts -e -q -J | jq -r .key | sort -u)" = "db:cpu" ]
+	diff <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts.ndjson") \
+		<(kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id)
+}
