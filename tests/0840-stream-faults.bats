@@ -55,3 +55,44 @@ c=?' ]
 	diff <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts.ndjson") \
 		<(kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id)
 }
+
+@test "stream: a stage that dies stops the consumer at once, and the run fails saying which" {
+	broker_start -t in -p 4
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st --no-dashboard
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	kill -9 "$(pgrep -g "$pid_st" -x fcvae-score)"
+	# no further message is needed for the consumer to notice
+	i=0
+	while kill -0 "$pid_st" 2>/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	rc=0
+	wait "$pid_st" || rc=$?
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ $rc -eq 137 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: pipeline failed (stage fcvae-score, status 137)" ]
+	# an unclean stop: the next start reads the topic again
+	[ -e "$BATS_TEST_TMPDIR/st/running" ]
+}
+
+@test "stream: a dashboard that dies is restarted, and the scoring goes on" {
+	broker_start -t in -p 4
+	stream_start st
+	plot=
+	i=0
+	until plot=$(pgrep -g "$pid_st" -x fcvae-plot); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	kill -9 "$plot"
+	i=0
+	until grep -q "dashboard died (status 137), restarting" "$BATS_TEST_TMPDIR/st.err"; do
+		i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05
+	done
+	produce --delay 0 --combo Star/CMP --split validation
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	# the new one draws what is scored
+	wait_for_file "$BATS_TEST_TMPDIR/st/dashboard/Star_CMP.png" 60
+	new=$(pgrep -g "$pid_st" -x fcvae-plot)
+	[ "$new" != "$plot" ]
+	stream_stop st
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
+	[ ! -e "$BATS_TEST_TMPDIR/st/tail.pid" ]
+}
