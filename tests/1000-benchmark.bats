@@ -287,3 +287,19 @@ teardown() {
 	run env PATH="$tmp/bin:/usr/bin:/bin" scripts/fcvae-benchmark --version
 	[ "$output" = "fcvae-benchmark (fcvae) mine" ]
 }
+
+@test "benchmark: timestamps in epoch milliseconds (or any number) read as ISO ones do" {
+	mkdir "$tmp/ms" "$tmp/iso"
+	awk -F, 'NR == 1 { print; next } { $1 = $1 "000"; print }' OFS=, "$tmp/d/a.csv" >"$tmp/ms/a.csv"
+	jq -R -r 'split(",") | if .[0] == "timestamp" then . else .[0] |= (tonumber | todate) end | join(",")' \
+		"$tmp/d/a.csv" >"$tmp/iso/a.csv"
+	head -2 "$tmp/ms/a.csv" "$tmp/iso/a.csv"
+	run --separate-stderr fcvae-benchmark $small --format json "$tmp/ms"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	echo "$output" | jq -e '.per_file[0] | .interval == 60000 and .rows == 200 and .windows == [63, 23, 96]'
+	ms=$(echo "$output" | jq -c '.pooled')
+	run --separate-stderr fcvae-benchmark $small --format json "$tmp/iso"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '.pooled')" = "$ms" ]
+}

@@ -753,7 +753,7 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	in->keylen = r->key.len;
 
 	csv_field(r, r->ts_col, &f, &n);
-	if (fcvae_time_parse(f, n, &in->ts) < 0 || !fcvae_time_in_range(in->ts))
+	if (fcvae_time_parse(f, n, &in->ts) < 0 || !(r->any_epoch || fcvae_time_in_range(in->ts)))
 		return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", op->ts_field);
 
 	int c = r->value_col;

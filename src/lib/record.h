@@ -155,6 +155,9 @@ typedef struct {
 
 typedef struct {
 	fcvae_input_opts o;
+	int any_epoch;               /* CSV: a number is a time however far from the
+	                              * calendar's years (epoch ms, where only differences
+	                              * count); set after fcvae_input_init() */
 	fcvae_json_parser env, pay;  /* kcat envelope, and the record itself */
 	fcvae_buf key, extra, topic;
 	/* CSV: header of the current file */
