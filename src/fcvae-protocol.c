@@ -3,6 +3,7 @@
  * with random and |x| baselines. scripts/fcvae-benchmark drives it. */
 #include <cblas.h>
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aggregate.h"
 #include "benchdata.h"
@@ -359,6 +361,24 @@ static void score_all(void)
 /* Every scored window as a scored record (fcvae-eval reads them): the file
  * as key, the part, the last point's time, raw and standardised value,
  * missing flag, label, and score (log-likelihood: lower = more anomalous). */
+/* An output file is written at the end, after minutes of work: a path that
+ * cannot be is said at the start. Tried as the end will write it, by a temp
+ * file beside it (made and removed) to be renamed over it. */
+static void check_writable(const char *path)
+{
+	struct stat st;
+	fcvae_atomic a;
+	if (!path)
+		return;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	}
+	if (fcvae_atomic_open(&a, path) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+	fcvae_atomic_abort(&a);
+}
+
 static void write_scores(const char *path)
 {
 	const int W = opt.cfg.window;
@@ -890,6 +910,8 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
 	const char *dir = argv[optind];
 
+	check_writable(opt.json_file);
+	check_writable(opt.scores_file);
 	fcvae_rejects rej = {.strict = strict};
 	load_dir(dir, &rej);
 

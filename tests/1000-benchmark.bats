@@ -303,3 +303,15 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -c '.pooled')" = "$ms" ]
 }
+
+@test "benchmark: a --json or --scores path that cannot be written is said at once, before any work" {
+	# not quiet: a file read or an epoch trained would be said first
+	run --separate-stderr fcvae-benchmark ${small/-q/} --json "$tmp/no/such/r.json" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-protocol: $tmp/no/such/r.json: No such file or directory" ]
+	run --separate-stderr fcvae-benchmark ${small/-q/} --scores "$tmp" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-protocol: $tmp: Is a directory" ]
+	# and nothing is left behind
+	[ "$(ls "$tmp")" = d ]
+}
