@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # scripts/demo (make demo): broker, producer, pipeline, dashboard; Ctrl-C
 # stops it all cleanly.
+bats_require_minimum_version 1.5.0
 
 load helpers/kafka
 load helpers/images
@@ -25,4 +26,33 @@ load helpers/images
 	[ -z "$(ps -eo args | grep -F -- "$d" | grep -v grep)" ]
 	# every hour scored once even so
 	[ -z "$(jq -r '"\(.key) \(.ts)"' "$d/state/scored.ndjson" | sort | uniq -d)" ]
+}
+
+@test "demo: --dir of an earlier demo starts afresh, with a new broker; a directory with other things is refused" {
+	d=$BATS_TEST_TMPDIR/demo
+	for run in 1 2; do
+		setsid scripts/demo --loop --delay 0.01 --dir "$d" >"$BATS_TEST_TMPDIR/out$run" 2>&1 3>&- &
+		pid=$!
+		# the files of run 1 are still there until run 2 has started
+		i=0
+		until grep -q "^demo: producing" "$BATS_TEST_TMPDIR/out$run"; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+		wait_for_lines "$d/state/scored.ndjson" 50 90
+		# (TERM: a background job of this shell ignores INT)
+		kill -TERM "$pid"
+		wait $pid || true
+		cat "$BATS_TEST_TMPDIR/out$run"
+		grep -q "stopped cleanly" "$d/stream.log"
+	done
+	# the second run scored, from its own broker, into a fresh state
+	[ "$(grep -o 'broker at [^ ]*' "$BATS_TEST_TMPDIR/out1")" != "$(grep -o 'broker at [^ ]*' "$BATS_TEST_TMPDIR/out2")" ]
+	grep -q "fcvae-score: [1-9][0-9]* records scored" "$d/stream.log"
+	n=$(wc -l <"$d/state/scored.ndjson")
+	grep -q "demo: $n hours scored" "$BATS_TEST_TMPDIR/out2"
+	[ -z "$(jq -r '"\(.key) \(.ts)"' "$d/state/scored.ndjson" | sort | uniq -d)" ]
+
+	mkdir "$BATS_TEST_TMPDIR/mine"
+	touch "$BATS_TEST_TMPDIR/mine/notes.txt"
+	run -2 timeout 60 scripts/demo --delay 0 --dir "$BATS_TEST_TMPDIR/mine"
+	[[ "$output" == *"holds notes.txt, which is not an earlier demo's"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/mine")" = notes.txt ]
 }
