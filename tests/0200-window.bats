@@ -123,7 +123,7 @@ setup() {
 	printf 'time,value\n1,2\n' >"$T/in.csv"
 	run fcvae-window --csv "$T/in.csv"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *'line 1: no "ts" column in the CSV header'* ]]
+	[[ "$output" == *'line 1: no "ts" column in the CSV header (see --ts)'* ]]
 	run fcvae-window --csv --ts time --default-key all --window 1 "$T/in.csv"
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"key":"all","ts":"1970-01-01T00:00:00Z","value":2,"window":[2],"missing":[]}' ]

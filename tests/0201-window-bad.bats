@@ -42,7 +42,7 @@ one_bad() {
 }
 
 @test "bad: missing time" {
-	one_bad '{"key":"a","value":1}' 'no "ts" field' 'no ts'
+	one_bad '{"key":"a","value":1}' 'no "ts" field (see --ts)' 'no ts'
 }
 
 @test "bad: missing key" {

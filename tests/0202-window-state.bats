@@ -95,7 +95,7 @@ envelopes() {
 	[ "${lines[0]}" = '{"key":"m","ts":"2025-02-25T15:00:00Z","value":3,"window":[3],"missing":[],"topic":"t","partition":0,"offset":5}' ]
 	[ "${lines[1]}" = '{"key":"m","ts":"2025-02-25T16:00:00Z","value":4,"window":[4],"missing":[],"topic":"t","partition":0,"offset":6}' ]
 	run --separate-stderr fcvae-window --kcat --window 1 "$T/env"
-	[ "${stderr_lines[0]}" = "fcvae-window: $T/env line 1: no \"ts\" field" ]
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/env line 1: no \"ts\" field (see --ts, or --kafka-time)" ]
 }
 
 @test "kcat: offsets already in the state are skipped on replay" {
@@ -152,7 +152,7 @@ envelopes() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[0]}" == '{"key":"Accel/CMP","ts":"1970-01-01T01:00:00Z","value":1,"window":[0,1],"missing":[],"topic":"tx","partition":'*',"offset":1}' ]]
-	[[ "$stderr" == *': no "ts" field'* ]]
+	[[ "$stderr" == *': no "ts" field (see --ts, or --kafka-time)'* ]]
 	# with the message timestamp (now) the Star/CMP record is taken
 	run --separate-stderr fcvae-window --kcat --kafka-time --window 1 "$T/env"
 	[ "$status" -eq 0 ]

@@ -547,7 +547,9 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 		if (!fcvae_time_in_range(in->ts))
 			return bad(reason, "bad ts", msg, "Kafka timestamp %.0f is out of range", et->num);
 	} else
-		return bad(reason, "no ts", msg, "no \"%s\" field", op->ts_field);
+		/* --kafka-time only with --kcat: a hint at it elsewhere would be refused */
+		return bad(reason, "no ts", msg, "no \"%s\" field%s", op->ts_field,
+		           r->no_option_hints ? "" : env ? " (see --ts, or --kafka-time)" : " (see --ts)");
 
 	const fcvae_json *v = fcvae_json_get(o, op->value_field);
 	in->has_value = v != NULL;
@@ -707,16 +709,18 @@ static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const
 	int all_keys = 1;
 	for (int i = 0; i < op->n_key; i++)
 		all_keys &= (r->key_col[i] = csv_col(r, op->key_fields[i])) >= 0;
+	int hints = !r->no_option_hints;
 	if (r->ts_col < 0)
-		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header", op->ts_field);
+		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header%s", op->ts_field,
+		           hints ? " (see --ts)" : "");
 	if (r->value_col < 0 && op->need_value)
-		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header (see --value, or --agg count)",
-		           op->value_field);
+		return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header%s", op->value_field,
+		           hints ? " (see --value, or --agg count)" : "");
 	if (!all_keys && !op->default_key)
 		for (int i = 0; i < op->n_key; i++)
 			if (r->key_col[i] < 0)
-				return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header (see --key, --default-key)",
-				           op->key_fields[i]);
+				return bad(reason, "bad CSV", msg, "no \"%s\" column in the CSV header%s", op->key_fields[i],
+				           hints ? " (see --key, --default-key)" : "");
 	if (!all_keys)
 		r->key_col[0] = -1;  /* every record takes the default key */
 	return 0;

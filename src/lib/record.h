@@ -158,6 +158,9 @@ typedef struct {
 	int any_epoch;               /* CSV: a number is a time however far from the
 	                              * calendar's years (epoch ms, where only differences
 	                              * count); set after fcvae_input_init() */
+	int no_option_hints;         /* set after init when the reading program has
+	                              * no --ts, --value... (fcvae-protocol): its
+	                              * messages then name no option */
 	fcvae_json_parser env, pay;  /* kcat envelope, and the record itself */
 	fcvae_buf key, extra, topic;
 	/* CSV: header of the current file */

@@ -177,7 +177,7 @@ int main(void)
 	rejected("not json", "not JSON", "not JSON: invalid literal (expected null) at column 1");
 	rejected("<html>", "not JSON", "not JSON: expected a value, found '<' at column 1");
 	rejected("[1]", "not an object", "not a JSON object");
-	rejected("{\"key\":\"a\",\"value\":1}", "no ts", "no \"ts\" field");
+	rejected("{\"key\":\"a\",\"value\":1}", "no ts", "no \"ts\" field (see --ts)");
 	rejected("{\"ts\":\"noon\",\"key\":\"a\"}", "bad ts", "\"ts\" is not a timestamp");
 	rejected("{\"ts\":0,\"value\":1}", "no key", "no \"key\" field");
 	rejected("{\"ts\":0,\"key\":[1]}", "bad key", "\"key\" is not a string or number");
@@ -218,7 +218,19 @@ int main(void)
 	CHECK(parse(" timestamp , network_type,transaction_type,value") == 0 &&
 	      parse("0,a,b,1") == 1 && in.ts == 0 && !strcmp(in.key, "a/b") && in.value == 1, "blanks around header names");
 	fcvae_input_new_file(&rd);
-	CHECK(parse("time,value") == -2 && !strcmp(msg, "no \"timestamp\" column in the CSV header"), "header without ts: %s", msg);
+	CHECK(parse("time,value") == -2 && !strcmp(msg, "no \"timestamp\" column in the CSV header (see --ts)"),
+	      "header without ts: %s", msg);
+	/* a program without the options (fcvae-protocol) names none */
+	rd.no_option_hints = 1;
+	rd.o.need_value = 1;
+	fcvae_input_new_file(&rd);
+	CHECK(parse("time,value") == -2 && !strcmp(msg, "no \"timestamp\" column in the CSV header"),
+	      "header without ts, no hints: %s", msg);
+	fcvae_input_new_file(&rd);
+	CHECK(parse("timestamp,network_type,transaction_type") == -2 &&
+	      !strcmp(msg, "no \"value\" column in the CSV header"), "header without value, no hints: %s", msg);
+	rd.no_option_hints = 0;
+	rd.o.need_value = 0;
 	fcvae_input_new_file(&rd);
 	CHECK(parse("timestamp,network_type,transaction_type,\"the\nvalue\"") == 0 && parse("0,a,b,1") == 1 &&
 	      extra_is(",\"the\\nvalue\":1"), "a newline in a header name");
@@ -240,6 +252,10 @@ int main(void)
 	         "kcat payload is not JSON: expected '\"' (a member name), found 'o' at column 2");
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":null}", "bad envelope", "kcat payload is not a string");
 	rejected("{\"value\":1}", "bad envelope", "not a kcat -J envelope (topic, partition, offset, payload)");
+	/* without --kafka-time, a payload without a time: both ways to give one */
+	rd.o.kafka_time = 0;
+	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":5,\"key\":\"m\",\"payload\":\"{\\\"value\\\":1}\"}",
+	         "no ts", "no \"ts\" field (see --ts, or --kafka-time)");
 	fcvae_input_free(&rd);
 	return unit_done();
 }
