@@ -17,10 +17,39 @@ setup() {
 	run fcvae-batch --version
 	[ "$status" -eq 0 ]
 	[ "$output" = "fcvae-batch (fcvae) $(fcvae-score --version | awk '{print $NF}')" ]
-	run fcvae-batch "$tmp/in"
+	run --separate-stderr fcvae-batch "$tmp/in"
 	[ "$status" -eq 2 ]
+	[ "$stderr" = "fcvae-batch: no model (-m MODEL)" ]
 	run fcvae-batch -m "$model" "$tmp/nowhere"
 	[ "$status" -eq 1 ]
+	# an unknown option is named, then the usage
+	run --separate-stderr fcvae-batch --bogus -m "$model" "$tmp/in"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-batch: unknown option '--bogus'" ]
+	[[ "${stderr_lines[1]}" == usage:* ]]
+	run --separate-stderr fcvae-batch -w 0 -m "$model" "$tmp/in"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "fcvae-batch: --window: '0' "* ]]
+}
+
+@test "batch: a model of another window length fails every file, stamps none; -w fits it" {
+	fcvae-gen --hourly --days 4 --combo Star/CMP --format ndjson | fcvae-window --window 32 >"$tmp/w32"
+	fcvae-train -q --epochs 1 --d-model 16 --d-inner 32 --heads 2 --kernel 8 --stride 4 -o "$tmp/m32" "$tmp/w32"
+	for i in 1 2; do # and again: a failed file is not "unchanged" the next time
+		run --separate-stderr fcvae-batch -n 2 --no-plot -m "$tmp/m32" "$tmp/in"
+		echo "$output"; echo "$stderr"
+		[ "$status" -eq 1 ]
+		[ "$output" = "fcvae-batch: 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 0 unchanged, 2 failed" ]
+		[[ "$stderr" == *"$tmp/in/accel.csv: fcvae-score: input line 1: \"window\" has 24 points, m32 needs 32"* ]]
+		[[ "$stderr" == *"$tmp/in/star.csv: fcvae-score: 0 records scored, 0 anomalous; 25 input lines rejected: 25 wrong window length"* ]]
+		[ ! -e "$tmp/in/scored/.accel.sum" ] && [ ! -e "$tmp/in/scored/accel.ndjson" ]
+	done
+	run --separate-stderr fcvae-batch -n 2 --no-plot -w 32 -m "$tmp/m32" "$tmp/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = "fcvae-batch: 2 files in $tmp/in: 2 scored ($((72 - 31 + 48 - 31)) records, 0 anomalous), 0 unchanged, 0 failed" ]
+	[ -s "$tmp/in/scored/.accel.sum" ]
+	run --separate-stderr fcvae-batch -n 2 --no-plot -w 32 -m "$tmp/m32" "$tmp/in"
+	[ "$output" = "fcvae-batch: 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 2 unchanged, 0 failed" ]
 }
 
 @test "batch: every file scored, with CSV, NDJSON, a plot and one summary line" {
