@@ -129,17 +129,26 @@ static char *put_time(char *p, long long t)
 	return p;
 }
 
+/* Why the first write failed: by the time check_stdout looks, the maths of
+ * a day of data may have set errno to something else. */
+static int write_errno;
+
 /* Stop at the first failed write rather than generate into the void. */
 static void check_stdout(void)
 {
-	if (ferror(stdout))
-		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output");
+	if (ferror(stdout)) {
+		if (write_errno)
+			errno = write_errno;
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+	}
 }
 
 static void put_line(const char *buf, char *end)
 {
 	*end++ = '\n';
-	fwrite(buf, 1, (size_t)(end - buf), stdout);
+	size_t n = (size_t)(end - buf);
+	if (fwrite(buf, 1, n, stdout) != n && !write_errno)
+		write_errno = errno;
 }
 
 /* --- the three outputs --- */

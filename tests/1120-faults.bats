@@ -166,7 +166,7 @@ closed_pipe() {
 			$i $([ $i -eq 3 ] && echo "-9 true 1" || echo "-1 false 0")
 	done >"$D/labelled"
 	for cmd in "fcvae-alert $D/labelled" "fcvae-calibrate --print $D/labelled" "fcvae-eval $D/labelled" \
-		"fcvae-train --help" "fcvae-plot --help" "fcvae-protocol --help"; do
+		"fcvae-train --help" "fcvae-plot --help" "fcvae-protocol --help" "fcvae-gen --days 2" "fcvae-gen --hourly"; do
 		run --separate-stderr closed_pipe 1 $cmd
 		echo "$cmd: $status $stderr"
 		[ "$status" -eq 1 ]
