@@ -11,7 +11,12 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra $(WERROR)
 CPPFLAGS += -Isrc/lib -D_GNU_SOURCE -DFCVAE_VERSION='"$(VERSION)"'
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
+# Dependency files go under $(BUILD)/dep (build/bin/fcvae-score's is
+# build/dep/bin/fcvae-score.d), not beside the programs: build/bin may be on
+# a user's PATH. Each is a prerequisite of its target, made by no rule, so
+# that a target without one (a build tree from before) is made again.
+DEP      = $(@:$(BUILD)/%=$(BUILD)/dep/%).d
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP -MF $(DEP)
 LDLIBS  += -lfftw3f -lopenblas -lm -lpthread
 
 LIB_SRC  = $(sort $(wildcard src/lib/*.c))
@@ -34,8 +39,8 @@ MAN7     = $(sort $(wildcard man/*.7))
 
 all: $(LIB) $(PROGS) $(TOOLS)
 
-$(BUILD)/lib/%.o: src/lib/%.c
-	@mkdir -p $(@D)
+$(BUILD)/lib/%.o: src/lib/%.c $(BUILD)/dep/lib/%.o.d
+	@mkdir -p $(@D) $(dir $(DEP))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
@@ -43,19 +48,21 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/%: src/%.c $(LIB)
-	@mkdir -p $(@D)
+# (a fcvae-NAME.d beside a program is from before $(BUILD)/dep: removed)
+$(BUILD)/bin/%: src/%.c $(LIB) $(BUILD)/dep/bin/%.d
+	@mkdir -p $(@D) $(dir $(DEP))
+	@rm -f $@.d
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/tools/%: src/tools/%.c $(LIB)
-	@mkdir -p $(@D)
+$(BUILD)/tools/%: src/tools/%.c $(LIB) $(BUILD)/dep/tools/%.d
+	@mkdir -p $(@D) $(dir $(DEP))
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TOOL_LIBS_$*)
 
 # The mock broker links librdkafka; nothing else does.
 TOOL_LIBS_fcvae-mock-broker = -lrdkafka
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
-	@mkdir -p $(@D)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB) $(BUILD)/dep/tests/%.d
+	@mkdir -p $(@D) $(dir $(DEP))
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Fuzz targets (tests/fuzz/fuzz-NAME.c): built with libFuzzer by make fuzz;
@@ -66,12 +73,12 @@ FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz-%.c=%)
 REPLAYS    = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_COMMON = tests/fuzz/common.c tests/fuzz/fuzz.h
 
-$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_COMMON) $(LIB)
-	@mkdir -p $(@D)
+$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(BUILD)/dep/fuzz/replay-%.d
+	@mkdir -p $(@D) $(dir $(DEP))
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c tests/fuzz/common.c $(LIB) $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_COMMON) $(LIB)
-	@mkdir -p $(@D)
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_COMMON) $(LIB) $(BUILD)/dep/fuzz/fuzz-%.d
+	@mkdir -p $(@D) $(dir $(DEP))
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< tests/fuzz/common.c $(LIB) $(LDLIBS)
 
 units: $(UNITS) $(REPLAYS)
@@ -109,15 +116,35 @@ fuzz-build:
 fuzz: fuzz-build
 	BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
+# What make install puts under $(PREFIX), and so what make uninstall
+# removes: the programs and scripts, the mock broker (fcvae-stream(1)'s
+# examples run against it), the library and its headers, the man pages, and
+# the shipped models in share/fcvae/models.
+HEADERS  = $(sort $(wildcard src/lib/*.h))
+MODELS   = $(sort $(wildcard models/*.safetensors))
+INSTALL_TOOLS = $(BUILD)/tools/fcvae-mock-broker
+P        = $(DESTDIR)$(PREFIX)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/fcvae
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
-	$(if $(SCRIPTS),install -m 755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin)
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib
-	install -m 644 src/lib/*.h $(DESTDIR)$(PREFIX)/include/fcvae
-	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1)
-	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7)
+	install -d $(P)/bin $(P)/share/man/man1 $(P)/share/man/man7 $(P)/lib $(P)/include/fcvae \
+	  $(P)/share/fcvae/models
+	install -m 755 $(PROGS) $(INSTALL_TOOLS) $(P)/bin
+	$(if $(SCRIPTS),install -m 755 $(SCRIPTS) $(P)/bin)
+	install -m 644 $(LIB) $(P)/lib
+	install -m 644 $(HEADERS) $(P)/include/fcvae
+	$(if $(MAN1),install -m 644 $(MAN1) $(P)/share/man/man1)
+	$(if $(MAN7),install -m 644 $(MAN7) $(P)/share/man/man7)
+	$(if $(MODELS),install -m 644 $(MODELS) $(P)/share/fcvae/models)
+
+# Only what install put there: files by name, then fcvae's own directories
+# if nothing else is in them (a model of one's own stays, and so does its
+# directory).
+uninstall:
+	rm -f $(addprefix $(P)/bin/,$(notdir $(PROGS) $(INSTALL_TOOLS) $(SCRIPTS))) \
+	  $(P)/lib/$(notdir $(LIB)) $(addprefix $(P)/include/fcvae/,$(notdir $(HEADERS))) \
+	  $(addprefix $(P)/share/man/man1/,$(notdir $(MAN1))) $(addprefix $(P)/share/man/man7/,$(notdir $(MAN7))) \
+	  $(addprefix $(P)/share/fcvae/models/,$(notdir $(MODELS)))
+	rmdir $(P)/include/fcvae $(P)/share/fcvae/models $(P)/share/fcvae 2>/dev/null || true
 
 # The four shipped models, from nothing (a few minutes on one core), and the
 # quality table of the seed's test split (README.md).
@@ -139,7 +166,9 @@ bench: all
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(PROGS:=.d) $(UNITS:=.d) $(TOOLS:=.d) $(REPLAYS:=.d)
+$(BUILD)/dep/%.d: ;
+.PRECIOUS: $(BUILD)/dep/%.d
+-include $(patsubst $(BUILD)/%,$(BUILD)/dep/%.d,$(LIB_OBJ) $(PROGS) $(UNITS) $(TOOLS) $(REPLAYS))
 
 # The live job end to end (scripts/demo): DEMO_OPTS=--loop replays forever.
 demo:
@@ -147,4 +176,4 @@ demo:
 	$(MAKE) all
 	scripts/demo $(DEMO_OPTS)
 
-.PHONY: all units check check-asan install clean demo models quality seed-study bench fuzz fuzz-build stress check-valgrind
+.PHONY: all units check check-asan install uninstall clean demo models quality seed-study bench fuzz fuzz-build stress check-valgrind

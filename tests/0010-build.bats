@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# The build tree and make install/uninstall: what lands where.
+
+setup() {
+	build=${BUILD:-build}
+}
+
+@test "build: the program directories hold programs only; a header change remakes who includes it" {
+	# build/bin may be on a user's PATH: no dependency files there
+	run find "$build/bin" "$build/tools" "$build/tests" -name '*.d'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -s "$build/dep/bin/fcvae-gen.d" ] && [ -s "$build/dep/lib/seeddata.o.d" ]
+	# seeddata.h as if just changed, the library as if up to date: the
+	# programs that include it are made again, the others not
+	run make -n -W src/lib/seeddata.h -o "$build/libfcvae.a" BUILD="$build" \
+		"$build/bin/fcvae-gen" "$build/bin/fcvae-alert"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-o $build/bin/fcvae-gen "* ]]
+	[[ "$output" != *"-o $build/bin/fcvae-alert "* ]]
+}
+
+@test "build: make install puts the shipped models in share/fcvae/models; uninstall removes all it put" {
+	p=$BATS_TEST_TMPDIR/prefix
+	run make -s install BUILD="$build" PREFIX="$p"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for m in models/*.safetensors; do
+		cmp "$m" "$p/share/fcvae/models/$(basename "$m")"
+	done
+	[ -x "$p/bin/fcvae-score" ] && [ -x "$p/bin/fcvae-batch" ] && [ -x "$p/bin/fcvae-mock-broker" ]
+	[ -f "$p/share/man/man1/fcvae-score.1" ] && [ -f "$p/share/man/man7/fcvae.7" ]
+	[ -f "$p/lib/libfcvae.a" ] && [ -f "$p/include/fcvae/model.h" ]
+	# the installed models score, found by --models
+	"$p/bin/fcvae-gen" --hourly --format ndjson --days 2 --combo Star/CMP | "$p/bin/fcvae-window" |
+		"$p/bin/fcvae-score" -n 2 --models "$p/share/fcvae/models" >"$BATS_TEST_TMPDIR/scored"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/scored")" -eq $((48 - 23)) ]
+	# a file of one's own in the prefix stays, and so does its directory
+	touch "$p/bin/mine" "$p/share/fcvae/models/Mine.safetensors"
+	run make -s uninstall BUILD="$build" PREFIX="$p"
+	[ "$status" -eq 0 ]
+	[ "$(cd "$p" && find . -type f | sort)" = "$(printf './bin/mine\n./share/fcvae/models/Mine.safetensors')" ]
+	rm "$p/bin/mine" "$p/share/fcvae/models/Mine.safetensors"
+	run make -s uninstall BUILD="$build" PREFIX="$p"
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$p" -type f)" ]
+	[ -z "$(find "$p" -name '*fcvae*')" ]
+}
