@@ -127,3 +127,12 @@ setup() {
 	[[ "$output" == *"3 files in $tmp/in: 2 scored "*", 0 unchanged, 1 failed" ]]
 	[ ! -e "$tmp/in/scored/broken.ndjson" ]
 }
+
+@test "batch: a file of one window: one record, and nothing said on standard error" {
+	mkdir "$tmp/one"
+	fcvae-gen --hourly --days 1 --combo Accel/CMP --columns timestamp,value,label >"$tmp/one/day.csv"
+	run --separate-stderr fcvae-batch -n 2 --no-plot -m "$model" "$tmp/one"
+	[ "$status" -eq 0 ]
+	[ "$output" = "fcvae-batch: 1 file in $tmp/one: 1 scored (1 records, $(grep -c '"anomaly":true' "$tmp/one/scored/day.ndjson") anomalous), 0 unchanged, 0 failed" ]
+	[ -z "$stderr" ]
+}
