@@ -315,3 +315,11 @@ teardown() {
 	# and nothing is left behind
 	[ "$(ls "$tmp")" = d ]
 }
+
+@test "benchmark: a file without the timestamp column is skipped, said without options fcvae-protocol does not have" {
+	mkdir "$BATS_TEST_TMPDIR/nots"
+	printf 'time,value,label\n1,2,0\n' >"$BATS_TEST_TMPDIR/nots/a.csv"
+	run fcvae-protocol "$BATS_TEST_TMPDIR/nots"
+	[[ "$output" == *"fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: no \"timestamp\" column in the CSV header
+fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: skipped"* ]]
+}

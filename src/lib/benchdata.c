@@ -64,6 +64,7 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line
 	fcvae_input_reader r;
 	fcvae_input_init(&r, &o);
 	r.any_epoch = 1; /* only differences count: epoch ms too */
+	r.no_option_hints = 1; /* fcvae-protocol has no --ts or --value */
 	fcvae_input_new_file(&r);
 	size_t cap = 0;
 	int rc, status = 0;
