@@ -898,7 +898,7 @@ int main(int argc, char **argv)
 		{"--adam-eps", o->adam_eps, 0, 1}, {"--eta-min", o->eta_min, 0, 1e3}, {"--clip", o->clip, 0, 1e30},
 		{"--attn-dropout", o->attn_dropout, 0, 0.999999}, {"--dropout", opt.cfg.dropout, 0, 0.999999},
 		{"--point-anomalies", o->point_rate, 0, 10}, {"--segment-swaps", o->seg_rate, 0, 10},
-		{"--missing-rate", o->miss_rate, 0, 1}, {"--clip-x", opt.clipx, 1e-6, 1e30},
+		{"--missing-rate", o->miss_rate, 0, 1}, {"--clip-x", opt.clipx, 1e-6, FCVAE_CLIP_X_MAX},
 	};
 	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
 		if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))

@@ -35,6 +35,13 @@ setup() {
 	"$p/bin/fcvae-gen" --hourly --format ndjson --days 2 --combo Star/CMP | "$p/bin/fcvae-window" |
 		"$p/bin/fcvae-score" -n 2 --models "$p/share/fcvae/models" >"$BATS_TEST_TMPDIR/scored"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/scored")" -eq $((48 - 23)) ]
+	# fcvae-stream, run where there is no models directory, takes the
+	# installed ones (it then waits for its broker, here none)
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	run bash -c 'cd "$1" && timeout 3 "$2/bin/fcvae-stream" -b 127.0.0.1:1 --no-dashboard -s st' sh \
+		"$BATS_TEST_TMPDIR/empty" "$p"
+	echo "$output"
+	[[ "$output" != *"no models at"* ]]
 	# a file of one's own in the prefix stays, and so does its directory
 	touch "$p/bin/mine" "$p/share/fcvae/models/Mine.safetensors"
 	run make -s uninstall BUILD="$build" PREFIX="$p"

@@ -46,6 +46,10 @@ teardown() {
 	run fcvae-benchmark --kernel 9 "$tmp/d"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"kernel 9 must be even"* ]]
+	# a clip beyond what fcvae-score loads (a million deviations) would make
+	# models no reader takes
+	run fcvae-benchmark --clip-x 2e6 "$tmp/d"
+	[ "$status" -eq 2 ]
 	run fcvae-benchmark "$tmp/d" "$tmp/d"
 	[ "$status" -eq 2 ]
 	run fcvae-benchmark "$tmp/nonexistent"
