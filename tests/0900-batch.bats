@@ -133,6 +133,6 @@ setup() {
 	fcvae-gen --hourly --days 1 --combo Accel/CMP --columns timestamp,value,label >"$tmp/one/day.csv"
 	run --separate-stderr fcvae-batch -n 2 --no-plot -m "$model" "$tmp/one"
 	[ "$status" -eq 0 ]
-	[ "$output" = "fcvae-batch: 1 file in $tmp/one: 1 scored (1 records, $(grep -c '"anomaly":true' "$tmp/one/scored/day.ndjson") anomalous), 0 unchanged, 0 failed" ]
+	[ "$output" = "fcvae-batch: 1 file in $tmp/one: 1 scored (1 record, $(grep -c '"anomaly":true' "$tmp/one/scored/day.ndjson") anomalous), 0 unchanged, 0 failed" ]
 	[ -z "$stderr" ]
 }
