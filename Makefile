@@ -48,7 +48,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# (a fcvae-NAME.d beside a program is from before $(BUILD)/dep: removed)
+# (a NAME.d beside a program is from before $(BUILD)/dep: removed)
 $(BUILD)/bin/%: src/%.c $(LIB) $(BUILD)/dep/bin/%.d
 	@mkdir -p $(@D) $(dir $(DEP))
 	@rm -f $@.d
@@ -56,6 +56,7 @@ $(BUILD)/bin/%: src/%.c $(LIB) $(BUILD)/dep/bin/%.d
 
 $(BUILD)/tools/%: src/tools/%.c $(LIB) $(BUILD)/dep/tools/%.d
 	@mkdir -p $(@D) $(dir $(DEP))
+	@rm -f $@.d
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TOOL_LIBS_$*)
 
 # The mock broker links librdkafka; nothing else does.
@@ -63,6 +64,7 @@ TOOL_LIBS_fcvae-mock-broker = -lrdkafka
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB) $(BUILD)/dep/tests/%.d
 	@mkdir -p $(@D) $(dir $(DEP))
+	@rm -f $@.d
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Fuzz targets (tests/fuzz/fuzz-NAME.c): built with libFuzzer by make fuzz;
@@ -75,6 +77,7 @@ FUZZ_COMMON = tests/fuzz/common.c tests/fuzz/fuzz.h
 
 $(BUILD)/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(BUILD)/dep/fuzz/replay-%.d
 	@mkdir -p $(@D) $(dir $(DEP))
+	@rm -f $@.d
 	$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c tests/fuzz/common.c $(LIB) $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_COMMON) $(LIB) $(BUILD)/dep/fuzz/fuzz-%.d
