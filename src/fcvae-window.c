@@ -165,6 +165,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 		fflush(NULL);
 		pid = fork();
 		if (pid == 0) {
+			setpgid(0, 0);  /* its own group: killed whole, pipelines too */
 			int null = open("/dev/null", O_RDONLY);
 			if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0)
 				_exit(127);
@@ -217,7 +218,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	w->quiet = 0;
 	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed;
 	fcvae_input_free(&rd);
-	kill(pid, SIGKILL);  /* done with it: it may be waiting for more */
+	kill(-pid, SIGKILL);  /* done with it: it may be waiting for more */
 	fcvae_lines_close(&l);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -226,6 +227,9 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 		fcvae_warn("%s [%s]: --history wrote nothing for %d s: given up", topic, part, HISTORY_TIMEOUT_MS / 1000);
 	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		fcvae_warn("%s [%s]: --history failed (exit status %d)", topic, part, WEXITSTATUS(st));
+	else if (rc == 0 && last + 1 < at->offset)
+		fcvae_warn("%s [%s]: --history ended at offset %lld, before %lld: the windows miss what lies between",
+		           topic, part, (long long)last, (long long)at->offset - 1);
 	fcvae_warn("%s [%s]: offsets %s to %lld were read elsewhere: %zu records read back for the windows",
 	           topic, part, start, (long long)at->offset - 1, n);
 	return n;
@@ -361,6 +365,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* a moved partition's history refills the windows of its own series;
+	 * aggregated buckets close for every series at once, which history
+	 * read back out of order would upset */
+	if (history && wo.agg != FCVAE_AGG_NONE)
+		fcvae_die(FCVAE_EXIT_USAGE, "--history needs --agg none (one record per bucket)");
 	fcvae_input_reader rd;
 	io.need_value = wo.agg != FCVAE_AGG_COUNT;
 	fcvae_input_init(&rd, &io);
@@ -439,8 +448,12 @@ int main(int argc, char **argv)
 			/* a partition that reaches us past offsets we never read (another
 			 * member had them): its history first, for its series' windows */
 			if (history && in.topic && in.offset > 0) {
-				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition);
-				if (next < 0 || in.offset > next)
+				/* only a partition that comes to this run (first, or again
+				 * after a silence): gaps in a partition that flows are a
+				 * transactional or compacted topic's, not another member's */
+				double seen;
+				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition, &seen);
+				if ((next < 0 || in.offset > next) && (isnan(seen) || now_wall() - seen > wo.partition_idle))
 					read_history(&w, &io, history, &in, next, max_line);
 			}
 			if (in.topic)
@@ -469,6 +482,8 @@ int main(int argc, char **argv)
 	}
 	if (!noflush)
 		fcvae_window_flush(&w);
+	else
+		fcvae_window_settle(&w);
 	write_out(&w, 1);
 	if (state)
 		save_state(&w, state);

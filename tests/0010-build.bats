@@ -10,7 +10,8 @@ setup() {
 	run find "$build/bin" "$build/tools" "$build/tests" -name '*.d'
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	[ -s "$build/dep/bin/fcvae-gen.d" ] && [ -s "$build/dep/lib/seeddata.o.d" ]
+	[ -s "$build/dep/bin/fcvae-gen.d" ]
+	[ -s "$build/dep/lib/seeddata.o.d" ]
 	# seeddata.h as if just changed, the library as if up to date: the
 	# programs that include it are made again, the others not
 	run make -n -W src/lib/seeddata.h -o "$build/libfcvae.a" BUILD="$build" \
@@ -28,9 +29,13 @@ setup() {
 	for m in models/*.safetensors; do
 		cmp "$m" "$p/share/fcvae/models/$(basename "$m")"
 	done
-	[ -x "$p/bin/fcvae-score" ] && [ -x "$p/bin/fcvae-batch" ] && [ -x "$p/bin/fcvae-mock-broker" ]
-	[ -f "$p/share/man/man1/fcvae-score.1" ] && [ -f "$p/share/man/man7/fcvae.7" ]
-	[ -f "$p/lib/libfcvae.a" ] && [ -f "$p/include/fcvae/model.h" ]
+	[ -x "$p/bin/fcvae-score" ]
+	[ -x "$p/bin/fcvae-batch" ]
+	[ -x "$p/bin/fcvae-mock-broker" ]
+	[ -f "$p/share/man/man1/fcvae-score.1" ]
+	[ -f "$p/share/man/man7/fcvae.7" ]
+	[ -f "$p/lib/libfcvae.a" ]
+	[ -f "$p/include/fcvae/model.h" ]
 	# the installed models score, found by --models
 	"$p/bin/fcvae-gen" --hourly --format ndjson --days 2 --combo Star/CMP | "$p/bin/fcvae-window" |
 		"$p/bin/fcvae-score" -n 2 --models "$p/share/fcvae/models" >"$BATS_TEST_TMPDIR/scored"

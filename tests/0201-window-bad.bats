@@ -83,7 +83,8 @@ one_bad() {
 	printf '%s\n' '{"ts":0,"key":"a","value":1,"label":NaN}' '{"ts":3600,"key":"a","value":2,"label":"NaN"}' \
 		'{"ts":7200,"key":"a","value":3,"label":"NA"}' '{"ts":10800,"key":"a","value":4,"label":"True"}' >"$T/in"
 	run --separate-stderr fcvae-window --window 1 "$T/in"
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	[ "$(jq -c '[.value, .label]' <<<"$output")" = '[1,null]
 [2,null]
 [3,null]
@@ -134,15 +135,18 @@ one_bad() {
 @test "bad: empty input and blank lines give nothing, quietly; a CSV without a header is said to be empty" {
 	run --separate-stderr fcvae-window </dev/null
 	[ "$status" -eq 0 ]
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	printf '\n  \n\r\n' >"$T/in"
 	run --separate-stderr fcvae-window --agg count "$T/in"
 	[ "$status" -eq 0 ]
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	printf 'ts,key,value\n' >"$T/in.csv"
 	run --separate-stderr fcvae-window --csv "$T/in.csv"
 	[ "$status" -eq 0 ]
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	# but a CSV without even its header is said to be empty (a file still
 	# being copied, a failed export), not taken quietly
 	: >"$T/empty.csv"

@@ -205,3 +205,27 @@ envelopes() {
 	[ "${#lines[@]}" -eq 7 ]
 	[[ "$stderr" == *"in [0]: --history failed (exit status 7)"* ]]
 }
+
+@test "state: --history only when a partition comes to the run; its whole process group stopped; a short read-back said" {
+	for i in $(seq 0 2 58); do
+		printf '{"topic":"in","partition":0,"offset":%d,"ts":null,"key":"a","payload":"{\\"key\\":\\"a\\",\\"ts\\":%d,\\"value\\":%d}"}\n' \
+			"$i" $((i * 3600)) $((100 + i))
+	done >"$T/gaps"
+	# offsets 0, 2, 4...: a transactional topic's gaps, not another member's
+	run --separate-stderr fcvae-window --kcat --window 4 --history "echo x >>$T/asked" "$T/gaps"
+	[ "$status" -eq 0 ]
+	[ ! -e "$T/asked" ]
+	[ "$output" = "$(fcvae-window --kcat --window 4 "$T/gaps")" ]
+	# a read-back that ends short of the record before is said
+	sed -n '11,30p' "$T/gaps" >"$T/later"
+	run --separate-stderr fcvae-window --kcat --window 4 --history "exec head -n 3 $T/gaps" "$T/later"
+	[[ "$stderr" == *"in [0]: --history ended at offset 4, before 19: the windows miss what lies between"* ]]
+	# a pipeline for a command: nothing of it left running
+	run --separate-stderr fcvae-window --kcat --window 4 --history "sleep 77 | cat $T/gaps" "$T/later"
+	[ "$status" -eq 0 ]
+	! pgrep -f 'sleep 77'
+	# aggregated buckets close for every series at once: not with --agg
+	run fcvae-window --kcat --agg count --history true "$T/later"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--history needs --agg none"* ]]
+}

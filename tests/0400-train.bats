@@ -220,7 +220,10 @@ teardown() {
 	[ -f man/fcvae-train.1 ]
 	cd "$tmp"
 	man_examples -c : man/fcvae-train.1 10
-	[ -s train.ndjson ] && [ -s valid.ndjson ] && [ -s Star_CMP.safetensors ] && [ -s roots.safetensors ]
+	[ -s train.ndjson ]
+	[ -s valid.ndjson ]
+	[ -s Star_CMP.safetensors ]
+	[ -s roots.safetensors ]
 	meta Star_CMP.safetensors training | jq -e '.series == "Star/CMP" and .epochs == 3'
 	meta roots.safetensors scaler | jq -e '.transform == "sqrt"'
 	# the NAB setting, on windows of its own length

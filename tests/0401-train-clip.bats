@@ -33,11 +33,14 @@ score_at() {
 	at=$(score_at "$tmp/m2.safetensors" 2)
 	in=$(score_at "$tmp/m2.safetensors" 1)
 	echo "z 50: $far, z 2: $at, z 1: $in"
-	[ -n "$far" ] && [ "$far" = "$at" ] && [ "$in" != "$at" ]
+	[ -n "$far" ]
+	[ "$far" = "$at" ]
+	[ "$in" != "$at" ]
 	far=$(score_at "$tmp/m2.safetensors" -50)
 	at=$(score_at "$tmp/m2.safetensors" -2)
 	echo "z -50: $far, z -2: $at"
-	[ -n "$far" ] && [ "$far" = "$at" ]
+	[ -n "$far" ]
+	[ "$far" = "$at" ]
 	meta "$tmp/m2.safetensors" scaler | jq -e --argjson m "$M" --argjson s "$S" \
 		'. == {mean: $m, std: $s, clip: 2}'
 }
@@ -51,7 +54,9 @@ score_at() {
 	at=$(score_at "$tmp/m.safetensors" 40)
 	near=$(score_at "$tmp/m.safetensors" 39)
 	echo "z 100: $far, z 40: $at, z 39: $near"
-	[ -n "$far" ] && [ "$far" = "$at" ] && [ "$near" != "$at" ]
+	[ -n "$far" ]
+	[ "$far" = "$at" ]
+	[ "$near" != "$at" ]
 }
 
 @test "score: a model whose clip is not a finite positive number is refused, naming the file" {

@@ -50,7 +50,8 @@ setup() {
 	[ -z "$(find "$tmp/d" -name '*.tmp*')" ]
 	# png only
 	fcvae-plot -o "$tmp/p" --format png "$tmp/scored"
-	[ -f "$tmp/p/a.png" ] && [ ! -e "$tmp/p/a.svg" ]
+	[ -f "$tmp/p/a.png" ]
+	[ ! -e "$tmp/p/a.svg" ]
 	run png_size "$tmp/d/a.svg"
 	[ "$status" -ne 0 ]
 }

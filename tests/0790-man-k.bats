@@ -19,7 +19,8 @@ no_rejects() { [[ "$output" != *"rejected"* ]]; }
 
 @test "man: fcvae-plot examples run" {
 	run_examples man/fcvae-plot.1 2
-	[ -s "$work/dashboard/index.html" ] && [ -s "$work/dashboard/Star_no-pin.svg" ]
+	[ -s "$work/dashboard/index.html" ]
+	[ -s "$work/dashboard/Star_no-pin.svg" ]
 }
 
 @test "man: fcvae-alert examples run" {

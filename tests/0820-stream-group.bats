@@ -27,7 +27,8 @@ teardown() {
 	ka=$(jq -r .key "$BATS_TEST_TMPDIR/a/scored.ndjson" | sort -u)
 	kb=$(jq -r .key "$BATS_TEST_TMPDIR/b/scored.ndjson" | sort -u)
 	echo "a: $ka" && echo "b: $kb"
-	[ -n "$ka" ] && [ -n "$kb" ]
+	[ -n "$ka" ]
+	[ -n "$kb" ]
 	[ -z "$(comm -12 <(echo "$ka") <(echo "$kb"))" ]
 	# the alerts of both, once each
 	diff <(alert_ids_of "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson) \

@@ -42,7 +42,8 @@ setup() {
 		[ "$output" = "fcvae-batch: 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 0 unchanged, 2 failed" ]
 		[[ "$stderr" == *"$tmp/in/accel.csv: fcvae-score: input line 1: \"window\" has 24 points, m32 needs 32"* ]]
 		[[ "$stderr" == *"$tmp/in/star.csv: fcvae-score: 0 records scored, 0 anomalous; 25 input lines rejected: 25 wrong window length"* ]]
-		[ ! -e "$tmp/in/scored/.accel.sum" ] && [ ! -e "$tmp/in/scored/accel.ndjson" ]
+		[ ! -e "$tmp/in/scored/.accel.sum" ]
+		[ ! -e "$tmp/in/scored/accel.ndjson" ]
 	done
 	run --separate-stderr fcvae-batch -n 2 --no-plot -w 32 -m "$tmp/m32" "$tmp/in"
 	[ "$status" -eq 0 ]
@@ -64,7 +65,8 @@ setup() {
 	[ "$(head -n 1 "$tmp/in/scored/accel.scored.csv")" = timestamp,value,label,score,threshold,anomaly,expected,lower,upper ]
 	[ "$(sed -n 2p "$tmp/in/scored/accel.scored.csv" | cut -d, -f1,2)" = "$(sed -n 25p "$tmp/in/accel.csv" | sed 's/^\([^,]*\),/"\1",/' | cut -d, -f1,2)" ]
 	[ "$(wc -l <"$tmp/in/scored/accel.scored.csv")" -eq $((72 - 23 + 1)) ]
-	[ -s "$tmp/in/scored/accel/accel.png" ] && [ -s "$tmp/in/scored/accel/index.html" ]
+	[ -s "$tmp/in/scored/accel/accel.png" ]
+	[ -s "$tmp/in/scored/accel/index.html" ]
 }
 
 @test "batch: file names are data: quotes, bars, backquotes" {

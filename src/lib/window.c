@@ -378,8 +378,10 @@ static void keep_extra(struct obucket *o, const fcvae_input *in)
 
 static void aggregate(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *in)
 {
+	/* from the newest: records mostly come in time order, and many buckets
+	 * are open while the watermark waits for a run's partitions */
 	struct obucket *o = NULL;
-	for (int i = 0; i < s->nopen; i++)
+	for (int i = s->nopen - 1; i >= 0 && !o; i--)
 		if (s->open[i].start == b)
 			o = &s->open[i];
 	if (!o) {
@@ -464,9 +466,11 @@ static fcvae_kafka_offset *find_offset(const fcvae_window *w, const char *topic,
 	return NULL;
 }
 
-int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition)
+int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition,
+                                 double *seen)
 {
 	const fcvae_kafka_offset *o = find_offset(w, topic, topiclen, partition);
+	*seen = o ? o->seen : NAN;
 	return o ? o->offset + 1 : -1;
 }
 
@@ -529,6 +533,9 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 		w->replayed++;
 		return 1;
 	}
+	fcvae_kafka_offset *p = in->topic && in->offset >= 0 ? find_offset(w, in->topic, in->topiclen, in->partition) : NULL;
+	if (p)
+		p->seen = w->now;
 	int64_t b = bucket_of(w, in->ts);
 	if (w->o.agg == FCVAE_AGG_NONE) {
 		fcvae_series *s = lookup(w, in->key, in->keylen, 1);
@@ -570,12 +577,8 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (s->seen == 0 && (s->next == INT64_MIN || b < s->next))
 		s->next = b;
 	aggregate(w, s, b, in);
-	fcvae_kafka_offset *p = in->topic && in->offset >= 0 ? find_offset(w, in->topic, in->topiclen, in->partition) : NULL;
-	if (p) {
-		if (in->ts > p->maxts)
-			p->maxts = in->ts;
-		p->seen = w->now;
-	}
+	if (p && in->ts > p->maxts)
+		p->maxts = in->ts;
 	if (in->ts > w->maxts)
 		w->maxts = in->ts;
 	double wm = watermark(w) - w->o.lateness;
@@ -593,6 +596,14 @@ void fcvae_window_idle(fcvae_window *w, double now, double idle)
 		f = top;
 	if (f > w->frontier)
 		close_until(w, f);
+}
+
+void fcvae_window_settle(fcvae_window *w)
+{
+	w->started = -INFINITY;
+	double wm = watermark(w) - w->o.lateness;
+	if (w->o.agg != FCVAE_AGG_NONE && isfinite(wm) && bucket_of(w, wm) > w->frontier)
+		close_until(w, bucket_of(w, wm));
 }
 
 void fcvae_window_flush(fcvae_window *w)

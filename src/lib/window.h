@@ -102,8 +102,10 @@ void fcvae_window_free(fcvae_window *w);
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
 
 /* Kafka: the offset after the last one processed of this topic and
- * partition, or -1 if none was. */
-int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition);
+ * partition, or -1 if none was; *seen the wall clock of its last record in
+ * this run (NaN: none yet). */
+int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_t topiclen, int64_t partition,
+                                 double *seen);
 
 /* Input has been quiet for idle seconds at wall-clock time now: close the
  * buckets that ended at least idle seconds ago (never beyond the bucket of
@@ -113,6 +115,10 @@ void fcvae_window_idle(fcvae_window *w, double now, double idle);
 
 /* End of input: close every open bucket. */
 void fcvae_window_flush(fcvae_window *w);
+/* End of input where open buckets stay open (saved for the next run):
+ * close what the watermark allows, without the start-up wait for the
+ * partitions (a short run would otherwise close nothing ever). */
+void fcvae_window_settle(fcvae_window *w);
 
 /* Records held in open buckets (what end of input without a flush and
  * without a saved state would lose). */
