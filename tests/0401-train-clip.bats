@@ -61,20 +61,20 @@ score_at() {
 
 @test "score: a model whose clip is not a finite positive number is refused, naming the file" {
 	fcvae-train -q --epochs 1 --scaler "$M,$S" --clip-x 12345 -o "$tmp/m.safetensors" "$tmp/train"
-	for bad in 0.000 -2.00 1e999 'null '; do
-		perl -0777 -pe "s/12345/$bad/" "$tmp/m.safetensors" >"$tmp/bad.safetensors"
+	# the clip written in place of 12345: refused, naming the file, saying why
+	refused() {
+		perl -0777 -pe "s/12345/$1/" "$tmp/m.safetensors" >"$tmp/bad.safetensors"
 		run fcvae-score -m "$tmp/bad.safetensors" "$tmp/train"
-		echo "$bad: $output"
+		echo "$1: $output"
 		[ "$status" -eq 1 ]
-		[[ "$output" == *"$tmp/bad.safetensors: scaler \"clip\" is not a finite positive number"* ]]
+		[[ "$output" == *"$tmp/bad.safetensors: scaler \"clip\" $2"* ]]
+	}
+	for bad in 0.000 -2.00 1e999 'null '; do
+		refused "$bad" "is not a finite positive number"
 	done
 	# nor one beyond a million standard deviations (fcvae-train's bound)
 	for far in 2e+06 1e+30; do
-		perl -0777 -pe "s/12345/$far/" "$tmp/m.safetensors" >"$tmp/far.safetensors"
-		run fcvae-score -m "$tmp/far.safetensors" "$tmp/train"
-		echo "$far: $output"
-		[ "$status" -eq 1 ]
-		[[ "$output" == *"$tmp/far.safetensors: scaler \"clip\" $far is beyond 1e+06 standard deviations"* ]]
+		refused "$far" "$far is beyond 1e+06 standard deviations"
 	done
 	run fcvae-score -m "$tmp/m.safetensors" "$tmp/train"
 	[ "$status" -eq 0 ]
