@@ -8,8 +8,10 @@ load helpers/images
 
 @test "demo: runs the live job, draws the dashboard and stops cleanly on Ctrl-C" {
 	d=$BATS_TEST_TMPDIR/demo
-	# own process group, as a terminal's foreground job would be
-	setsid scripts/demo --loop --delay 0.01 --dir "$d" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	# own process group, as a terminal's foreground job would be, and with
+	# INT as a terminal leaves it (a background job of this shell ignores
+	# it, and a shell cannot trap what it was started ignoring)
+	setsid env --default-signal=INT scripts/demo --loop --delay 0.01 --dir "$d" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	pid=$!
 	wait_for_lines "$d/state/scored.ndjson" 300 90
 	# the dashboard is there while it runs
@@ -17,7 +19,11 @@ load helpers/images
 	until [ -s "$d/dashboard/Star_no-pin.png" ]; do i=$((i + 1)); [ $i -lt 100 ]; sleep 0.1; done
 	[ "$(png_size "$d/dashboard/Accel_CMP.png")" = "900 420" ]
 	kill -INT -- "-$pid"
+	# a stop that does not come fails here, not at CI's time limit
+	(sleep 120; kill -9 -- "-$pid") 2>/dev/null 3>&- &
+	watchdog=$!
 	wait $pid || true
+	kill "$watchdog" 2>/dev/null || true
 	cat "$BATS_TEST_TMPDIR/out"
 	grep -q "dashboard: $d/dashboard/index.html" "$BATS_TEST_TMPDIR/out"
 	grep -q "stopped cleanly" "$d/stream.log"
