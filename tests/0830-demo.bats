@@ -26,6 +26,8 @@ load helpers/images
 	kill "$watchdog" 2>/dev/null || true
 	cat "$BATS_TEST_TMPDIR/out"
 	grep -q "dashboard: $d/dashboard/index.html" "$BATS_TEST_TMPDIR/out"
+	# what stays once the broker is gone is said
+	grep -q "alerts: $d/state/alerts.ndjson" "$BATS_TEST_TMPDIR/out"
 	grep -q "stopped cleanly" "$d/stream.log"
 	# nothing left running: the broker, the consumer, the producer
 	for f in "$d/state/kcat.pid" "$d/state/tail.pid"; do [ ! -e "$f" ]; done
