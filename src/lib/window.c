@@ -474,9 +474,11 @@ int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_
 	return o ? o->offset + 1 : -1;
 }
 
-/* Kafka: 1 if this topic/partition offset was processed before. */
-static int replayed(fcvae_window *w, const fcvae_input *in)
+/* Kafka: 1 if this topic/partition offset was processed before; else its
+ * entry (made if new) in *entry. */
+static int replayed(fcvae_window *w, const fcvae_input *in, fcvae_kafka_offset **entry)
 {
+	*entry = NULL;
 	if (!in->topic || in->offset < 0)
 		return 0;
 	fcvae_kafka_offset *o = find_offset(w, in->topic, in->topiclen, in->partition);
@@ -484,6 +486,7 @@ static int replayed(fcvae_window *w, const fcvae_input *in)
 		if (in->offset <= o->offset)
 			return 1;
 		o->offset = in->offset;
+		*entry = o;
 		return 0;
 	}
 	w->off = fcvae_xrealloc(w->off, (w->noff + 1) * sizeof *w->off);
@@ -494,7 +497,7 @@ static int replayed(fcvae_window *w, const fcvae_input *in)
 	w->off[w->noff].offset = in->offset;
 	w->off[w->noff].maxts = -INFINITY;
 	w->off[w->noff].seen = NAN;
-	w->noff++;
+	*entry = &w->off[w->noff++];
 	return 0;
 }
 
@@ -524,16 +527,26 @@ static double watermark(fcvae_window *w)
 	return wm < INFINITY ? wm : w->maxts;
 }
 
+/* Close the buckets that end by watermark wm (none while it is -inf). */
+static void close_to(fcvae_window *w, double wm)
+{
+	if (!isfinite(wm))
+		return;
+	int64_t f = bucket_of(w, wm);
+	if (f > w->frontier)
+		close_until(w, f);
+}
+
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 {
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
 		return 3;
 	w->records++;
-	if (replayed(w, in)) {
+	fcvae_kafka_offset *p;
+	if (replayed(w, in, &p)) {
 		w->replayed++;
 		return 1;
 	}
-	fcvae_kafka_offset *p = in->topic && in->offset >= 0 ? find_offset(w, in->topic, in->topiclen, in->partition) : NULL;
 	if (p)
 		p->seen = w->now;
 	int64_t b = bucket_of(w, in->ts);
@@ -581,9 +594,7 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 		p->maxts = in->ts;
 	if (in->ts > w->maxts)
 		w->maxts = in->ts;
-	double wm = watermark(w) - w->o.lateness;
-	if (isfinite(wm) && bucket_of(w, wm) > w->frontier)
-		close_until(w, bucket_of(w, wm));
+	close_to(w, watermark(w) - w->o.lateness);
 	return 0;
 }
 
@@ -601,9 +612,8 @@ void fcvae_window_idle(fcvae_window *w, double now, double idle)
 void fcvae_window_settle(fcvae_window *w)
 {
 	w->started = -INFINITY;
-	double wm = watermark(w) - w->o.lateness;
-	if (w->o.agg != FCVAE_AGG_NONE && isfinite(wm) && bucket_of(w, wm) > w->frontier)
-		close_until(w, bucket_of(w, wm));
+	if (w->o.agg != FCVAE_AGG_NONE)
+		close_to(w, watermark(w) - w->o.lateness);
 }
 
 void fcvae_window_flush(fcvae_window *w)
@@ -812,12 +822,13 @@ static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t s
 			return -1;
 		}
 		fcvae_input in = { .topic = t->str, .topiclen = t->slen, .partition = (int64_t)p, .offset = (int64_t)off };
-		replayed(w, &in);
+		fcvae_kafka_offset *entry;
+		replayed(w, &in, &entry);
 		/* a state of an older version has no "maxts": the partition then
 		 * holds nothing back until it delivers */
 		const fcvae_json *mt = fcvae_json_get(o, "maxts");
-		if (mt && mt->type == FCVAE_JSON_NUMBER && mt->num >= STATE_TMIN && mt->num < STATE_TMAX)
-			find_offset(w, in.topic, in.topiclen, in.partition)->maxts = mt->num;
+		if (entry && mt && mt->type == FCVAE_JSON_NUMBER && mt->num >= STATE_TMIN && mt->num < STATE_TMAX)
+			entry->maxts = mt->num;
 		else if (mt && mt->type != FCVAE_JSON_NULL) {
 			snprintf(why, size, "bad Kafka offset entry");
 			return -1;
