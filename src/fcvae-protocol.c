@@ -3,7 +3,6 @@
  * with random and |x| baselines. scripts/fcvae-benchmark drives it. */
 #include <cblas.h>
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "aggregate.h"
 #include "benchdata.h"
@@ -362,21 +360,11 @@ static void score_all(void)
  * as key, the part, the last point's time, raw and standardised value,
  * missing flag, label, and score (log-likelihood: lower = more anomalous). */
 /* An output file is written at the end, after minutes of work: a path that
- * cannot be is said at the start. Tried as the end will write it, by a temp
- * file beside it (made and removed) to be renamed over it. */
+ * cannot be is said at the start. */
 static void check_writable(const char *path)
 {
-	struct stat st;
-	fcvae_atomic a;
-	if (!path)
-		return;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
+	if (path && fcvae_atomic_try(path) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
-	}
-	if (fcvae_atomic_open(&a, path) != 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
-	fcvae_atomic_abort(&a);
 }
 
 static void write_scores(const char *path)

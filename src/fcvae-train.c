@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -379,19 +378,18 @@ static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double
  * where asked is said before, not after. */
 static void check_output(const char *path)
 {
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
+	if (fcvae_atomic_try(path) == 0)
+		return;
+	int e = errno;
+	if (e == EISDIR)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
-	}
 	char *dir = fcvae_xstrdup(path), *slash = strrchr(dir, '/');
 	if (!slash)
 		strcpy(dir, ".");
 	else
 		slash[slash == dir] = '\0';
-	if (access(dir, W_OK | X_OK) != 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot write in %s:", path, dir);
-	free(dir);
+	errno = e;
+	fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot write in %s:", path, dir);
 }
 
 /* Not a model any reader takes: training's parameters must be finite. */

@@ -667,12 +667,18 @@ int fcvae_buf_write(const fcvae_buf *b, FILE *fp)
 	return 0;
 }
 
+int fcvae_json_is_nan_literal(const fcvae_json *v)
+{
+	return v->type == FCVAE_JSON_NUMBER && !isfinite(v->num) &&
+	       (v->src[0] == 'N' || v->src[0] == 'I' || v->src[1] == 'I');
+}
+
 void fcvae_json_add_source(fcvae_buf *b, const fcvae_json *v)
 {
 	const char *at = v->src;
 	for (uint32_t i = 0; i < v->size; i++) {
 		const fcvae_json *n = v + i;
-		if (n->type != FCVAE_JSON_NUMBER || isfinite(n->num) || (n->src[0] != 'N' && n->src[0] != 'I' && n->src[1] != 'I'))
+		if (!fcvae_json_is_nan_literal(n))
 			continue;
 		fcvae_buf_add(b, at, (size_t)(n->src - at));
 		fcvae_buf_adds(b, "null");

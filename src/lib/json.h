@@ -148,6 +148,9 @@ void fcvae_buf_free(fcvae_buf *b);
 /* fwrite the whole buffer; 0, or -1 on a write error (errno set). Does not clear. */
 int fcvae_buf_write(const fcvae_buf *b, FILE *fp);
 
+/* A number written as NaN, Infinity or -Infinity (what a parser with
+ * allow_nan reads; 1e999 is another matter: a number out of range). */
+int fcvae_json_is_nan_literal(const fcvae_json *v);
 /* A value as it was written, except that the NaN and Infinity literals a
  * parser with allow_nan reads become null: they are not JSON, and what we
  * write must be. */

@@ -12,10 +12,8 @@ int fcvae_modeldir_path(fcvae_buf *path, const char *dir, const char *key, size_
 	int control = 0;
 	for (size_t i = 0; i < keylen && !control; i++)
 		control = (unsigned char)key[i] < 0x20 || key[i] == 0x7f;
-	if (keylen == 0 || keylen > 200 || control) {
-		fcvae_buf_printf(path, "%s/(a key that cannot name a file).safetensors", dir);
-		return -1;
-	}
+	if (keylen == 0 || keylen > 200 || control)
+		goto no_file;
 	fcvae_buf_printf(path, "%s/", dir);
 	size_t start = path->len;
 	for (size_t i = 0; i < keylen; i++)
@@ -23,13 +21,14 @@ int fcvae_modeldir_path(fcvae_buf *path, const char *dir, const char *key, size_
 			fcvae_buf_addc(path, key[i] == '/' ? '_' : key[i]);
 	/* "-" or "---" without its dashes names no file: DIR/.safetensors
 	 * would be any such series' model */
-	if (path->len == start) {
-		fcvae_buf_clear(path);
-		fcvae_buf_printf(path, "%s/(a key that cannot name a file).safetensors", dir);
-		return -1;
-	}
+	if (path->len == start)
+		goto no_file;
 	fcvae_buf_adds(path, ".safetensors");
 	return 0;
+no_file:
+	fcvae_buf_clear(path);
+	fcvae_buf_printf(path, "%s/(a key that cannot name a file).safetensors", dir);
+	return -1;
 }
 
 int fcvae_modeldir_find(fcvae_buf *path, const char *dir, const char *key, size_t keylen)

@@ -408,7 +408,7 @@ static int get_value(const fcvae_json *v, const char *name, double *x, const cha
 	if (v->type == FCVAE_JSON_NUMBER) {
 		/* NaN / Infinity literals are missing points; an overflowing
 		 * literal such as 1e400 is a damaged number */
-		if (!isfinite(v->num) && (v->src[0] == 'N' || v->src[0] == 'I' || v->src[1] == 'I')) {
+		if (fcvae_json_is_nan_literal(v)) {
 			*x = NAN;
 			return 0;
 		}
@@ -452,7 +452,7 @@ static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, con
 	} else if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
 		in->label = v->num;
 		got = 1;
-	} else if (v->type == FCVAE_JSON_NUMBER && (v->src[0] == 'N' || v->src[0] == 'I' || v->src[1] == 'I'))
+	} else if (fcvae_json_is_nan_literal(v))
 		got = 0;
 	else if (v->type == FCVAE_JSON_STRING)
 		got = label_text(v->str, v->slen, &in->label);

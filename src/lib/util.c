@@ -169,6 +169,20 @@ static void sweep_stale(const char *path)
 	closedir(d);
 }
 
+int fcvae_atomic_try(const char *path)
+{
+	struct stat st;
+	fcvae_atomic a;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (fcvae_atomic_open(&a, path) != 0)
+		return -1;
+	fcvae_atomic_abort(&a);
+	return 0;
+}
+
 int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 {
 	size_t n = strlen(path);

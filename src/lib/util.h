@@ -50,6 +50,10 @@ typedef struct {
 int fcvae_atomic_open(fcvae_atomic *a, const char *path);   /* 0 or -1 with errno */
 int fcvae_atomic_commit(fcvae_atomic *a);                   /* 0 or -1, temp removed on failure */
 void fcvae_atomic_abort(fcvae_atomic *a);
+/* Whether path can be written so, tried as a write would (a temp file
+ * made beside it and removed): for an output written after long work,
+ * said at the start. 0, or -1 with errno (EISDIR for a directory). */
+int fcvae_atomic_try(const char *path);
 
 /* Seconds of CLOCK_MONOTONIC: for intervals, never for times of day. */
 double fcvae_monotonic(void);
