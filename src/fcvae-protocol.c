@@ -13,6 +13,7 @@
 
 #include "aggregate.h"
 #include "benchdata.h"
+#include "gemm.h"
 #include "json.h"
 #include "metrics.h"
 #include "model.h"
@@ -906,6 +907,7 @@ int main(int argc, char **argv)
 	/* one core per job: BLAS's own threads spin on matrices this small
 	 * and fight the job threads (5x slower on a loaded machine) */
 	openblas_set_num_threads(1);
+	fcvae_blas_pin();
 	double train_s = 0, score_s = 0;
 	long train_w = 0;
 	fcvae_train_result pooled_res = {0};

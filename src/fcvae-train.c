@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gemm.h"
 #include "json.h"
 #include "model.h"
 #include "record.h"
@@ -534,6 +535,7 @@ int main(int argc, char **argv)
 	/* a closed pipe on the progress (stderr) must not cost the model; on
 	 * stdout it is a write error to report (exit 1) */
 	signal(SIGPIPE, SIG_IGN);
+	fcvae_blas_pin();
 	fcvae_config cfg;
 	fcvae_config_default(&cfg);
 	fcvae_train_opts o;

@@ -54,6 +54,19 @@ teardown() {
 	! cmp -s "$tmp/a" "$tmp/c"
 }
 
+@test "train: the same bytes on any CPU with AVX2, whatever kernels OpenBLAS would pick" {
+	grep -qw avx2 /proc/cpuinfo || skip "no AVX2: OpenBLAS's kernels are not fixed"
+	# OpenBLAS's own pick differs from Haswell's on an AVX-512 machine
+	# (Cooperlake, SkylakeX): unset must give what Haswell's kernels give
+	env -u OPENBLAS_CORETYPE fcvae-train -q --epochs 2 -o "$tmp/a" "$tmp/train"
+	OPENBLAS_CORETYPE=Haswell fcvae-train -q --epochs 2 -o "$tmp/b" "$tmp/train"
+	cmp "$tmp/a" "$tmp/b"
+	# a choice of one's own is kept: Prescott's (SSE3) kernels, which every
+	# x86-64 with AVX2 runs, round these products otherwise
+	OPENBLAS_CORETYPE=Prescott fcvae-train -q --epochs 2 -o "$tmp/c" "$tmp/train"
+	! cmp -s "$tmp/b" "$tmp/c"
+}
+
 @test "train: any config of SPEC §2 by options" {
 	jq -s -c 'range(31; length) as $i | .[$i] + {window: [.[$i - 31:$i + 1][].value], missing: []}' \
 		"$tmp/hourly" >"$tmp/w32"

@@ -105,6 +105,16 @@ teardown() {
 	jq -e '.per_file | length == 2' "$tmp/j1"
 }
 
+@test "benchmark: the same scores on any CPU with AVX2, whatever kernels OpenBLAS would pick" {
+	grep -qw avx2 /proc/cpuinfo || skip "no AVX2: OpenBLAS's kernels are not fixed"
+	# fcvae-protocol itself, not the script: it must not need the caller's
+	# OPENBLAS_CORETYPE (OpenBLAS's own pick on an AVX-512 machine rounds
+	# the training otherwise)
+	env -u OPENBLAS_CORETYPE fcvae-protocol $small --scores "$tmp/a" "$tmp/d" >/dev/null
+	OPENBLAS_CORETYPE=Haswell fcvae-protocol $small --scores "$tmp/b" "$tmp/d" >/dev/null
+	cmp "$tmp/a" "$tmp/b"
+}
+
 @test "benchmark: --scores writes every window; fcvae-eval agrees on its AUCs" {
 	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
 	run fcvae-benchmark $small --scores "$tmp/s" --format json "$tmp/d"

@@ -2,6 +2,29 @@
 #include "gemm.h"
 
 #include <cblas.h>
+#include <stdlib.h>
+
+/* OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded, before main;
+ * these choose its kernels again. Exported by an OpenBLAS built with
+ * DYNAMIC_ARCH (Debian's and most others) but not declared in cblas.h;
+ * weak, so that one built for a single CPU (no choice to fix) links too. */
+void gotoblas_dynamic_init(void) __attribute__((weak));
+void gotoblas_dynamic_quit(void) __attribute__((weak));
+
+void fcvae_blas_pin(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	const char *chosen = getenv("OPENBLAS_CORETYPE");
+	__builtin_cpu_init();
+	if ((chosen && *chosen) || !__builtin_cpu_supports("avx2") || !gotoblas_dynamic_init ||
+	    !gotoblas_dynamic_quit)
+		return;
+	/* what gotoblas_dynamic_init reads; programs run from here inherit it */
+	setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+	gotoblas_dynamic_quit();
+	gotoblas_dynamic_init();
+#endif
+}
 
 static enum CBLAS_TRANSPOSE tr(int t)
 {

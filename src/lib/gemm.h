@@ -6,6 +6,14 @@
 #ifndef FCVAE_GEMM_H
 #define FCVAE_GEMM_H
 
+/* Fixes OpenBLAS's kernel set, so that training gives the same bytes on
+ * every x86-64 with AVX2: OpenBLAS picks its kernels by CPU, and they round
+ * differently (an AVX-512 machine's change a trained model). Haswell's,
+ * unless OPENBLAS_CORETYPE chose others; nothing on a CPU without AVX2 or
+ * an OpenBLAS built for one CPU. Call it before any product and any thread:
+ * it replaces the kernel table OpenBLAS chose when it was loaded. */
+void fcvae_blas_pin(void);
+
 void fcvae_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                  const float *B, int ldb, float beta, float *C, int ldc);
 /* Double precision, for the finite-difference gradient check. */

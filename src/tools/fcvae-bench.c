@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 	if (!m)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s: %s", model, err);
 	fcvae_kernels_init();
+	/* the training figures are fcvae-train's, kernels and all */
+	fcvae_blas_pin();
 	int first = 1;
 	printf("{\n  \"isa\": \"%s\",\n  \"openblas\": \"%s\",\n  \"fftw\": \"%s\",\n  \"timing\": \"process CPU time\",\n"
 	       "  \"model\": \"%s\",\n  \"figures\": {",
