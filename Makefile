@@ -34,6 +34,8 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 SCRIPTS  = $(sort $(wildcard scripts/fcvae-*))
+# what the scripts share: sourced, not run, from beside them
+SCRIPT_LIB = scripts/fcvae.sh
 MAN1     = $(sort $(wildcard man/*.1))
 MAN7     = $(sort $(wildcard man/*.7))
 
@@ -120,9 +122,9 @@ fuzz: fuzz-build
 	BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 # What make install puts under $(PREFIX), and so what make uninstall
-# removes: the programs and scripts, the mock broker (fcvae-stream(1)'s
-# examples run against it), the library and its headers, the man pages, and
-# the shipped models in share/fcvae/models.
+# removes: the programs and scripts (and the file the scripts source), the
+# mock broker (fcvae-stream(1)'s examples run against it), the library and
+# its headers, the man pages, and the shipped models in share/fcvae/models.
 HEADERS  = $(sort $(wildcard src/lib/*.h))
 MODELS   = $(sort $(wildcard models/*.safetensors))
 INSTALL_TOOLS = $(BUILD)/tools/fcvae-mock-broker
@@ -133,6 +135,7 @@ install: all
 	  $(P)/share/fcvae/models
 	install -m 755 $(PROGS) $(INSTALL_TOOLS) $(P)/bin
 	$(if $(SCRIPTS),install -m 755 $(SCRIPTS) $(P)/bin)
+	install -m 644 $(SCRIPT_LIB) $(P)/bin
 	install -m 644 $(LIB) $(P)/lib
 	install -m 644 $(HEADERS) $(P)/include/fcvae
 	$(if $(MAN1),install -m 644 $(MAN1) $(P)/share/man/man1)
@@ -143,7 +146,7 @@ install: all
 # if nothing else is in them (a model of one's own stays, and so does its
 # directory).
 uninstall:
-	rm -f $(addprefix $(P)/bin/,$(notdir $(PROGS) $(INSTALL_TOOLS) $(SCRIPTS))) \
+	rm -f $(addprefix $(P)/bin/,$(notdir $(PROGS) $(INSTALL_TOOLS) $(SCRIPTS) $(SCRIPT_LIB))) \
 	  $(P)/lib/$(notdir $(LIB)) $(addprefix $(P)/include/fcvae/,$(notdir $(HEADERS))) \
 	  $(addprefix $(P)/share/man/man1/,$(notdir $(MAN1))) $(addprefix $(P)/share/man/man7/,$(notdir $(MAN7))) \
 	  $(addprefix $(P)/share/fcvae/models/,$(notdir $(MODELS)))

@@ -32,6 +32,12 @@ setup() {
 	[ -x "$p/bin/fcvae-score" ]
 	[ -x "$p/bin/fcvae-batch" ]
 	[ -x "$p/bin/fcvae-mock-broker" ]
+	# the installed scripts find what they source beside them
+	for s in fcvae-batch fcvae-benchmark fcvae-stream; do
+		run "$p/bin/$s" --version
+		[ "$status" -eq 0 ]
+		[ "$output" = "$s (fcvae) $("$p/bin/fcvae-score" --version | awk '{print $NF}')" ]
+	done
 	[ -f "$p/share/man/man1/fcvae-score.1" ]
 	[ -f "$p/share/man/man7/fcvae.7" ]
 	[ -f "$p/lib/libfcvae.a" ]

@@ -25,6 +25,14 @@ b=[x]
 c=?' ]
 }
 
+@test "stream: a usage error says what is wrong, and only that" {
+	# (the exit status was once printed into the message too)
+	run -2 fcvae-stream -b
+	[ "$output" = "fcvae-stream: option -b needs a value" ]
+	run -2 fcvae-stream --window 0x
+	[ "$output" = "fcvae-stream: '0x' is not a whole number" ]
+}
+
 @test "stream: a start that fails before its pipeline runs leaves no mark of an unclean stop" {
 	st=$BATS_TEST_TMPDIR/st
 	mkdir "$st"
