@@ -391,6 +391,17 @@ static scored *sort_scored(const double *a, const unsigned char *label, size_t n
 	return s;
 }
 
+/* The group of equal scores from s[i] on (a threshold cannot split it):
+ * its positives and negatives; returns where the next group starts. */
+static size_t tie_group(const scored *s, size_t n, size_t i, size_t *pos, size_t *neg)
+{
+	size_t e = i;
+	*pos = *neg = 0;
+	for (; e < n && s[e].a == s[i].a; e++)
+		++*(s[e].y ? pos : neg);
+	return e;
+}
+
 double fcvae_metrics_roc_auc(const double *a, const unsigned char *label, size_t n)
 {
 	size_t npos;
@@ -401,18 +412,10 @@ double fcvae_metrics_roc_auc(const double *a, const unsigned char *label, size_t
 	 * already passed */
 	double good = 0;
 	size_t pos_above = 0;
-	for (size_t i = 0; i < n;) {
-		size_t e = i, gp = 0, gn = 0;
-		while (e < n && s[e].a == s[i].a) {
-			if (s[e].y)
-				gp++;
-			else
-				gn++;
-			e++;
-		}
+	for (size_t i = 0, gp, gn; i < n;) {
+		i = tie_group(s, n, i, &gp, &gn);
 		good += (double)gn * ((double)pos_above + 0.5 * (double)gp);
 		pos_above += gp;
-		i = e;
 	}
 	free(s);
 	if (npos == 0 || nneg == 0)
@@ -426,19 +429,13 @@ double fcvae_metrics_pr_auc(const double *a, const unsigned char *label, size_t 
 	scored *s = sort_scored(a, label, n, &npos);
 	double ap = 0, rprev = 0;
 	size_t tp = 0, fp = 0;
-	for (size_t i = 0; i < n;) {
-		size_t e = i;
-		while (e < n && s[e].a == s[i].a) {
-			if (s[e].y)
-				tp++;
-			else
-				fp++;
-			e++;
-		}
+	for (size_t i = 0, gp, gn; i < n;) {
+		i = tie_group(s, n, i, &gp, &gn);
+		tp += gp;
+		fp += gn;
 		double rec = npos ? (double)tp / (double)npos : 0;
 		ap += (rec - rprev) * (double)tp / (double)(tp + fp);
 		rprev = rec;
-		i = e;
 	}
 	free(s);
 	return npos ? ap : NAN;
