@@ -381,7 +381,8 @@ static int is_missing_word(const char *s, size_t n)
 }
 
 /* A number written as text (CSV fields, strings): JSON's grammar, plus a
- * leading '+' and surrounding blanks. 0 ok, -1 not a number, -2 out of range. */
+ * leading '+' and surrounding blanks. 0 ok (*x infinite for a number beyond
+ * a double), -1 not a number. */
 static int text_number(const char *s, size_t n, double *x)
 {
 	while (n && (*s == ' ' || *s == '\t'))
@@ -393,34 +394,38 @@ static int text_number(const char *s, size_t n, double *x)
 		if (n && *s == '-') /* "+-5" */
 			return -1;
 	}
-	if (fcvae_json_number_text(s, n, x) < 0)
-		return -1;
-	return isfinite(*x) ? 0 : -2;
+	return fcvae_json_number_text(s, n, x) < 0 ? -1 : 0;
 }
 
-/* value: missing markers become NaN; numbers must be finite. */
+/* A value written as text (a CSV field): 0 with *x, NaN for a missing
+ * point (a missing marker, or a number beyond a double: SPEC §10), or -1
+ * when it is not a number. */
+static int value_text(const char *s, size_t n, double *x)
+{
+	*x = NAN;
+	if (is_missing_word(s, n))
+		return 0;
+	if (text_number(s, n, x) < 0)
+		return -1;
+	if (!isfinite(*x))
+		*x = NAN;
+	return 0;
+}
+
+/* value: a number; NaN, ±inf and a number beyond a double (1e400) are
+ * missing points (NaN), as null and the missing markers are (SPEC §10). */
 static int get_value(const fcvae_json *v, const char *name, double *x, const char **reason, char *msg)
 {
-	if (!v || v->type == FCVAE_JSON_NULL) {
-		*x = NAN;
+	*x = NAN;
+	if (!v || v->type == FCVAE_JSON_NULL)
 		return 0;
-	}
 	if (v->type == FCVAE_JSON_NUMBER) {
-		/* NaN / Infinity literals are missing points; an overflowing
-		 * literal such as 1e400 is a damaged number */
-		if (fcvae_json_is_nan_literal(v)) {
-			*x = NAN;
-			return 0;
-		}
-		if (!isfinite(v->num))
-			return bad(reason, "bad value", msg, "\"%s\" %.*s is out of range", name, (int)(v->len > 40 ? 40 : v->len), v->src);
-		*x = v->num;
+		if (isfinite(v->num))
+			*x = v->num;
 		return 0;
 	}
-	if (v->type == FCVAE_JSON_STRING && is_missing_word(v->str, v->slen)) {
-		*x = NAN;
+	if (v->type == FCVAE_JSON_STRING && is_missing_word(v->str, v->slen))
 		return 0;
-	}
 	return bad(reason, "bad value", msg, "\"%s\" is not a number", name);
 }
 
@@ -436,7 +441,9 @@ static int label_text(const char *s, size_t n, double *label)
 		}
 	if (is_missing_word(s, n))
 		return 0;
-	return text_number(s, n, label) == 0 ? 1 : -1;
+	if (text_number(s, n, label) < 0)
+		return -1;
+	return isfinite(*label) ? 1 : 0; /* beyond a double: no label, as a missing value */
 }
 
 /* label: like the value, NaN and the other missing markers are no label
@@ -449,12 +456,11 @@ static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, con
 	else if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE) {
 		in->label = v->type == FCVAE_JSON_TRUE;
 		got = 1;
-	} else if (v->type == FCVAE_JSON_NUMBER && isfinite(v->num)) {
+	} else if (v->type == FCVAE_JSON_NUMBER) {
+		/* NaN, Infinity or beyond a double: no label, as a missing value */
 		in->label = v->num;
-		got = 1;
-	} else if (fcvae_json_is_nan_literal(v))
-		got = 0;
-	else if (v->type == FCVAE_JSON_STRING)
+		got = isfinite(v->num) ? 1 : 0;
+	} else if (v->type == FCVAE_JSON_STRING)
 		got = label_text(v->str, v->slen, &in->label);
 	in->has_label = got == 1;
 	if (got < 0)
@@ -763,13 +769,9 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	int c = r->value_col;
 	in->has_value = c >= 0;
 	in->value = NAN;
-	if (c >= 0)
+	if (c >= 0) {
 		csv_field(r, c, &f, &n);
-	if (c >= 0 && !is_missing_word(f, n)) {
-		int rc = text_number(f, n, &in->value);
-		if (rc == -2)
-			return bad(reason, "bad value", msg, "\"%s\" %.40s is out of range", op->value_field, f);
-		if (rc < 0)
+		if (value_text(f, n, &in->value) < 0)
 			return bad(reason, "bad value", msg, "\"%s\" is not a number", op->value_field);
 	}
 
