@@ -53,6 +53,19 @@ one_bad() {
 	one_bad '{"ts":7200,"key":"a","value":"many"}' '"value" is not a number' 'bad value'
 }
 
+@test "a value in a string (\"12\") is the number, as a label in a string is; \"12x\" is a bad value" {
+	printf '%s\n' '{"ts":0,"key":"a","value":"12","label":"1"}' '{"ts":3600,"key":"a","value":" +2.5e1","label":"0"}' >"$T/in"
+	run --separate-stderr fcvae-window --window 2 "$T/in"
+	[ -z "$stderr" ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":25,"window":[12,25],"missing":[],"label":0}' ]
+	# in a kcat payload too
+	jq -c '{topic: "t", partition: 0, offset: input_line_number, payload: tostring}' "$T/in" >"$T/kcat"
+	run --separate-stderr fcvae-window --kcat --window 2 "$T/kcat"
+	[ -z "$stderr" ]
+	[ "$(jq -c 'del(.topic, .partition, .offset)' <<<"$output")" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":25,"window":[12,25],"missing":[],"label":0}' ]
+	one_bad '{"ts":7200,"key":"a","value":"12x"}' '"value" is not a number' 'bad value'
+}
+
 @test "bad: an object where the value belongs" {
 	one_bad '{"ts":7200,"key":"a","value":{"n":1}}' '"value" is not a number' 'bad value'
 }

@@ -397,9 +397,9 @@ static int text_number(const char *s, size_t n, double *x)
 	return fcvae_json_number_text(s, n, x) < 0 ? -1 : 0;
 }
 
-/* A value written as text (a CSV field): 0 with *x, NaN for a missing
- * point (a missing marker, or a number beyond a double: SPEC §10), or -1
- * when it is not a number. */
+/* A value written as text (a CSV field, a JSON string): 0 with *x, NaN
+ * for a missing point (a missing marker, or a number beyond a double: SPEC
+ * §10), or -1 when it is not a number. */
 static int value_text(const char *s, size_t n, double *x)
 {
 	*x = NAN;
@@ -412,8 +412,11 @@ static int value_text(const char *s, size_t n, double *x)
 	return 0;
 }
 
-/* value: a number; NaN, ±inf and a number beyond a double (1e400) are
- * missing points (NaN), as null and the missing markers are (SPEC §10). */
+/* value: a number, or a number in a string as a CSV field writes it (labels
+ * are read so too, and producers that keep decimals exact send strings:
+ * Debezium's decimal.handling.mode=string, Python's str()); NaN, ±inf and a
+ * number beyond a double (1e400) are missing points (NaN), as null and the
+ * missing markers are (SPEC §10). */
 static int get_value(const fcvae_json *v, const char *name, double *x, const char **reason, char *msg)
 {
 	*x = NAN;
@@ -424,7 +427,7 @@ static int get_value(const fcvae_json *v, const char *name, double *x, const cha
 			*x = v->num;
 		return 0;
 	}
-	if (v->type == FCVAE_JSON_STRING && is_missing_word(v->str, v->slen))
+	if (v->type == FCVAE_JSON_STRING && value_text(v->str, v->slen, x) == 0)
 		return 0;
 	return bad(reason, "bad value", msg, "\"%s\" is not a number", name);
 }

@@ -173,6 +173,12 @@ int main(void)
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":NaN}") == 1 && isnan(in.value) && in.has_value, "bare NaN is missing");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"nan\"}") == 1 && isnan(in.value), "\"nan\" is missing");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":null}") == 1 && isnan(in.value), "null is missing");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"12\",\"label\":\"1\"}") == 1 && in.value == 12 &&
+	      in.has_label && in.label == 1, "a value in a string is a number, as a label in a string is");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\" +1.5e3 \"}") == 1 && in.value == 1500,
+	      "a value in a string: as a CSV field is read");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"1e400\"}") == 1 && isnan(in.value) && in.has_value,
+	      "a value in a string beyond a double is missing");
 	CHECK(parse("   ") == 0, "blank line: nothing");
 	rejected("not json", "not JSON", "not JSON: invalid literal (expected null) at column 1");
 	rejected("<html>", "not JSON", "not JSON: expected a value, found '<' at column 1");
