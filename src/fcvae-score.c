@@ -47,6 +47,7 @@ typedef struct {
 	file_version version;  /* of the file m came from */
 	file_version refused;  /* the last that did not load (zero: the file was gone), not tried again */
 	uint32_t checked;      /* when the file was last looked at (due()) */
+	int told_nan;          /* a score that is not a number was said, for this model */
 } model_slot;
 
 /* A series seen in --models mode and its model (NULL: it has none). One
@@ -87,6 +88,7 @@ static struct {
 
 static struct {
 	size_t scored, anomalies;
+	size_t nan;   /* scores that were not a number */
 	fcvae_rejects rejects;
 } stats;
 
@@ -232,6 +234,7 @@ static int slot_load(model_slot *s, char *err, size_t errlen)
 	s->stream = fcvae_xmalloc(B * sizeof *s->stream);
 	s->res = fcvae_xmalloc(B * sizeof *s->res);
 	s->version = s->refused = v; /* nothing refused since */
+	s->told_nan = 0;
 	if (!m->has_threshold && !opt.has_threshold)
 		fcvae_warn("%s has no threshold: its records are scored but never marked anomalous "
 		           "(calibrate it with fcvae-calibrate, or give --threshold)", s->path);
@@ -477,6 +480,31 @@ static void add_raw(fcvae_buf *b, const char *name, const fcvae_model *m, double
 		fcvae_json_add_near(b, v, tol);
 }
 
+/* -FLT_MAX as written: what a score beyond a float, or not a number, becomes. */
+static const char *lowest_text(void)
+{
+	static char text[FCVAE_JSON_NUMBER_MAX];
+	if (!*text)
+		fcvae_json_format_float(text, -FLT_MAX);
+	return text;
+}
+
+/* A score that is not a number: counted, and said once per model (its
+ * cause is the model's, whichever series meets it first). */
+static void said_nan(const pending *p, const fcvae_score_result *r)
+{
+	stats.nan++;
+	if (p->ms->told_nan)
+		return;
+	p->ms->told_nan = 1;
+	char ts[FCVAE_TIME_MAX];
+	fcvae_time_format(ts, p->ts);
+	fcvae_warn("%s: series %s, bucket %s: the score is not a number (%s): written as %s, below any threshold "
+	           "(said once for this model)",
+	           p->ms->path, key_shown(key_text.p + p->koff, p->klen), ts,
+	           r->sd == 0 ? "the decoder's variance is 0" : "the model's output is not a number", lowest_text());
+}
+
 /* Score every pending batch and write the records in input order. */
 static void flush(void)
 {
@@ -498,9 +526,17 @@ static void flush(void)
 		 * agrees with it. A score beyond the range of a float (a point
 		 * far off under a tiny decoder variance) is written as ±FLT_MAX,
 		 * a number still, and judged as the infinity it is: below any
-		 * threshold, or above */
+		 * threshold, or above. A score that is not a number is that case
+		 * at its end: a variance of 0 (log 0 + d²/0) says every point but
+		 * μ is impossible, -inf; or the model's output is not a number,
+		 * a model that cannot vouch for the point. Either way -FLT_MAX,
+		 * flagged, and said (once per model: the model is the cause) */
 		char text[FCVAE_JSON_NUMBER_MAX];
 		float f = (float)r->score;
+		if (isnan(f)) {
+			f = -INFINITY;
+			said_nan(p, r);
+		}
 		int beyond = isinf(f);
 		if (beyond)
 			f = copysignf(FLT_MAX, f);
@@ -565,8 +601,12 @@ static void summary(void)
 {
 	char rej[512];
 	fcvae_rejects_format(&stats.rejects, rej, sizeof rej);
-	fcvae_warn("%zu record%s scored, %zu anomalous%s%s", stats.scored, stats.scored == 1 ? "" : "s",
-	           stats.anomalies, *rej ? "; " : "", rej);
+	char nan[128] = "";
+	if (stats.nan)
+		snprintf(nan, sizeof nan, " (%zu score%s not a number, written as %s)", stats.nan,
+		         stats.nan == 1 ? "" : "s", lowest_text());
+	fcvae_warn("%zu record%s scored, %zu anomalous%s%s%s", stats.scored, stats.scored == 1 ? "" : "s",
+	           stats.anomalies, nan, *rej ? "; " : "", rej);
 }
 
 /* Read one input to its end ("-" is standard input). */

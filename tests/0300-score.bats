@@ -198,23 +198,47 @@ first() {
 	done
 }
 
-@test "score: a score beyond the range of a float is written as -FLT_MAX and flagged" {
-	# the decoder's variance made constant, softplus(-95) = 5.5e-42: a point
-	# one standard deviation off has a log-likelihood near -1e41
+# $tmp/m: the tiny model with the decoder's variance made constant, softplus($1)
+constant_variance() {
 	cp "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" "$tmp/m"
 	n=$(head -c 8 "$tmp/m" | od -An -tu8)
-	for t in weight:0 bias:-95; do
+	for t in weight:0 "bias:$1"; do
 		read -r a b < <(tail -c +9 "$tmp/m" | head -c "$n" |
 			jq -r --arg t "fc_var_x.0.${t%%:*}" '.[$t].data_offsets | "\(.[0]) \(.[1])"')
 		perl -e 'my ($f, $at, $k, $v) = @ARGV; open(my $h, "+<", $f) or die; binmode $h;
 			seek($h, $at, 0); print $h pack("f<*", ($v) x $k)' "$tmp/m" $((8 + n + a)) $(((b - a) / 4)) "${t#*:}"
 	done
+}
+
+@test "score: a score beyond the range of a float is written as -FLT_MAX and flagged" {
+	# softplus(-95) = 5.5e-42: a point one standard deviation off has a
+	# log-likelihood near -1e41
+	constant_variance -95
 	echo '{"key":"a","ts":1,"window":[1,2,3,40000]}' | fcvae-score -m "$tmp/m" -t -5 >"$tmp/out"
 	cat "$tmp/out"
 	[ "$(jq -c '[.score, .anomaly]' "$tmp/out")" = '[-3.4028235e+38,true]' ]
 	grep -q '"score":-3.4028235e38,' "$tmp/out"
 	# below any threshold, even one below the number written
 	echo '{"key":"a","ts":1,"window":[1,2,3,40000]}' | fcvae-score -m "$tmp/m" -t -1e300 | jq -e .anomaly
+}
+
+@test "score: a score that is not a number is written as -FLT_MAX and flagged, said once per model" {
+	# softplus(-200) is 0 in a float: log 0 + d²/0 is NaN, the end of the
+	# case above (-inf: nothing but the decoder's mean is possible)
+	constant_variance -200
+	printf '%s\n' '{"key":"a","ts":1,"window":[1,2,3,40000]}' '{"key":"b","ts":7200,"window":[1,2,3,4]}' \
+		'{"key":"a","ts":3600,"window":[1,2,3,4],"missing":[3]}' >"$tmp/in"
+	run --separate-stderr fcvae-score -m "$tmp/m" -t -5 --prom "$tmp/prom" "$tmp/in"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.score, .anomaly]' <<<"$output" | tr '\n' ' ')" = '[-3.4028235e+38,true] [-3.4028235e+38,true] [-3.4028235e+38,false] ' ]
+	[ "$(grep -c '"score":-3.4028235e38,' <<<"$output")" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-score: $tmp/m: series \"a\", bucket 1970-01-01T00:00:01Z: the score is not a number (the decoder's variance is 0): written as -3.4028235e38, below any threshold (said once for this model)" ]
+	[ "${stderr_lines[1]}" = "fcvae-score: 3 records scored, 2 anomalous (3 scores not a number, written as -3.4028235e38)" ]
+	# the --prom file holds a number too, not NaN
+	[ "$(grep -a -c '^fcvae_score{series="[ab]"} -3.40282' "$tmp/prom")" -eq 2 ]
+	[ "$(grep -a -c '^fcvae_anomaly{series="[ab]"} 1$' "$tmp/prom")" -eq 1 ]
 }
 
 @test "score: expected, lower and upper keep their width for a series near 1e12" {
