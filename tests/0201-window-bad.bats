@@ -266,3 +266,26 @@ fcvae-window: standard input: no CSV header: the input is empty" ]
 	[ "$stderr" = 'fcvae-window: no record has a "amout" field: every value is missing (see --value)
 fcvae-window: 3 records, 1 series, 0 windows, 2 windows dropped (too many missing)' ]
 }
+
+@test "bad: a mistake that makes every line bad (CSV without --csv) is said 10 times, then counted" {
+	fcvae-gen --days 1 2>/dev/null | head -n 1001 >"$T/in.csv"
+	run --separate-stderr fcvae-window --agg count --key network_type,transaction_type --ts timestamp "$T/in.csv"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	printf '%s\n' "${stderr_lines[@]:0:13}"
+	[ "${#stderr_lines[@]}" -eq 12 ]
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1" ]
+	[ "${stderr_lines[9]}" = "fcvae-window: $T/in.csv line 10: not JSON: unexpected '-' after the value at column 5" ]
+	[ "${stderr_lines[10]}" = "fcvae-window: $T/in.csv line 11: \"not JSON\" again (11 lines): further ones are counted, not printed (their count comes at exit)" ]
+	[ "${stderr_lines[11]}" = "fcvae-window: 0 records, 0 series, 0 windows; 1001 input lines rejected: 1001 not JSON" ]
+	# other reasons are said on their own count
+	{ head -n 20 "$T/in.csv"; echo '{"ts":true,"key":"a"}'; } >"$T/mixed"
+	run --separate-stderr fcvae-window "$T/mixed"
+	[ "${#stderr_lines[@]}" -eq 13 ]
+	[ "${stderr_lines[11]}" = "fcvae-window: $T/mixed line 21: \"ts\" is not a timestamp" ]
+	[ "${stderr_lines[12]}" = "fcvae-window: 0 records, 0 series, 0 windows; 21 input lines rejected: 20 not JSON, 1 bad ts" ]
+	# --strict stops at the first
+	run --separate-stderr fcvae-window --strict "$T/in.csv"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1" ]
+}

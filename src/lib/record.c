@@ -241,18 +241,24 @@ size_t fcvae_parse_max_line(const char *arg)
 
 /* ---- bad input ---- */
 
-void fcvae_rejects_count(fcvae_rejects *r, const char *reason)
+/* Count a bad line under reason: how many of that reason so far (0 when
+ * FCVAE_MAX_REASONS others came first: not counted apart, always said). */
+static size_t count_reason(fcvae_rejects *r, const char *reason)
 {
 	r->total++;
 	for (int i = 0; i < r->n; i++)
-		if (!strcmp(r->reason[i], reason)) {
-			r->count[i]++;
-			return;
-		}
-	if (r->n < FCVAE_MAX_REASONS) {
-		r->reason[r->n] = reason;
-		r->count[r->n++] = 1;
-	}
+		if (!strcmp(r->reason[i], reason))
+			return ++r->count[i];
+	if (r->n == FCVAE_MAX_REASONS)
+		return 0;
+	r->reason[r->n] = reason;
+	r->count[r->n++] = 1;
+	return 1;
+}
+
+void fcvae_rejects_count(fcvae_rejects *r, const char *reason)
+{
+	count_reason(r, reason);
 }
 
 void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size)
@@ -266,19 +272,23 @@ void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size)
 
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 {
+	size_t nth = count_reason(r, reason);
+	if (nth > FCVAE_REJECTS_SAID + 1)
+		return;
+	char where[4200] = "";
+	if (l)
+		fcvae_lines_where(l, where, sizeof where);
+	if (nth == FCVAE_REJECTS_SAID + 1) { /* never under strict: it exits at the first */
+		fcvae_warn("%s%s\"%s\" again (%zu lines): further ones are counted, not printed (their count comes at exit)",
+		           where, *where ? ": " : "", reason, nth);
+		return;
+	}
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	char where[4200];
-	if (!l)
-		fcvae_warn("%s", msg);
-	else {
-		fcvae_lines_where(l, where, sizeof where);
-		fcvae_warn("%s: %s", where, msg);
-	}
-	fcvae_rejects_count(r, reason);
+	fcvae_warn("%s%s%s", where, *where ? ": " : "", msg);
 	if (r->strict)
 		exit(FCVAE_EXIT_DATA);
 }

@@ -102,11 +102,19 @@ typedef struct {
 	size_t count[FCVAE_MAX_REASONS];
 } fcvae_rejects;
 
+/* Bad lines of one reason said at most: a mistake of configuration (a
+ * model of another window length, CSV read as NDJSON) makes every line
+ * bad alike, and a million copies of one message hide the others. The
+ * next line of that reason says that the rest are counted, not printed;
+ * the summary at exit (fcvae_rejects_format) has their count. */
+#define FCVAE_REJECTS_SAID 10
+
 /* Report a bad line on stderr, "PROG: input line 17: MESSAGE" (or
  * "PROG: FILE line 17: ..." for a named file; "lines 17-19" for a CSV
  * record over several lines), count it under reason (a
  * string literal), and under strict exit FCVAE_EXIT_DATA. l may be NULL
- * for problems not tied to a line. */
+ * for problems not tied to a line. Past FCVAE_REJECTS_SAID lines of one
+ * reason, lines are counted only. */
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* A line that came back cut at l->max (l->toolong) is reported as "line

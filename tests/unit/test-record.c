@@ -2,10 +2,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "record.h"
 #include "unit.h"
+#include "util.h"
 
 static fcvae_input_reader rd;
 static fcvae_input in;
@@ -54,6 +56,47 @@ static int next_is(fcvae_lines *l, const char *want, size_t first, size_t last)
 {
 	return fcvae_lines_read(l, -1) == 1 && l->len == strlen(want) && !strcmp(l->line, want) && l->lineno == first &&
 	       l->lastno == last && !l->toolong && !l->unclosed;
+}
+
+/* stderr into a new temporary file while f runs: its descriptor, at its start. */
+static int capture_stderr(void (*f)(void))
+{
+	char path[] = "/tmp/test-record.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	unlink(path);
+	fflush(stderr);
+	dup2(fd, 2);
+	f();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static void reject_many(void)
+{
+	fcvae_rejects r = { 0 };
+	fcvae_lines l = { .name = "in" };
+	for (l.lineno = l.lastno = 1; l.lineno <= 25; l.lineno++, l.lastno++)
+		fcvae_reject(&r, &l, l.lineno % 5 ? "bad ts" : "bad key", "line %zu is bad", l.lineno);
+	char sum[256];
+	fcvae_rejects_format(&r, sum, sizeof sum);
+	fcvae_warn("%s", sum);
+}
+
+/* Three processes' messages to one stderr, as a pipeline's programs share
+ * it: a message written in parts got another's in its middle. */
+static void warn_together(void)
+{
+	for (int c = 0; c < 3; c++)
+		if (fork() == 0) {
+			for (int i = 0; i < 4000; i++)
+				fcvae_warn("process %d message %d: %s", c, i, "a line long enough to be cut if it went out in parts");
+			_exit(0);
+		}
+	for (int c = 0; c < 3; c++)
+		wait(NULL);
 }
 
 int main(void)
@@ -157,6 +200,41 @@ int main(void)
 	fcvae_rejects_count(&rej, "bad ts");
 	fcvae_rejects_format(&rej, sum, sizeof sum);
 	CHECK(!strcmp(sum, "3 input lines rejected: 2 bad ts, 1 not JSON"), "summary: %s", sum);
+
+	/* the first FCVAE_REJECTS_SAID lines of a reason are said, then that
+	 * the rest are counted only; the summary has every line */
+	fcvae_setprogname("p");
+	fd = capture_stderr(reject_many);
+	char got[4096];
+	ssize_t got_n = read(fd, got, sizeof got - 1);
+	close(fd);
+	got[got_n > 0 ? got_n : 0] = 0;
+	const char *want =
+		"p: in line 1: line 1 is bad\np: in line 2: line 2 is bad\np: in line 3: line 3 is bad\n"
+		"p: in line 4: line 4 is bad\np: in line 5: line 5 is bad\np: in line 6: line 6 is bad\n"
+		"p: in line 7: line 7 is bad\np: in line 8: line 8 is bad\np: in line 9: line 9 is bad\n"
+		"p: in line 10: line 10 is bad\np: in line 11: line 11 is bad\np: in line 12: line 12 is bad\n"
+		"p: in line 13: \"bad ts\" again (11 lines): further ones are counted, not printed (their count comes at exit)\n"
+		"p: in line 15: line 15 is bad\np: in line 20: line 20 is bad\np: in line 25: line 25 is bad\n"
+		"p: 25 input lines rejected: 20 bad ts, 5 bad key\n";
+	if (strcmp(got, want))
+		printf("# got:\n%s", got);
+	CHECK(!strcmp(got, want), "flood cap: 10 \"bad ts\" lines said, the 11th says the rest are counted; "
+	      "every \"bad key\" said; all in the summary");
+
+	/* each message in one write, whoever else writes to the same stderr */
+	fd = capture_stderr(warn_together);
+	FILE *err = fdopen(fd, "r");
+	char line[512];
+	int lines = 0, whole = 0;
+	while (fgets(line, sizeof line, err)) {
+		int c, i, end = 0;
+		lines++;
+		whole += sscanf(line, "p: process %d message %d: a line long enough to be cut if it went out in parts\n%n",
+		                &c, &i, &end) == 2 && end == (int)strlen(line);
+	}
+	fclose(err);
+	CHECK(lines == 12000 && whole == lines, "3 processes' messages to one stderr: %d lines, %d whole", lines, whole);
 
 	/* NDJSON */
 	const char *keys[] = { "key" };
