@@ -42,8 +42,10 @@ setup() {
 	done
 	# the odd key, escaped as the text format says
 	grep -a -q '^fcvae_score{series="we\\"ird\\\\key"} ' "$f"
-	# keys alike up to a NUL byte are series of their own
+	# keys alike up to a NUL byte are series of their own; the NUL is
+	# written raw, as the text format allows (it has no escape for it)
 	[ "$(grep -a -c '^fcvae_score{series="nul' "$f")" -eq 2 ]
+	[ "$(tr '\0' @ <"$f" | grep -c '^fcvae_score{series="nul@[ab]"} ')" -eq 2 ]
 	# counters: lines read, scored, anomalous, rejected
 	n=$(wc -l <"$tmp/windows")
 	[ "$(grep -a '^fcvae_records_total ' "$f" | cut -d' ' -f2)" = "$n" ]

@@ -89,7 +89,10 @@ int fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, dou
 }
 
 /* A label value: backslash, double quote and newline escaped (the text
- * format's rules). */
+ * format's rules), every other byte as it is, a NUL (JSON's \u0000 in a
+ * key) too: a label value is any UTF-8 text, NUL included, and the format
+ * has no escape for it (Prometheus's parsers, the node exporter's too, read
+ * it raw); an escape of our own would read as another key. */
 static void put_label(FILE *fp, const char *v, size_t len)
 {
 	fputs("{series=\"", fp);
