@@ -35,9 +35,12 @@ num() { grep -o "[0-9]* $1" <<<"$2" | grep -o '^[0-9]*' || echo 0; }
 	echo "$wsum"; echo "$ssum"
 	# each bad line reported on its own line, the first 10 of a reason (the
 	# 11th says that the rest are counted only), then the summary
-	said=$(sed 's/.*input lines rejected: //' <<<"$wsum" | tr ',' '\n' | awk '{ s += $1 > 10 ? 11 : $1 } END { print s }')
+	per_reason=$(sed 's/.*input lines rejected: //' <<<"$wsum" | tr ',' '\n')
+	said=$(awk '{ s += $1 > 10 ? 11 : $1 } END { print s }' <<<"$per_reason")
+	over=$(awk '{ s += $1 > 10 } END { print s + 0 }' <<<"$per_reason")
+	[ "$over" -gt 0 ]
 	[ "$(grep -c "^fcvae-window: $D/in line [0-9]*: " "$D/win.err")" -eq "$said" ]
-	[ "$(grep -c "^fcvae-window: $D/in line [0-9]*: \"[a-zA-Z ]*\" again (11 lines): further ones are counted, not printed" "$D/win.err")" -ge 1 ]
+	[ "$(grep -c "^fcvae-window: $D/in line [0-9]*: \"[a-zA-Z ]*\" again (11 lines): further ones are counted, not printed" "$D/win.err")" -eq "$over" ]
 	# every reason with its count
 	for r in "not JSON" "bad value" "bad ts" "bad key" "not an object"; do
 		[ "$(count "$r")" -gt 0 ]
