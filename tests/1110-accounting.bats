@@ -34,9 +34,9 @@ num() { grep -o "[0-9]* $1" <<<"$2" | grep -o '^[0-9]*' || echo 0; }
 	ssum=$(tail -n 1 "$D/score.err")
 	echo "$wsum"; echo "$ssum"
 	# each bad line reported on its own line, the first 10 of a reason (the
-	# 11th says that the rest are counted only), then the summary
+	# 11th, 100th, 1000th ... say that the rest are counted only), then the summary
 	per_reason=$(sed 's/.*input lines rejected: //' <<<"$wsum" | tr ',' '\n')
-	said=$(awk '{ s += $1 > 10 ? 11 : $1 } END { print s }' <<<"$per_reason")
+	said=$(awk '{ s += $1 > 10 ? 11 : $1; for (p = 100; p <= $1; p *= 10) s++ } END { print s }' <<<"$per_reason")
 	over=$(awk '{ s += $1 > 10 } END { print s + 0 }' <<<"$per_reason")
 	[ "$over" -gt 0 ]
 	[ "$(grep -c "^fcvae-window: $D/in line [0-9]*: " "$D/win.err")" -eq "$said" ]

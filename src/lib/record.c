@@ -273,13 +273,19 @@ void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size)
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 {
 	size_t nth = count_reason(r, reason);
-	if (nth > FCVAE_REJECTS_SAID + 1)
+	/* past the cap, a stream that runs for weeks still says now and then
+	 * (at 100, 1000, ... lines) that the reason goes on */
+	size_t p10 = 100;
+	while (p10 < nth && p10 <= SIZE_MAX / 10)
+		p10 *= 10;
+	if (nth > FCVAE_REJECTS_SAID + 1 && nth != p10)
 		return;
 	char where[4200] = "";
 	if (l)
 		fcvae_lines_where(l, where, sizeof where);
-	if (nth == FCVAE_REJECTS_SAID + 1) { /* never under strict: it exits at the first */
-		fcvae_warn("%s%s\"%s\" again (%zu lines): further ones are counted, not printed (their count comes at exit)",
+	if (nth > FCVAE_REJECTS_SAID) { /* never under strict: it exits at the first */
+		fcvae_warn("%s%s\"%s\" again (%zu lines): further ones are counted, not printed "
+		           "(their count comes at 100, 1000, ... lines and at exit)",
 		           where, *where ? ": " : "", reason, nth);
 		return;
 	}

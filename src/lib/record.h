@@ -105,7 +105,8 @@ typedef struct {
 /* Bad lines of one reason said at most: a mistake of configuration (a
  * model of another window length, CSV read as NDJSON) makes every line
  * bad alike, and a million copies of one message hide the others. The
- * next line of that reason says that the rest are counted, not printed;
+ * next line of that reason says that the rest are counted, not printed,
+ * and so do its 100th, 1000th, ... (a stream runs for weeks);
  * the summary at exit (fcvae_rejects_format) has their count. */
 #define FCVAE_REJECTS_SAID 10
 

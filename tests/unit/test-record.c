@@ -85,6 +85,15 @@ static void reject_many(void)
 	fcvae_warn("%s", sum);
 }
 
+/* 1000 lines of one reason: 10 said, then the 11th, 100th and 1000th */
+static void reject_flood(void)
+{
+	fcvae_rejects r = { 0 };
+	fcvae_lines l = { .name = "in" };
+	for (l.lineno = l.lastno = 1; l.lineno <= 1000; l.lineno++, l.lastno++)
+		fcvae_reject(&r, &l, "bad ts", "line %zu is bad", l.lineno);
+}
+
 /* Three processes' messages to one stderr, as a pipeline's programs share
  * it: a message written in parts got another's in its middle. */
 static void warn_together(void)
@@ -214,13 +223,24 @@ int main(void)
 		"p: in line 4: line 4 is bad\np: in line 5: line 5 is bad\np: in line 6: line 6 is bad\n"
 		"p: in line 7: line 7 is bad\np: in line 8: line 8 is bad\np: in line 9: line 9 is bad\n"
 		"p: in line 10: line 10 is bad\np: in line 11: line 11 is bad\np: in line 12: line 12 is bad\n"
-		"p: in line 13: \"bad ts\" again (11 lines): further ones are counted, not printed (their count comes at exit)\n"
+		"p: in line 13: \"bad ts\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)\n"
 		"p: in line 15: line 15 is bad\np: in line 20: line 20 is bad\np: in line 25: line 25 is bad\n"
 		"p: 25 input lines rejected: 20 bad ts, 5 bad key\n";
 	if (strcmp(got, want))
 		printf("# got:\n%s", got);
 	CHECK(!strcmp(got, want), "flood cap: 10 \"bad ts\" lines said, the 11th says the rest are counted; "
 	      "every \"bad key\" said; all in the summary");
+
+	fd = capture_stderr(reject_flood);
+	FILE *fl = fdopen(fd, "r");
+	char fline[512], last[512] = "";
+	int flines = 0;
+	while (fgets(fline, sizeof fline, fl))
+		flines++, strcpy(last, fline);
+	fclose(fl);
+	CHECK(flines == 13 && !strcmp(last, "p: in line 1000: \"bad ts\" again (1000 lines): further ones are counted, "
+	                                     "not printed (their count comes at 100, 1000, ... lines and at exit)\n"),
+	      "flood of 1000: said 10 times, then at 11, 100 and 1000 lines (%d lines, last %s)", flines, last);
 
 	/* each message in one write, whoever else writes to the same stderr */
 	fd = capture_stderr(warn_together);
