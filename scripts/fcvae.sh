@@ -15,5 +15,12 @@ fi
 die() { echo "$prog: $1" >&2; exit "${2:-1}"; }
 # need OPTION "$@": a usage error (2) unless OPTION has a value after it
 need() { [ $# -ge 2 ] || die "option $1 needs a value" 2; }
-# version PROGRAM: "prog (fcvae) VERSION", the version being PROGRAM's
-version() { echo "$prog (fcvae) $("$1" --version | awk '{print $NF}')"; }
+# help: the script's usage() on standard output, exit 0; a write error
+# there (a full disk) is said, exit 1 (SPEC §10), as for version
+help() { usage 2>/dev/null || die "write error on standard output"; exit 0; }
+# version PROGRAM: "prog (fcvae) VERSION", the version being PROGRAM's; exit 0
+version() {
+	v=$("$1" --version) || exit 1
+	{ echo "$prog (fcvae) ${v##* }"; } 2>/dev/null || die "write error on standard output"
+	exit 0
+}

@@ -21,20 +21,17 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: fcvae-mock-broker [-n BROKERS] [-p PARTITIONS] [-t TOPIC]... [-o FILE]\n"
-		"Starts a mock Kafka cluster, prints its bootstrap address, runs until\n"
-		"SIGTERM or SIGINT.\n"
-		"  -n, --brokers N      brokers in the cluster (default 1)\n"
-		"  -p, --partitions N   partitions of each -t topic (default 4)\n"
-		"  -t, --topic NAME     create NAME before serving (repeatable); other\n"
-		"                       topics are auto-created with 1 partition on first use\n"
-		"  -o, --output FILE    also write the address to FILE (atomically)\n"
-		"  -h, --help           this text\n"
-		"      --version        print the version\n");
-}
+static const char usage[] =
+	"usage: fcvae-mock-broker [-n BROKERS] [-p PARTITIONS] [-t TOPIC]... [-o FILE]\n"
+	"Starts a mock Kafka cluster, prints its bootstrap address, runs until\n"
+	"SIGTERM or SIGINT.\n"
+	"  -n, --brokers N      brokers in the cluster (default 1)\n"
+	"  -p, --partitions N   partitions of each -t topic (default 4)\n"
+	"  -t, --topic NAME     create NAME before serving (repeatable); other\n"
+	"                       topics are auto-created with 1 partition on first use\n"
+	"  -o, --output FILE    also write the address to FILE (atomically)\n"
+	"  -h, --help           this text\n"
+	"      --version        print the version\n";
 
 int main(int argc, char **argv)
 {
@@ -62,15 +59,13 @@ int main(int argc, char **argv)
 			topics[ntopics++] = optarg;
 			break;
 		case 'o': output = optarg; break;
-		case 'h': usage(stdout); return FCVAE_EXIT_OK;
+		case 'h': fcvae_usage(usage, FCVAE_EXIT_OK);
 		case 'V': fcvae_version();
-		default: usage(stderr); return FCVAE_EXIT_USAGE;
+		default: fcvae_usage(usage, FCVAE_EXIT_USAGE);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return FCVAE_EXIT_USAGE;
-	}
+	if (optind != argc)
+		fcvae_usage(usage, FCVAE_EXIT_USAGE);
 
 	/* The cluster needs a client handle for its bookkeeping; a producer
 	 * handle with no brokers configured does nothing else. */
@@ -102,8 +97,8 @@ int main(int argc, char **argv)
 	/* Flushed at once: the caller reads the address from a pipe before we
 	 * exit, which is only when it kills us. */
 	printf("%s\n", bootstrap);
-	if (fflush(stdout) == EOF)
-		fcvae_warn("stdout:");
+	if (fflush(stdout) == EOF) /* no one can reach the cluster then */
+		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
