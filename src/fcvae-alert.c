@@ -276,7 +276,7 @@ static void add_time(fcvae_buf *b, const char *name, double t)
 	fcvae_json_add_cstring(b, ts);
 }
 
-/* Copy a member of the record as it was written, if present. */
+/* Copy a member of the record as it was written (NaN as null), if present. */
 static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
 {
 	const fcvae_json *v = fcvae_json_get(rec, name);
@@ -284,7 +284,7 @@ static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
 		return;
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, name);
-	fcvae_buf_add(b, v->src, v->len);
+	fcvae_json_add_source(b, v);
 }
 
 /* An alert line: {"id","key","alert","ts",...}; the id names the run and the
@@ -498,6 +498,7 @@ int main(int argc, char **argv)
 
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
+	p.allow_nan = 1; /* Python writes NaN bare: no score, not a bad line */
 	fcvae_buf out = {0}, line = {0};
 	long since_save = 0;
 	int nfiles = optind < argc ? argc - optind : 1;
@@ -541,7 +542,7 @@ int main(int argc, char **argv)
 			s->last = ts;
 			k.taken++;
 			fcvae_buf_clear(&line);
-			fcvae_buf_add(&line, in.line, in.len);
+			fcvae_json_add_source(&line, r); /* a NaN read is written null: the log is JSON */
 			fcvae_buf_addc(&line, '\n');
 			outfile_write(&k.log, &line);
 

@@ -612,6 +612,7 @@ int main(int argc, char **argv)
 
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
+	p.allow_nan = 1; /* Python writes NaN bare: a point not drawn, not a bad line */
 	int nfiles = optind < argc ? argc - optind : 1, failed = 0;
 	double last_draw = -INFINITY;
 	int pending = 0;

@@ -191,6 +191,7 @@ static void read_file(recset *s, const char *path)
 	in.max = opt.max_line;
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
+	p.allow_nan = 1; /* Python writes NaN bare: a missing point, not a bad line */
 	int rc;
 	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
 		s->lines++;

@@ -216,6 +216,10 @@ teardown() {
 	sed -E 's/("window":\[[^,]*,[^,]*,[^,]*,)[^,]*/\11e999/' "$tmp/train" >"$tmp/inf"
 	fcvae-train -q --epochs 1 --missing-rate 0 --scaler 1000,500 -o "$tmp/a" "$tmp/inf"
 	cmp "$tmp/a" "$tmp/b"
+	# so is NaN as Python writes it, bare (SPEC §10), not a line that is not JSON
+	sed -E 's/("window":\[[^,]*,[^,]*,[^,]*,)[^,]*/\1NaN/' "$tmp/train" >"$tmp/nan"
+	fcvae-train -q --strict --epochs 1 --missing-rate 0 --scaler 1000,500 -o "$tmp/a" "$tmp/nan"
+	cmp "$tmp/a" "$tmp/b"
 	# a labelled hour is masked in every window that holds it: 24 of them,
 	# the last only partly inside the first 80 (record 70: windows 70..79)
 	sed '41s/"label":0/"label":1/' "$tmp/train" >"$tmp/lab"

@@ -92,6 +92,28 @@ setup() {
 	[ "$status" -eq 3 ]
 }
 
+@test "alert: NaN as Python writes it is no score, not a bad line; what is written is JSON" {
+	# a bare NaN or Infinity reads as a number not there (SPEC §10); the
+	# alert and the log carry it as null
+	sed -e 's/"score":-9/"score":NaN/' -e '1s/"value":10/"value":Infinity/' "$tmp/scored" >"$tmp/nan"
+	run --separate-stderr fcvae-alert --strict --log "$tmp/log" "$tmp/nan"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(echo "${lines[0]}" | jq -r '[.key,.alert,.score,.value] | @tsv')" = "$(printf 'a\topen\t\t90')" ]
+	jq -e . "$tmp/log" >/dev/null
+	[ "$(jq -r 'select(.key == "a") | .score' "$tmp/log" | head -n 2 | paste -sd ' ')" = "-1 null" ]
+	[ "$(head -n 1 "$tmp/log" | jq .value)" = null ]
+	# the min_score of the run is its other points' lowest
+	[ "$(echo "${lines[2]}" | jq -r '[.alert,.points,.min_score] | @tsv')" = "$(printf 'close\t2\t-12')" ]
+	# a time that is not a finite number is a bad time
+	printf '{"key":"a","ts":%s,"score":-1,"anomaly":false}\n' NaN 1e999 >"$tmp/nants"
+	run fcvae-alert "$tmp/nants"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'line 1: "ts" is not a timestamp'* ]]
+	[[ "$output" == *'line 2: "ts" is not a timestamp'* ]]
+	[[ "$output" == *"2 input lines rejected: 2 bad ts"* ]]
+}
+
 @test "alert: --state takes each bucket once across runs and repeats no alert" {
 	s="--state $tmp/st --log $tmp/log --alerts $tmp/outbox"
 	head -n 3 "$tmp/scored" | fcvae-alert $s >"$tmp/out1"

@@ -349,7 +349,7 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
 	}
 	const fcvae_json *tsv = fcvae_json_get(r, ts_field);
 	if (!tsv || (tsv->type == FCVAE_JSON_STRING ? fcvae_time_parse(tsv->str, tsv->slen, ts)
-	             : tsv->type == FCVAE_JSON_NUMBER ? (*ts = tsv->num, 0) : -1) < 0) {
+	             : tsv->type == FCVAE_JSON_NUMBER && isfinite(tsv->num) ? (*ts = tsv->num, 0) : -1) < 0) {
 		fcvae_reject(rej, in, "bad ts", "\"%s\" is not a timestamp", ts_field);
 		return NULL;
 	}
