@@ -77,24 +77,50 @@ typedef struct {
 	unsigned long generation;         /* bumps on each draw, for image URLs */
 } board;
 
-static double member_num(const fcvae_json *r, const char *name)
+/* The drawn fields of a scored record into pt (all but ts). A number not
+ * finite (NaN, as Python writes it), null or absent is a point not drawn;
+ * anything else is a bad line, reported into rej: then -1. So is a record
+ * with neither a score nor an expected value, not fcvae-score's output
+ * (fcvae-window's, say), of which a dashboard would draw empty panels. */
+static int read_point(const fcvae_json *r, const char *label_field, fcvae_rejects *rej, const fcvae_lines *in,
+                      point *pt)
 {
-	const fcvae_json *v = fcvae_json_get(r, name);
-	return v && v->type == FCVAE_JSON_NUMBER ? v->num : NAN;
-}
-
-static int member_flag(const fcvae_json *r, const char *name)
-{
-	const fcvae_json *v = fcvae_json_get(r, name);
-	if (!v)
+	const struct {
+		const char *name, *reason;
+		double *at;
+	} num[] = {
+		{"value", "bad value", &pt->value},
+		{"expected", "bad expected", &pt->expected},
+		{"lower", "bad lower", &pt->lower},
+		{"upper", "bad upper", &pt->upper},
+		{"score", "bad score", &pt->score},
+		{"threshold", "bad threshold", &pt->threshold},
+	};
+	for (size_t i = 0; i < sizeof num / sizeof *num; i++) {
+		const fcvae_json *v = fcvae_json_get(r, num[i].name);
+		if (v && v->type != FCVAE_JSON_NUMBER && v->type != FCVAE_JSON_NULL) {
+			fcvae_reject(rej, in, num[i].reason, "\"%s\" is not a number", num[i].name);
+			return -1;
+		}
+		*num[i].at = v && v->type == FCVAE_JSON_NUMBER && isfinite(v->num) ? v->num : NAN;
+	}
+	if (!fcvae_json_get(r, "score") && !fcvae_json_get(r, "expected")) {
+		fcvae_reject(rej, in, "not scored", "no \"score\" or \"expected\" (is this fcvae-score output?)");
 		return -1;
-	if (v->type == FCVAE_JSON_TRUE)
-		return 1;
-	if (v->type == FCVAE_JSON_FALSE)
-		return 0;
-	if (v->type == FCVAE_JSON_NUMBER && (v->num == 0 || v->num == 1))
-		return (int)v->num;
-	return -1;
+	}
+	const fcvae_json *an = fcvae_json_get(r, "anomaly");
+	if (an && an->type != FCVAE_JSON_TRUE && an->type != FCVAE_JSON_FALSE && an->type != FCVAE_JSON_NULL) {
+		fcvae_reject(rej, in, "bad anomaly", "\"anomaly\" is not true or false");
+		return -1;
+	}
+	pt->anomaly = (signed char)(an && an->type != FCVAE_JSON_NULL ? an->type == FCVAE_JSON_TRUE : -1);
+	int label = fcvae_scored_label(fcvae_json_get(r, label_field));
+	if (label == -2) {
+		fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", label_field);
+		return -1;
+	}
+	pt->label = (signed char)label;
+	return 0;
 }
 
 /* A string for the gnuplot script, single-quoted: there gnuplot expands
@@ -231,6 +257,39 @@ typedef struct {
 	int width, height, png, svg;
 } draw_opts;
 
+/* Data columns of the script: 1 time, then these; 8 anomaly, 9 credited. */
+enum { C_VALUE, C_EXPECTED, C_LOWER, C_UPPER, C_SCORE, C_THRESHOLD, NCOL };
+
+/* A panel's y range over its columns' finite values [lo, hi]: gnuplot's own
+ * choice when they span one, else set here. gnuplot would stop at "all
+ * points y value undefined" over nothing, and over a single value print
+ * "Warning: empty y range" on stderr, where its "line N" of the script
+ * reads like an input line. */
+static void put_yrange(FILE *fp, double lo, double hi)
+{
+	if (lo > hi)
+		fputs("set yrange [0:1]\n", fp);
+	else if (lo == hi) {
+		double d = lo ? fabs(lo) / 100 : 1;
+		fprintf(fp, "set yrange [%.17g:%.17g]\n", lo - d, hi + d);
+	}
+}
+
+/* A plot command of the clauses whose data has a point to draw: gnuplot
+ * warns of a clause without one ("Skipping data file with no valid
+ * points"). None: an empty plot, which draws the axes and grid. */
+static void put_plot(FILE *fp, const char *const *clause, const int *shown, int n)
+{
+	int any = 0;
+	fputs("plot", fp);
+	for (int i = 0; i < n; i++)
+		if (shown[i]) {
+			fprintf(fp, "%s $d %s", any ? ", \\\n " : "", clause[i]);
+			any = 1;
+		}
+	fputs(any ? "\n" : " $d using 1:(1/0) notitle\n", fp);
+}
+
 static const char *const formats[2] = {"png", "svg"};
 
 /* The gnuplot script of one series: data inline, then one terminal per
@@ -239,37 +298,42 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 {
 	unsigned char *credit = fcvae_xmalloc(s->n ? s->n : 1);
 	pa_credit(s, credit);
-	double lo = INFINITY, hi = -INFINITY;
-	for (size_t i = 0; i < s->n; i++) {
-		const double v[2] = {s->p[i].score, s->p[i].threshold};
-		for (int k = 0; k < 2; k++)
-			if (isfinite(v[k])) {
-				lo = fmin(lo, v[k]);
-				hi = fmax(hi, v[k]);
-			}
-	}
-	double step = tick_step(lo, hi);
-	/* a panel with nothing to draw needs a y range of its own: gnuplot
-	 * stops at "all points y value undefined" and no image gets drawn */
-	int has_value = 0;
-	for (size_t i = 0; i < s->n; i++)
-		has_value |= isfinite(s->p[i].value) || isfinite(s->p[i].expected);
-	const char *value_range = has_value ? "" : "set yrange [0:1]\n";
-	const char *score_range = lo <= hi ? "" : "set yrange [0:1]\n";
+	/* per panel the range of its finite values; per column whether it has one */
+	double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+	int has[NCOL] = {0}, band = 0;
 	fprintf(fp, "$d << EOD\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const point *p = &s->p[i];
+		const double col[NCOL] = {p->value, p->expected, p->lower, p->upper, p->score, p->threshold};
 		fprintf(fp, "%.3f", p->ts);
-		put_num(fp, p->value);
-		put_num(fp, p->expected);
-		put_num(fp, p->lower);
-		put_num(fp, p->upper);
-		put_num(fp, p->score);
-		put_num(fp, p->threshold);
+		for (int k = 0; k < NCOL; k++) {
+			put_num(fp, col[k]);
+			if (!isfinite(col[k]))
+				continue;
+			int panel = k >= C_SCORE;
+			lo[panel] = fmin(lo[panel], col[k]);
+			hi[panel] = fmax(hi[panel], col[k]);
+			has[k] = 1;
+		}
+		band |= isfinite(p->lower) && isfinite(p->upper);
 		fprintf(fp, " %d %d\n", p->anomaly == 1, credit[i]);
 	}
 	fprintf(fp, "EOD\n");
 	free(credit);
+	double step = tick_step(lo[1], hi[1]);
+	static const char *const value_plot[] = {
+		"using 1:4:5 with filledcurves lc rgb '#cfe0f5' title 'expected band'",
+		"using 1:3 with lines lc rgb '#4a7fc1' dt 2 title 'expected'",
+		"using 1:2 with lines lc rgb '#202020' lw 1.5 title 'value'",
+		"using 1:($9 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#ff8c00' title 'labelled, credited'",
+		"using 1:($8 > 0 ? $2 : 1/0) with points pt 7 ps 1.0 lc rgb '#ff0000' title 'anomaly'",
+	};
+	const int value_shown[] = {band, has[C_EXPECTED], has[C_VALUE], has[C_VALUE], has[C_VALUE]};
+	static const char *const score_plot[] = {
+		"using 1:6 with lines lc rgb '#6a3d9a' title 'score'",
+		"using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'",
+	};
+	const int score_shown[] = {has[C_SCORE], has[C_THRESHOLD]};
 
 	/* x range: the shown span ending at the newest bucket, one bucket of
 	 * air on the right; fixed margins (screen fractions) so that a pixel
@@ -300,22 +364,21 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 			"set lmargin at screen 0.09; set rmargin at screen 0.97\n"
 			"set key at screen 0.97,0.985 right top horizontal\n"
 			"set tmargin at screen 0.88; set bmargin at screen 0.38\n"
-			"set format x ''; set ylabel 'value'\n%s"
-			"plot $d using 1:4:5 with filledcurves lc rgb '#cfe0f5' title 'expected band', \\\n"
-			"  '' using 1:3 with lines lc rgb '#4a7fc1' dt 2 title 'expected', \\\n"
-			"  '' using 1:2 with lines lc rgb '#202020' lw 1.5 title 'value', \\\n"
-			"  '' using 1:($9 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#ff8c00' title 'labelled, credited', \\\n"
-			"  '' using 1:($8 > 0 ? $2 : 1/0) with points pt 7 ps 1.0 lc rgb '#ff0000' title 'anomaly'\n"
+			"set format x ''; set ylabel 'value'\n");
+		put_yrange(fp, lo[0], hi[0]);
+		put_plot(fp, value_plot, value_shown, 5);
+		fprintf(fp,
 			"set yrange [*:*]; unset label 1\n"
 			"set key inside top left horizontal\n"
 			"set tmargin at screen 0.34; set bmargin at screen 0.10\n"
-			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n%s"
-			"if (score_ytics > 0) { set ytics score_ytics }\n"
-			"plot $d using 1:6 with lines lc rgb '#6a3d9a' title 'score', \\\n"
-			"  '' using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'\n"
+			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n"
+			"if (score_ytics > 0) { set ytics score_ytics }\n");
+		put_yrange(fp, lo[1], hi[1]);
+		put_plot(fp, score_plot, score_shown, 2);
+		fprintf(fp,
 			"unset multiplot\n"
 			"set ytics autofreq; set yrange [*:*]\n"
-			"set output\n", value_range, score_range);
+			"set output\n");
 	}
 }
 
@@ -651,16 +714,8 @@ int main(int argc, char **argv)
 			point pt;
 			const fcvae_json *key, *r =
 				fcvae_scored_parse_live(&p, &in, &rej, key_field, ts_field, &key, &pt.ts);
-			if (!r)
+			if (!r || read_point(r, label_field, &rej, &in, &pt) < 0)
 				continue;
-			pt.value = member_num(r, "value");
-			pt.expected = member_num(r, "expected");
-			pt.lower = member_num(r, "lower");
-			pt.upper = member_num(r, "upper");
-			pt.score = member_num(r, "score");
-			pt.threshold = member_num(r, "threshold");
-			pt.anomaly = (signed char)member_flag(r, "anomaly");
-			pt.label = (signed char)member_flag(r, label_field);
 			series *s = series_get(&b, key->str);
 			if (!series_add(&b, s, &pt)) {
 				b.scored += isfinite(pt.score);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-plot: per-series PNG and SVG through gnuplot, index.html with the
 # counters and recent anomalies, --follow.
 
@@ -79,7 +80,7 @@ setup() {
 		for t in 0 3600; do rec x_-3 $t; rec x_ $t; rec x/ $t; rec "$(printf 'b%.0s' $(seq 300))" $t; done
 		# a series without a score, one without a value: each panel of
 		# nothing once stopped gnuplot, and the images of all the others
-		for t in 0 3600; do jq -cn --argjson t $t '{key: "noscore", ts: $t, value: 5}, {key: "novalue", ts: $t, score: 1}'; done
+		for t in 0 3600; do jq -cn --argjson t $t '{key: "noscore", ts: $t, value: 5, score: null}, {key: "novalue", ts: $t, score: 1}'; done
 	} >"$tmp/alike"
 	run fcvae-plot -o "$tmp/d" "$tmp/alike"
 	[ "$status" -eq 0 ]
@@ -132,6 +133,56 @@ red_dots() {
 	[ "$(red_dots "$tmp/d/a.svg" 50)" = "$(x_of $t1 $t1 24 900)" ]
 	# the last 24 hours only: hour 5 is the first shown
 	[ "$(grep -c "<title>value</title>" "$tmp/d/a.svg")" -eq 1 ]
+}
+
+@test "plot: fields of the wrong type are reported, counted and skipped; --strict stops" {
+	r='"key":"a","ts":"2025-01-01T01:00:00Z"'
+	{
+		echo "{$r,\"value\":\"abc\",\"score\":1}"
+		echo "{$r,\"value\":1,\"score\":\"1\"}"
+		echo "{$r,\"value\":1,\"score\":1,\"threshold\":[]}"
+		echo "{$r,\"value\":1,\"score\":1,\"anomaly\":\"yes\"}"
+		echo "{$r,\"value\":1,\"score\":1,\"label\":\"x\"}"
+		echo "{$r,\"value\":1}"
+		echo "{$r,\"value\":1,\"score\":1,\"anomaly\":false}"
+	} >"$tmp/typed"
+	run --separate-stderr fcvae-plot -o "$tmp/d" "$tmp/typed"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'typed line 1: "value" is not a number'* ]]
+	[[ "$stderr" == *'typed line 2: "score" is not a number'* ]]
+	[[ "$stderr" == *'typed line 3: "threshold" is not a number'* ]]
+	[[ "$stderr" == *'typed line 4: "anomaly" is not true or false'* ]]
+	[[ "$stderr" == *'typed line 5: "label" is not 0, 1, true or false'* ]]
+	[[ "$stderr" == *'typed line 6: no "score" or "expected" (is this fcvae-score output?)'* ]]
+	[[ "$stderr" == *"6 input lines rejected: 1 bad value, 1 bad score, 1 bad threshold, 1 bad anomaly, 1 bad label, 1 not scored"* ]]
+	[ "$(xmllint --html --xpath 'string(//*[@id="scored"]/b)' "$tmp/d/index.html")" = 1 ]
+	run fcvae-plot -o "$tmp/s" --strict "$tmp/typed"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *'typed line 1: "value" is not a number'* ]]
+}
+
+@test "plot: NaN is a point not drawn; input with little to draw draws without gnuplot's warnings" {
+	# Python writes NaN bare: a missing point (SPEC §10), not a bad line
+	r='"key":"a","ts":"2025-01-01T01:00:00Z"'
+	echo "{$r,\"value\":NaN,\"score\":Infinity,\"label\":NaN}" >"$tmp/nan"
+	run --separate-stderr fcvae-plot -o "$tmp/d" --strict "$tmp/nan"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ -s "$tmp/d/a.png" ]
+	# one point, columns with no point, a constant score: gnuplot warned
+	# of each on stderr ("line 8: warning: Skipping data file with no
+	# valid points", "Warning: empty y range"), its script's lines read
+	# as input lines
+	{
+		echo "{$r,\"value\":1,\"score\":-1,\"threshold\":-1}"
+		echo '{"key":"b","ts":"2025-01-01T01:00:00Z","value":1,"score":-1}'
+		echo '{"key":"b","ts":"2025-01-01T02:00:00Z","value":2,"score":-1}'
+		echo '{"key":"c","ts":"2025-01-01T01:00:00Z","value":null,"expected":3,"score":null}'
+	} >"$tmp/thin"
+	run --separate-stderr fcvae-plot -o "$tmp/t" "$tmp/thin"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(ls "$tmp/t"/*.png | wc -l)" -eq 3 ]
 }
 
 @test "plot: a scored test-split stream draws red dots at the labelled hours" {

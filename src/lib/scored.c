@@ -81,8 +81,7 @@ static void push(fcvae_scored_series *s, double ts, double score, int label, int
 	s->n++;
 }
 
-/* 1 or 0; -1 absent or null; -2 not a label. */
-static int read_label(const fcvae_json *v)
+int fcvae_scored_label(const fcvae_json *v)
 {
 	if (!v || v->type == FCVAE_JSON_NULL)
 		return -1;
@@ -152,7 +151,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			fcvae_reject(rej, in, "bad score", "\"score\" is not a number");
 			continue;
 		}
-		int label = read_label(fcvae_json_get(r, set->label_field));
+		int label = fcvae_scored_label(fcvae_json_get(r, set->label_field));
 		if (label == -2) {
 			fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", set->label_field);
 			continue;
