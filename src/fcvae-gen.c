@@ -450,7 +450,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	/* a closed pipe is a write error to report (exit 1), not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	int opt, format_set = 0, columns_set = 0;

@@ -612,7 +612,7 @@ int main(int argc, char **argv)
 	board b = {.hours = 24, .latest = -INFINITY};
 	fcvae_rejects rej = {0};
 
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	/* a gnuplot that exits early is a failed drawing to report (exit 1), and
 	 * a closed pipe a write error, not a silent death */
 	signal(SIGPIPE, SIG_IGN);

@@ -804,7 +804,7 @@ int main(int argc, char **argv)
 		{"aggregate", required_argument, 0, O_AGG}, {"span", required_argument, 0, O_SPAN},
 		{0, 0, 0, 0},
 	};
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	/* a closed pipe is a write error to report (exit 1), not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	fcvae_config_default(&opt.cfg);

@@ -681,7 +681,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	int c;
 	while ((c = getopt_long(argc, argv, "m:M:t:k:i:n:1s:b:wh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -532,7 +532,7 @@ int main(int argc, char **argv)
 		{"phase-jumps", required_argument, 0, O_JUMP},
 		{0, 0, 0, 0},
 	};
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	/* a closed pipe on the progress (stderr) must not cost the model; on
 	 * stdout it is a write error to report (exit 1) */
 	signal(SIGPIPE, SIG_IGN);

@@ -279,7 +279,7 @@ int main(int argc, char **argv)
 	long every_records = 10000;
 	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, c;
 
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CSV: io.format = FCVAE_INPUT_CSV; break;

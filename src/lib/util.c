@@ -14,11 +14,14 @@
 
 const char *fcvae_argv0 = "fcvae";
 
-void fcvae_setprogname(const char *argv0)
+void fcvae_setprogname(char **argv)
 {
-	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
-	if (argv0)
-		fcvae_argv0 = slash ? slash + 1 : argv0;
+	if (!argv[0])
+		return;
+	char *slash = strrchr(argv[0], '/');
+	if (slash)
+		argv[0] = slash + 1;
+	fcvae_argv0 = argv[0];
 }
 
 /* The whole line goes out in one write: programs of a pipeline share one

@@ -13,9 +13,11 @@ enum fcvae_exit {
 	FCVAE_EXIT_DATA = 3,   /* bad input data under --strict */
 };
 
-/* Program name used as the prefix of every message; set once from argv[0]. */
+/* Program name used as the prefix of every message; set once from argv[0],
+ * its last path component, which becomes argv[0] too: getopt's own messages
+ * ("unrecognized option") are prefixed with argv[0]. */
 extern const char *fcvae_argv0;
-void fcvae_setprogname(const char *argv0);
+void fcvae_setprogname(char **argv);
 
 /* sbase style: "argv0: message"; a message ending in ':' gets strerror(errno). */
 void fcvae_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	const char *output = NULL;
 	static char *topics[64];
 
-	fcvae_setprogname(argv[0]);
+	fcvae_setprogname(argv);
 	while ((c = getopt_long(argc, argv, "n:p:t:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': nbrokers = (int)fcvae_parse_long("--brokers", optarg, 1, 16); break;
