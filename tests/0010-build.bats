@@ -39,6 +39,7 @@ setup() {
 		[ "$output" = "$s (fcvae) $("$p/bin/fcvae-score" --version | awk '{print $NF}')" ]
 	done
 	[ -f "$p/share/man/man1/fcvae-score.1" ]
+	[ -f "$p/share/man/man1/fcvae-mock-broker.1" ]
 	[ -f "$p/share/man/man7/fcvae.7" ]
 	[ -f "$p/lib/libfcvae.a" ]
 	[ -f "$p/include/fcvae/model.h" ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Man pages of fcvae-plot, fcvae-alert, fcvae-batch and fcvae-stream: their
-# EXAMPLES run, and they render without roff warnings.
+# Man pages of fcvae-plot, fcvae-alert, fcvae-batch, fcvae-stream and
+# fcvae-mock-broker: their EXAMPLES run; every page renders without roff
+# warnings.
 
 load helpers/kafka
 load helpers/man
@@ -39,10 +40,22 @@ no_rejects() { [[ "$output" != *"rejected"* ]]; }
 	[ "$(wc -l <"$work/state/scored.ndjson")" -eq $((8 * 24 - 23)) ]
 }
 
-@test "man: the pages have no roff warnings" {
+@test "man: fcvae-mock-broker examples run" {
+	run_examples man/fcvae-mock-broker.1 2
+	# the message the last one sent through the broker came back
+	[ "$output" = '{"n":1}' ]
+	grep -Eq '^127\.0\.0\.1:[0-9]+$' "$work/broker.addr"
+}
+
+@test "man: every installed program has a page; no page has roff warnings" {
+	for p in $(cd src && ls fcvae-*.c tools/fcvae-mock-broker.c) $(cd scripts && ls fcvae-*); do
+		p=$(basename "$p" .c)
+		[ -f "man/$p.1" ] || { echo "no man/$p.1"; false; }
+	done
 	command -v groff >/dev/null || skip "no groff"
-	for p in fcvae-plot fcvae-alert fcvae-batch fcvae-stream; do
-		run groff -man -Tutf8 -ww -z "man/$p.1"
+	for p in man/*.1 man/*.7; do
+		run groff -man -Tutf8 -ww -z "$p"
+		echo "$p: $output"
 		[ "$status" -eq 0 ]
 		[ -z "$output" ]
 	done
