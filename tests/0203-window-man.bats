@@ -17,3 +17,16 @@ quiet_output() { [ -n "$output" ] && [[ "$output" != *fcvae-window:* ]]; }
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "window: fcvae.7 names every aggregation; examples with a state keep the stream's buckets open" {
+	# fcvae-window -h's --agg choices, none aside, are fcvae.7's list
+	[ "$(fcvae-window -h | grep -oE -- '--agg A +[a-z|]+' | grep -oE '[a-z]+(\|[a-z]+)+' | tr '|' '\n' | grep -vx none)" = \
+	  "$(tr '\n' ' ' <man/fcvae.7 | grep -oE 'time buckets \([^)]*\)' | grep -oE '[a-z]+' | grep -vx -e time -e buckets)" ]
+	# a pipeline's fcvae-window with --state (a stream that goes on) has
+	# --no-flush: else each restart closes the open buckets early
+	run awk '/\\e$/ { cmd = cmd $0; next } { cmd = cmd $0
+		if (cmd ~ /fcvae\\-window/ && cmd ~ /\\-\\-state/ && cmd !~ /\\-\\-no\\-flush/) print FILENAME ": " cmd; cmd = "" }' \
+		man/*.1 man/*.7
+	echo "$output"
+	[ -z "$output" ]
+}
