@@ -65,3 +65,14 @@ setup() {
 	[ -z "$(find "$p" -type f)" ]
 	[ -z "$(find "$p" -name '*fcvae*')" ]
 }
+
+@test "build: the top-level layout is SPEC §11's; data sets put in data/ stay out of git" {
+	for d in Makefile README.md src man models scripts data tests; do
+		[ -e "$d" ] || { echo "no $d"; false; }
+	done
+	[ -s data/README.md ]
+	grep -q '`data/`' README.md
+	git rev-parse --is-inside-work-tree >/dev/null 2>&1 || skip "not a git checkout"
+	git check-ignore -q data/NAB/Twitter_volume_AAPL.csv
+	! git check-ignore -q data/README.md
+}
