@@ -625,9 +625,17 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_FAIL, "no training windows%s (fcvae-window emits one per bucket once a series has W buckets)",
 		          tr.lines ? " among the input's lines" : ": the input is empty");
 	cfg.window = tr.W;
-	/* only the records' own window length can fail here: the data's fault */
-	if (fcvae_config_check(&cfg, err, sizeof err) != 0)
+	/* only the records' window length can fail here: a length no model
+	 * can have is the data's fault; one the kernel does not fit, the
+	 * command line's to change */
+	if (fcvae_config_check(&cfg, err, sizeof err) != 0) {
+		fcvae_config smallest = cfg;
+		smallest.kernel = 2;
+		if (fcvae_config_check(&smallest, NULL, 0) == 0)
+			fcvae_die(FCVAE_EXIT_USAGE, "--kernel %d does not fit the training windows of %d points: "
+			          "it must be below the window", cfg.kernel, tr.W);
 		fcvae_die(FCVAE_EXIT_FAIL, "training windows of %d points: bad model configuration: %s", tr.W, err);
+	}
 	select_series(&tr, "training data", key);
 	char *series = fcvae_xstrdup(tr.keys[tr.r[0].key]);
 	if (validation) {

@@ -30,7 +30,15 @@ teardown() {
 	[ "$status" -eq 2 ]
 	run fcvae-train -o "$tmp/m" --kernel 9 "$tmp/train"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"kernel 9 must be even"* ]]
+	[ "$output" = "fcvae-train: bad model configuration: kernel 9 must be even and at least 2" ]
+	# a kernel the records' windows are too short for: the option's fault
+	# (exit 2), said so, whether the window is given or the records'
+	run fcvae-train -q -o "$tmp/m" --kernel 24 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-train: --kernel 24 does not fit the training windows of 24 points: it must be below the window" ]
+	run fcvae-train -q -o "$tmp/m" --kernel 24 --window 24 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-train: bad model configuration: kernel 24 must be below the window (24 points)" ]
 	run fcvae-train -o "$tmp/m" --window 23 "$tmp/train"
 	[ "$status" -eq 2 ]
 	[ ! -e "$tmp/m" ]

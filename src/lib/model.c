@@ -44,8 +44,10 @@ int fcvae_config_check(const fcvae_config *c, char *err, size_t n)
 	const int big = 1 << 16;
 	if (c->window < 4 || c->window > big || c->window % 2)
 		return bad(err, n, "window %d must be even and from 4 to %d", c->window, big);
-	if (c->kernel <= 0 || c->kernel > c->window - 1 || c->kernel % 2)
-		return bad(err, n, "kernel %d must be even and from 2 to window-1 (%d)", c->kernel, c->window - 1);
+	if (c->kernel <= 0 || c->kernel % 2)
+		return bad(err, n, "kernel %d must be even and at least 2", c->kernel);
+	if (c->kernel >= c->window)
+		return bad(err, n, "kernel %d must be below the window (%d points)", c->kernel, c->window);
 	if (c->stride < 1 || c->stride > big)
 		return bad(err, n, "stride %d must be at least 1", c->stride);
 	if (c->latent < 1 || c->latent > big)

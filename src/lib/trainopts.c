@@ -14,7 +14,10 @@ int fcvae_trainopts_parse(int c, const char *arg, fcvae_config *cfg, fcvae_train
 	case FCVAE_OPT_DMODEL: cfg->d_model = (int)fcvae_parse_long("--d-model", arg, 1, 1 << 16); break;
 	case FCVAE_OPT_DINNER: cfg->d_inner = (int)fcvae_parse_long("--d-inner", arg, 1, 1 << 16); break;
 	case FCVAE_OPT_HEADS: cfg->n_head = (int)fcvae_parse_long("--heads", arg, 1, 1 << 16); break;
-	case FCVAE_OPT_KERNEL: cfg->kernel = (int)fcvae_parse_long("--kernel", arg, 1, 1 << 16); break;
+	/* below the largest window: fcvae-train checks options before the
+	 * records give the window, against that largest, which no message
+	 * must then name */
+	case FCVAE_OPT_KERNEL: cfg->kernel = (int)fcvae_parse_long("--kernel", arg, 1, (1 << 16) - 1); break;
 	case FCVAE_OPT_STRIDE: cfg->stride = (int)fcvae_parse_long("--stride", arg, 1, 1 << 16); break;
 	case FCVAE_OPT_HIDDEN:
 		if (fcvae_config_parse_hidden(cfg, arg) != 0)
