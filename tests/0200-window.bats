@@ -463,3 +463,16 @@ kcat_chunks() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == "fcvae-window: /nonexistent: No such file or directory" ]]
 }
+
+@test "window: times in ISO 8601's basic format read as the extended ones; an 8-digit number is epoch seconds" {
+	printf '{"key":"k","ts":"%s","value":%d}\n' 20250225T150000Z 1 20250225T1700+0100 2 >"$T/basic"
+	run fcvae-window --strict --window 2 "$T/basic"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"k","ts":"2025-02-25T16:00:00Z","value":2,"window":[1,2],"missing":[]}' ]
+	printf 'ts,key,value\n20250225T150000Z,k,1\n' >"$T/basic.csv"
+	run fcvae-window --strict --csv --window 1 "$T/basic.csv"
+	[ "$output" = '{"key":"k","ts":"2025-02-25T15:00:00Z","value":1,"window":[1],"missing":[]}' ]
+	printf '{"key":"k","ts":"20250225","value":1}\n' >"$T/date"
+	run fcvae-window --window 1 "$T/date"
+	[ "$output" = '{"key":"k","ts":"1970-08-23T09:00:00Z","value":1,"window":[1],"missing":[]}' ]
+}

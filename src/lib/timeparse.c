@@ -1,4 +1,4 @@
-/* timeparse.c — RFC 3339 / epoch timestamp parsing and formatting, durations. */
+/* timeparse.c — RFC 3339 / ISO 8601 / epoch timestamp parsing and formatting, durations. */
 #include "timeparse.h"
 
 #include <math.h>
@@ -71,16 +71,30 @@ static int parse_epoch(const char *s, size_t n, double *t)
 	return isfinite(*t) ? 0 : -1;
 }
 
+/* The separator c at *s (advances), or none in ISO 8601's basic format. */
+static int separator(const char **s, const char *end, int basic, char c)
+{
+	if (basic)
+		return 0;
+	if (*s >= end || **s != c)
+		return -1;
+	(*s)++;
+	return 0;
+}
+
 int fcvae_time_parse(const char *s, size_t n, double *t)
 {
 	const char *end = s + n;
 	int year, mon, day, hh = 0, mm = 0, ss = 0;
 	double frac = 0;
-	/* an ISO date starts with four digits and a dash; anything else may be epoch */
-	if (n < 10 || s[4] != '-')
+	/* an ISO date starts with four digits and a dash, or in the basic
+	 * format (20250225T150000Z) is eight digits and a time; anything else
+	 * may be epoch, 20250225 alone among it */
+	int basic = n >= 13 && s[4] != '-' && (s[8] == 'T' || s[8] == 't');
+	if (n < 10 || (s[4] != '-' && !basic))
 		return parse_epoch(s, n, t);
-	if (digits(&s, end, 4, &year) || *s++ != '-' || digits(&s, end, 2, &mon) || s >= end || *s++ != '-' ||
-	    digits(&s, end, 2, &day))
+	if (digits(&s, end, 4, &year) || separator(&s, end, basic, '-') || digits(&s, end, 2, &mon) ||
+	    separator(&s, end, basic, '-') || digits(&s, end, 2, &day))
 		return -1;
 	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon))
 		return -1;
@@ -89,10 +103,11 @@ int fcvae_time_parse(const char *s, size_t n, double *t)
 		if (*s != 'T' && *s != 't' && *s != ' ')
 			return -1;
 		s++;
-		if (digits(&s, end, 2, &hh) || s >= end || *s++ != ':' || digits(&s, end, 2, &mm))
+		/* the time written as the date is: 15:00:00 or 150000 */
+		if (digits(&s, end, 2, &hh) || separator(&s, end, basic, ':') || digits(&s, end, 2, &mm))
 			return -1;
-		if (s < end && *s == ':') {
-			s++;
+		if (s < end && (basic ? *s >= '0' && *s <= '9' : *s == ':')) {
+			s += !basic;
 			if (digits(&s, end, 2, &ss))
 				return -1;
 			if (s < end && (*s == '.' || *s == ',')) {

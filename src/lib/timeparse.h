@@ -11,7 +11,9 @@
 
 /* Parse s[0..n): "2025-02-25T15:00:00Z", "2025-02-25T16:00:00.250+01:00",
  * "2025-02-25 15:00:00" (no offset: taken as UTC), "2025-02-25T15:00Z",
- * "2025-02-25" (midnight UTC), offsets +hh:mm, +hhmm or +hh; or epoch
+ * "2025-02-25" (midnight UTC), ISO 8601's basic format with a time
+ * ("20250225T150000Z", "20250225T1500+0100"; a date alone, 20250225, is
+ * epoch seconds), offsets +hh:mm, +hhmm or +hh; or epoch
  * seconds "1740495600" / "1740495600.5". Returns 0, or -1 if it is not a
  * valid time (bad field ranges such as month 13 or Feb 30 included). */
 int fcvae_time_parse(const char *s, size_t n, double *t);
