@@ -263,6 +263,9 @@ static void sink_open(sink *k)
 	if (k->state) {
 		log_bytes = alerts_bytes = 0;
 		state_load(k, &log_bytes, &alerts_bytes);
+		/* before the first record is taken, not at the first save */
+		if (fcvae_atomic_try(k->state) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "cannot save state %s:", k->state);
 	}
 	outfile_open(&k->log, log_bytes);
 	outfile_open(&k->alerts, alerts_bytes);

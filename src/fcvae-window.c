@@ -357,12 +357,13 @@ int main(int argc, char **argv)
 	w.sink = write_some;
 	if (state) {
 		char err[512];
-		FILE *f = fopen(state, "r");
-		if (f) {
-			fclose(f);
-			if (fcvae_window_load(&w, state, err, sizeof err) < 0)
-				fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s", err);
-		}
+		/* only a state that is not there is none: one that cannot be
+		 * read would be overwritten */
+		if ((access(state, F_OK) == 0 || errno != ENOENT) && fcvae_window_load(&w, state, err, sizeof err) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s", err);
+		/* before any window goes out, not at the first save */
+		if (fcvae_atomic_try(state) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "cannot save state: %s:", state);
 	}
 
 	/* a moved partition's history refills the windows of its own series;
