@@ -459,7 +459,8 @@ int main(int argc, char **argv)
 	const char *delim = NULL, *key_field = "key", *ts_field = "ts";
 	long every = 1000;
 	size_t max_line = FCVAE_MAX_LINE;
-	int verbose = 0, do_resend = 0, c;
+	int verbose = 0, do_resend = 0, strict = 0, c;
+	/* --strict: the loop stops, saves, then exits 3 */
 	fcvae_rejects rej = {0};
 
 	fcvae_setprogname(argv);
@@ -476,7 +477,7 @@ int main(int argc, char **argv)
 		case O_TS: ts_field = optarg; break;
 		case O_EVERY: every = fcvae_parse_long("--every", optarg, 1, 1000000000); break;
 		case O_MAX_LINE: max_line = fcvae_parse_max_line(optarg); break;
-		case O_STRICT: rej.strict = 1; break;
+		case O_STRICT: strict = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
@@ -498,28 +499,34 @@ int main(int argc, char **argv)
 	}
 
 	sink_open(&k);
+	/* a stop saves the state first: what was taken is not taken again */
+	fcvae_catch_stop();
 
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
 	p.allow_nan = 1; /* Python writes NaN bare: no score, not a bad line */
 	fcvae_buf out = {0}, line = {0};
 	long since_save = 0;
-	int nfiles = optind < argc ? argc - optind : 1;
-	for (int f = 0; f < nfiles; f++) {
+	int nfiles = optind < argc ? argc - optind : 1, stop = 0;
+	for (int f = 0; f < nfiles && !stop; f++) {
 		const char *path = optind < argc ? argv[optind + f] : "-";
 		fcvae_lines in;
 		if (fcvae_lines_open(&in, path) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 		in.max = max_line;
-		int rc;
+		int rc = 0;
 		for (;;) {
+			if ((stop = fcvae_stop_signal || (strict && rej.total)))
+				break;
 			/* Before waiting for input, make what was taken durable: a
 			 * pause is when a crash would otherwise lose the most. */
 			if (!fcvae_lines_ready(&in) && since_save) {
 				state_save(&k);
 				since_save = 0;
 			}
-			if ((rc = fcvae_lines_read(&in, -1)) != 1)
+			if ((rc = fcvae_lines_read(&in, -1)) == 2)
+				continue;  /* a stop signal */
+			if (rc != 1)
 				break;
 			if (in.len == 0)
 				continue;
@@ -591,6 +598,7 @@ int main(int argc, char **argv)
 		fcvae_lines_close(&in);
 	}
 	state_save(&k);
+	int strict_stop = stop && !fcvae_stop_signal;
 	if (k.log.fp && fclose(k.log.fp) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k.log.path);
 	if (k.alerts.fp && fclose(k.alerts.fp) != 0)
@@ -598,7 +606,7 @@ int main(int argc, char **argv)
 
 	char summary[512];
 	fcvae_rejects_format(&rej, summary, sizeof summary);
-	if (*summary)
+	if (*summary && !strict_stop)  /* --strict: the bad line said it */
 		fcvae_warn("%s", summary);
 	if (verbose || k.duplicates)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed",
@@ -608,5 +616,9 @@ int main(int argc, char **argv)
 	fcvae_buf_free(&line);
 	fcvae_json_parser_free(&p);
 	fcvae_close_stdout();
+	if (strict_stop)
+		return FCVAE_EXIT_DATA;
+	if (stop)
+		fcvae_stop_raise();
 	return FCVAE_EXIT_OK;
 }

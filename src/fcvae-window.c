@@ -52,7 +52,8 @@ static const char usage_text[] =
 	"  --history CMD       kcat: a partition's records before the first one read\n"
 	"                      here (another member had it) come from CMD, to refill\n"
 	"                      its series' windows (see the man page)\n"
-	"  --strict            stop at the first bad input line (exit 3)\n"
+	"  --strict            stop at the first bad input line (exit 3; --state\n"
+	"                      saved, as at SIGINT and SIGTERM)\n"
 	"  --line-buffered     flush output after every record\n"
 	"  -v, --verbose       print a summary of counts at exit\n"
 	"  -h, --help          this help\n"
@@ -223,6 +224,8 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (fcvae_stop_signal)
+		return n;  /* the record is not taken: the next run reads the rest back */
 	if (rc == 2)
 		fcvae_warn("%s [%s]: --history wrote nothing for %d s: given up", topic, part, HISTORY_TIMEOUT_MS / 1000);
 	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
@@ -365,6 +368,9 @@ int main(int argc, char **argv)
 		if (fcvae_atomic_try(state) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "cannot save state: %s:", state);
 	}
+	/* a stop saves the state first (a consumer's offsets are committed
+	 * meanwhile), and writes out what is made */
+	fcvae_catch_stop();
 
 	/* a moved partition's history refills the windows of its own series;
 	 * aggregated buckets close for every series at once, which history
@@ -374,7 +380,8 @@ int main(int argc, char **argv)
 	fcvae_input_reader rd;
 	io.need_value = wo.agg != FCVAE_AGG_COUNT;
 	fcvae_input_init(&rd, &io);
-	fcvae_rejects rej = { .strict = strict };
+	/* --strict: the loop stops, saves, then exits 3 */
+	fcvae_rejects rej = { 0 };
 	fcvae_input in;
 	char *deflt[] = { "-", NULL };
 	char **files = optind < argc ? argv + optind : deflt;
@@ -382,7 +389,10 @@ int main(int argc, char **argv)
 	long since_save = 0;
 	size_t valued = 0;   /* records with a value field: none is a misnamed --value */
 
-	for (; *files; files++) {
+	/* a stop signal, or --strict's first bad line: the state is saved
+	 * with what was read before, open buckets left open */
+	int stop = 0;
+	for (; *files && !stop; files++) {
 		fcvae_lines l;
 		int rc;
 		if (fcvae_lines_open(&l, *files) < 0)
@@ -391,6 +401,8 @@ int main(int argc, char **argv)
 		l.csv = io.format == FCVAE_INPUT_CSV;
 		fcvae_input_new_file(&rd);
 		for (;;) {
+			if ((stop = fcvae_stop_signal || (strict && rej.total)))
+				break;
 			if (!fcvae_lines_ready(&l))
 				write_out(&w, 1);
 			/* wake up for --idle and timed checkpoints while input is quiet */
@@ -405,6 +417,8 @@ int main(int argc, char **argv)
 				timeout = wake <= now ? 0 : (int)fmin(ceil((wake - now) * 1000), 1e9);
 			}
 			rc = fcvae_lines_read(&l, timeout);
+			if (rc == 2 && fcvae_stop_signal)
+				continue;
 			if (rc == 2 || (state && every_secs > 0 && now_wall() >= last_save + every_secs)) {
 				now = now_wall();
 				if (idle > 0 && now >= last_record + idle) {
@@ -425,7 +439,7 @@ int main(int argc, char **argv)
 				fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
 			if (fcvae_reject_toolong(&rej, &l)) {
 				/* the rows after a cut header would be read against the wrong columns */
-				if (io.format == FCVAE_INPUT_CSV && !rd.have_header)
+				if (io.format == FCVAE_INPUT_CSV && !rd.have_header && !strict)
 					fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot read this CSV: its header is longer than %zu bytes (see --max-line)",
 					          *files, max_line);
 				continue;
@@ -433,9 +447,13 @@ int main(int argc, char **argv)
 			const char *reason;
 			char msg[256];
 			int got = fcvae_input_parse(&rd, l.line, l.len, &in, &reason, msg, sizeof msg);
+			if (in.topic)
+				w.now = now_wall();
 			if (got == -2) {
 				fcvae_reject(&rej, &l, reason, "%s", msg);
-				fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot read this CSV", *files);
+				if (!strict)
+					fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot read this CSV", *files);
+				continue;
 			}
 			if (got < 0) {
 				fcvae_reject(&rej, &l, reason, "%s", msg);
@@ -456,9 +474,10 @@ int main(int argc, char **argv)
 				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition, &seen);
 				if ((next < 0 || in.offset > next) && (isnan(seen) || now_wall() - seen > wo.partition_idle))
 					read_history(&w, &io, history, &in, next, max_line);
-			}
-			if (in.topic)
+				if (fcvae_stop_signal)
+					continue;  /* the record after its history, next run */
 				w.now = now_wall();
+			}
 			int added = fcvae_window_add(&w, &in);
 			if (added == 2) {
 				char span[32];
@@ -477,24 +496,26 @@ int main(int argc, char **argv)
 				since_save = 0;
 			}
 		}
-		if (io.format == FCVAE_INPUT_CSV && !rd.have_header)
+		if (!stop && io.format == FCVAE_INPUT_CSV && !rd.have_header)
 			fcvae_warn("%s: no CSV header: the input is empty", strcmp(*files, "-") ? *files : "standard input");
 		fcvae_lines_close(&l);
 	}
-	if (!noflush)
+	if (!stop && !noflush)
 		fcvae_window_flush(&w);
-	else
+	else if (!stop)
 		fcvae_window_settle(&w);
 	write_out(&w, 1);
 	if (state)
 		save_state(&w, state);
-	/* --no-flush without --state: what the open buckets hold is not written
-	 * anywhere, so say how much */
-	size_t unwritten = noflush && !state ? fcvae_window_open_records(&w) : 0;
+	/* without --state, what the open buckets hold at --no-flush or a stop
+	 * is not written anywhere, so say how much */
+	size_t unwritten = (noflush || stop) && !state ? fcvae_window_open_records(&w) : 0;
+	int strict_stop = stop && !fcvae_stop_signal;
 
-	if (io.need_value && w.records && !valued)
+	if (io.need_value && w.records && !valued && !stop)
 		fcvae_warn("no record has a \"%s\" field: every value is missing (see --value)", io.value_field);
-	if (verbose || rej.total || w.late || w.replayed || w.dropped || unwritten) {
+	/* --strict: the bad line said it */
+	if (verbose || unwritten || (!strict_stop && (rej.total || w.late || w.replayed || w.dropped))) {
 		fcvae_buf sum = { 0 };
 		char r[512];
 		fcvae_buf_printf(&sum, "%zu records, %zu series, %zu windows", w.records, w.n, w.windows);
@@ -507,7 +528,8 @@ int main(int argc, char **argv)
 		if (w.replayed)
 			fcvae_buf_printf(&sum, ", %zu records skipped (Kafka offset already processed)", w.replayed);
 		if (unwritten)
-			fcvae_buf_printf(&sum, ", %zu records left in open buckets (--no-flush without --state)", unwritten);
+			fcvae_buf_printf(&sum, ", %zu records left in open buckets (%s without --state)", unwritten,
+			                 stop ? "stopped" : "--no-flush");
 		fcvae_rejects_format(&rej, r, sizeof r);
 		if (r[0])
 			fcvae_buf_printf(&sum, "; %s", r);
@@ -519,5 +541,9 @@ int main(int argc, char **argv)
 	free(keys);
 	free(keycopy);
 	fcvae_close_stdout();
+	if (strict_stop)
+		return FCVAE_EXIT_DATA;
+	if (stop)
+		fcvae_stop_raise();
 	return FCVAE_EXIT_OK;
 }

@@ -1,10 +1,124 @@
 #!/usr/bin/env bats
-# fcvae-window and fcvae-alert: state files that cannot be read or written.
+# fcvae-window and fcvae-alert: the state at every way a run ends (SIGINT,
+# SIGTERM, --strict), state files that cannot be read or written, Kafka
+# messages rejected, --agg none with --lateness, kcat-only options.
 
 bats_require_minimum_version 1.5.0
 
 setup() {
 	T=$BATS_TEST_TMPDIR
+	# three series over ten hours, every 7th record 15 minutes late, one
+	# series silent for two hours
+	jq -nc 'range(300) as $i | ["Accel/CMP", "Star/CMP", "Star/no-pin"][$i % 3] as $k
+		| (1740441600 + $i * 120 - (if $i % 7 == 3 then 900 else 0 end)) as $t
+		| select($k != "Star/CMP" or $t < 1740456000 or $t >= 1740463200)
+		| {ts: $t, key: $k, value: ($i % 11), seq: $i}' >"$T/events"
+}
+
+# kcat -J envelopes of a file of records, offsets from 0 in one partition
+envelopes() {
+	jq -nc '[inputs] | to_entries[] | {topic: "tx", partition: 0, offset: .key, tstype: "create",
+		ts: 0, broker: 1, key: null, payload: (.value | tojson)}' "$1"
+}
+
+# the first line from $2 on whose record makes a window come out with opts $1
+# (so that once the output has the windows of the lines up to it, every one
+# of them has been read)
+cut_at() {
+	local n=$2 before
+	before=$(head -n $((n - 1)) "$T/events" | fcvae-window $1 --no-flush | wc -l)
+	while [ "$(head -n "$n" "$T/events" | fcvae-window $1 --no-flush | wc -l)" -eq "$before" ]; do
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# wait_lines FILE N: until FILE has N lines (at most 30 s)
+wait_lines() {
+	for i in $(seq 300); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "stop: SIGTERM and SIGINT mid-stream save the state; the next run writes what one run would have" {
+	env --default-signal=INT true 2>/dev/null || skip "no env --default-signal"
+	mkfifo "$T/fifo"
+	for opts in "--agg sum --window 4 --lateness 20m" "--window 3" "--window 3 --lateness 30m"; do
+		fcvae-window $opts "$T/events" >"$T/whole"
+		for sig in TERM INT; do
+			cut=$(cut_at "$opts" 100)
+			rm -f "$T/state"
+			env --default-signal=INT fcvae-window $opts --state "$T/state" <"$T/fifo" >"$T/a" &
+			pid=$!
+			exec 7>"$T/fifo"
+			head -n "$cut" "$T/events" >&7
+			wait_lines "$T/a" "$(head -n "$cut" "$T/events" | fcvae-window $opts --no-flush | wc -l)"
+			# nothing saved yet (every 10000 records): the signal saves it
+			[ ! -e "$T/state" ]
+			kill -"$sig" $pid
+			status=0
+			wait $pid || status=$?
+			exec 7>&-
+			[ "$status" -eq $((128 + $(kill -l "$sig"))) ]
+			[ -f "$T/state" ]
+			tail -n +"$((cut + 1))" "$T/events" | fcvae-window $opts --state "$T/state" >"$T/b"
+			cat "$T/a" "$T/b" | cmp - "$T/whole"
+		done
+	done
+}
+
+@test "stop: a signal ignored at the start stays ignored (the filters of fcvae-stream drain)" {
+	mkfifo "$T/fifo"
+	( trap '' TERM; exec fcvae-window --window 2 --state "$T/state" <"$T/fifo" >"$T/out" ) &
+	pid=$!
+	exec 7>"$T/fifo"
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":2}' >&7
+	wait_lines "$T/out" 1
+	kill -TERM $pid
+	sleep 0.3
+	kill -0 $pid
+	echo '{"ts":7200,"key":"a","value":3}' >&7
+	exec 7>&-
+	wait $pid
+	[ "$(wc -l <"$T/out")" -eq 2 ]
+}
+
+@test "stop: SIGTERM while a Kafka consumer's input waits: a restart on the whole topic repeats no window, loses none" {
+	envelopes "$T/events" >"$T/env"
+	opts="--kcat --window 3"
+	fcvae-window $opts "$T/env" >"$T/whole"
+	mkfifo "$T/fifo"
+	fcvae-window $opts --state "$T/state" --no-flush <"$T/fifo" >"$T/a" &
+	pid=$!
+	exec 7>"$T/fifo"
+	head -n 150 "$T/env" >&7
+	wait_lines "$T/a" "$(head -n 150 "$T/env" | fcvae-window $opts | wc -l)"
+	kill -TERM $pid
+	wait $pid || true
+	exec 7>&-
+	grep -q '"offsets":\[{"topic":"tx","partition":0,"offset":149,' "$T/state"
+	run --separate-stderr fcvae-window $opts --state "$T/state" "$T/env"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | cat "$T/a" - | cmp - "$T/whole"
+	[[ "$stderr" == *", 150 records skipped (Kafka offset already processed)" ]]
+}
+
+@test "stop: --strict saves what came before the bad line, not the line; the mended input resumes from it" {
+	for opts in "--agg sum --window 4 --lateness 20m" "--window 3"; do
+		fcvae-window $opts "$T/events" >"$T/whole"
+		rm -f "$T/state"
+		{ head -n 120 "$T/events"; echo '{"ts":"noon","key":"a"}'; tail -n +121 "$T/events"; } >"$T/bad"
+		run --separate-stderr fcvae-window $opts --strict --state "$T/state" "$T/bad"
+		[ "$status" -eq 3 ]
+		[ "$stderr" = "fcvae-window: $T/bad line 121: \"ts\" is not a timestamp" ]
+		printf '%s\n' "$output" >"$T/a"
+		[ -f "$T/state" ]
+		# the mended line 121 and what follows
+		tail -n +121 "$T/events" | fcvae-window $opts --state "$T/state" >"$T/b"
+		cat "$T/a" "$T/b" | cmp - "$T/whole"
+	done
 }
 
 @test "state: a state file that is there but cannot be read is an error, never overwritten" {
@@ -45,4 +159,36 @@ setup() {
 	[ -z "$output" ]
 	[ ! -s "$T/log" ]
 	[ "$stderr" = "fcvae-alert: cannot save state $T/none/a.state: No such file or directory" ]
+}
+
+@test "alert: SIGTERM and --strict save the state; the next run takes the rest, nothing twice" {
+	for i in $(seq 0 19); do
+		printf '{"key":"a","ts":%d,"score":%d,"threshold":0,"anomaly":%s}\n' $((i * 3600)) $((i % 5 - 2)) \
+			"$([ $((i % 5)) -lt 2 ] && echo true || echo false)"
+	done >"$T/scored"
+	fcvae-alert --log "$T/log.whole" "$T/scored" >"$T/whole"
+	{ head -n 12 "$T/scored"; echo '{"key":"a"}'; tail -n +13 "$T/scored"; } >"$T/bad"
+	run --separate-stderr fcvae-alert --strict --state "$T/st" --log "$T/log" "$T/bad"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "fcvae-alert: $T/bad line 13: \"ts\" is not a timestamp" ]
+	printf '%s\n' "$output" >"$T/a"
+	fcvae-alert --state "$T/st" --log "$T/log" < <(tail -n +13 "$T/scored") >"$T/b"
+	cat "$T/a" "$T/b" | cmp - "$T/whole"
+	cmp "$T/log" "$T/log.whole"
+	# a SIGTERM while it waits for input
+	rm "$T/st" "$T/log"
+	mkfifo "$T/fifo"
+	fcvae-alert --state "$T/st" --log "$T/log" <"$T/fifo" >"$T/a" &
+	pid=$!
+	exec 7>"$T/fifo"
+	head -n 12 "$T/scored" >&7
+	wait_lines "$T/log" 12
+	kill -TERM $pid
+	status=0
+	wait $pid || status=$?
+	exec 7>&-
+	[ "$status" -eq 143 ]
+	tail -n +13 "$T/scored" | fcvae-alert --state "$T/st" --log "$T/log" >"$T/b"
+	cat "$T/a" "$T/b" | cmp - "$T/whole"
+	cmp "$T/log" "$T/log.whole"
 }

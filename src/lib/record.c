@@ -214,12 +214,12 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			l->cap *= 2;
 			l->buf = fcvae_xrealloc(l->buf, l->cap + 1);
 		}
-		if (timeout_ms >= 0) {
-			struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
-			int rc = poll(&pfd, 1, timeout_ms);
+		if (timeout_ms >= 0 || fcvae_stop_fd >= 0) {
+			struct pollfd pfd[2] = { { .fd = l->fd, .events = POLLIN }, { .fd = fcvae_stop_fd, .events = POLLIN } };
+			int rc = poll(pfd, fcvae_stop_fd >= 0 ? 2 : 1, timeout_ms);
 			if (rc < 0 && errno != EINTR)
 				return -1;
-			if (rc <= 0)
+			if (rc <= 0 || fcvae_stop_signal)
 				return 2;
 		}
 		ssize_t n = read(l->fd, l->buf + l->end, l->cap - l->end);

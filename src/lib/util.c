@@ -14,6 +14,48 @@
 
 const char *fcvae_argv0 = "fcvae";
 
+volatile sig_atomic_t fcvae_stop_signal;
+int fcvae_stop_fd = -1;
+static int stop_wfd = -1;
+
+static void on_stop(int sig)
+{
+	int e = errno;
+	fcvae_stop_signal = sig;
+	if (write(stop_wfd, "", 1) < 0) {
+		/* full: the reader is woken already */
+	}
+	errno = e;
+}
+
+void fcvae_catch_stop(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "pipe:");
+	fcvae_stop_fd = fds[0];
+	stop_wfd = fds[1];
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction old, sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_stop;
+		/* reads and writes go on; the wait for input is woken by the pipe */
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+void fcvae_stop_raise(void)
+{
+	int sig = fcvae_stop_signal;
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
+}
+
 void fcvae_setprogname(char **argv)
 {
 	if (!argv[0])

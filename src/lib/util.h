@@ -2,6 +2,7 @@
 #ifndef FCVAE_UTIL_H
 #define FCVAE_UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -56,6 +57,19 @@ void fcvae_atomic_abort(fcvae_atomic *a);
  * made beside it and removed): for an output written after long work,
  * said at the start. 0, or -1 with errno (EISDIR for a directory). */
 int fcvae_atomic_try(const char *path);
+
+/* Stopping on SIGINT or SIGTERM with the work saved (a state file), for a
+ * program whose death would lose it: after fcvae_catch_stop(), either sets
+ * fcvae_stop_signal and makes fcvae_stop_fd readable, which wakes
+ * fcvae_lines_read() (it returns 2, whatever the timeout) whichever thread
+ * the signal came to. A signal ignored at start stays ignored: a pipeline
+ * that drains its filters on a stop (fcvae-stream) ignores them there.
+ * Save, then fcvae_stop_raise(): the program ends as killed by the signal,
+ * as a shell expects of it (status 128 + its number). */
+extern volatile sig_atomic_t fcvae_stop_signal;
+extern int fcvae_stop_fd;   /* -1 until fcvae_catch_stop() */
+void fcvae_catch_stop(void);
+_Noreturn void fcvae_stop_raise(void);
 
 /* Seconds of CLOCK_MONOTONIC: for intervals, never for times of day. */
 double fcvae_monotonic(void);
