@@ -456,7 +456,12 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (got < 0) {
+				/* a Kafka message reported by the run that saved the state */
+				if (fcvae_window_replayed(&w, &in))
+					continue;
 				fcvae_reject(&rej, &l, reason, "%s", msg);
+				if (!strict)
+					fcvae_window_refused(&w, &in);
 				continue;
 			}
 			if (got == 0)
@@ -490,6 +495,8 @@ int main(int argc, char **argv)
 			else if (added == 3)
 				fcvae_reject(&rej, &l, "too many series", "a new series beyond %zu (see --max-series)",
 				             wo.max_series);
+			if (added >= 2 && !strict)
+				fcvae_window_refused(&w, &in);
 			write_out(&w, linebuf);
 			if (state && every_records && ++since_save >= every_records) {
 				save_state(&w, state);

@@ -121,6 +121,32 @@ wait_lines() {
 	done
 }
 
+@test "kcat: a rejected message's offset is kept in the state: a restart neither reports nor counts it again" {
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":2}' '{"ts":"x","key":"a"}' \
+		'{"ts":7200,"key":"a","value":3}' >"$T/rec"
+	envelopes "$T/rec" >"$T/env"
+	echo '{"topic":"tx","partition":0,"offset":4,"ts":0,"payload":"nope"}' >>"$T/env"
+	run --separate-stderr fcvae-window --kcat --window 1 --state "$T/state" "$T/env"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "$stderr" == *"2 input lines rejected: 1 bad ts, 1 not JSON" ]]
+	grep -q '"offset":4,' "$T/state"
+	run --separate-stderr fcvae-window --kcat --window 1 --state "$T/state" "$T/env"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-window: 5 records, 1 series, 0 windows, 5 records skipped (Kafka offset already processed)" ]
+	# under --strict the run stops before the bad message: it is not kept,
+	# and a restart stops at it again
+	rm "$T/state"
+	run --separate-stderr fcvae-window --kcat --window 1 --strict --state "$T/state" "$T/env"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 2 ]
+	grep -q '"offset":1,' "$T/state"
+	run --separate-stderr fcvae-window --kcat --window 1 --strict --state "$T/state" "$T/env"
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-window: $T/env line 3: \"ts\" is not a timestamp" ]
+}
+
 @test "state: a state file that is there but cannot be read is an error, never overwritten" {
 	echo x >"$T/file"
 	echo '{"ts":0,"key":"a","value":1}' >"$T/in"

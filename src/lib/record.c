@@ -610,17 +610,18 @@ static int from_envelope(fcvae_input_reader *r, const fcvae_json *env, fcvae_inp
 	if (!(pa->flags & FCVAE_JSON_INTEGER) || !(of->flags & FCVAE_JSON_INTEGER) || !(pa->num >= 0 && pa->num < 0x1p31) ||
 	    !(of->num >= 0 && of->num < 0x1p63))
 		return bad(reason, "bad envelope", msg, "kcat partition or offset is not a whole number in range");
-	const fcvae_json *o = fcvae_json_parse(&r->pay, pl->str, pl->slen);
-	if (!o)
-		return bad(reason, "not JSON", msg, "kcat payload is not JSON: %s", r->pay.err);
-	if (from_object(r, o, env, in, reason, msg) < 0)
-		return -1;
+	/* known before the payload is read: a bad one's offset is processed too */
 	fcvae_buf_clear(&r->topic);
 	fcvae_buf_add(&r->topic, tp->str, tp->slen);
 	in->topic = r->topic.p;
 	in->topiclen = r->topic.len;
 	in->partition = (int64_t)pa->num;
 	in->offset = (int64_t)of->num;
+	const fcvae_json *o = fcvae_json_parse(&r->pay, pl->str, pl->slen);
+	if (!o)
+		return bad(reason, "not JSON", msg, "kcat payload is not JSON: %s", r->pay.err);
+	if (from_object(r, o, env, in, reason, msg) < 0)
+		return -1;
 	/* where the record came from travels with it */
 	static const char *const meta[] = { "topic", "partition", "offset" };
 	const fcvae_json *mv[] = { tp, pa, of };

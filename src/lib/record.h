@@ -158,7 +158,8 @@ typedef struct {
 	double label;                /* true = 1, false = 0 */
 	const char *extra;           /* other fields as ,"name":value... (exact text for JSON) */
 	size_t extralen;
-	const char *topic;           /* kcat: topic (NULL otherwise), partition, offset */
+	const char *topic;           /* kcat: topic (NULL otherwise), partition, offset;
+	                              * set for a bad line too once its envelope was read */
 	size_t topiclen;
 	int64_t partition, offset;
 } fcvae_input;

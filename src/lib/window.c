@@ -474,20 +474,24 @@ int64_t fcvae_window_next_offset(const fcvae_window *w, const char *topic, size_
 	return o ? o->offset + 1 : -1;
 }
 
-/* Kafka: 1 if this topic/partition offset was processed before; else its
- * entry (made if new) in *entry. */
-static int replayed(fcvae_window *w, const fcvae_input *in, fcvae_kafka_offset **entry)
+/* Kafka: whether this topic/partition offset was processed before. */
+static int replayed(const fcvae_window *w, const fcvae_input *in)
 {
-	*entry = NULL;
+	const fcvae_kafka_offset *o = in->topic && in->offset >= 0 ? find_offset(w, in->topic, in->topiclen, in->partition) : NULL;
+	return o && in->offset <= o->offset;
+}
+
+/* Kafka: the offset is processed now; the partition's entry (made if new),
+ * or NULL for a record that is no Kafka message. */
+static fcvae_kafka_offset *processed(fcvae_window *w, const fcvae_input *in)
+{
 	if (!in->topic || in->offset < 0)
-		return 0;
+		return NULL;
 	fcvae_kafka_offset *o = find_offset(w, in->topic, in->topiclen, in->partition);
 	if (o) {
-		if (in->offset <= o->offset)
-			return 1;
-		o->offset = in->offset;
-		*entry = o;
-		return 0;
+		if (in->offset > o->offset)
+			o->offset = in->offset;
+		return o;
 	}
 	w->off = fcvae_xrealloc(w->off, (w->noff + 1) * sizeof *w->off);
 	w->off[w->noff].topic = fcvae_xmalloc(in->topiclen + 1);
@@ -497,8 +501,23 @@ static int replayed(fcvae_window *w, const fcvae_input *in, fcvae_kafka_offset *
 	w->off[w->noff].offset = in->offset;
 	w->off[w->noff].maxts = -INFINITY;
 	w->off[w->noff].seen = NAN;
-	*entry = &w->off[w->noff++];
-	return 0;
+	return &w->off[w->noff++];
+}
+
+int fcvae_window_replayed(fcvae_window *w, const fcvae_input *in)
+{
+	if (!replayed(w, in))
+		return 0;
+	w->records++;
+	w->replayed++;
+	return 1;
+}
+
+void fcvae_window_refused(fcvae_window *w, const fcvae_input *in)
+{
+	fcvae_kafka_offset *p = processed(w, in);
+	if (p)
+		p->seen = w->now;
 }
 
 /* The latest event time every source has reached: with Kafka input the
@@ -539,17 +558,26 @@ static void close_to(fcvae_window *w, double wm)
 
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 {
+	if (fcvae_window_replayed(w, in))
+		return 1;
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
 		return 3;
-	w->records++;
-	fcvae_kafka_offset *p;
-	if (replayed(w, in, &p)) {
-		w->replayed++;
-		return 1;
+	int64_t b = bucket_of(w, in->ts);
+	if (w->o.agg != FCVAE_AGG_NONE) {
+		/* a time far ahead would close every bucket up to it for every
+		 * series: almost surely a damaged record, not a real jump */
+		if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap)
+			return 2;
+		/* the same in buckets, what such a jump costs: --max-gap alone
+		 * lets a one-second bucket jump 31 million buckets */
+		if (w->o.max_gap_buckets > 0 && isfinite(w->maxts) && empty_buckets_emit(w) &&
+		    (b - bucket_of(w, w->maxts)) / w->o.bucket > w->o.max_gap_buckets)
+			return 4;
 	}
+	w->records++;
+	fcvae_kafka_offset *p = processed(w, in);
 	if (p)
 		p->seen = w->now;
-	int64_t b = bucket_of(w, in->ts);
 	if (w->o.agg == FCVAE_AGG_NONE) {
 		fcvae_series *s = lookup(w, in->key, in->keylen, 1);
 		if (s->next == INT64_MIN)
@@ -563,19 +591,6 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 		if (in->ts > w->maxts)
 			w->maxts = in->ts;
 		return 0;
-	}
-	/* a time far ahead would close every bucket up to it for every
-	 * series: almost surely a damaged record, not a real jump */
-	if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap) {
-		w->records--;
-		return 2;
-	}
-	/* the same in buckets, what such a jump costs: --max-gap alone lets
-	 * a one-second bucket jump 31 million buckets */
-	if (w->o.max_gap_buckets > 0 && isfinite(w->maxts) && empty_buckets_emit(w) &&
-	    (b - bucket_of(w, w->maxts)) / w->o.bucket > w->o.max_gap_buckets) {
-		w->records--;
-		return 4;
 	}
 	fcvae_series *s = lookup(w, in->key, in->keylen, 0);
 	int open = w->frontier == INT64_MIN || b >= w->frontier;
@@ -817,17 +832,16 @@ static int load_header(fcvae_window *w, const fcvae_json *h, char *why, size_t s
 		const fcvae_json *t = fcvae_json_get(o, "topic");
 		double p, off;
 		if (!t || t->type != FCVAE_JSON_STRING || whole(o, "partition", 0, 1 << 30, 0, &p) < 0 ||
-		    whole(o, "offset", 0, 0x1p53, 0, &off) < 0) {
+		    whole(o, "offset", 0, 0x1p53, 0, &off) < 0 || find_offset(w, t->str, t->slen, (int64_t)p)) {
 			snprintf(why, size, "bad Kafka offset entry");
 			return -1;
 		}
 		fcvae_input in = { .topic = t->str, .topiclen = t->slen, .partition = (int64_t)p, .offset = (int64_t)off };
-		fcvae_kafka_offset *entry;
-		replayed(w, &in, &entry);
+		fcvae_kafka_offset *entry = processed(w, &in);
 		/* a state of an older version has no "maxts": the partition then
 		 * holds nothing back until it delivers */
 		const fcvae_json *mt = fcvae_json_get(o, "maxts");
-		if (entry && mt && mt->type == FCVAE_JSON_NUMBER && mt->num >= STATE_TMIN && mt->num < STATE_TMAX)
+		if (mt && mt->type == FCVAE_JSON_NUMBER && mt->num >= STATE_TMIN && mt->num < STATE_TMAX)
 			entry->maxts = mt->num;
 		else if (mt && mt->type != FCVAE_JSON_NULL) {
 			snprintf(why, size, "bad Kafka offset entry");

@@ -24,7 +24,9 @@
  *   those of the last record that arrived in it; its label is the largest;
  * - a record for a bucket already closed is late: counted and dropped, or
  *   with revise merged into the stored bucket (if it is among the last W)
- *   and that bucket's window emitted again with "revised":true. */
+ *   and that bucket's window emitted again with "revised":true;
+ * - Kafka offsets processed (taken, or refused as bad input) are kept, and
+ *   a message at or below them is a replay: counted, skipped. */
 #ifndef FCVAE_WINDOW_H
 #define FCVAE_WINDOW_H
 
@@ -98,8 +100,18 @@ void fcvae_window_free(fcvae_window *w);
  * its time is more than max_gap after the latest record, 3 when it would
  * start a series beyond max_series, 4 when its bucket is more than
  * max_gap_buckets after the latest record's and every empty bucket is a
- * window (not taken: the caller reports these as bad input). */
+ * window (not taken: the caller reports these as bad input, then calls
+ * fcvae_window_refused()). */
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
+
+/* A Kafka message not taken (a bad line whose envelope was read, or one
+ * that fcvae_window_add() refused): 1 when its offset was processed before,
+ * a replay of one reported then (counted in w->replayed, not to be reported
+ * again), else 0. fcvae_window_add() asks this itself. */
+int fcvae_window_replayed(fcvae_window *w, const fcvae_input *in);
+/* ... and once reported, its offset is processed: a restart from the state
+ * does not read it again. (Under --strict not: the run stops before it.) */
+void fcvae_window_refused(fcvae_window *w, const fcvae_input *in);
 
 /* Kafka: the offset after the last one processed of this topic and
  * partition, or -1 if none was; *seen the wall clock of its last record in
