@@ -33,12 +33,14 @@ static const char usage_text[] =
 	"  --kafka-time        kcat: records without a time use the message timestamp\n"
 	"  --bucket D          bucket length, e.g. 1h, 5m, 1d, 90 (default 1h)\n"
 	"  --agg A             none|count|sum|mean|max|last (default none: a record\n"
-	"                      is its bucket's value and is emitted at once)\n"
+	"                      is its bucket's value and is emitted at once, or\n"
+	"                      with --lateness held to be put in order)\n"
 	"  --window W          window length in buckets (default 24)\n"
 	"  --lateness D        how far the watermark trails the latest event (default 0)\n"
 	"  --partition-idle D  kcat: a partition silent this long (wall clock) no longer\n"
 	"                      holds the watermark back (default 1m)\n"
-	"  --idle D            also close buckets when input is quiet for D\n"
+	"  --idle D            also close buckets when input is quiet for D (not\n"
+	"                      with --agg none without --lateness)\n"
 	"  --max-missing F     drop windows with a larger share missing (default 0.5)\n"
 	"  --max-gap D         refuse times further than D after the latest (default 366d)\n"
 	"  --max-gap-buckets N the same in buckets, where each empty bucket is a window\n"
@@ -349,15 +351,23 @@ int main(int argc, char **argv)
 	io.key_fields = keys;
 	if (io.kafka_time && io.format != FCVAE_INPUT_KCAT)
 		fcvae_die(FCVAE_EXIT_USAGE, "--kafka-time needs --kcat");
+	fcvae_window w;
+	fcvae_window_init(&w, &wo);
+	w.sink = write_some;
+	/* agg none without --lateness writes each record's window at once:
+	 * no bucket waits that --idle could close; with it, or with an
+	 * aggregation, buckets close for every series at once, which a
+	 * partition's history read back out of order would upset */
+	if (idle > 0 && w.at_once)
+		fcvae_die(FCVAE_EXIT_USAGE, "--idle needs an --agg other than none, or --lateness (--agg none writes each window at once)");
+	if (history && !w.at_once)
+		fcvae_die(FCVAE_EXIT_USAGE, "--history needs --agg none without --lateness (each window at once)");
 
 	/* a closed pipe is a write error to report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 
-	fcvae_window w;
-	fcvae_window_init(&w, &wo);
-	w.sink = write_some;
 	if (state) {
 		char err[512];
 		/* only a state that is not there is none: one that cannot be
@@ -372,11 +382,6 @@ int main(int argc, char **argv)
 	 * meanwhile), and writes out what is made */
 	fcvae_catch_stop();
 
-	/* a moved partition's history refills the windows of its own series;
-	 * aggregated buckets close for every series at once, which history
-	 * read back out of order would upset */
-	if (history && wo.agg != FCVAE_AGG_NONE)
-		fcvae_die(FCVAE_EXIT_USAGE, "--history needs --agg none (one record per bucket)");
 	fcvae_input_reader rd;
 	io.need_value = wo.agg != FCVAE_AGG_COUNT;
 	fcvae_input_init(&rd, &io);
@@ -406,11 +411,11 @@ int main(int argc, char **argv)
 			if (!fcvae_lines_ready(&l))
 				write_out(&w, 1);
 			/* wake up for --idle and timed checkpoints while input is quiet */
-			int timeout = -1, timed = (idle > 0 && wo.agg != FCVAE_AGG_NONE) || (state && every_secs > 0);
+			int timeout = -1, timed = idle > 0 || (state && every_secs > 0);
 			double now = 0, wake = INFINITY;
 			if (timed) {
 				now = now_wall();
-				if (idle > 0 && wo.agg != FCVAE_AGG_NONE)
+				if (idle > 0)
 					wake = last_record + idle;
 				if (state && every_secs > 0 && last_save + every_secs < wake)
 					wake = last_save + every_secs;

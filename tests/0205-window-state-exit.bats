@@ -218,3 +218,63 @@ wait_lines() {
 	cat "$T/a" "$T/b" | cmp - "$T/whole"
 	cmp "$T/log" "$T/log.whole"
 }
+
+@test "window: --agg none with --lateness puts records in order within it; without it an older record is late" {
+	{ echo timestamp,value; for i in $(seq 71 -1 0); do echo "$((1740441600 + i * 3600)),$i"; done; } >"$T/rev.csv"
+	{ echo timestamp,value; for i in $(seq 0 71); do echo "$((1740441600 + i * 3600)),$i"; done; } >"$T/fwd.csv"
+	o="--csv --ts timestamp --default-key k --window 4"
+	fcvae-window $o "$T/fwd.csv" >"$T/whole"
+	[ "$(wc -l <"$T/whole")" -eq 69 ]
+	run --separate-stderr fcvae-window $o --lateness 3d "$T/rev.csv"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" | cmp - "$T/whole"
+	# a day of lateness: the 24 newest hours and the one before are held
+	run --separate-stderr fcvae-window $o --lateness 1d "$T/rev.csv"
+	[ "$stderr" = "fcvae-window: 72 records, 1 series, 22 windows, 47 late records dropped" ]
+	run --separate-stderr fcvae-window $o "$T/rev.csv"
+	[ "$stderr" = "fcvae-window: 72 records, 1 series, 0 windows, 71 late records dropped" ]
+	# held, a second record of a bucket replaces the first (at once it is late)
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":60,"key":"a","value":5}' '{"ts":3600,"key":"a","value":2}' >"$T/dup"
+	run fcvae-window --window 1 --lateness 30m "$T/dup"
+	[ "${lines[0]}" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":5,"window":[5],"missing":[]}' ]
+	# --lateness and --idle close on the watermark, as an aggregation's
+	run fcvae-window --window 1 --lateness 30m --idle 1h "$T/dup"
+	[ "$status" -eq 0 ]
+	# a state with records held is not resumed without --lateness
+	fcvae-window --window 1 --lateness 30m --state "$T/st" --no-flush "$T/dup" >/dev/null
+	run --separate-stderr fcvae-window --window 1 --state "$T/st" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"saved with --lateness (records held in open buckets): resume with --lateness" ]]
+}
+
+@test "window: --revise says revised only of a window written before" {
+	# agg none at once: 01:00 was a gap (no window of its own), 02:00 had one
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":7200,"key":"a","value":3}' '{"ts":3600,"key":"a","value":2}' \
+		'{"ts":7200,"key":"a","value":4}' >"$T/in"
+	run fcvae-window --window 2 --revise "$T/in"
+	[ "$output" = '{"key":"a","ts":"1970-01-01T02:00:00Z","value":3,"window":[3,3],"missing":[0]}
+{"key":"a","ts":"1970-01-01T01:00:00Z","value":2,"window":[1,2],"missing":[]}
+{"key":"a","ts":"1970-01-01T02:00:00Z","value":4,"window":[2,4],"missing":[],"revised":true}' ]
+	# the same through a state between the records
+	head -n 2 "$T/in" | fcvae-window --window 2 --revise --state "$T/st" >"$T/a"
+	tail -n 2 "$T/in" | fcvae-window --window 2 --revise --state "$T/st" | cat "$T/a" - | cmp - <(printf '%s\n' "$output")
+	# an aggregation: 01:00's window was dropped (all missing but one of
+	# three), the late record makes it a first
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":10800,"key":"a","value":4}' '{"ts":3600,"key":"a","value":2}' >"$T/in"
+	run --separate-stderr fcvae-window --agg last --window 2 --max-missing 0 --revise "$T/in"
+	[ "$output" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":2,"window":[1,2],"missing":[]}' ]
+}
+
+@test "window: --idle and --history where they would do nothing are usage errors" {
+	for o in "--idle 5m" "--kcat --lateness 1h --history true" "--kcat --agg sum --history true"; do
+		run --separate-stderr fcvae-window $o </dev/null
+		echo "$o: $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+	done
+	run --separate-stderr fcvae-window --idle 5m </dev/null
+	[ "$stderr" = "fcvae-window: --idle needs an --agg other than none, or --lateness (--agg none writes each window at once)" ]
+	run --separate-stderr fcvae-window --agg count --idle 5m </dev/null
+	[ "$status" -eq 0 ]
+}

@@ -23,8 +23,8 @@ struct obucket {
 };
 
 /* One series: a header, then in the same allocation the ring of values
- * (NaN = missing), with revise also per-bucket counts and labels, then the
- * key. */
+ * (NaN = missing), with revise also per-bucket counts, labels and whether
+ * the bucket's window was written, then the key. */
 struct fcvae_series {
 	const char *key;
 	size_t keylen;
@@ -37,6 +37,8 @@ struct fcvae_series {
 	double *val;
 	uint32_t *cnt;      /* revise: records (count) or valid values (mean) per bucket */
 	double *lab;        /* revise: label per bucket, NaN = none */
+	unsigned char *shown;  /* revise: the bucket's window was written (so a
+	                        * revision writes it again, "revised":true) */
 };
 
 int fcvae_agg_parse(const char *s)
@@ -59,6 +61,7 @@ void fcvae_window_init(fcvae_window *w, const fcvae_window_opts *o)
 	memset(w, 0, sizeof *w);
 	w->o = *o;
 	w->ring = o->revise ? 2 * o->window : o->window;
+	w->at_once = o->agg == FCVAE_AGG_NONE && !(o->lateness > 0);
 	w->maxts = -INFINITY;
 	w->started = NAN;
 	w->frontier = INT64_MIN;
@@ -121,8 +124,8 @@ static fcvae_series *find(const fcvae_window *w, const char *key, size_t keylen,
 static fcvae_series *add_series(fcvae_window *w, const char *key, size_t keylen, uint64_t hash, size_t where)
 {
 	size_t R = (size_t)w->ring;
-	size_t sz = sizeof(fcvae_series) + R * sizeof(double) + (w->o.revise ? R * (sizeof(uint32_t) + sizeof(double)) : 0) +
-	            keylen + 1;
+	size_t sz = sizeof(fcvae_series) + R * sizeof(double) +
+	            (w->o.revise ? R * (sizeof(uint32_t) + sizeof(double) + 1) : 0) + keylen + 1;
 	fcvae_series *s = fcvae_xcalloc(1, sz);
 	char *p = (char *)(s + 1);
 	s->val = (double *)p;
@@ -132,6 +135,8 @@ static fcvae_series *add_series(fcvae_window *w, const char *key, size_t keylen,
 		p += R * sizeof(double);
 		s->cnt = (uint32_t *)p;
 		p += R * sizeof(uint32_t);
+		s->shown = (unsigned char *)p;
+		p += R;
 	}
 	memcpy(p, key, keylen);
 	p[keylen] = '\0';
@@ -182,6 +187,7 @@ static void push(fcvae_window *w, fcvae_series *s, double v, uint32_t cnt, doubl
 	if (s->cnt) {
 		s->cnt[s->head] = cnt;
 		s->lab[s->head] = label;
+		s->shown[s->head] = 0;
 	}
 	s->seen++;
 	s->next += w->o.bucket;
@@ -196,7 +202,7 @@ static void gap(fcvae_window *w, fcvae_series *s, int64_t b)
 			s->val[i] = NAN;
 		if (s->cnt)
 			for (int i = 0; i < w->ring; i++)
-				s->cnt[i] = 0, s->lab[i] = NAN;
+				s->cnt[i] = 0, s->lab[i] = NAN, s->shown[i] = 0;
 		s->seen += (uint64_t)g;
 		s->next = b;
 		return;
@@ -206,22 +212,32 @@ static void gap(fcvae_window *w, fcvae_series *s, int64_t b)
 }
 
 /* Window ending at the series' k-th newest bucket (start ts), written to
- * w->out unless the series is too young or too much of it is missing. */
-static void emit(fcvae_window *w, const fcvae_series *s, int k, int64_t ts, double label, const char *extra,
+ * w->out unless the series is too young or too much of it is missing;
+ * revised: a late record changed the bucket, which is said when its window
+ * was written before (not when this is its first: a gap bucket of agg none,
+ * or a window dropped for --max-missing then). */
+static void emit(fcvae_window *w, fcvae_series *s, int k, int64_t ts, double label, const char *extra,
                  size_t extralen, int revised)
 {
 	int W = w->o.window, nmiss = 0;
 	double *x = w->w;
-	if (w->quiet || s->seen < (uint64_t)(W + k - 1))
+	if (s->seen < (uint64_t)(W + k - 1))
 		return;
 	for (int i = 0; i < W; i++) {
 		x[i] = s->val[slot_of(w, s, k + W - 1 - i)];
 		nmiss += isnan(x[i]);
 	}
 	if (nmiss > w->o.max_missing * W) {
-		w->dropped++;
+		w->dropped += !w->quiet;
 		return;
 	}
+	if (s->shown) {
+		int i = slot_of(w, s, k);
+		revised = revised && s->shown[i];
+		s->shown[i] = 1;
+	}
+	if (w->quiet)  /* written by the member that read it */
+		return;
 	double value = x[W - 1];
 	fcvae_buf *b = &w->out;
 	fcvae_buf_adds(b, "{\"key\":");
@@ -407,8 +423,7 @@ static void aggregate(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_i
 			break;
 		}
 		case FCVAE_AGG_MAX: o->acc = o->nvalid == 1 || v > o->acc ? v : o->acc; break;
-		case FCVAE_AGG_LAST: o->acc = v; break;
-		default: break;
+		default: o->acc = v; break;  /* last; none held for --lateness: the newest record wins */
 		}
 	}
 	if (in->has_label)
@@ -563,7 +578,7 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
 		return 3;
 	int64_t b = bucket_of(w, in->ts);
-	if (w->o.agg != FCVAE_AGG_NONE) {
+	if (!w->at_once) {
 		/* a time far ahead would close every bucket up to it for every
 		 * series: almost surely a damaged record, not a real jump */
 		if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap)
@@ -578,7 +593,7 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	fcvae_kafka_offset *p = processed(w, in);
 	if (p)
 		p->seen = w->now;
-	if (w->o.agg == FCVAE_AGG_NONE) {
+	if (w->at_once) {
 		fcvae_series *s = lookup(w, in->key, in->keylen, 1);
 		if (s->next == INT64_MIN)
 			s->next = b;
@@ -615,7 +630,7 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 
 void fcvae_window_idle(fcvae_window *w, double now, double idle)
 {
-	if (w->o.agg == FCVAE_AGG_NONE || !isfinite(w->maxts))
+	if (w->at_once || !isfinite(w->maxts))
 		return;
 	int64_t f = bucket_of(w, now - idle), top = bucket_of(w, w->maxts) + w->o.bucket;
 	if (f > top)
@@ -627,13 +642,13 @@ void fcvae_window_idle(fcvae_window *w, double now, double idle)
 void fcvae_window_settle(fcvae_window *w)
 {
 	w->started = -INFINITY;
-	if (w->o.agg != FCVAE_AGG_NONE)
+	if (!w->at_once)
 		close_to(w, watermark(w) - w->o.lateness);
 }
 
 void fcvae_window_flush(fcvae_window *w)
 {
-	if (w->o.agg == FCVAE_AGG_NONE || !isfinite(w->maxts))
+	if (w->at_once || !isfinite(w->maxts))
 		return;
 	int64_t f = bucket_of(w, w->maxts) + w->o.bucket;
 	if (f > w->frontier)
@@ -706,6 +721,9 @@ int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t
 					fcvae_buf_addc(&b, ',');
 				fcvae_json_add_number(&b, s->lab[slot_of(w, s, k)]);
 			}
+			fcvae_buf_adds(&b, "],\"shown\":[");
+			for (int k = kept; k >= 1; k--)
+				fcvae_buf_printf(&b, k < kept ? ",%d" : "%d", s->shown[slot_of(w, s, k)]);
 			fcvae_buf_addc(&b, ']');
 		}
 		fcvae_buf_adds(&b, ",\"open\":[");
@@ -797,7 +815,7 @@ static int bucket_start(const fcvae_window *w, const fcvae_json *o, const char *
 static int too_far_behind(const fcvae_window *w, double maxts, double start)
 {
 	double B = (double)w->o.bucket;
-	if (w->o.agg == FCVAE_AGG_NONE)
+	if (w->at_once)
 		return 0;
 	return (w->o.max_gap > 0 && start < maxts - w->o.max_gap - w->o.lateness - 2 * B) ||
 	       (w->o.max_gap_buckets > 0 && empty_buckets_emit(w) &&
@@ -855,8 +873,8 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 {
 	const fcvae_json *key = fcvae_json_get(r, "key");
 	double next, seen;
-	double *x = fcvae_xmalloc(3 * (size_t)(2 * w->o.window + 1) * sizeof *x), *cnt = x + 2 * w->o.window + 1,
-	       *lab = cnt + 2 * w->o.window + 1;
+	double *x = fcvae_xmalloc(4 * (size_t)(2 * w->o.window + 1) * sizeof *x), *cnt = x + 2 * w->o.window + 1,
+	       *lab = cnt + 2 * w->o.window + 1, *shown = lab + 2 * w->o.window + 1;
 	long max = 2 * w->o.window + 1;
 	long n = numbers(fcvae_json_get(r, "ring"), x, max);
 	int rc = -1;
@@ -870,7 +888,8 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		snprintf(why, size, "series \"%s\" twice", key->str);
 		goto out;
 	}
-	long nc = numbers(fcvae_json_get(r, "count"), cnt, max), nl = numbers(fcvae_json_get(r, "labels"), lab, max);
+	long nc = numbers(fcvae_json_get(r, "count"), cnt, max), nl = numbers(fcvae_json_get(r, "labels"), lab, max),
+	     ns = numbers(fcvae_json_get(r, "shown"), shown, max);
 	for (long i = 0; i < nc; i++)
 		if (!(cnt[i] >= 0 && cnt[i] <= UINT32_MAX))
 			nc = -1;
@@ -884,12 +903,23 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 			s->lab[i] = NAN;
 	long from = n > w->ring ? n - w->ring : 0;
 	s->next = (int64_t)next - (int64_t)(n - from) * w->o.bucket;
-	for (long i = from; i < n; i++)
+	for (long i = from; i < n; i++) {
 		push(w, s, x[i], nc == n ? (uint32_t)cnt[i] : !isnan(x[i]), nl == n ? lab[i] : NAN);
+		/* a state from before "shown": every window was written, as
+		 * revisions then said */
+		if (s->shown)
+			s->shown[s->head] = ns == n ? shown[i] != 0 : 1;
+	}
 	s->seen = (uint64_t)seen;
 	for (const fcvae_json *o = fcvae_json_first(fcvae_json_get(r, "open")); o; o = fcvae_json_next(o)) {
 		double start, acc, comp, nr, nv, label;
 		const fcvae_json *e = fcvae_json_get(o, "extra");
+		/* agg none writes each record's window at once: nothing would
+		 * ever close these */
+		if (w->at_once) {
+			snprintf(why, size, "saved with --lateness (records held in open buckets): resume with --lateness");
+			goto out;
+		}
 		if (bucket_start(w, o, "start", 0, &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "comp", &comp) < 0 ||
 		    whole(o, "n", 0, UINT32_MAX, 0, &nr) < 0 || whole(o, "nvalid", 0, nr, 0, &nv) < 0 ||
 		    num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING) {

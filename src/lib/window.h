@@ -11,7 +11,9 @@
  * Semantics, briefly (the man page has the long form):
  * - buckets are [k·B, (k+1)·B) in UTC epoch seconds;
  * - agg none: a record is its bucket's value and emits at once; the
- *   series' buckets between its previous record and this one are missing;
+ *   series' buckets between its previous record and this one are missing
+ *   (at_once); with a lateness, records are held as by agg last, so that
+ *   records out of order within it are put in order;
  * - other aggs: the watermark is the latest event time seen minus the
  *   lateness; a bucket closes for every known series when the watermark
  *   reaches its end (series first seen later start at their first bucket);
@@ -24,7 +26,8 @@
  *   those of the last record that arrived in it; its label is the largest;
  * - a record for a bucket already closed is late: counted and dropped, or
  *   with revise merged into the stored bucket (if it is among the last W)
- *   and that bucket's window emitted again with "revised":true;
+ *   and that bucket's window emitted again, with "revised":true if it was
+ *   emitted before;
  * - Kafka offsets processed (taken, or refused as bad input) are kept, and
  *   a message at or below them is a replay: counted, skipped. */
 #ifndef FCVAE_WINDOW_H
@@ -73,6 +76,8 @@ typedef struct fcvae_window fcvae_window;
 struct fcvae_window {
 	fcvae_window_opts o;
 	int ring;                 /* buckets kept per series: W, or 2W with revise */
+	int at_once;              /* agg none without lateness: a record's window
+	                           * is emitted as it arrives, no bucket is open */
 	fcvae_series **s;         /* in order of first appearance (the output order) */
 	size_t n, cap;
 	uint32_t *slot;           /* hash table of index+1, 0 = empty; size a power of two */
