@@ -282,13 +282,13 @@ int main(int argc, char **argv)
 	const char *keyspec = "key", *state = NULL, *history = NULL;
 	double idle = 0, every_secs = 0;
 	long every_records = 10000;
-	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, c;
+	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, csv = 0, kcat = 0, pidle = 0, c;
 
 	fcvae_setprogname(argv);
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
-		case O_CSV: io.format = FCVAE_INPUT_CSV; break;
-		case O_KCAT: io.format = FCVAE_INPUT_KCAT; break;
+		case O_CSV: io.format = FCVAE_INPUT_CSV, csv = 1; break;
+		case O_KCAT: io.format = FCVAE_INPUT_KCAT, kcat = 1; break;
 		case O_KEY: keyspec = optarg; break;
 		case O_DEFKEY: io.default_key = optarg; break;
 		case O_TS: io.ts_field = optarg; break;
@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
 		case O_HISTORY: history = optarg; break;
-		case O_PIDLE: wo.partition_idle = parse_duration("--partition-idle", optarg); break;
+		case O_PIDLE: wo.partition_idle = parse_duration("--partition-idle", optarg), pidle = 1; break;
 		case O_EVERY:
 			/* a plain number counts records; with a unit it is a time */
 			if (optarg[strspn(optarg, "0123456789")] == '\0')
@@ -349,8 +349,10 @@ int main(int argc, char **argv)
 	if (!io.n_key)
 		fcvae_die(FCVAE_EXIT_USAGE, "--key: no field name");
 	io.key_fields = keys;
-	if (io.kafka_time && io.format != FCVAE_INPUT_KCAT)
-		fcvae_die(FCVAE_EXIT_USAGE, "--kafka-time needs --kcat");
+	if (csv && kcat)
+		fcvae_die(FCVAE_EXIT_USAGE, "--csv and --kcat: one input format");
+	if (!kcat && (io.kafka_time || history || pidle))
+		fcvae_die(FCVAE_EXIT_USAGE, "%s needs --kcat", io.kafka_time ? "--kafka-time" : history ? "--history" : "--partition-idle");
 	fcvae_window w;
 	fcvae_window_init(&w, &wo);
 	w.sink = write_some;

@@ -278,3 +278,16 @@ wait_lines() {
 	run --separate-stderr fcvae-window --agg count --idle 5m </dev/null
 	[ "$status" -eq 0 ]
 }
+
+@test "window: options of --kcat input without it, and --csv with --kcat, are usage errors" {
+	for o in "--history true" "--partition-idle 5s" "--kafka-time" "--csv --kcat" "--kcat --csv"; do
+		run --separate-stderr fcvae-window $o </dev/null
+		echo "$o: $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+	done
+	run --separate-stderr fcvae-window --history true </dev/null
+	[ "$stderr" = "fcvae-window: --history needs --kcat" ]
+	run --separate-stderr fcvae-window --kcat --csv </dev/null
+	[ "$stderr" = "fcvae-window: --csv and --kcat: one input format" ]
+}
