@@ -102,12 +102,12 @@ static void add_prf(fcvae_buf *b, const char *name, const fcvae_prf *p, int defi
 /* A point's time, or without one its index; quoted for JSON. */
 static void add_time(fcvae_buf *b, const fcvae_scored_series *s, size_t i, int quote)
 {
-	if (!s || isnan(s->ts[i])) {
+	if (!s || isnan(s->p[i].ts)) {
 		fcvae_buf_printf(b, quote ? "%zu" : "%-20zu", i);
 		return;
 	}
 	char t[FCVAE_TIME_MAX];
-	size_t n = fcvae_time_format(t, s->ts[i]);
+	size_t n = fcvae_time_format(t, s->p[i].ts);
 	if (quote)
 		fcvae_json_add_string(b, t, n);
 	else

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-eval: metrics of scored, labelled records, on hand-worked data.
 
 load helpers/man
@@ -142,6 +143,38 @@ check() {
 	check '.series[0] | .events == 3 and .unlabelled == 1' "$tmp/nolabel"
 	sed '/T08:00/s/"score":-4,\(.*\)"label":0/"score":null,\1"label":1/' "$tmp/a.ndjson" >"$tmp/join"
 	check '.series[0] | .events == 2 and .events_detected == 2' "$tmp/join"
+}
+
+@test "eval: the times of events after records left out" {
+	# hours 3 and 4 (normal, before the event at 5 to 7) unscored and
+	# unlabelled: the events keep their own times, in table and JSON
+	sed -e '/T03:00/s/"score":-6/"score":null/' -e '/T04:00/s/,"label":0//' "$tmp/a.ndjson" >"$tmp/out"
+	check '.series[0].event_list == [
+		{"start":"2025-01-01T00:00:00Z","end":"2025-01-01T01:00:00Z","points":2,"detected":true,"first_detection":"2025-01-01T01:00:00Z","delay":1},
+		{"start":"2025-01-01T05:00:00Z","end":"2025-01-01T07:00:00Z","points":3,"detected":true,"first_detection":"2025-01-01T07:00:00Z","delay":2},
+		{"start":"2025-01-01T09:00:00Z","end":"2025-01-01T09:00:00Z","points":1,"detected":false,"first_detection":null,"delay":null}]' "$tmp/out"
+	run fcvae-eval "$tmp/out"
+	[[ "$output" == *"A                2025-01-01T05:00:00Z 2025-01-01T07:00:00Z      3 2025-01-01T07:00:00Z     2"* ]]
+	[[ "$output" == *"A                2025-01-01T09:00:00Z 2025-01-01T09:00:00Z      1 missed"* ]]
+}
+
+# An event at 01:00 caught, one at 02:00+N missed, N hours between them,
+# each the line printf makes of FORMAT and its time. Two events: PA tp 1
+# fn 1 -> 2/3 (merged into one: 1).
+gap() { # N FORMAT
+	echo '{"key":"A","ts":0,"score":-1,"anomaly":false,"label":0}'
+	echo '{"key":"A","ts":3600,"score":-9,"anomaly":true,"label":1}'
+	for i in $(seq "$1"); do printf "$2\n" $((3600 * (1 + i))); done
+	printf '{"key":"A","ts":%d,"score":-2,"anomaly":false,"label":1}\n' $((3600 * (2 + $1)))
+}
+
+@test "eval: any number of normal hours left out between two events keeps them two" {
+	for n in 1 2 3 4; do
+		gap "$n" '{"key":"A","ts":%d,"score":null,"anomaly":false,"label":0}' >"$tmp/gap"
+		check '.series[0] | .events == 2 and .events_detected == 1 and (.pa.f1 - 2/3 | fabs) < 1e-12' "$tmp/gap"
+		gap "$n" '{"key":"A","ts":%d,"value":null,"score":-1,"anomaly":false}' >"$tmp/gap"
+		check '.series[0] | .events == 2 and (.pa.f1 - 2/3 | fabs) < 1e-12 and .unscored == '"$n" "$tmp/gap"
+	done
 }
 
 @test "eval: no labels at all is an error" {

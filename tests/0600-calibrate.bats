@@ -208,6 +208,24 @@ threshold_of() {
 	[ "$status" -eq 3 ]
 }
 
+@test "calibrate: events stay apart across records left out" {
+	# a = 0, 9 (event), two normal hours unscored, 2 (event), 4: kept
+	# apart, PA-F1 is best (0.8) flagging a >= 2: threshold 1 deviation;
+	# merged into one event a >= 9 would catch both, F1 1, threshold 6.5
+	ev() { # the lines of the two hours between
+		echo '{"key":"A","ts":0,"score":0,"label":0}'
+		echo '{"key":"A","ts":1,"score":-81,"label":1}'
+		cat
+		echo '{"key":"A","ts":4,"score":-4,"label":1}'
+		echo '{"key":"A","ts":5,"score":-16,"label":0}'
+	}
+	printf '{"key":"A","ts":%d,"score":null,"label":0}\n' 2 3 | ev >"$tmp/gaps"
+	for m in pa-f1 composite-f1; do
+		fcvae-calibrate --print --metric $m "$tmp/gaps" |
+			jq -e '.calibration | .threshold == -1 and (.f1 - 0.8 | fabs) < 1e-12 and .events == 2 and .points == 4'
+	done
+}
+
 @test "calibrate: the man page examples run" {
 	man_examples man/fcvae-calibrate.1 3
 	# the first and third examples' answers, worked out in the page

@@ -22,12 +22,8 @@ void fcvae_scored_init(fcvae_scored_set *set)
 void fcvae_scored_free(fcvae_scored_set *set)
 {
 	for (int i = 0; i < set->ns; i++) {
-		fcvae_scored_series *s = &set->s[i];
-		free(s->key);
-		free(s->ts);
-		free(s->score);
-		free(s->label);
-		free(s->flag);
+		free(set->s[i].key);
+		free(set->s[i].p);
 	}
 	free(set->s);
 	free(set->hash);
@@ -65,20 +61,33 @@ static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, si
 	return s;
 }
 
-static void push(fcvae_scored_series *s, double ts, double score, int label, int flag)
+/* fcvae_scored_point.left_out: why an entry is no point */
+enum { POINT, UNSCORED, UNLABELLED };
+
+static void count(fcvae_scored_set *set, fcvae_scored_series *s, const fcvae_scored_point *e)
+{
+	if (e->left_out == UNSCORED) {
+		s->unscored++;
+		set->unscored++;
+	} else if (e->left_out == UNLABELLED) {
+		s->unlabelled++;
+		set->unlabelled++;
+	} else if (e->left_out == POINT) {
+		set->labelled++;
+	}
+}
+
+static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_point e)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 256;
-		s->ts = fcvae_xrealloc(s->ts, s->cap * sizeof *s->ts);
-		s->score = fcvae_xrealloc(s->score, s->cap * sizeof *s->score);
-		s->label = fcvae_xrealloc(s->label, s->cap);
-		s->flag = fcvae_xrealloc(s->flag, s->cap);
+		s->p = fcvae_xrealloc(s->p, s->cap * sizeof *s->p);
 	}
-	s->ts[s->n] = ts;
-	s->score[s->n] = score;
-	s->label[s->n] = (unsigned char)label;
-	s->flag[s->n] = (unsigned char)flag;
-	s->n++;
+	e.seq = set->seq++;
+	s->p[s->n++] = e;
+	s->records++;
+	set->records++;
+	count(set, s, &e);
 }
 
 int fcvae_scored_label(const fcvae_json *v)
@@ -135,10 +144,10 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			key = k->src; /* a number or such: its text */
 			keylen = k->len;
 		}
-		double ts = NAN;
+		fcvae_scored_point e = {.ts = NAN, .score = NAN};
 		if (t && t->type == FCVAE_JSON_NUMBER && isfinite(t->num))
-			ts = t->num;
-		else if (t && t->type == FCVAE_JSON_STRING && fcvae_time_parse(t->str, t->slen, &ts) == 0)
+			e.ts = t->num;
+		else if (t && t->type == FCVAE_JSON_STRING && fcvae_time_parse(t->str, t->slen, &e.ts) == 0)
 			;
 		else if (t && t->type != FCVAE_JSON_NULL) {
 			fcvae_reject(rej, in, "bad time", "\"%s\" is not a timestamp", set->ts_field);
@@ -166,51 +175,34 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 		if (val && (val->type == FCVAE_JSON_NULL || (val->type == FCVAE_JSON_NUMBER && !isfinite(val->num))))
 			score = NAN;
 		fcvae_scored_series *s = series_of(set, key, keylen);
-		s->records++;
-		set->records++;
-		if (!isfinite(score) || label < 0) {
-			if (!isfinite(score)) {
-				s->unscored++;
-				set->unscored++;
-			} else {
-				s->unlabelled++;
-				set->unlabelled++;
-			}
-			/* a normal or unlabelled hour left out still ends an event */
-			if (label != 1) {
-				push(s, ts, NAN, FCVAE_SCORED_GAP, 0);
-				s->gaps++;
-			}
-			continue;
-		}
-		int flag;
-		if (set->has_threshold)
-			flag = score < set->threshold;
-		else if (an && an->type != FCVAE_JSON_NULL)
-			flag = an->type == FCVAE_JSON_TRUE;
-		else if (th && th->type == FCVAE_JSON_NUMBER && isfinite(th->num))
-			flag = score < th->num;
+		e.score = score;
+		e.label = label == 1;
+		if (!isfinite(score))
+			e.left_out = UNSCORED;
+		else if (label < 0)
+			e.left_out = UNLABELLED;
 		else {
-			flag = 0;
-			s->no_threshold = 1;
+			e.left_out = POINT;
+			if (set->has_threshold)
+				e.flag = score < set->threshold;
+			else if (an && an->type != FCVAE_JSON_NULL)
+				e.flag = an->type == FCVAE_JSON_TRUE;
+			else if (th && th->type == FCVAE_JSON_NUMBER && isfinite(th->num))
+				e.flag = score < th->num;
+			else
+				s->no_threshold = 1;
 		}
-		push(s, ts, score, label, flag);
-		set->labelled++;
+		push(set, s, e);
 	}
 	return rc < 0 ? -1 : 0;
 }
 
-typedef struct {
-	double ts;
-	size_t i;
-} by_time;
-
 static int cmp_time(const void *x, const void *y)
 {
-	const by_time *a = x, *b = y;
+	const fcvae_scored_point *a = x, *b = y;
 	if (a->ts != b->ts)
 		return a->ts < b->ts ? -1 : 1;
-	return (a->i > b->i) - (a->i < b->i);
+	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 void fcvae_scored_sort(fcvae_scored_set *set)
@@ -219,50 +211,32 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 		fcvae_scored_series *s = &set->s[k];
 		int timed = 1;
 		for (size_t i = 0; i < s->n; i++)
-			if (isnan(s->ts[i]) && s->label[i] != FCVAE_SCORED_GAP)
+			if (s->p[i].left_out == POINT && isnan(s->p[i].ts))
 				timed = 0;
-		if (!timed)
-			continue; /* without times, input order is the only order there is */
-		/* points in time order: a gap without a time has no place among them */
-		size_t m = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (!isnan(s->ts[i])) {
-				s->ts[m] = s->ts[i];
-				s->score[m] = s->score[i];
-				s->label[m] = s->label[i];
-				s->flag[m] = s->flag[i];
-				m++;
-			}
-		s->gaps -= s->n - m;
-		s->n = m;
-		int sorted = 1;
-		for (size_t i = 1; i < s->n; i++)
-			if (s->ts[i] < s->ts[i - 1])
-				sorted = 0;
-		if (sorted)
-			continue;
-		by_time *o = fcvae_xmalloc(s->n * sizeof *o);
-		for (size_t i = 0; i < s->n; i++)
-			o[i] = (by_time){s->ts[i], i};
-		qsort(o, s->n, sizeof *o, cmp_time);
-		double *ts = fcvae_xmalloc(s->n * sizeof *ts), *sc = fcvae_xmalloc(s->n * sizeof *sc);
-		unsigned char *lb = fcvae_xmalloc(s->n), *fl = fcvae_xmalloc(s->n);
-		for (size_t i = 0; i < s->n; i++) {
-			ts[i] = s->ts[o[i].i];
-			sc[i] = s->score[o[i].i];
-			lb[i] = s->label[o[i].i];
-			fl[i] = s->flag[o[i].i];
+		/* without times, input order is the only order there is */
+		size_t m = s->n;
+		if (timed) {
+			/* in time order, what has no time has no place among the points */
+			m = 0;
+			for (size_t i = 0; i < s->n; i++)
+				if (!isnan(s->p[i].ts))
+					s->p[m++] = s->p[i];
+			qsort(s->p, m, sizeof *s->p, cmp_time);
 		}
-		free(s->ts);
-		free(s->score);
-		free(s->label);
-		free(s->flag);
-		s->ts = ts;
-		s->score = sc;
-		s->label = lb;
-		s->flag = fl;
-		s->cap = s->n;
-		free(o);
+		/* an unscored record labelled anomalous leaves its event whole */
+		size_t n = 0;
+		int brk = 0;
+		for (size_t i = 0; i < m; i++) {
+			fcvae_scored_point e = s->p[i];
+			if (e.left_out) {
+				brk |= !(e.left_out == UNSCORED && e.label);
+				continue;
+			}
+			e.brk = brk && n;
+			brk = 0;
+			s->p[n++] = e;
+		}
+		s->n = n;
 	}
 }
 
@@ -272,26 +246,24 @@ size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsig
 	int from = i < 0 ? 0 : i, to = i < 0 ? set->ns : i + 1;
 	size_t n = 0;
 	for (int k = from; k < to; k++)
-		n += set->s[k].n - set->s[k].gaps;
+		n += set->s[k].n;
 	*a = fcvae_xmalloc((n ? n : 1) * sizeof **a);
 	*label = fcvae_xmalloc(n ? n : 1);
 	*flag = fcvae_xmalloc(n ? n : 1);
 	size_t j = 0, used = 0;
 	for (int k = from; k < to; k++) {
 		const fcvae_scored_series *s = &set->s[k];
-		if (s->n == s->gaps)
+		if (s->n == 0)
 			continue;
 		/* 1, 2 in one series, 3, 4 in the next that holds points; the
-		 * other of the two after each gap */
+		 * other of the two after each break */
 		int base = 1 + 2 * (int)(used++ % 2), seg = 0;
-		for (size_t p = 0; p < s->n; p++) {
-			if (s->label[p] == FCVAE_SCORED_GAP) {
-				seg ^= 1;
-				continue;
-			}
-			(*a)[j] = -s->score[p];
-			(*label)[j] = s->label[p] ? (unsigned char)(base + seg) : 0;
-			(*flag)[j] = s->flag[p];
+		for (size_t q = 0; q < s->n; q++) {
+			const fcvae_scored_point *e = &s->p[q];
+			seg ^= e->brk;
+			(*a)[j] = -e->score;
+			(*label)[j] = e->label ? (unsigned char)(base + seg) : 0;
+			(*flag)[j] = e->flag;
 			j++;
 		}
 	}

@@ -7,8 +7,8 @@
  * Records without a label, and unscored ones (score null or absent, or
  * value null: a window whose own bucket was missing, scored but judged on
  * an interpolated point), are kept out of the metrics but counted; unless
- * labelled anomalous they stay in the sequence as gaps, so that the events
- * on either side of them stay two. */
+ * labelled anomalous they break the sequence, so that the events on either
+ * side of them stay two. */
 #ifndef FCVAE_SCORED_H
 #define FCVAE_SCORED_H
 
@@ -18,19 +18,24 @@
 #include "record.h"
 
 typedef struct {
+	double ts;               /* epoch seconds; NaN when the record had none */
+	double score;
+	size_t seq;              /* input order over all files */
+	unsigned char label;     /* 0 or 1 */
+	unsigned char flag;      /* anomalous at the model's threshold */
+	unsigned char left_out;  /* until fcvae_scored_sort: why this is no point (scored.c), 0 for a point */
+	unsigned char brk;       /* after it: something left out lies between this point and the one before */
+} fcvae_scored_point;
+
+typedef struct {
 	char *key;
-	size_t n, cap;          /* scored and labelled points, and gaps */
-	size_t gaps;
-	double *ts;             /* epoch seconds; NaN when the record had none */
-	double *score;
-	unsigned char *label;   /* 0, 1 or FCVAE_SCORED_GAP */
-	unsigned char *flag;    /* anomalous at the model's threshold */
+	fcvae_scored_point *p;  /* until fcvae_scored_sort every record read; after
+	                           it the points, in time order */
+	size_t n, cap;
 	size_t records;         /* all of this series' records read */
 	size_t unlabelled, unscored;
 	int no_threshold;       /* some record had neither anomaly nor threshold */
 } fcvae_scored_series;
-
-#define FCVAE_SCORED_GAP 2
 
 typedef struct {
 	/* options, set before reading */
@@ -44,6 +49,7 @@ typedef struct {
 	fcvae_scored_series *s;    /* in order of first appearance */
 	int ns;
 	size_t records, unlabelled, unscored, labelled;
+	size_t seq;
 	int *hash;                 /* series index + 1 by key hash; 0 = empty */
 	size_t hcap;
 	fcvae_json_parser p;
@@ -75,15 +81,17 @@ int fcvae_scored_label(const fcvae_json *v);
 void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
                              const char *doing, const char *no_labels);
 
-/* Sort each series by time (stable; records without a time keep their
- * place after those before them). Call after the last read. */
+/* Put each series in time order (stable; without a time on every point,
+ * input order is kept) and leave the points only, each with brk set where
+ * something left out came before it. Call after the last read. */
 void fcvae_scored_sort(fcvae_scored_set *set);
 
-/* Arrays for metrics.h of one series (i >= 0) or of all series pooled in
- * order (i < 0), gaps left out: a = -score (higher = more anomalous),
- * label, flag. Anomalous labels are 1 to 4, alternating between series and
- * at each gap, so that events stay apart when their points meet.
- * Returns the number of points; the arrays are malloc'd (free them). */
+/* Arrays for metrics.h of one series (i >= 0, array index = point index)
+ * or of all series pooled in order (i < 0): a = -score (higher = more
+ * anomalous), label, flag. Anomalous labels are 1 to 4, alternating
+ * between series and at each break, so that events stay apart when their
+ * points meet. Returns the number of points; the arrays are malloc'd (free
+ * them). */
 size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,
                            unsigned char **flag);
 

@@ -1,0 +1,108 @@
+/* test-scored.c — scored records read back: breaks around what is left out,
+ * points in time order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scored.h"
+#include "unit.h"
+
+/* set, initialised, holding text's records, sorted. */
+static void read_text(fcvae_scored_set *set, const char *text)
+{
+	char path[] = "/tmp/test-scored.XXXXXX";
+	int fd = mkstemp(path);
+	size_t n = strlen(text);
+	CHECK(fd >= 0 && write(fd, text, n) == (ssize_t)n, "test file written");
+	close(fd);
+	fcvae_scored_init(set);
+	fcvae_lines in;
+	fcvae_rejects rej = {0};
+	CHECK(fcvae_lines_open(&in, path) == 0 && fcvae_scored_read(set, &in, &rej) == 0, "read");
+	fcvae_lines_close(&in);
+	unlink(path);
+	fcvae_scored_sort(set);
+}
+
+/* The labels of set's arrays as digits ("0120"), flags likewise. */
+static void arrays_of(const fcvae_scored_set *set, int i, char *labels, char *flags)
+{
+	double *a;
+	unsigned char *label, *flag;
+	size_t n = fcvae_scored_arrays(set, i, &a, &label, &flag);
+	for (size_t j = 0; j < n; j++) {
+		labels[j] = (char)('0' + label[j]);
+		flags[j] = (char)('0' + flag[j]);
+	}
+	labels[n] = flags[n] = '\0';
+	free(a);
+	free(label);
+	free(flag);
+}
+
+/* Two one-point events, at ts 1 and 2 + gaps, with `gaps` lines between
+ * them made by fmt (given their ts). */
+static void two_events(fcvae_scored_set *set, int gaps, const char *fmt)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "{\"ts\":0,\"score\":-1,\"anomaly\":false,\"label\":0}\n"
+	                            "{\"ts\":1,\"score\":-9,\"anomaly\":true,\"label\":1}\n");
+	for (int g = 0; g < gaps; g++) {
+		n += (size_t)snprintf(text + n, sizeof text - n, fmt, 2 + g);
+		text[n++] = '\n';
+	}
+	snprintf(text + n, sizeof text - n, "{\"ts\":%d,\"score\":-2,\"anomaly\":false,\"label\":1}\n", 2 + gaps);
+	read_text(set, text);
+}
+
+static void test_breaks(void)
+{
+	fcvae_scored_set set;
+	char labels[64], flags[64];
+	/* any number of normal hours left out keeps the events two (an even
+	 * number once toggled the label back) */
+	for (int gaps = 1; gaps <= 4; gaps++) {
+		two_events(&set, gaps, "{\"ts\":%d,\"score\":null,\"label\":0}");
+		arrays_of(&set, 0, labels, flags);
+		CHECK(strlen(labels) == 3 && labels[0] == '0' && labels[1] != '0' && labels[2] != '0' &&
+		      labels[1] != labels[2], "%d unscored between two events: labels %s", gaps, labels);
+		fcvae_scored_free(&set);
+		two_events(&set, gaps, "{\"ts\":%d,\"score\":-1}");
+		arrays_of(&set, 0, labels, flags);
+		CHECK(strlen(labels) == 3 && labels[1] != labels[2], "%d unlabelled between two events: labels %s", gaps,
+		      labels);
+		CHECK(set.s[0].unlabelled == (size_t)gaps && set.s[0].records == 3 + (size_t)gaps, "counted: %zu of %zu",
+		      set.s[0].unlabelled, set.s[0].records);
+		fcvae_scored_free(&set);
+	}
+	/* an unscored hour labelled anomalous joins them */
+	two_events(&set, 2, "{\"ts\":%d,\"score\":null,\"label\":1}");
+	arrays_of(&set, 0, labels, flags);
+	CHECK(strlen(labels) == 3 && labels[1] != '0' && labels[1] == labels[2], "unscored anomalous between: labels %s",
+	      labels);
+	fcvae_scored_free(&set);
+}
+
+static void test_order(void)
+{
+	fcvae_scored_set set;
+	char labels[64], flags[64];
+	/* shuffled, with a left-out hour: point i of the series is array index i */
+	read_text(&set, "{\"ts\":3,\"score\":-3,\"anomaly\":true,\"label\":1}\n"
+	                "{\"ts\":1,\"score\":null,\"label\":0}\n"
+	                "{\"ts\":0,\"score\":-1,\"anomaly\":false,\"label\":0}\n"
+	                "{\"ts\":2,\"score\":-2,\"anomaly\":false,\"label\":1}\n");
+	arrays_of(&set, 0, labels, flags);
+	const fcvae_scored_series *s = &set.s[0];
+	CHECK(s->n == 3 && s->p[0].ts == 0 && s->p[1].ts == 2 && s->p[2].ts == 3 && s->p[1].brk && !s->p[2].brk &&
+	      !strcmp(flags, "001") && labels[1] == labels[2], "points in time order, flags %s labels %s", flags, labels);
+	fcvae_scored_free(&set);
+}
+
+int main(void)
+{
+	test_breaks();
+	test_order();
+	return unit_done();
+}
