@@ -208,7 +208,7 @@ threshold_of() {
 	[ "$status" -eq 3 ]
 }
 
-@test "calibrate: events stay apart across records left out" {
+@test "calibrate: events stay apart across records left out and lines rejected" {
 	# a = 0, 9 (event), two normal hours unscored, 2 (event), 4: kept
 	# apart, PA-F1 is best (0.8) flagging a >= 2: threshold 1 deviation;
 	# merged into one event a >= 9 would catch both, F1 1, threshold 6.5
@@ -224,6 +224,12 @@ threshold_of() {
 		fcvae-calibrate --print --metric $m "$tmp/gaps" |
 			jq -e '.calibration | .threshold == -1 and (.f1 - 0.8 | fabs) < 1e-12 and .events == 2 and .points == 4'
 	done
+	# a line rejected there: what it held is not known, so also two
+	echo '{"key":"A","ts":2,"score":-1,"label":"no"}' | ev >"$tmp/rej"
+	run --separate-stderr fcvae-calibrate --print --metric pa-f1 "$tmp/rej"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"1 input line rejected: 1 bad label"* ]]
+	echo "$output" | jq -e '.calibration | .threshold == -1 and .events == 2'
 }
 
 @test "calibrate: the man page examples run" {

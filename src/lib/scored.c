@@ -30,21 +30,25 @@ void fcvae_scored_free(fcvae_scored_set *set)
 	fcvae_json_parser_free(&set->p);
 }
 
+static void rehash(fcvae_scored_set *set, size_t cap)
+{
+	int *h = fcvae_xcalloc(cap, sizeof *h);
+	for (int i = 0; i < set->ns; i++) {
+		size_t j = fcvae_hash64(set->s[i].key, strlen(set->s[i].key), 0) & (cap - 1);
+		while (h[j])
+			j = (j + 1) & (cap - 1);
+		h[j] = i + 1;
+	}
+	free(set->hash);
+	set->hash = h;
+	set->hcap = cap;
+}
+
 static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, size_t len)
 {
 	if ((size_t)set->ns * 2 >= set->hcap) {
-		size_t cap = set->hcap ? set->hcap * 2 : 64;
-		int *h = fcvae_xcalloc(cap, sizeof *h);
-		for (int i = 0; i < set->ns; i++) {
-			size_t j = fcvae_hash64(set->s[i].key, strlen(set->s[i].key), 0) & (cap - 1);
-			while (h[j])
-				j = (j + 1) & (cap - 1);
-			h[j] = i + 1;
-		}
-		free(set->hash);
-		set->hash = h;
-		set->hcap = cap;
-		set->s = fcvae_xrealloc(set->s, cap / 2 * sizeof *set->s);
+		rehash(set, set->hcap ? set->hcap * 2 : 64);
+		set->s = fcvae_xrealloc(set->s, set->hcap / 2 * sizeof *set->s);
 	}
 	size_t j = fcvae_hash64(key, len, 0) & (set->hcap - 1);
 	for (; set->hash[j]; j = (j + 1) & (set->hcap - 1)) {
@@ -62,7 +66,7 @@ static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, si
 }
 
 /* fcvae_scored_point.left_out: why an entry is no point */
-enum { POINT, UNSCORED, UNLABELLED };
+enum { POINT, UNSCORED, UNLABELLED, REJECTED };
 
 static void count(fcvae_scored_set *set, fcvae_scored_series *s, const fcvae_scored_point *e)
 {
@@ -85,8 +89,10 @@ static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_poi
 	}
 	e.seq = set->seq++;
 	s->p[s->n++] = e;
-	s->records++;
-	set->records++;
+	if (e.left_out != REJECTED) {
+		s->records++;
+		set->records++;
+	}
 	count(set, s, &e);
 }
 
@@ -144,37 +150,40 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			key = k->src; /* a number or such: its text */
 			keylen = k->len;
 		}
-		fcvae_scored_point e = {.ts = NAN, .score = NAN};
+		/* a rejected line whose series is known breaks its sequence there,
+		 * as a record left out does: what it held is not known */
+		fcvae_scored_series *s = series_of(set, key, keylen);
+		fcvae_scored_point e = {.ts = NAN, .score = NAN, .left_out = REJECTED};
 		if (t && t->type == FCVAE_JSON_NUMBER && isfinite(t->num))
 			e.ts = t->num;
 		else if (t && t->type == FCVAE_JSON_STRING && fcvae_time_parse(t->str, t->slen, &e.ts) == 0)
 			;
 		else if (t && t->type != FCVAE_JSON_NULL) {
+			e.ts = NAN; /* a failed parse may have set it */
 			fcvae_reject(rej, in, "bad time", "\"%s\" is not a timestamp", set->ts_field);
-			continue;
+			goto rejected;
 		}
 		double score = NAN;
 		if (sc && sc->type == FCVAE_JSON_NUMBER)
 			score = sc->num;
 		else if (sc && sc->type != FCVAE_JSON_NULL) {
 			fcvae_reject(rej, in, "bad score", "\"score\" is not a number");
-			continue;
+			goto rejected;
 		}
 		int label = fcvae_scored_label(fcvae_json_get(r, set->label_field));
 		if (label == -2) {
 			fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", set->label_field);
-			continue;
+			goto rejected;
 		}
 		if (an && an->type != FCVAE_JSON_TRUE && an->type != FCVAE_JSON_FALSE && an->type != FCVAE_JSON_NULL) {
 			fcvae_reject(rej, in, "bad anomaly", "\"anomaly\" is not true or false");
-			continue;
+			goto rejected;
 		}
 		/* fcvae-window writes "value": null when the bucket itself was
 		 * missing: its score judges an interpolated point, so it is unscored */
 		const fcvae_json *val = fcvae_json_get(r, "value");
 		if (val && (val->type == FCVAE_JSON_NULL || (val->type == FCVAE_JSON_NUMBER && !isfinite(val->num))))
 			score = NAN;
-		fcvae_scored_series *s = series_of(set, key, keylen);
 		e.score = score;
 		e.label = label == 1;
 		if (!isfinite(score))
@@ -192,6 +201,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			else
 				s->no_threshold = 1;
 		}
+	rejected:
 		push(set, s, e);
 	}
 	return rc < 0 ? -1 : 0;
@@ -207,6 +217,7 @@ static int cmp_time(const void *x, const void *y)
 
 void fcvae_scored_sort(fcvae_scored_set *set)
 {
+	int kept = 0;
 	for (int k = 0; k < set->ns; k++) {
 		fcvae_scored_series *s = &set->s[k];
 		int timed = 1;
@@ -237,7 +248,16 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 			s->p[n++] = e;
 		}
 		s->n = n;
+		if (s->records == 0) { /* nothing but rejected lines */
+			free(s->key);
+			free(s->p);
+			continue;
+		}
+		set->s[kept++] = *s;
 	}
+	set->ns = kept;
+	if (set->hcap)
+		rehash(set, set->hcap);
 }
 
 size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,

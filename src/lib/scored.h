@@ -8,7 +8,8 @@
  * value null: a window whose own bucket was missing, scored but judged on
  * an interpolated point), are kept out of the metrics but counted; unless
  * labelled anomalous they break the sequence, so that the events on either
- * side of them stay two. */
+ * side of them stay two. So does a rejected line whose series and time can
+ * be read. */
 #ifndef FCVAE_SCORED_H
 #define FCVAE_SCORED_H
 
@@ -29,8 +30,8 @@ typedef struct {
 
 typedef struct {
 	char *key;
-	fcvae_scored_point *p;  /* until fcvae_scored_sort every record read; after
-	                           it the points, in time order */
+	fcvae_scored_point *p;  /* until fcvae_scored_sort every record read and rejected
+	                           line placed; after it the points, in time order */
 	size_t n, cap;
 	size_t records;         /* all of this series' records read */
 	size_t unlabelled, unscored;
@@ -83,7 +84,8 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 
 /* Put each series in time order (stable; without a time on every point,
  * input order is kept) and leave the points only, each with brk set where
- * something left out came before it. Call after the last read. */
+ * something left out came before it. Series that hold only rejected lines
+ * are dropped. Call after the last read. */
 void fcvae_scored_sort(fcvae_scored_set *set);
 
 /* Arrays for metrics.h of one series (i >= 0, array index = point index)

@@ -76,11 +76,22 @@ static void test_breaks(void)
 		      set.s[0].unlabelled, set.s[0].records);
 		fcvae_scored_free(&set);
 	}
+	/* a rejected line whose series and time are known breaks as well */
+	two_events(&set, 1, "{\"ts\":%d,\"score\":-1,\"label\":\"no\"}");
+	arrays_of(&set, 0, labels, flags);
+	CHECK(strlen(labels) == 3 && labels[1] != labels[2] && set.s[0].records == 3, "rejected line between: labels %s",
+	      labels);
+	fcvae_scored_free(&set);
 	/* an unscored hour labelled anomalous joins them */
 	two_events(&set, 2, "{\"ts\":%d,\"score\":null,\"label\":1}");
 	arrays_of(&set, 0, labels, flags);
 	CHECK(strlen(labels) == 3 && labels[1] != '0' && labels[1] == labels[2], "unscored anomalous between: labels %s",
 	      labels);
+	fcvae_scored_free(&set);
+	/* a series of nothing but rejected lines is no series */
+	read_text(&set, "{\"key\":\"A\",\"ts\":0,\"score\":-1,\"label\":0}\n{\"key\":\"B\",\"ts\":0,\"score\":\"x\"}\n");
+	CHECK(set.ns == 1 && !strcmp(set.s[0].key, "A") && set.records == 1, "rejected series dropped: %d series",
+	      set.ns);
 	fcvae_scored_free(&set);
 }
 
