@@ -38,7 +38,7 @@ static int delay_k = 7;
 typedef struct {
 	const char *key;            /* NULL = pooled */
 	const fcvae_scored_series *s;
-	size_t records, unlabelled, unscored, n, anomalous;
+	size_t records, unlabelled, unscored, replaced, n, anomalous;
 	size_t nev, caught;
 	fcvae_event *ev;
 	fcvae_prf point, pa, delay, composite;
@@ -123,9 +123,10 @@ static void json_report(fcvae_buf *b, const report *r)
 		fcvae_json_add_cstring(b, r->key);
 		fcvae_buf_addc(b, ',');
 	}
-	fcvae_buf_printf(b, "\"records\":%zu,\"points\":%zu,\"unlabelled\":%zu,\"unscored\":%zu,"
+	fcvae_buf_printf(b, "\"records\":%zu,\"points\":%zu,\"unlabelled\":%zu,\"unscored\":%zu,\"replaced\":%zu,"
 	                 "\"anomalous_points\":%zu,\"events\":%zu,\"events_detected\":%zu,\"false_positive_points\":%zu,",
-	                 r->records, r->n, r->unlabelled, r->unscored, r->anomalous, r->nev, r->caught, r->point.fp);
+	                 r->records, r->n, r->unlabelled, r->unscored, r->replaced, r->anomalous, r->nev, r->caught,
+	                 r->point.fp);
 	add_prf(b, "at_threshold", &r->point, def, 1);
 	fcvae_buf_adds(b, "},");
 	add_prf(b, "pa", &r->pa, def, 0);
@@ -280,12 +281,14 @@ int main(int argc, char **argv)
 		rs[i].records = s->records;
 		rs[i].unlabelled = s->unlabelled;
 		rs[i].unscored = s->unscored;
+		rs[i].replaced = s->replaced;
 		evaluate(&rs[i], &set, i);
 	}
 	report *pooled = &rs[set.ns];
 	pooled->records = set.records;
 	pooled->unlabelled = set.unlabelled;
 	pooled->unscored = set.unscored;
+	pooled->replaced = set.replaced;
 	evaluate(pooled, &set, -1);
 
 	fcvae_buf b = {0};

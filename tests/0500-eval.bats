@@ -188,6 +188,25 @@ gap() { # N FORMAT
 	done
 }
 
+@test "eval: a later record for the same series and time replaces the earlier" {
+	# fcvae-window --revise re-emits hour 5, now flagged: point tp {1,5,7},
+	# fp {3}, fn 3 -> F1 6/10; and a replayed copy of hour 9
+	{
+		cat "$tmp/a.ndjson"
+		grep T05:00 "$tmp/a.ndjson" | jq -c '.anomaly = true | .revised = true'
+		grep T09:00 "$tmp/a.ndjson"
+	} >"$tmp/dup"
+	run --separate-stderr fcvae-eval --format json "$tmp/dup"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"2 records replaced by a later one for the same series and time"* ]]
+	echo "$output" | jq -e '.series[0] | .records == 12 and .points == 10 and .replaced == 2 and .anomalous_points == 6 and
+		.events == 3 and .at_threshold.tp == 3 and (.at_threshold.f1 - 0.6 | fabs) < 1e-12'
+	echo "$output" | jq -e '.pooled | .records == 12 and .points == 10 and .replaced == 2'
+	# the later one in input order, whatever it says: here the unrevised
+	{ grep T05:00 "$tmp/a.ndjson" | jq -c '.anomaly = true'; cat "$tmp/a.ndjson"; } >"$tmp/dup2"
+	check '.series[0] | .points == 10 and .replaced == 1 and (.at_threshold.f1 - 4/9 | fabs) < 1e-12' "$tmp/dup2"
+}
+
 @test "eval: no labels at all is an error" {
 	jq -c 'del(.label)' "$tmp/a.ndjson" >"$tmp/nolabel"
 	run fcvae-eval "$tmp/nolabel"

@@ -232,6 +232,16 @@ threshold_of() {
 	echo "$output" | jq -e '.calibration | .threshold == -1 and .events == 2'
 }
 
+@test "calibrate: a later record for the same series and time replaces the earlier" {
+	# an earlier record for hour 1 (a = 9, anomalous) that says normal and
+	# far out: replaced, the threshold is the one without it
+	{ echo '{"key":"Accel/CMP","ts":"2025-02-20T01:00:00Z","score":-400,"label":0}'; cat "$tmp/ac.ndjson"; } >"$tmp/dup"
+	run --separate-stderr fcvae-calibrate --print "$tmp/dup"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"1 record replaced by a later one for the same series and time"* ]]
+	[ "$output" = "$(fcvae-calibrate --print "$tmp/ac.ndjson")" ]
+}
+
 @test "calibrate: the man page examples run" {
 	man_examples man/fcvae-calibrate.1 3
 	# the first and third examples' answers, worked out in the page

@@ -68,16 +68,18 @@ static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, si
 /* fcvae_scored_point.left_out: why an entry is no point */
 enum { POINT, UNSCORED, UNLABELLED, REJECTED };
 
-static void count(fcvae_scored_set *set, fcvae_scored_series *s, const fcvae_scored_point *e)
+/* The counts an entry is in, d = 1 when read and -1 when replaced
+ * ("records" keeps counting it: it was read). */
+static void tally(fcvae_scored_set *set, fcvae_scored_series *s, const fcvae_scored_point *e, int d)
 {
 	if (e->left_out == UNSCORED) {
-		s->unscored++;
-		set->unscored++;
+		s->unscored += (size_t)d;
+		set->unscored += (size_t)d;
 	} else if (e->left_out == UNLABELLED) {
-		s->unlabelled++;
-		set->unlabelled++;
+		s->unlabelled += (size_t)d;
+		set->unlabelled += (size_t)d;
 	} else if (e->left_out == POINT) {
-		set->labelled++;
+		set->labelled += (size_t)d;
 	}
 }
 
@@ -93,7 +95,7 @@ static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_poi
 		s->records++;
 		set->records++;
 	}
-	count(set, s, &e);
+	tally(set, s, &e, 1);
 }
 
 int fcvae_scored_label(const fcvae_json *v)
@@ -215,6 +217,32 @@ static int cmp_time(const void *x, const void *y)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+/* Entries p[0..m) in time order: of those of one time (together, in input
+ * order) the last record stands and the others are replaced; a rejected
+ * line only stands for a time no record has. Returns the count left. */
+static size_t last_of_each_time(fcvae_scored_set *set, fcvae_scored_series *s, size_t m)
+{
+	fcvae_scored_point *p = s->p;
+	size_t n = 0;
+	for (size_t i = 0, j; i < m; i = j) {
+		size_t keep = i;
+		int record = 0;
+		for (j = i; j < m && p[j].ts == p[i].ts; j++)
+			if (p[j].left_out != REJECTED || !record) {
+				keep = j;
+				record = p[j].left_out != REJECTED;
+			}
+		for (size_t q = i; q < j; q++)
+			if (q != keep && p[q].left_out != REJECTED) {
+				tally(set, s, &p[q], -1);
+				s->replaced++;
+				set->replaced++;
+			}
+		p[n++] = p[keep];
+	}
+	return n;
+}
+
 void fcvae_scored_sort(fcvae_scored_set *set)
 {
 	int kept = 0;
@@ -233,6 +261,7 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 				if (!isnan(s->p[i].ts))
 					s->p[m++] = s->p[i];
 			qsort(s->p, m, sizeof *s->p, cmp_time);
+			m = last_of_each_time(set, s, m);
 		}
 		/* an unscored record labelled anomalous leaves its event whole */
 		size_t n = 0;
@@ -311,15 +340,18 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 	fcvae_rejects_format(rej, summary, sizeof summary);
 	if (summary[0])
 		fcvae_warn("%s", summary);
+	fcvae_scored_sort(set);
 	if (set->records == 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "no scored records to %s", doing);
 	if (set->labelled == 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): %s", set->label_field,
 		          set->records, set->unscored, no_labels);
+	if (set->replaced)
+		fcvae_warn("%zu record%s replaced by a later one for the same series and time", set->replaced,
+		           set->replaced == 1 ? "" : "s");
 	if (set->unlabelled)
 		fcvae_warn("%zu record%s without a \"%s\" left out", set->unlabelled, set->unlabelled == 1 ? "" : "s",
 		           set->label_field);
-	fcvae_scored_sort(set);
 }
 
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,

@@ -9,7 +9,9 @@
  * an interpolated point), are kept out of the metrics but counted; unless
  * labelled anomalous they break the sequence, so that the events on either
  * side of them stay two. So does a rejected line whose series and time can
- * be read. */
+ * be read. Of several records for one series and time (fcvae-window
+ * --revise, a replayed stream) the last read stands; the others are
+ * counted as replaced. */
 #ifndef FCVAE_SCORED_H
 #define FCVAE_SCORED_H
 
@@ -34,7 +36,7 @@ typedef struct {
 	                           line placed; after it the points, in time order */
 	size_t n, cap;
 	size_t records;         /* all of this series' records read */
-	size_t unlabelled, unscored;
+	size_t unlabelled, unscored, replaced;
 	int no_threshold;       /* some record had neither anomaly nor threshold */
 } fcvae_scored_series;
 
@@ -49,7 +51,7 @@ typedef struct {
 	/* contents */
 	fcvae_scored_series *s;    /* in order of first appearance */
 	int ns;
-	size_t records, unlabelled, unscored, labelled;
+	size_t records, unlabelled, unscored, labelled, replaced;
 	size_t seq;
 	int *hash;                 /* series index + 1 by key hash; 0 = empty */
 	size_t hcap;
@@ -75,17 +77,19 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
  * of those in a string); -1 absent, null, NaN or ""; -2 not a label. */
 int fcvae_scored_label(const fcvae_json *v);
 
-/* Read the named files (none: standard input) into set, warn the reject
- * summary and the unlabelled count, and sort. Dies (exit 1) on a file that
- * cannot be read, when no record was read ("no scored records to <doing>")
- * and when none has a label (no_labels: what follows the counts). */
+/* Read the named files (none: standard input) into set, sort, and warn the
+ * reject summary, the replaced and the unlabelled counts. Dies (exit 1) on
+ * a file that cannot be read, when no record was read ("no scored records
+ * to <doing>") and when none has a label (no_labels: what follows the
+ * counts). */
 void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
                              const char *doing, const char *no_labels);
 
 /* Put each series in time order (stable; without a time on every point,
- * input order is kept) and leave the points only, each with brk set where
- * something left out came before it. Series that hold only rejected lines
- * are dropped. Call after the last read. */
+ * input order is kept), keep the last record read for each time, and
+ * leave the points only, each with brk set where something left out came
+ * before it. Series that hold only rejected lines are dropped. Call after
+ * the last read. */
 void fcvae_scored_sort(fcvae_scored_set *set);
 
 /* Arrays for metrics.h of one series (i >= 0, array index = point index)

@@ -1,5 +1,5 @@
 /* test-scored.c — scored records read back: breaks around what is left out,
- * points in time order. */
+ * replaced records, points in time order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +111,37 @@ static void test_order(void)
 	fcvae_scored_free(&set);
 }
 
+static void test_replaced(void)
+{
+	fcvae_scored_set set;
+	char labels[64], flags[64];
+	/* ts 1 three times, ts 2 unscored then revised: the last of each stands */
+	read_text(&set, "{\"ts\":1,\"score\":-5,\"anomaly\":false,\"label\":0}\n"
+	                "{\"ts\":2,\"value\":null,\"score\":-7,\"anomaly\":true,\"label\":1}\n"
+	                "{\"ts\":1,\"score\":-6,\"anomaly\":false,\"label\":0}\n"
+	                "{\"ts\":1,\"score\":-8,\"anomaly\":true,\"label\":1,\"revised\":true}\n"
+	                "{\"ts\":2,\"value\":3,\"score\":-7,\"anomaly\":true,\"label\":1,\"revised\":true}\n");
+	arrays_of(&set, 0, labels, flags);
+	const fcvae_scored_series *s = &set.s[0];
+	CHECK(s->n == 2 && s->p[0].score == -8 && s->p[1].score == -7 && !strcmp(flags, "11"), "last stands: %zu points",
+	      s->n);
+	CHECK(s->records == 5 && s->replaced == 3 && set.replaced == 3 && s->unscored == 0 && set.unscored == 0 &&
+	      set.labelled == 2, "counts: %zu records, %zu replaced, %zu unscored, %zu labelled", s->records, s->replaced,
+	      s->unscored, set.labelled);
+	fcvae_scored_free(&set);
+	/* a rejected line does not replace a record of its time */
+	read_text(&set, "{\"ts\":1,\"score\":-5,\"anomaly\":true,\"label\":1}\n"
+	                "{\"ts\":1,\"score\":-5,\"label\":7}\n"
+	                "{\"ts\":2,\"score\":-5,\"anomaly\":true,\"label\":1}\n");
+	arrays_of(&set, 0, labels, flags);
+	CHECK(!strcmp(labels, "11") && set.replaced == 0, "rejected line of a record's time: labels %s", labels);
+	fcvae_scored_free(&set);
+}
+
 int main(void)
 {
 	test_breaks();
 	test_order();
+	test_replaced();
 	return unit_done();
 }
