@@ -39,6 +39,7 @@ typedef struct {
 	const char *key;            /* NULL = pooled */
 	const fcvae_scored_series *s;
 	size_t records, unlabelled, unscored, replaced, n, anomalous;
+	int decided;                /* every point has a threshold: the figures at it mean something */
 	size_t nev, caught;
 	fcvae_event *ev;
 	fcvae_prf point, pa, delay, composite;
@@ -82,21 +83,34 @@ static void evaluate(report *r, const fcvae_scored_set *set, int i)
 }
 
 /* "name":{precision, recall, f1 — left open for more members. Recall and
- * F1 mean nothing without a labelled anomaly: null, not 0. */
-static void add_prf(fcvae_buf *b, const char *name, const fcvae_prf *p, int defined, int counts)
+ * F1 mean nothing without a labelled anomaly, and nothing at all without
+ * flags (decided = 0: no threshold): null, not 0. */
+static void add_prf(fcvae_buf *b, const char *name, const fcvae_prf *p, int defined, int decided, int counts)
 {
 	fcvae_json_add_key(b, name);
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "precision");
-	fcvae_json_add_number(b, p->tp + p->fp ? p->precision : NAN);
+	fcvae_json_add_number(b, decided && p->tp + p->fp ? p->precision : NAN);
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, "recall");
-	fcvae_json_add_number(b, defined ? p->recall : NAN);
+	fcvae_json_add_number(b, decided && defined ? p->recall : NAN);
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, "f1");
-	fcvae_json_add_number(b, defined ? p->f1 : NAN);
-	if (counts)
+	fcvae_json_add_number(b, decided && defined ? p->f1 : NAN);
+	if (counts && decided)
 		fcvae_buf_printf(b, ",\"tp\":%zu,\"fp\":%zu,\"fn\":%zu,\"tn\":%zu", p->tp, p->fp, p->fn, p->tn);
+	else if (counts)
+		fcvae_buf_adds(b, ",\"tp\":null,\"fp\":null,\"fn\":null,\"tn\":null");
+}
+
+/* A count, or null without a threshold. */
+static void add_count(fcvae_buf *b, const char *name, size_t n, int decided)
+{
+	fcvae_json_add_key(b, name);
+	if (decided)
+		fcvae_buf_printf(b, "%zu", n);
+	else
+		fcvae_buf_adds(b, "null");
 }
 
 /* A point's time, or without one its index; quoted for JSON. */
@@ -124,23 +138,26 @@ static void json_report(fcvae_buf *b, const report *r)
 		fcvae_buf_addc(b, ',');
 	}
 	fcvae_buf_printf(b, "\"records\":%zu,\"points\":%zu,\"unlabelled\":%zu,\"unscored\":%zu,\"replaced\":%zu,"
-	                 "\"anomalous_points\":%zu,\"events\":%zu,\"events_detected\":%zu,\"false_positive_points\":%zu,",
-	                 r->records, r->n, r->unlabelled, r->unscored, r->replaced, r->anomalous, r->nev, r->caught,
-	                 r->point.fp);
-	add_prf(b, "at_threshold", &r->point, def, 1);
+	                 "\"anomalous_points\":%zu,\"events\":%zu,", r->records, r->n, r->unlabelled, r->unscored,
+	                 r->replaced, r->anomalous, r->nev);
+	add_count(b, "events_detected", r->caught, r->decided);
+	fcvae_buf_addc(b, ',');
+	add_count(b, "false_positive_points", r->point.fp, r->decided);
+	fcvae_buf_addc(b, ',');
+	add_prf(b, "at_threshold", &r->point, def, r->decided, 1);
 	fcvae_buf_adds(b, "},");
-	add_prf(b, "pa", &r->pa, def, 0);
+	add_prf(b, "pa", &r->pa, def, r->decided, 0);
 	fcvae_buf_adds(b, "},");
-	add_prf(b, "delay", &r->delay, def, 0);
+	add_prf(b, "delay", &r->delay, def, r->decided, 0);
 	fcvae_buf_printf(b, ",\"k\":%d},", delay_k);
-	add_prf(b, "composite", &r->composite, def, 0);
+	add_prf(b, "composite", &r->composite, def, r->decided, 0);
 	fcvae_buf_addc(b, '}');
 	fcvae_buf_printf(b, ",\"test_tuned\":{");
 	static const char *names[3] = {"best_f1", "best_pa_f1", "best_delay_f1"};
 	for (int m = 0; m < 3; m++) {
 		if (m)
 			fcvae_buf_addc(b, ',');
-		add_prf(b, names[m], &r->best[m], def, 0);
+		add_prf(b, names[m], &r->best[m], def, 1, 0);
 		fcvae_buf_adds(b, ",\"threshold\":");
 		fcvae_json_add_number(b, r->best_t[m]);
 		fcvae_buf_addc(b, '}');
@@ -158,8 +175,8 @@ static void json_report(fcvae_buf *b, const report *r)
 			fcvae_buf_adds(b, ",\"end\":");
 			add_time(b, r->s, ev->end - 1, 1);
 			fcvae_buf_printf(b, ",\"points\":%zu,\"detected\":%s,\"first_detection\":", ev->end - ev->start,
-			                 ev->first >= 0 ? "true" : "false");
-			if (ev->first >= 0) {
+			                 !r->decided ? "null" : ev->first >= 0 ? "true" : "false");
+			if (r->decided && ev->first >= 0) {
 				add_time(b, r->s, (size_t)ev->first, 1);
 				fcvae_buf_printf(b, ",\"delay\":%zu}", (size_t)ev->first - ev->start);
 			} else {
@@ -182,14 +199,18 @@ static void put_num(fcvae_buf *b, double x, int ok)
 static void table_row(fcvae_buf *b, const report *r)
 {
 	int def = r->anomalous > 0;
-	fcvae_buf_printf(b, "%-16s %6zu %5zu %6zu %6zu %5zu", r->key ? r->key : "pooled", r->n, r->anomalous,
-	                 r->nev, r->caught, r->point.fp);
-	put_num(b, r->point.precision, r->point.tp + r->point.fp > 0);
-	put_num(b, r->point.recall, def);
-	put_num(b, r->point.f1, def);
-	put_num(b, r->pa.f1, def);
-	put_num(b, r->delay.f1, def);
-	put_num(b, r->composite.f1, def);
+	int at = r->decided;
+	fcvae_buf_printf(b, "%-16s %6zu %5zu %6zu", r->key ? r->key : "pooled", r->n, r->anomalous, r->nev);
+	if (at)
+		fcvae_buf_printf(b, " %6zu %5zu", r->caught, r->point.fp);
+	else
+		fcvae_buf_printf(b, " %6s %5s", "-", "-");
+	put_num(b, r->point.precision, at && r->point.tp + r->point.fp > 0);
+	put_num(b, r->point.recall, at && def);
+	put_num(b, r->point.f1, at && def);
+	put_num(b, r->pa.f1, at && def);
+	put_num(b, r->delay.f1, at && def);
+	put_num(b, r->composite.f1, at && def);
 	put_num(b, r->best[1].f1, def);
 	put_num(b, r->pr_auc, 1);
 	put_num(b, r->roc_auc, 1);
@@ -205,7 +226,9 @@ static void table_events(fcvae_buf *b, const report *r)
 		fcvae_buf_addc(b, ' ');
 		add_time(b, r->s, ev->end - 1, 0);
 		fcvae_buf_printf(b, " %6zu ", ev->end - ev->start);
-		if (ev->first >= 0) {
+		if (!r->decided) {
+			fcvae_buf_printf(b, "%-20s %5s\n", "-", "-");
+		} else if (ev->first >= 0) {
 			add_time(b, r->s, (size_t)ev->first, 0);
 			fcvae_buf_printf(b, " %5zu\n", (size_t)ev->first - ev->start);
 		} else {
@@ -271,24 +294,36 @@ int main(int argc, char **argv)
 	                        "nothing to evaluate; label the data or name the field with --label");
 
 	report *rs = fcvae_xcalloc((size_t)set.ns + 1, sizeof *rs);
+	int undecided = 0;
+	const char *first_undecided = NULL;
 	for (int i = 0; i < set.ns; i++) {
 		const fcvae_scored_series *s = &set.s[i];
-		if (s->no_threshold && !set.has_threshold)
-			fcvae_warn("%s: records without \"anomaly\" or \"threshold\": none counts as flagged "
-			           "(calibrate the model, or give --threshold)", s->key[0] ? s->key : "(no key)");
+		if (s->no_threshold && !undecided++)
+			first_undecided = s->key[0] ? s->key : "(no key)";
 		rs[i].key = s->key;
 		rs[i].s = s;
 		rs[i].records = s->records;
 		rs[i].unlabelled = s->unlabelled;
 		rs[i].unscored = s->unscored;
 		rs[i].replaced = s->replaced;
+		rs[i].decided = !s->no_threshold;
 		evaluate(&rs[i], &set, i);
 	}
+	/* "anomaly": false from an uncalibrated model is no decision: figures
+	 * at a threshold there is none of would read as a model that misses all */
+	if (undecided == 1)
+		fcvae_warn("%s: no threshold (an uncalibrated model, \"threshold\": null, or no \"anomaly\" or "
+		           "\"threshold\"): no figures at it (calibrate the model, or give --threshold)", first_undecided);
+	else if (undecided)
+		fcvae_warn("%s and %d other series: no threshold (an uncalibrated model, \"threshold\": null, or no "
+		           "\"anomaly\" or \"threshold\"): no figures at it (calibrate the model, or give --threshold)",
+		           first_undecided, undecided - 1);
 	report *pooled = &rs[set.ns];
 	pooled->records = set.records;
 	pooled->unlabelled = set.unlabelled;
 	pooled->unscored = set.unscored;
 	pooled->replaced = set.replaced;
+	pooled->decided = !undecided;
 	evaluate(pooled, &set, -1);
 
 	fcvae_buf b = {0};

@@ -88,11 +88,38 @@ check() {
 	# no "anomaly": score < -5.5 from the records, a in {6,7,8,9}: tp 3 fp 1 fn 3 -> 6/10
 	jq -c 'del(.anomaly)' "$tmp/a.ndjson" >"$tmp/noflag"
 	check '.series[0].at_threshold | .tp == 3 and .fp == 1 and (.f1 - 0.6 | fabs) < 1e-12' "$tmp/noflag"
-	# neither: nothing flagged, and a warning says so
+	# neither: no figures at a threshold, and a warning says so
 	jq -c 'del(.anomaly, .threshold)' "$tmp/a.ndjson" >"$tmp/none"
 	run fcvae-eval "$tmp/none"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'without "anomaly" or "threshold"'* ]]
+	[[ "$output" == *'A: no threshold (an uncalibrated model, "threshold": null, or no "anomaly" or "threshold")'* ]]
+}
+
+@test "eval: an uncalibrated model's records have no figures at a threshold, and say so once" {
+	# fcvae-score writes "threshold": null, "anomaly": false for them: no
+	# decision, not "nothing flagged" (which would read as R 0, F1 0)
+	ex B 0 | jq -c '.threshold = null | .anomaly = false' >"$tmp/unc"
+	cat "$tmp/a.ndjson" >>"$tmp/unc"
+	ex C 0 | jq -c '.threshold = null | .anomaly = false' >>"$tmp/unc"
+	run --separate-stderr fcvae-eval --format json "$tmp/unc"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$stderr" | grep -c 'no threshold')" -eq 1 ]
+	[[ "$stderr" == *"B and 1 other series: no threshold"* ]]
+	echo "$output" | jq -e '.series[0] | .events == 3 and .events_detected == null and .false_positive_points == null and
+		.at_threshold == {"precision":null,"recall":null,"f1":null,"tp":null,"fp":null,"fn":null,"tn":null} and
+		.pa.f1 == null and .delay.f1 == null and .composite.f1 == null and
+		all(.event_list[]; .detected == null and .first_detection == null and .delay == null)'
+	# the threshold-free figures still come out
+	echo "$output" | jq -e '.series[0] | .test_tuned.best_pa_f1.f1 == 1 and (.roc_auc - 19/24 | fabs) < 1e-12'
+	# A has its threshold; pooled with the others it has none
+	echo "$output" | jq -e '(.series[1].at_threshold.f1 - 4/9 | fabs) < 1e-12 and .pooled.at_threshold.f1 == null and
+		.pooled.events_detected == null and (.pooled.roc_auc - 19/24 | fabs) < 1e-12'
+	# in the table: dashes, not zeros
+	run fcvae-eval "$tmp/unc"
+	echo "$output" | grep -E '^B +10 +6 +3 +- +- +- +- +- +- +- +- +1\.000 '
+	echo "$output" | grep -E '^B +2025-01-01T00:00:00Z +2025-01-01T01:00:00Z +2 +- +-$'
+	# with --threshold they have one
+	fcvae-eval --format json --threshold -4.5 "$tmp/unc" 2>/dev/null | jq -e '(.series[0].at_threshold.f1 - 8/11 | fabs) < 1e-12'
 }
 
 @test "eval: series are kept apart when pooled; input order does not matter" {

@@ -196,12 +196,14 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			e.left_out = POINT;
 			if (set->has_threshold)
 				e.flag = score < set->threshold;
+			else if (th && th->type == FCVAE_JSON_NULL)
+				e.undecided = 1; /* an uncalibrated model: its "anomaly": false decides nothing */
 			else if (an && an->type != FCVAE_JSON_NULL)
 				e.flag = an->type == FCVAE_JSON_TRUE;
 			else if (th && th->type == FCVAE_JSON_NUMBER && isfinite(th->num))
 				e.flag = score < th->num;
 			else
-				s->no_threshold = 1;
+				e.undecided = 1;
 		}
 	rejected:
 		push(set, s, e);
@@ -274,6 +276,7 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 			}
 			e.brk = brk && n;
 			brk = 0;
+			s->no_threshold |= e.undecided;
 			s->p[n++] = e;
 		}
 		s->n = n;

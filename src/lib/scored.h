@@ -26,6 +26,7 @@ typedef struct {
 	size_t seq;              /* input order over all files */
 	unsigned char label;     /* 0 or 1 */
 	unsigned char flag;      /* anomalous at the model's threshold */
+	unsigned char undecided; /* no threshold said (an uncalibrated model): flag means nothing */
 	unsigned char left_out;  /* until fcvae_scored_sort: why this is no point (scored.c), 0 for a point */
 	unsigned char brk;       /* after it: something left out lies between this point and the one before */
 } fcvae_scored_point;
@@ -37,7 +38,7 @@ typedef struct {
 	size_t n, cap;
 	size_t records;         /* all of this series' records read */
 	size_t unlabelled, unscored, replaced;
-	int no_threshold;       /* some record had neither anomaly nor threshold */
+	int no_threshold;       /* some point is undecided */
 } fcvae_scored_series;
 
 typedef struct {
@@ -94,10 +95,10 @@ void fcvae_scored_sort(fcvae_scored_set *set);
 
 /* Arrays for metrics.h of one series (i >= 0, array index = point index)
  * or of all series pooled in order (i < 0): a = -score (higher = more
- * anomalous), label, flag. Anomalous labels are 1 to 4, alternating
- * between series and at each break, so that events stay apart when their
- * points meet. Returns the number of points; the arrays are malloc'd (free
- * them). */
+ * anomalous), label, flag (0 where undecided). Anomalous labels are 1 to 4,
+ * alternating between series and at each break, so that events stay apart
+ * when their points meet. Returns the number of points; the arrays are
+ * malloc'd (free them). */
 size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,
                            unsigned char **flag);
 

@@ -1,5 +1,5 @@
 /* test-scored.c — scored records read back: breaks around what is left out,
- * replaced records, points in time order. */
+ * replaced records, points in time order, undecided flags. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,10 +138,26 @@ static void test_replaced(void)
 	fcvae_scored_free(&set);
 }
 
+static void test_undecided(void)
+{
+	fcvae_scored_set set;
+	char labels[64], flags[64];
+	/* an uncalibrated model's "anomaly": false is no decision */
+	read_text(&set, "{\"key\":\"A\",\"ts\":0,\"score\":-9,\"threshold\":null,\"anomaly\":false,\"label\":1}\n"
+	                "{\"key\":\"B\",\"ts\":0,\"score\":-9,\"anomaly\":false,\"label\":1}\n"
+	                "{\"key\":\"C\",\"ts\":0,\"score\":-9,\"threshold\":-1,\"label\":1}\n"
+	                "{\"key\":\"D\",\"ts\":0,\"score\":-9,\"label\":1}\n");
+	arrays_of(&set, -1, labels, flags);
+	CHECK(set.s[0].no_threshold && !set.s[1].no_threshold && !set.s[2].no_threshold && set.s[3].no_threshold &&
+	      !strcmp(flags, "0010"), "undecided: A and D; flags %s", flags);
+	fcvae_scored_free(&set);
+}
+
 int main(void)
 {
 	test_breaks();
 	test_order();
 	test_replaced();
+	test_undecided();
 	return unit_done();
 }
