@@ -54,6 +54,7 @@ static struct {
 	const char *metric;   /* name as written into the model */
 	int metric_set;
 	int k;
+	int k_set;            /* --delay given: only with --metric delay-f1 */
 	double max_fpr;
 	int has_max_fpr;
 	double beyond;        /* --beyond-normal margin; 0: off */
@@ -279,7 +280,10 @@ int main(int argc, char **argv)
 			opt.metric = optarg;
 			opt.metric_set = 1;
 			break;
-		case 'd': opt.k = (int)fcvae_parse_long("--delay", optarg, 0, 1000000); break;
+		case 'd':
+			opt.k = (int)fcvae_parse_long("--delay", optarg, 0, 1000000);
+			opt.k_set = 1;
+			break;
 		case O_MAX_FPR:
 			opt.max_fpr = fcvae_parse_double("--max-fpr", optarg);
 			if (!(opt.max_fpr >= 0 && opt.max_fpr <= 1))
@@ -316,6 +320,8 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal chooses without F1: it excludes --metric and --max-fpr");
 	if (opt.clean_after_set && !(opt.beyond > 0))
 		fcvae_die(FCVAE_EXIT_USAGE, "--clean-after only means something with --beyond-normal");
+	if (opt.k_set && opt.mode != FCVAE_ADJUST_DELAY)
+		fcvae_die(FCVAE_EXIT_USAGE, "--delay only means something with --metric delay-f1");
 	if (!opt.model && !opt.models && !opt.print) {
 		usage(stderr);
 		return FCVAE_EXIT_USAGE;

@@ -208,6 +208,15 @@ threshold_of() {
 	[ "$status" -eq 3 ]
 }
 
+@test "calibrate: --delay without --metric delay-f1 is a usage error" {
+	run fcvae-calibrate --print --delay 3 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--delay only means something with --metric delay-f1"* ]]
+	run fcvae-calibrate --print -d 3 --metric pa-f1 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	fcvae-calibrate --print -d 3 --metric delay-f1 "$tmp/ac.ndjson" | jq -e '.calibration.delay == 3'
+}
+
 @test "calibrate: events stay apart across records left out and lines rejected" {
 	# a = 0, 9 (event), two normal hours unscored, 2 (event), 4: kept
 	# apart, PA-F1 is best (0.8) flagging a >= 2: threshold 1 deviation;
