@@ -329,6 +329,10 @@ int main(int argc, char **argv)
 
 	fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "calibrate on",
 	                        "calibration needs labelled validation records; name the field with --label");
+	if (set.test_split)
+		fcvae_warn("%zu record%s with \"split\": \"test\": a threshold chosen on test labels says nothing "
+		           "of data the model has not seen; calibrate on the validation split",
+		           set.test_split, set.test_split == 1 ? "" : "s");
 
 	fcvae_buf out = {0}, path = {0};
 	int failed = 0;

@@ -251,6 +251,17 @@ threshold_of() {
 	[ "$output" = "$(fcvae-calibrate --print "$tmp/ac.ndjson")" ]
 }
 
+@test "calibrate: records of the test split are warned of, once, with their count" {
+	jq -c '.split = (if .ts < "2025-02-20T04" then "test" else "validation" end)' "$tmp/ac.ndjson" >"$tmp/split"
+	run --separate-stderr fcvae-calibrate --print "$tmp/split"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = 'fcvae-calibrate: 4 records with "split": "test": a threshold chosen on test labels says nothing of data the model has not seen; calibrate on the validation split' ]
+	echo "$output" | jq -e '.calibration.threshold == -2.25'
+	jq -c '.split = "validation"' "$tmp/ac.ndjson" >"$tmp/valid"
+	run --separate-stderr fcvae-calibrate --print "$tmp/valid"
+	[ -z "$stderr" ]
+}
+
 @test "calibrate: the man page examples run" {
 	man_examples man/fcvae-calibrate.1 3
 	# the first and third examples' answers, worked out in the page

@@ -53,6 +53,7 @@ typedef struct {
 	fcvae_scored_series *s;    /* in order of first appearance */
 	int ns;
 	size_t records, unlabelled, unscored, labelled, replaced;
+	size_t test_split;         /* records with "split": "test" */
 	size_t seq;
 	int *hash;                 /* series index + 1 by key hash; 0 = empty */
 	size_t hcap;
