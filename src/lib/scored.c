@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rng.h"
 #include "timeparse.h"
@@ -107,9 +108,10 @@ int fcvae_scored_label(const fcvae_json *v)
 	if (v->type == FCVAE_JSON_NUMBER)
 		return isnan(v->num) ? -1 : v->num == 0 || v->num == 1 ? v->num == 1 : -2;
 	if (v->type == FCVAE_JSON_STRING) {
-		if (!strcmp(v->str, "1") || !strcmp(v->str, "true"))
+		/* as fcvae-window reads a label */
+		if (!strcmp(v->str, "1") || !strcasecmp(v->str, "true"))
 			return 1;
-		if (!strcmp(v->str, "0") || !strcmp(v->str, "false"))
+		if (!strcmp(v->str, "0") || !strcasecmp(v->str, "false"))
 			return 0;
 		if (!v->str[0])
 			return -1;

@@ -289,7 +289,7 @@ int main(void)
 	rejected("{\"ts\":0,\"key\":\"a\",\"value\":\"12x\"}", "bad value", "\"value\" is not a number");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":1e400,\"label\":-1e400}") == 1 && isnan(in.value) &&
 	      in.has_value && !in.has_label, "a number beyond a double is missing (SPEC §10), as a value and as a label");
-	rejected("{\"ts\":0,\"key\":\"a\",\"label\":\"spike\"}", "bad label", "\"label\" is not a number or boolean");
+	rejected("{\"ts\":0,\"key\":\"a\",\"label\":\"spike\"}", "bad label", "\"label\" is not 0, 1, true or false");
 	rejected("{\"ts\":\"\xff\",\"key\":\"a\"}", "not JSON", "not JSON: invalid UTF-8 (byte 0xff) in string at column 8");
 	fcvae_input_free(&rd);
 
