@@ -286,8 +286,34 @@ teardown() {
 	cmp "$tmp/we" "$tmp/wc"
 }
 
+# what each example of fcvae-gen(1) shows
+gen_example() {
+	case $man_n in
+	1) # the first hours of Star/CMP's test days, with the header
+		man_lines 4
+		[ "${lines[0]}" = timestamp,key,value,label,split ]
+		for l in "${lines[@]:1}"; do [[ "$l" == *,Star/CMP,*,test ]]; done ;;
+	2) # mean and standard deviation of each of the four combos
+		man_lines 4
+		for l in "${lines[@]}"; do [[ "$l" =~ ^(Accel|Star)/(CMP|no-pin)\ [0-9.]+\ [0-9.]+$ ]]; done ;;
+	3) # labelled validation hours: head's ten
+		man_lines 10
+		echo "$output" | jq -se 'all(.[]; length == 2 and (.[1] | test("/")))' ;;
+	4) # transactions per hour, as --hourly counts them
+		man_lines 3
+		[ "${lines[0]}" = "2025-01-06T00 $(fcvae-gen --hourly --days 1 --combo Accel/CMP | sed -n 2p | cut -d, -f3)" ] ;;
+	5 | 6) # a 24-hour window record
+		man_lines 1
+		echo "$output" | jq -e '(.window | length) == 24 and (.key | type) == "string"' ;;
+	7) # the data sets' layout: epoch seconds
+		man_lines 3
+		[ "${lines[0]}" = timestamp,value,label ]
+		[[ "${lines[1]}" =~ ^[0-9]+,[0-9]+,[01]$ ]] ;;
+	*) echo "no check for example $man_n"; false ;;
+	esac
+}
+
 @test "gen: the man page examples run" {
 	[ -f man/fcvae-gen.1 ]
-	# -p: each one exits 0 whole, fcvae-gen too (not killed by "head": a closed pipe)
-	man_examples -p man/fcvae-gen.1 3
+	man_examples -c gen_example man/fcvae-gen.1 7
 }

@@ -188,14 +188,68 @@ teardown() {
 	[ "$(jq -cS 'del(.timing, .training.seconds, .data)' "$tmp/j1")" = "$(jq -cS 'del(.timing, .training.seconds, .data)' "$tmp/j2")" ]
 }
 
+# the table a run prints: its first line, and the pooled model's row
+protocol_table() {
+	[[ "${lines[0]}" == "$1: $2 files, "* ]]
+	grep -Eq '^\(pooled\) +model +0\.[0-9]{3} ' <<<"$output"
+}
+
+# figures between 0 and 1 (jq arrays)
+fractions() { echo "$output" | jq -e 'length > 0 and all(.[]; type == "number" and . >= 0 and . <= 1)'; }
+
+# what each example of fcvae-benchmark(1) shows
+benchmark_example() {
+	case $man_n in
+	1) [ -z "$output" ] ;;
+	2) [ -z "$output" ]
+		[ -s hourly/Accel_CMP.csv ]
+		[ -s hourly/Star_CMP.csv ] ;;
+	3) man_lines 2
+		[ "${lines[0]}" = timestamp,value,label ]
+		[[ "${lines[1]}" =~ ^[0-9]+,[0-9]+,[01]$ ]] ;;
+	4) protocol_table hourly 2 ;;
+	5) protocol_table hourly 2
+		grep -qx 'scores from hourly.scores' <<<"$output" ;;
+	6) # the span chosen among those offered, and its ROC-AUC
+		echo "$output" | jq -e '(.[0] | IN(1, 3, 6, 12)) and (.[1] | type) == "number"' ;;
+	7) fractions ;;
+	*) echo "no check for example $man_n"; false ;;
+	esac
+}
+
 @test "benchmark: the man page examples run" {
 	[ -f man/fcvae-benchmark.1 ]
 	cd "$tmp"
-	man_examples -c : man/fcvae-benchmark.1 5
-	[[ "$output" == '['[0-9.]*,[0-9.]*,[0-9.]*']' ]]
+	man_examples -c benchmark_example man/fcvae-benchmark.1 7
 	jq -e '.files == 2 and (.pooled.model.val_pa_f1 | type) == "number"' report.json
 	jq -e '.scores_from == "hourly.scores" and .aggregate == "max" and
 		([.pooled.model.span] | inside([1, 3, 6, 12]))' held.json
+}
+
+# what each example of fcvae-protocol(1) shows
+protocol_example() {
+	case $man_n in
+	1) [ -z "$output" ]
+		[ -s star/Star_CMP.csv ] ;;
+	2) protocol_table star 1
+		[ -s star.json ]
+		[ -s star.scores ] ;;
+	3) fractions
+		man_lines 1
+		echo "$output" | jq -e 'length == 3' ;;
+	4) # three labelled test hours, each time, value and score
+		man_lines 3
+		echo "$output" | jq -se 'all(.[]; length == 3 and all(.[]; type == "number"))' ;;
+	*) echo "no check for example $man_n"; false ;;
+	esac
+}
+
+@test "protocol: the man page examples run" {
+	[ -f man/fcvae-protocol.1 ]
+	cd "$tmp"
+	man_examples -c protocol_example man/fcvae-protocol.1 4
+	# the scores file holds the test part's labelled hours the report counts
+	[ "$(jq -s '[.[] | select(.part == "test" and .label == 1)] | length' star.scores)" -eq "$(jq '.pooled.test_anomalies' star.json)" ]
 }
 
 @test "benchmark: --from-scores evaluates an earlier run's scores, and refuses others" {
