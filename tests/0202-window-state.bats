@@ -220,10 +220,14 @@ envelopes() {
 	sed -n '11,30p' "$T/gaps" >"$T/later"
 	run --separate-stderr fcvae-window --kcat --window 4 --history "exec head -n 3 $T/gaps" "$T/later"
 	[[ "$stderr" == *"in [0]: --history ended at offset 4, before 19: the windows miss what lies between"* ]]
-	# a pipeline for a command: nothing of it left running
-	run --separate-stderr fcvae-window --kcat --window 4 --history "sleep 77 | cat $T/gaps" "$T/later"
+	# a pipeline for a command: nothing of it left running (a sleep of a
+	# length all its own, so that no other process matches)
+	nap=77.$$$RANDOM
+	run --separate-stderr fcvae-window --kcat --window 4 --history "sleep $nap | cat $T/gaps" "$T/later"
 	[ "$status" -eq 0 ]
-	! pgrep -f 'sleep 77'
+	run pgrep -f "^sleep $nap\$"
+	echo "left running: $output"
+	[ "$status" -eq 1 ]
 	# aggregated buckets close for every series at once: not with --agg
 	run fcvae-window --kcat --agg count --history true "$T/later"
 	[ "$status" -eq 2 ]
