@@ -75,16 +75,28 @@ first() {
 	[ "$(jq -s '[.[] | select(.label == 0 and .anomaly)] | length' "$tmp/out")" -lt 20 ]
 }
 
+# score_near WANT TOL: standard input holds one scored record, its score a
+# number within TOL of WANT
+score_near() {
+	jq -se --argjson want "$1" --argjson tol "$2" 'length == 1 and (.[0].score | type) == "number" and
+		((.[0].score - $want) | fabs) < $tol'
+}
+
 @test "score: scores match the original system's (scores.json)" {
-	# the spike window of Accel_CMP, many samples: within 0.1 of the float64 expectation
+	# many samples, near the float64 expectations. Over 200 seeds (--seed)
+	# our scores' distance from them was, as mean and sd (greatest), for
+	# case 1 single pass -0.0003 and 0.0012 (0.0034), case 4 MCMC 0.0000 and
+	# 0.0002 (0.0006), case 7 MCMC 0.0010 and 0.0056 (0.019); the tolerances
+	# are about 10 sd. Case 7's single-pass score lies 0.16 from its MCMC one
+	# the spike window of Accel_CMP, single pass
 	jq -c '.cases[1] | {key, ts: "2025-03-01T00:00:00Z", window}' "$SEED/scores.json" >"$tmp/in"
-	want=$(jq '.cases[1].single_pass_score' "$SEED/scores.json")
-	got=$(fcvae-score --models "$SEED" --single-pass --samples 20000 <"$tmp/in" | jq .score)
-	awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 0.1 && d > -0.1) }'
-	want=$(jq '.cases[4].mcmc2_score' "$SEED/scores.json")
-	jq -c '.cases[4] | {key, ts: 1740787200, window}' "$SEED/scores.json" >"$tmp/in"
-	got=$(fcvae-score --models "$SEED" --samples 20000 <"$tmp/in" | jq .score)
-	awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 0.1 && d > -0.1) }'
+	fcvae-score --models "$SEED" --single-pass --samples 20000 <"$tmp/in" >"$tmp/out"
+	score_near "$(jq '.cases[1].single_pass_score' "$SEED/scores.json")" 0.015 <"$tmp/out"
+	# a normal window and a spike of Accel/no-pin, MCMC
+	jq -c '.cases[4, 7] | {key, ts: 1740787200, window}' "$SEED/scores.json" >"$tmp/in"
+	fcvae-score --models "$SEED" --samples 20000 <"$tmp/in" >"$tmp/out"
+	head -n 1 "$tmp/out" | score_near "$(jq '.cases[4].mcmc2_score' "$SEED/scores.json")" 0.003
+	tail -n +2 "$tmp/out" | score_near "$(jq '.cases[7].mcmc2_score' "$SEED/scores.json")" 0.05
 }
 
 @test "score: --model scores every series with one file" {
