@@ -65,7 +65,7 @@ teardown() { broker_stop; }
 	for i in $(seq 1 40); do echo "k$i:$i"; done | kcat -b "$BROKER" -P -t in -K:
 	wait_for_lines "$BATS_TEST_TMPDIR/a" 1 10
 	wait_for_lines "$BATS_TEST_TMPDIR/b" 1 10
-	until [ "$(cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | wc -l)" -ge 40 ]; do sleep 0.05; done
+	wait_total 40 30 "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	sleep 0.5   # anything delivered twice would show up now
 	kill $pid_a $pid_b; wait $pid_a $pid_b || true
 	# together exactly the 40 messages, once each, each member some of them

@@ -17,7 +17,7 @@ teardown() {
 	# both joined and the partitions shared out, before any data
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
 	produce --delay 0
-	until [ "$(cat "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson | wc -l)" -ge 868 ]; do sleep 0.1; done
+	wait_total 868 120 "$BATS_TEST_TMPDIR"/a/scored.ndjson "$BATS_TEST_TMPDIR"/b/scored.ndjson
 	sleep 1
 	stream_stop a
 	stream_stop b

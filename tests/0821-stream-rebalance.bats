@@ -7,16 +7,6 @@
 load helpers/kafka
 
 setup() { broker_start -t in -p 4; }
-# wait_total N SECONDS FILE...: until the files hold N lines together
-wait_total() {
-	local n=$1 secs=$2 i=0
-	shift 2
-	until [ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$n" ]; do
-		i=$((i + 1))
-		[ $i -le $((secs * 10)) ] || { echo "timed out: $(cat "$@" | wc -l) of $n lines" >&2; return 1; }
-		sleep 0.1
-	done
-}
 
 teardown() {
 	stream_kill a

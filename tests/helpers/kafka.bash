@@ -46,6 +46,17 @@ wait_for_lines() {
 	done
 }
 
+# wait_total N SECONDS FILE...: until the files hold N lines together
+wait_total() {
+	local n=$1 secs=$2 i=0
+	shift 2
+	until [ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$n" ]; do
+		i=$((i + 1))
+		[ $i -le $((secs * 10)) ] || { echo "timed out: $(cat "$@" | wc -l) of $n lines" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
 # wait_assigned SECONDS NPARTS LOG...: until the latest kcat -v "assigned:"
 # lines of all the consumers' stderr logs together cover NPARTS partitions,
 # i.e. the group has settled (kcat logs "revoked:" before each reassignment).
