@@ -17,8 +17,8 @@ setup() {
 	# tiny has no threshold: two variants with one (same length), to tell models apart
 	sed 's/"threshold":"null"/"threshold":"-1.5"/' "$TINY" >"$T/t15"
 	sed 's/"threshold":"null"/"threshold":"-2.5"/' "$TINY" >"$T/t25"
-	! cmp -s "$T/t15" "$TINY"
-	! cmp -s "$T/t25" "$TINY"
+	run ! cmp -s "$T/t15" "$TINY"
+	run ! cmp -s "$T/t25" "$TINY"
 	mkfifo "$T/in"
 }
 
