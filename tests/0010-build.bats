@@ -54,6 +54,9 @@ setup() {
 		"$BATS_TEST_TMPDIR/empty" "$p"
 	echo "$output"
 	[[ "$output" != *"no models at"* ]]
+	# fcvae-score ran on them, to the end of its input: the stop is the
+	# broker's
+	[[ "$output" == *"fcvae-score: 0 records scored, 0 anomalous"* ]]
 	# a file of one's own in the prefix stays, and so does its directory
 	touch "$p/bin/mine" "$p/share/fcvae/models/Mine.safetensors"
 	run make -s uninstall BUILD="$build" PREFIX="$p"
