@@ -32,7 +32,13 @@ setup() {
 @test "prom: the values are those of each series' newest scored record" {
 	f=$tmp/metrics.prom
 	for k in Accel/CMP Star/CMP; do
+		# the series is in both, once in each metric (a series missing from
+		# both compared "" with "")
 		last=$(jq -c --arg k "$k" 'select(.key == $k)' "$tmp/scored" | tail -n 1)
+		[ -n "$last" ]
+		for m in score threshold anomaly last_bucket_timestamp_seconds; do
+			[ "$(grep -a -c "^fcvae_$m{series=\"$k\"} [^ ]" "$f")" -eq 1 ]
+		done
 		want_score=$(echo "$last" | jq .score)
 		got=$(grep -a "^fcvae_score{series=\"$k\"} " "$f" | cut -d' ' -f2)
 		awk -v a="$got" -v b="$want_score" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }'
