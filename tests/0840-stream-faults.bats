@@ -31,6 +31,12 @@ c=?' ]
 	[ "$output" = "fcvae-stream: option -b needs a value" ]
 	run -2 fcvae-stream --window 0x
 	[ "$output" = "fcvae-stream: '0x' is not a whole number" ]
+	# an unknown option or an operand is named before the usage
+	run -2 --separate-stderr fcvae-stream --bogus
+	[ "${stderr_lines[0]}" = "fcvae-stream: unknown option '--bogus'" ]
+	[[ "${stderr_lines[1]}" == usage:* ]]
+	run -2 --separate-stderr fcvae-stream models
+	[ "${stderr_lines[0]}" = "fcvae-stream: takes no operands ('models')" ]
 }
 
 @test "stream: a start that fails before its pipeline runs leaves no mark of an unclean stop" {
