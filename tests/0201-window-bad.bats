@@ -251,6 +251,17 @@ fcvae-window: standard input: no CSV header: the input is empty" ]
 	[ "${stderr_lines[2]}" = "fcvae-window: $T/in line 4: \"ts\" is 7 minutes after the latest record (see --max-gap)" ]
 }
 
+@test "bad: --agg none: a time far after the rest is refused, the series goes on" {
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":2}' \
+		'{"ts":"2035-01-01T00:00:00Z","key":"a","value":9}' '{"ts":7200,"key":"a","value":3}' >"$T/in"
+	run --separate-stderr timeout 20 fcvae-window --window 2 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -c .window)" = "$(printf '%s\n' '[1,2]' '[2,3]')" ]
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in line 3: \"ts\" is 23741 days after the latest record (see --max-gap)" ]
+	[[ "${stderr_lines[1]}" == *"1 input line rejected: 1 bad ts"* ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}
+
 @test "bad: a misnamed --value is said, not taken as every value missing" {
 	# CSV: the header has no such column (--agg count needs none)
 	printf 'ts,amount\n0,5\n3600,6\n' >"$T/in.csv"

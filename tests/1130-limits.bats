@@ -120,8 +120,14 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 @test "limits: a ten-year gap and a far-future bucket: clear messages, no hang" {
 	printf '%s\n' '{"ts":"2015-01-01T00:00:00Z","key":"a","value":1}' '{"ts":"2015-01-01T01:00:00Z","key":"a","value":2}' \
 		'{"ts":"2025-01-01T00:00:00Z","key":"a","value":3}' >"$T/gap"
-	# agg none: the gap is missing buckets, the window says so
-	run --separate-stderr timeout 20 fcvae-window --window 4 --max-missing 1 "$T/gap"
+	# agg none: refused past --max-gap too (taken, it made the series'
+	# next records late) ...
+	run --separate-stderr timeout 20 fcvae-window --window 2 "$T/gap"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"line 3: \"ts\" is 3653 days after the latest record (see --max-gap)"* ]]
+	# ... and when raised, the gap is missing buckets, the window says so
+	run --separate-stderr timeout 20 fcvae-window --window 4 --max-missing 1 --max-gap 4000d "$T/gap"
 	[ "$status" -eq 0 ]
 	[ "$(echo "${lines[-1]}" | jq -c .missing)" = "[0,1,2]" ]
 	# aggregated: refused past --max-gap (366 days) ...
@@ -139,7 +145,7 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	[[ "$stderr" == *'"ts" is not a timestamp'* ]]
 	# the last hour before year 10000, with a bucket of a day, and a series that had earlier data
 	printf '%s\n' '{"ts":"2025-01-01T00:00:00Z","key":"a","value":1}' '{"ts":"9999-12-31T23:00:00Z","key":"a","value":2}' >"$T/end"
-	run --separate-stderr timeout 20 fcvae-window --window 2 --bucket 1d --max-missing 1 "$T/end"
+	run --separate-stderr timeout 20 fcvae-window --window 2 --bucket 1d --max-missing 1 --max-gap 0 "$T/end"
 	[ "$status" -eq 0 ]
 	[ "$(echo "${lines[-1]}" | jq -r .ts)" = "9999-12-31T00:00:00Z" ]
 }

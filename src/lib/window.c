@@ -578,17 +578,16 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
 		return 3;
 	int64_t b = bucket_of(w, in->ts);
-	if (!w->at_once) {
-		/* a time far ahead would close every bucket up to it for every
-		 * series: almost surely a damaged record, not a real jump */
-		if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap)
-			return 2;
-		/* the same in buckets, what such a jump costs: --max-gap alone
-		 * lets a one-second bucket jump 31 million buckets */
-		if (w->o.max_gap_buckets > 0 && isfinite(w->maxts) && empty_buckets_emit(w) &&
-		    (b - bucket_of(w, w->maxts)) / w->o.bucket > w->o.max_gap_buckets)
-			return 4;
-	}
+	/* a time far ahead is almost surely a damaged record, not a real
+	 * jump: taken, it would close every bucket up to it for every series,
+	 * and (emitted at once) make its series' next records late */
+	if (w->o.max_gap > 0 && isfinite(w->maxts) && in->ts - w->maxts > w->o.max_gap)
+		return 2;
+	/* the same in buckets, what such a jump costs: --max-gap alone
+	 * lets a one-second bucket jump 31 million buckets */
+	if (!w->at_once && w->o.max_gap_buckets > 0 && isfinite(w->maxts) && empty_buckets_emit(w) &&
+	    (b - bucket_of(w, w->maxts)) / w->o.bucket > w->o.max_gap_buckets)
+		return 4;
 	w->records++;
 	fcvae_kafka_offset *p = processed(w, in);
 	if (p)
