@@ -349,8 +349,8 @@ static void put_key(const char *key, const char *delim)
 	fputs(delim, stdout);
 	if (changed && !said) {
 		said = 1;
-		fcvae_warn("a series key holds the key delimiter or a newline: its alerts' message key has '_' "
-		           "in their place (said once)");
+		fcvae_warn("a series key holds the key delimiter or a newline: its alerts' message key has %s (said once)",
+		           under ? "them left out" : "'_' in their place");
 	}
 }
 
@@ -557,7 +557,7 @@ int main(int argc, char **argv)
 			outfile_write(&k.log, &line);
 
 			/* no verdict (missing last point): the run stays as it is */
-			if (!an || an->type == FCVAE_JSON_NULL) {
+			if (!an || an->type == FCVAE_JSON_NULL || !fcvae_scored_judged(r)) {
 				since_save++;
 				continue;
 			}

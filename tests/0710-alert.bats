@@ -79,6 +79,21 @@ setup() {
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[0]}" == 'dbcpu:_{"id":"db:cpu@'* ]]
 	[[ "${lines[1]}" == 'lf:_{"id":"l\nf@'* ]]
+	[ "${stderr_lines[0]}" = "fcvae-alert: a series key holds the key delimiter or a newline: its alerts' message key has them left out (said once)" ]
+}
+
+@test "alert: a record whose own bucket was missing is no verdict: a run goes on across it" {
+	# fcvae-score writes "anomaly": false for a window whose last point is
+	# missing (value null); that is no reason to close the run and open another
+	printf '%s\n' '{"key":"a","ts":"2025-01-01T00:00:00Z","score":1,"anomaly":false}' \
+		'{"key":"a","ts":"2025-01-01T01:00:00Z","value":5,"score":-9,"anomaly":true}' \
+		'{"key":"a","ts":"2025-01-01T02:00:00Z","value":null,"missing":[23],"score":-1,"anomaly":false}' \
+		'{"key":"a","ts":"2025-01-01T03:00:00Z","value":7,"score":-8,"anomaly":true}' \
+		'{"key":"a","ts":"2025-01-01T04:00:00Z","value":3,"score":1,"anomaly":false}' >"$tmp/gap"
+	run --separate-stderr fcvae-alert "$tmp/gap"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -c '[.alert, .ts, .points]')" = "$(printf '%s\n' \
+		'["open","2025-01-01T01:00:00Z",null]' '["close","2025-01-01T04:00:00Z",2]')" ]
 }
 
 @test "alert: bad lines are reported, counted and skipped" {

@@ -183,10 +183,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			fcvae_reject(rej, in, "bad anomaly", "\"anomaly\" is not true or false");
 			goto rejected;
 		}
-		/* fcvae-window writes "value": null when the bucket itself was
-		 * missing: its score judges an interpolated point, so it is unscored */
-		const fcvae_json *val = fcvae_json_get(r, "value");
-		if (val && (val->type == FCVAE_JSON_NULL || (val->type == FCVAE_JSON_NUMBER && !isfinite(val->num))))
+		if (!fcvae_scored_judged(r))
 			score = NAN;
 		e.score = score;
 		e.label = label == 1;
@@ -385,4 +382,10 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
 		return NULL;
 	}
 	return r;
+}
+
+int fcvae_scored_judged(const fcvae_json *r)
+{
+	const fcvae_json *val = fcvae_json_get(r, "value");
+	return !(val && (val->type == FCVAE_JSON_NULL || (val->type == FCVAE_JSON_NUMBER && !isfinite(val->num))));
 }

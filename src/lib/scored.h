@@ -71,6 +71,11 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
  * with a key_field string (*key) and a ts_field time, an ISO string or epoch
  * seconds (*ts). NULL, the line rejected into rej, when it is not (or was
  * too long). */
+/* 0 when record r's own bucket was missing ("value" null or not finite, as
+ * fcvae-window writes it): its score judges an interpolated point, so it is
+ * no verdict either way (fcvae-score writes "anomaly": false for it). */
+int fcvae_scored_judged(const fcvae_json *r);
+
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
                                           const char *key_field, const char *ts_field, const fcvae_json **key,
                                           double *ts);
