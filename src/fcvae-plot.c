@@ -114,8 +114,8 @@ static int read_point(const fcvae_json *r, const char *label_field, fcvae_reject
 		return -1;
 	}
 	pt->anomaly = (signed char)(an && an->type != FCVAE_JSON_NULL ? an->type == FCVAE_JSON_TRUE : -1);
-	int label = fcvae_scored_label(fcvae_json_get(r, label_field));
-	if (label == -2) {
+	int label = fcvae_label_of(fcvae_json_get(r, label_field));
+	if (label == FCVAE_LABEL_BAD) {
 		fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", label_field);
 		return -1;
 	}

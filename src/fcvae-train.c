@@ -14,7 +14,6 @@
 #include "model.h"
 #include "record.h"
 #include "safetensors.h"
-#include "scored.h"
 #include "scaler.h"
 #include "timeparse.h"
 #include "train.h"
@@ -157,8 +156,8 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 	r.key = key_index(s, k ? k->str : "");
 	/* a label of another kind ("no", 2) was taken as anomalous: every
 	 * point masked, without a word */
-	r.label = opt.label ? fcvae_scored_label(fcvae_json_get(root, opt.label)) : 0;
-	if (r.label == -2) {
+	r.label = opt.label ? fcvae_label_of(fcvae_json_get(root, opt.label)) : 0;
+	if (r.label == FCVAE_LABEL_BAD) {
 		fcvae_reject(&s->rej, in, "bad label", "\"%s\" is not 0, 1, true or false", opt.label);
 		goto bad;
 	}

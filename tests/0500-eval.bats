@@ -276,6 +276,15 @@ gap() { # N FORMAT
 	[ "$status" -eq 3 ]
 }
 
+@test "eval: labels in strings are read as fcvae-window reads them (\"1.0\", \" +0 \")" {
+	jq -c '.label |= if . == 1 then "1.0" else " +0 " end' "$tmp/a.ndjson" >"$tmp/strings"
+	run --separate-stderr fcvae-eval --strict --format json "$tmp/strings"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	jq -e '.series[0] | .anomalous_points == 6 and .points == 10 and .unlabelled == 0 and
+		(.pa.f1 - 5/6 | fabs) < 1e-12' <<<"$output"
+}
+
 # what each example of fcvae-eval(1) shows: the answers worked out in the page
 eval_example() {
 	case $man_n in

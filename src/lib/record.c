@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "timeparse.h"
@@ -448,50 +449,46 @@ static int get_value(const fcvae_json *v, const char *name, double *x, const cha
 	return bad(reason, "bad value", msg, "\"%s\" is not a number", name);
 }
 
-/* A label written as text: 1 with *label set, 0 a missing marker, -1 not a
- * label. Booleans as JSON, Python and spreadsheets write them. */
-static int label_text(const char *s, size_t n, double *label)
+/* A label written as text (a CSV field, a JSON string): see fcvae_label_of.
+ * Booleans in any case, as JSON, Python and spreadsheets write them. */
+static int label_text(const char *s, size_t n)
 {
-	static const char *const yes[] = { "true", "True", "TRUE" }, *const no[] = { "false", "False", "FALSE" };
-	for (size_t i = 0; i < 3; i++)
-		if ((strlen(yes[i]) == n && !memcmp(yes[i], s, n)) || (strlen(no[i]) == n && !memcmp(no[i], s, n))) {
-			*label = s[0] == 't' || s[0] == 'T';
-			return 1;
-		}
-	if (is_missing_word(s, n))
+	if (n == 4 && !strncasecmp(s, "true", 4))
+		return 1;
+	if (n == 5 && !strncasecmp(s, "false", 5))
 		return 0;
-	if (text_number(s, n, label) < 0)
-		return -1;
-	return isfinite(*label) ? 1 : 0; /* beyond a double: no label, as a missing value */
+	if (is_missing_word(s, n))
+		return FCVAE_LABEL_NONE;
+	double x;
+	if (text_number(s, n, &x) < 0)
+		return FCVAE_LABEL_BAD;
+	if (!isfinite(x)) /* beyond a double: no label, as a missing value */
+		return FCVAE_LABEL_NONE;
+	/* a label 2 or 0.5 is no anomaly flag: refused, not taken as anomalous */
+	return x == 0 || x == 1 ? x == 1 : FCVAE_LABEL_BAD;
 }
 
-/* A label read (got 1) is 0 or 1, what fcvae-eval, fcvae-calibrate and
- * fcvae-train take: a label 2 or 0.5 went through here, refused there. */
-static int label_01(int got, double label)
+int fcvae_label_of(const fcvae_json *v)
 {
-	return got == 1 && label != 0 && label != 1 ? -1 : got;
+	if (!v || v->type == FCVAE_JSON_NULL)
+		return FCVAE_LABEL_NONE;
+	if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE)
+		return v->type == FCVAE_JSON_TRUE;
+	if (v->type == FCVAE_JSON_NUMBER) /* NaN, Infinity or beyond a double: no label */
+		return !isfinite(v->num) ? FCVAE_LABEL_NONE : v->num == 0 || v->num == 1 ? v->num == 1 : FCVAE_LABEL_BAD;
+	if (v->type == FCVAE_JSON_STRING)
+		return label_text(v->str, v->slen);
+	return FCVAE_LABEL_BAD;
 }
 
 /* label: like the value, NaN and the other missing markers are no label
  * (a record is not lost for its label's sake) */
-static int get_label(const fcvae_json *v, const char *name, fcvae_input *in, const char **reason, char *msg)
+static int set_label(int label, const char *name, fcvae_input *in, const char **reason, char *msg)
 {
-	int got = -1;
-	if (!v || v->type == FCVAE_JSON_NULL)
-		got = 0;
-	else if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE) {
-		in->label = v->type == FCVAE_JSON_TRUE;
-		got = 1;
-	} else if (v->type == FCVAE_JSON_NUMBER) {
-		/* NaN, Infinity or beyond a double: no label, as a missing value */
-		in->label = v->num;
-		got = isfinite(v->num) ? 1 : 0;
-	} else if (v->type == FCVAE_JSON_STRING)
-		got = label_text(v->str, v->slen, &in->label);
-	got = label_01(got, in->label);
-	in->has_label = got == 1;
-	if (got < 0)
+	if (label == FCVAE_LABEL_BAD)
 		return bad(reason, "bad label", msg, "\"%s\" is not 0, 1, true or false", name);
+	in->has_label = label != FCVAE_LABEL_NONE;
+	in->label = label == 1;
 	return 0;
 }
 
@@ -588,7 +585,7 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 	in->has_value = v != NULL;
 	if (get_value(v, op->value_field, &in->value, reason, msg) < 0)
 		return -1;
-	if (get_label(fcvae_json_get(o, op->label_field), op->label_field, in, reason, msg) < 0)
+	if (set_label(fcvae_label_of(fcvae_json_get(o, op->label_field)), op->label_field, in, reason, msg) < 0)
 		return -1;
 
 	fcvae_buf_clear(&r->extra);
@@ -806,10 +803,8 @@ static int from_csv(fcvae_input_reader *r, const char *line, size_t len, fcvae_i
 	c = r->label_col;
 	if (c >= 0)
 		csv_field(r, c, &f, &n);
-	int got = c >= 0 ? label_01(label_text(f, n, &in->label), in->label) : 0;
-	if (got < 0)
-		return bad(reason, "bad label", msg, "\"%s\" is not 0, 1, true or false", op->label_field);
-	in->has_label = got;
+	if (set_label(c >= 0 ? label_text(f, n) : FCVAE_LABEL_NONE, op->label_field, in, reason, msg) < 0)
+		return -1;
 
 	/* other columns: numbers (as written, JSON's grammar) as numbers, the rest as strings */
 	fcvae_buf_clear(&r->extra);

@@ -1,6 +1,6 @@
 /* record.h — reading input: lines of any length with line numbers, the
- * counting and reporting of bad input lines, and fcvae-window's input
- * records from NDJSON, CSV (header row) or kcat -J envelopes.
+ * counting and reporting of bad input lines, labels, and fcvae-window's
+ * input records from NDJSON, CSV (header row) or kcat -J envelopes.
  *
  * A typical filter loop (fcvae-score style):
  *     fcvae_lines in;
@@ -129,6 +129,16 @@ int fcvae_reject_toolong(fcvae_rejects *r, const fcvae_lines *l);
 void fcvae_rejects_count(fcvae_rejects *r, const char *reason);
 /* "N input lines rejected: 2 bad ts, 1 not JSON" into out ("" when none). */
 void fcvae_rejects_format(const fcvae_rejects *r, char *out, size_t size);
+
+/* ---- labels ---- */
+
+/* A record's label, read alike by every program: 1 or 0 from true/false
+ * (any case), a number equal to 1 or 0, or either in a string as a CSV
+ * field writes it ("1.0", " +1 ", "True"); FCVAE_LABEL_NONE when absent,
+ * null, NaN, ±inf or a missing marker ("", "NaN", "NA"; the record is
+ * kept, unlabelled); FCVAE_LABEL_BAD for anything else (2, 0.5, "yes"). */
+enum { FCVAE_LABEL_NONE = -1, FCVAE_LABEL_BAD = -2 };
+int fcvae_label_of(const fcvae_json *v);
 
 /* ---- fcvae-window's input records ---- */
 

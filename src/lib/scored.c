@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rng.h"
 #include "timeparse.h"
@@ -99,26 +98,6 @@ static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_poi
 	tally(set, s, &e, 1);
 }
 
-int fcvae_scored_label(const fcvae_json *v)
-{
-	if (!v || v->type == FCVAE_JSON_NULL)
-		return -1;
-	if (v->type == FCVAE_JSON_TRUE || v->type == FCVAE_JSON_FALSE)
-		return v->type == FCVAE_JSON_TRUE;
-	if (v->type == FCVAE_JSON_NUMBER)
-		return isnan(v->num) ? -1 : v->num == 0 || v->num == 1 ? v->num == 1 : -2;
-	if (v->type == FCVAE_JSON_STRING) {
-		/* as fcvae-window reads a label */
-		if (!strcmp(v->str, "1") || !strcasecmp(v->str, "true"))
-			return 1;
-		if (!strcmp(v->str, "0") || !strcasecmp(v->str, "false"))
-			return 0;
-		if (!v->str[0])
-			return -1;
-	}
-	return -2;
-}
-
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej)
 {
 	int rc;
@@ -174,8 +153,8 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 			fcvae_reject(rej, in, "bad score", "\"score\" is not a number");
 			goto rejected;
 		}
-		int label = fcvae_scored_label(fcvae_json_get(r, set->label_field));
-		if (label == -2) {
+		int label = fcvae_label_of(fcvae_json_get(r, set->label_field));
+		if (label == FCVAE_LABEL_BAD) {
 			fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", set->label_field);
 			goto rejected;
 		}

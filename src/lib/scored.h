@@ -80,10 +80,6 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
                                           const char *key_field, const char *ts_field, const fcvae_json **key,
                                           double *ts);
 
-/* A label as eval and calibrate read it: 1 or 0 (1, 0, true, false, or one
- * of those in a string); -1 absent, null, NaN or ""; -2 not a label. */
-int fcvae_scored_label(const fcvae_json *v);
-
 /* Read the named files (none: standard input) into set, sort, and warn the
  * reject summary, the replaced and the unlabelled counts. Dies (exit 1) on
  * a file that cannot be read, when no record was read ("no scored records

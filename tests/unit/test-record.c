@@ -108,6 +108,23 @@ static void warn_together(void)
 		wait(NULL);
 }
 
+/* fcvae_label_of on the value json (a JSON text, NULL: the field absent),
+ * read as fcvae-eval reads scored records (bare NaN allowed) */
+static int label_of(const char *json)
+{
+	static fcvae_json_parser p;
+	static int ready;
+	char text[128];
+	if (!ready) {
+		fcvae_json_parser_init(&p);
+		p.allow_nan = 1;
+		ready = 1;
+	}
+	snprintf(text, sizeof text, json ? "{\"label\":%s}" : "{}", json);
+	const fcvae_json *r = fcvae_json_parse(&p, text, strlen(text));
+	return r ? fcvae_label_of(fcvae_json_get(r, "label")) : 99;
+}
+
 int main(void)
 {
 	/* lines: a long one, CRLF, a blank one, a last line without newline */
@@ -363,6 +380,36 @@ int main(void)
 	rd.o.kafka_time = 0;
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":5,\"key\":\"m\",\"payload\":\"{\\\"value\\\":1}\"}",
 	         "no ts", "no \"ts\" field (see --ts, or --kafka-time)");
+	fcvae_input_free(&rd);
+
+	/* labels: one reader for every program */
+	static const struct {
+		const char *json;
+		int want;
+	} lab[] = {
+		{"\"1.0\"", 1}, {"\" +1 \"", 1}, {"\"0.0\"", 0}, {"\"1\"", 1}, {"\"0\"", 0},
+		{"\"True\"", 1}, {"\"FALSE\"", 0}, {"\"tRuE\"", 1}, {"true", 1}, {"false", 0},
+		{"1", 1}, {"0", 0}, {"1.0", 1}, {"-0", 0},
+		{"2", FCVAE_LABEL_BAD}, {"0.5", FCVAE_LABEL_BAD}, {"-1", FCVAE_LABEL_BAD}, {"\"yes\"", FCVAE_LABEL_BAD},
+		{"\"2\"", FCVAE_LABEL_BAD}, {"\" true\"", FCVAE_LABEL_BAD}, {"[1]", FCVAE_LABEL_BAD}, {"{}", FCVAE_LABEL_BAD},
+		{"null", FCVAE_LABEL_NONE}, {"NaN", FCVAE_LABEL_NONE}, {"Infinity", FCVAE_LABEL_NONE},
+		{"1e400", FCVAE_LABEL_NONE}, {"\"NaN\"", FCVAE_LABEL_NONE}, {"\"\"", FCVAE_LABEL_NONE},
+		{"\"NA\"", FCVAE_LABEL_NONE}, {NULL, FCVAE_LABEL_NONE},
+	};
+	for (size_t i = 0; i < sizeof lab / sizeof *lab; i++) {
+		int got = label_of(lab[i].json);
+		CHECK(got == lab[i].want, "label %s: %d (want %d)", lab[i].json ? lab[i].json : "absent", got, lab[i].want);
+	}
+	/* a CSV field is read as a JSON string is */
+	const char *keys3[] = { "key" };
+	fcvae_input_opts ol = { FCVAE_INPUT_CSV, "ts", "value", "label", keys3, 1, NULL, 0, 0 };
+	fcvae_input_init(&rd, &ol);
+	CHECK(parse("ts,key,value,label") == 0, "CSV header with a label");
+	CHECK(parse("0,a,1, +1.0 ") == 1 && in.has_label && in.label == 1, "CSV label \" +1.0 \"");
+	CHECK(parse("0,a,1,tRuE") == 1 && in.has_label && in.label == 1, "CSV label tRuE");
+	CHECK(parse("0,a,1,NaN") == 1 && !in.has_label, "CSV label NaN: none");
+	rejected("0,a,1,0.5", "bad label", "\"label\" is not 0, 1, true or false");
+	rejected("0,a,1,yes", "bad label", "\"label\" is not 0, 1, true or false");
 	fcvae_input_free(&rd);
 	return unit_done();
 }
