@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,6 @@ typedef struct {
 	int key;              /* index into the key table */
 	double ts;            /* bucket start, epoch seconds */
 	int label;            /* the last point is a labelled anomaly */
-	size_t seq;           /* reading order: ties in time keep it */
 	double *raw;          /* W values */
 	unsigned char *miss;  /* W flags */
 } rec;
@@ -122,7 +122,6 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 	}
 	rec r = {0};
 	r.ts = ts;
-	r.seq = s->n;
 	r.raw = fcvae_xmalloc(W * sizeof *r.raw);
 	r.miss = fcvae_xcalloc(W, 1);
 	int i = 0;
@@ -207,14 +206,6 @@ static void recset_free(recset *s)
 	free(s->keys);
 }
 
-static int by_time(const void *a, const void *b)
-{
-	const rec *x = a, *y = b;
-	if (x->ts != y->ts)
-		return (x->ts > y->ts) - (x->ts < y->ts);
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
 /* Keep only the chosen series' records, in time order. */
 static void select_series(recset *s, const char *what, const char *key)
 {
@@ -241,7 +232,7 @@ static void select_series(recset *s, const char *what, const char *key)
 		}
 	}
 	s->n = n;
-	qsort(s->r, s->n, sizeof *s->r, by_time);
+	fcvae_sort_by_time(s->r, s->n, sizeof *s->r, offsetof(rec, ts));
 }
 
 /* The bucket length: the smallest positive step between window times; 0

@@ -2,6 +2,7 @@
 #include "benchdata.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,14 +146,6 @@ typedef struct {
 	size_t row;
 } slot;
 
-static int cmp_slot(const void *x, const void *y)
-{
-	const slot *a = x, *b = y;
-	if (a->t != b->t)
-		return (a->t > b->t) - (a->t < b->t);
-	return (a->row > b->row) - (a->row < b->row);
-}
-
 int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_t lo, size_t hi, char *err,
                            size_t errlen)
 {
@@ -163,7 +156,7 @@ int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_
 	slot *s = fcvae_xmalloc(rows * sizeof *s);
 	for (size_t i = 0; i < rows; i++)
 		s[i] = (slot){f->ts[lo + i], lo + i};
-	qsort(s, rows, sizeof *s, cmp_slot);
+	fcvae_sort_by_time(s, rows, sizeof *s, offsetof(slot, t));
 	double span = (s[rows - 1].t - s[0].t) / f->interval;
 	/* a stray timestamp (a year off) must not allocate gigabytes */
 	if (!(span < 100.0 * (double)rows + 1e6)) {

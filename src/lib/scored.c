@@ -2,6 +2,7 @@
 #include "scored.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +90,6 @@ static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_poi
 		s->cap = s->cap ? 2 * s->cap : 256;
 		s->p = fcvae_xrealloc(s->p, s->cap * sizeof *s->p);
 	}
-	e.seq = set->seq++;
 	s->p[s->n++] = e;
 	if (e.left_out != REJECTED) {
 		s->records++;
@@ -192,14 +192,6 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 	return rc < 0 ? -1 : 0;
 }
 
-static int cmp_time(const void *x, const void *y)
-{
-	const fcvae_scored_point *a = x, *b = y;
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	return (a->seq > b->seq) - (a->seq < b->seq);
-}
-
 /* Entries p[0..m) in time order: of those of one time (together, in input
  * order) the last record stands and the others are replaced; a rejected
  * line only stands for a time no record has. Returns the count left. */
@@ -243,7 +235,7 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 			for (size_t i = 0; i < s->n; i++)
 				if (!isnan(s->p[i].ts))
 					s->p[m++] = s->p[i];
-			qsort(s->p, m, sizeof *s->p, cmp_time);
+			fcvae_sort_by_time(s->p, m, sizeof *s->p, offsetof(fcvae_scored_point, ts));
 			m = last_of_each_time(set, s, m);
 		}
 		/* an unscored record labelled anomalous leaves its event whole */

@@ -23,7 +23,6 @@
 typedef struct {
 	double ts;               /* epoch seconds; NaN when the record had none */
 	double score;
-	size_t seq;              /* input order over all files */
 	unsigned char label;     /* 0 or 1 */
 	unsigned char flag;      /* anomalous at the model's threshold */
 	unsigned char undecided; /* no threshold said (an uncalibrated model): flag means nothing */
@@ -54,7 +53,6 @@ typedef struct {
 	int ns;
 	size_t records, unlabelled, unscored, labelled, replaced;
 	size_t test_split;         /* records with "split": "test" */
-	size_t seq;
 	int *hash;                 /* series index + 1 by key hash; 0 = empty */
 	size_t hcap;
 	fcvae_json_parser p;

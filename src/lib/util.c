@@ -347,3 +347,35 @@ double fcvae_monotonic(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
+
+typedef struct {
+	double t;
+	size_t i;
+} time_slot;
+
+static int by_time_then_place(const void *x, const void *y)
+{
+	const time_slot *a = x, *b = y;
+	if (a->t != b->t)
+		return (a->t > b->t) - (a->t < b->t);
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+void fcvae_sort_by_time(void *base, size_t n, size_t size, size_t time_at)
+{
+	if (n < 2)
+		return;
+	char *p = base;
+	time_slot *s = fcvae_xmalloc(n * sizeof *s);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&s[i].t, p + i * size + time_at, sizeof s[i].t);
+		s[i].i = i;
+	}
+	qsort(s, n, sizeof *s, by_time_then_place);
+	char *sorted = fcvae_xmalloc(n * size);
+	for (size_t i = 0; i < n; i++)
+		memcpy(sorted + i * size, p + s[i].i * size, size);
+	memcpy(p, sorted, n * size);
+	free(sorted);
+	free(s);
+}

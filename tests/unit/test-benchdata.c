@@ -85,6 +85,22 @@ int main(void)
 	g.n = 4;
 	CHECK(fcvae_bench_part_build(&p, &g, 0, 4, err, sizeof err) == -1 && strstr(err, "stray"), "stray: %s", err);
 
+	/* rows of one time: the first in the file holds its slot, the rest are
+	 * counted as duplicates (40 rows on 5 slots, times out of order) */
+	double ts3[40], v3[40];
+	unsigned char l3[40] = {0};
+	for (int i = 0; i < 40; i++) {
+		ts3[i] = 60.0 * ((i * 3) % 5);
+		v3[i] = i;
+	}
+	g.ts = ts3;
+	g.value = v3;
+	g.label = l3;
+	g.n = 40;
+	CHECK(fcvae_bench_part_build(&p, &g, 0, 40, err, sizeof err) == 0 && p.n == 5 && p.duplicates == 35 &&
+	      same(p.value, (double[]){0, 2, 4, 1, 3}, 5), "equal times: the first row stands, 35 duplicates");
+	fcvae_bench_part_free(&p);
+
 	/* a header without the timestamp column makes the file unusable */
 	fp = fopen(path, "w");
 	fputs("time,value,label\n1,2,0\n", fp);
