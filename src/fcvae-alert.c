@@ -556,8 +556,11 @@ int main(int argc, char **argv)
 			fcvae_buf_addc(&line, '\n');
 			outfile_write(&k.log, &line);
 
-			/* no verdict (missing last point): the run stays as it is */
-			if (!an || an->type == FCVAE_JSON_NULL || !fcvae_scored_judged(r)) {
+			/* no verdict: the run stays as it is. fcvae-score flags no
+			 * window whose own bucket was missing, so a false there says
+			 * nothing; a true is a verdict whatever the value */
+			if (!an || an->type == FCVAE_JSON_NULL ||
+			    (an->type == FCVAE_JSON_FALSE && !fcvae_scored_judged(r))) {
 				since_save++;
 				continue;
 			}

@@ -71,7 +71,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
  * too long). */
 /* 0 when record r's own bucket was missing ("value" null or not finite, as
  * fcvae-window writes it): its score judges an interpolated point, so it is
- * no verdict either way (fcvae-score writes "anomaly": false for it). */
+ * not a verdict of normal (fcvae-score writes "anomaly": false for it). */
 int fcvae_scored_judged(const fcvae_json *r);
 
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
