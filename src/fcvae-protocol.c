@@ -94,6 +94,7 @@ typedef struct {
 	fcvae_model *model;          /* --per-file: its own */
 	fcvae_train_result res;
 	int pending;                 /* score chunks not yet done */
+	size_t nan_scores;           /* scores not a number, taken as -FLT_MAX */
 } bfile;
 
 static bfile *files;
@@ -308,6 +309,7 @@ static void *score_worker(void *arg)
 			sm = b->model;
 			s = fcvae_scorer_new(sm, B);
 		}
+		size_t nan = 0;
 		for (size_t j = chunks[c].lo; j < chunks[c].hi; j += B) {
 			int n = chunks[c].hi - j < (size_t)B ? (int)(chunks[c].hi - j) : B;
 			for (int k = 0; k < n; k++) {
@@ -317,14 +319,25 @@ static void *score_worker(void *arg)
 				stream[k] = fcvae_score_stream(b->f.name, strlen(b->f.name), ((int64_t)p << 40) + (int64_t)(j + k));
 			}
 			fcvae_score_batch(s, &opt.score, raw, miss, stream, n, out);
-			for (int k = 0; k < n; k++)
-				b->score[p][j + k] = -out[k].score;
+			/* as fcvae-score writes them: a NaN has no place in the
+			 * metrics' sorts (the AUCs' groups of equal scores never ended) */
+			for (int k = 0; k < n; k++) {
+				nan += isnan(out[k].score) != 0;
+				b->score[p][j + k] = -fcvae_score_finite(out[k].score);
+			}
 		}
 		pthread_mutex_lock(&lock);
 		scored_windows += chunks[c].hi - chunks[c].lo;
-		if (--b->pending == 0 && !opt.quiet)
-			fprintf(stderr, "%s: %s: scored %zu validation and %zu test windows\n", fcvae_argv0, b->f.name,
-			        b->nwin[VAL], b->nwin[TEST]);
+		b->nan_scores += nan;
+		if (--b->pending == 0) {
+			if (b->nan_scores)
+				fcvae_warn("%s: %zu window scores not a number (the decoder's variance is 0, or the model's "
+				           "output not a number): taken as -FLT_MAX, the most anomalous", b->f.name,
+				           b->nan_scores);
+			if (!opt.quiet)
+				fprintf(stderr, "%s: %s: scored %zu validation and %zu test windows\n", fcvae_argv0,
+				        b->f.name, b->nwin[VAL], b->nwin[TEST]);
+		}
 		pthread_mutex_unlock(&lock);
 	}
 	fcvae_scorer_free(s);

@@ -523,23 +523,15 @@ static void flush(void)
 		/* a window whose newest point is a gap says nothing about that hour;
 		 * the verdict is on the score as written (the shortest text of the
 		 * float, read back as a double), so a reader's score < threshold
-		 * agrees with it. A score beyond the range of a float (a point
-		 * far off under a tiny decoder variance) is written as ±FLT_MAX,
-		 * a number still, and judged as the infinity it is: below any
-		 * threshold, or above. A score that is not a number is that case
-		 * at its end: a variance of 0 (log 0 + d²/0) says every point but
-		 * μ is impossible, -inf; or the model's output is not a number,
-		 * a model that cannot vouch for the point. Either way -FLT_MAX,
-		 * flagged, and said (once per model: the model is the cause) */
+		 * agrees with it. A score beyond the range of a float, or not a
+		 * number, is written as fcvae_score_finite() makes it, ±FLT_MAX,
+		 * and judged as the infinity it is: below any threshold, or above.
+		 * Not a number is said (once per model: the model is the cause) */
 		char text[FCVAE_JSON_NUMBER_MAX];
-		float f = (float)r->score;
-		if (isnan(f)) {
-			f = -INFINITY;
+		float f = (float)fcvae_score_finite(r->score);
+		int beyond = !isfinite((float)r->score);
+		if (isnan(r->score))
 			said_nan(p, r);
-		}
-		int beyond = isinf(f);
-		if (beyond)
-			f = copysignf(FLT_MAX, f);
 		size_t tlen = fcvae_json_format_float(text, f);
 		double score = f;
 		if (!beyond && fabs(score - thr) <= 1e-6 * fabs(score)) /* only so near can the two differ */

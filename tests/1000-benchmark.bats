@@ -391,3 +391,22 @@ protocol_example() {
 	[[ "$output" == *"fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: no \"timestamp\" column in the CSV header
 fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: skipped"* ]]
 }
+
+@test "benchmark: scores that are not a number are -FLT_MAX as fcvae-score writes them, said, and the metrics defined" {
+	# a learning rate of 1000 leaves a model whose decoder variance is 0 on
+	# some windows: NaN scores, which hung the ROC-AUC (a NaN is no group
+	# of equal scores) and were null in --scores, refused by --from-scores
+	run --separate-stderr timeout 20 fcvae-protocol $small --lr 1e3 --scores "$tmp/s" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" >"$tmp/j1"
+	n=$(grep -c '"score":-3.4028234663852886e38}' "$tmp/s")
+	[ "$n" -gt 0 ]
+	jq -s -e 'length == 119 and all(.score | type == "number")' "$tmp/s"
+	jq -e '[.pooled.model, .per_file[].model | .best_f1, .delay_f1, .roc_auc, .pr_auc, .val_pa_f1] |
+		all(type == "number")' "$tmp/j1"
+	[ "$stderr" = "fcvae-protocol: a.csv: $n window scores not a number (the decoder's variance is 0, or the model's output not a number): taken as -FLT_MAX, the most anomalous" ]
+	# read back, the same figures
+	run timeout 20 fcvae-protocol $small --from-scores "$tmp/s" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .pooled.model "$tmp/j1")" = "$(echo "$output" | jq -c .pooled.model)" ]
+}

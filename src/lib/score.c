@@ -1,6 +1,7 @@
 /* score.c — MCMC mode 2 scoring: refine the last point, then average decoder samples. */
 #include "score.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,16 @@ void fcvae_scorer_free(fcvae_scorer *s)
 uint64_t fcvae_score_stream(const char *key, size_t keylen, int64_t ts)
 {
 	return fcvae_hash64(key, keylen, fcvae_mix64((uint64_t)ts));
+}
+
+double fcvae_score_finite(double score)
+{
+	if (isnan(score))
+		return -FLT_MAX;
+	/* the range of the float fcvae-score writes, not of the double */
+	if (isinf((float)score))
+		return copysign(FLT_MAX, score);
+	return score;
 }
 
 /* z = mu + eps·sqrt(var + 1e-7), the reparameterisation of SPEC §2 step 5. */

@@ -41,6 +41,15 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
                        const unsigned char *missing, const uint64_t *stream, int B,
                        fcvae_score_result *out);
 
+/* A score as every program takes it: a number. Not a number is -FLT_MAX,
+ * below any threshold: a decoder variance of 0 (log 0 + d²/0) says every
+ * point but μ is impossible, -inf; or the model's output is not a number, a
+ * model that cannot vouch for the point. Beyond the range of a float (a
+ * point far off under a tiny decoder variance), ±FLT_MAX; any other score
+ * unchanged. fcvae_score_batch() gives the scores as computed, so that a
+ * caller can say which case it met. */
+double fcvae_score_finite(double score);
+
 /* The same computation with the noise given: x (B, W) standardised, eps
  * (iterations + samples) arrays of (B, L) in pass order. With all_points the
  * decoder computes every point and score, mu_x, var_x are (B, W) (for tests
