@@ -3,12 +3,14 @@
  * PA-credited labelled anomalies, score and threshold) and an index.html with
  * counters and recent anomalies; --follow redraws as records arrive. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -386,6 +388,27 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
  * descriptors) until it is renamed. */
 #define BATCH 64
 
+/* What gnuplot said (fd, from its start), each line named as ours are
+ * (SPEC §10): "fcvae-plot: gnuplot: line 8: ...". Its blank lines, which
+ * only space its messages apart, are left out. */
+static void pass_on(const char *prog, int fd)
+{
+	FILE *fp = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "r") : NULL;
+	if (!fp)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s's messages:", prog);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (strspn(line, " \t") < (size_t)len)
+			fprintf(stderr, "%s: %s: %s\n", fcvae_argv0, prog, line);
+	}
+	free(line);
+	fclose(fp);
+}
+
 /* Draw the series sel[0..n) with one gnuplot child fed the script on a
  * pipe. Each image goes to its own locked temp file (fcvae_atomic), renamed
  * into place only after gnuplot exited 0. gnuplot inherits the temp files'
@@ -406,6 +429,12 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 	int fd[2];
 	if (pipe(fd) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "pipe:");
+	/* gnuplot's stderr, and its stdout (off a pipeline's data), go to a
+	 * file passed on when it is done: not a pipe, where gnuplot could
+	 * wait for us to read while we wait for it to read the script */
+	int said = memfd_create("gnuplot", MFD_CLOEXEC);
+	if (said < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "memfd_create:");
 	fflush(stdout);
 	pid_t parent = getpid(), pid = fork();
 	if (pid < 0)
@@ -419,10 +448,11 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 		dup2(fd[0], 0);
 		close(fd[0]);
 		close(fd[1]);
-		/* gnuplot's stdout is ours: keep it off a pipeline's data */
-		dup2(2, 1);
+		int err = fcntl(2, F_DUPFD_CLOEXEC, 3); /* ours, should the exec fail */
+		dup2(said, 1);
+		dup2(said, 2);
 		execlp(o->gnuplot, o->gnuplot, (char *)NULL);
-		fprintf(stderr, "%s: cannot run %s: %s\n", fcvae_argv0, o->gnuplot, strerror(errno));
+		dprintf(err, "%s: cannot run %s: %s\n", fcvae_argv0, o->gnuplot, strerror(errno));
 		_exit(127);
 	}
 	close(fd[0]);
@@ -442,6 +472,7 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fcvae_die(FCVAE_EXIT_FAIL, "waitpid:");
+	pass_on(o->gnuplot, said);
 	int ok = !werr && WIFEXITED(status) && WEXITSTATUS(status) == 0, rc = 0;
 	if (!ok)
 		fcvae_warn("%s failed; images not updated", o->gnuplot);

@@ -185,6 +185,33 @@ red_dots() {
 	[ "$(ls "$tmp/t"/*.png | wc -l)" -eq 3 ]
 }
 
+@test "plot: what gnuplot says reaches stderr named \"fcvae-plot: gnuplot:\", a failure's messages too" {
+	mkdir "$tmp/bin"
+	# gnuplot itself, failing after the script: its message, indented
+	# under the line it quotes, then a blank line, went out bare
+	printf '#!/bin/sh\n{ cat; echo "plot undefined_var"; } | "%s"\n' "$(command -v gnuplot)" >"$tmp/bin/gnuplot"
+	chmod +x "$tmp/bin/gnuplot"
+	run --separate-stderr env PATH="$tmp/bin:$PATH" fcvae-plot -o "$tmp/d" "$tmp/scored"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "fcvae-plot: gnuplot: "*"undefined variable: undefined_var" ]]
+	[ "${stderr_lines[-1]}" = "fcvae-plot: gnuplot failed; images not updated" ]
+	[ "$(grep -c -v '^fcvae-plot: ' <<<"$stderr")" -eq 0 ]
+	[ ! -e "$tmp/d/a.png" ]
+	# its stdout and stderr, in order, each line; a drawing that succeeds
+	# keeps what it said too
+	printf '#!/bin/sh\ncat >/dev/null\necho "on stdout"\necho "  line 8: on stderr" >&2\necho\nexit $RC\n' >"$tmp/bin/gnuplot"
+	run --separate-stderr env PATH="$tmp/bin:$PATH" RC=1 fcvae-plot -o "$tmp/d" -F png "$tmp/scored"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-plot: gnuplot: on stdout
+fcvae-plot: gnuplot:   line 8: on stderr
+fcvae-plot: gnuplot failed; images not updated" ]
+	run --separate-stderr env PATH="$tmp/bin:$PATH" RC=0 fcvae-plot -o "$tmp/d" -F png "$tmp/scored"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "fcvae-plot: gnuplot: on stdout
+fcvae-plot: gnuplot:   line 8: on stderr" ]
+}
+
 @test "plot: a scored test-split stream draws red dots at the labelled hours" {
 	command -v fcvae-score >/dev/null || skip "fcvae-score not built"
 	fcvae-gen --hourly --split test --format ndjson | fcvae-window |
