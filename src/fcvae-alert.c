@@ -460,7 +460,6 @@ int main(int argc, char **argv)
 	long every = 1000;
 	size_t max_line = FCVAE_MAX_LINE;
 	int verbose = 0, do_resend = 0, strict = 0, c;
-	/* --strict: the loop stops, saves, then exits 3 */
 	fcvae_rejects rej = {0};
 
 	fcvae_setprogname(argv);
@@ -499,7 +498,8 @@ int main(int argc, char **argv)
 	}
 
 	sink_open(&k);
-	/* a stop saves the state first: what was taken is not taken again */
+	/* a stop (a signal, or --strict's first bad line) saves the state
+	 * first: what was taken is not taken again */
 	fcvae_catch_stop();
 
 	fcvae_json_parser p;
@@ -516,7 +516,7 @@ int main(int argc, char **argv)
 		in.max = max_line;
 		int rc = 0;
 		for (;;) {
-			if ((stop = fcvae_stop_signal || (strict && rej.total)))
+			if ((stop = fcvae_stop_due(strict, rej.total)))
 				break;
 			/* Before waiting for input, make what was taken durable: a
 			 * pause is when a crash would otherwise lose the most. */
@@ -601,7 +601,6 @@ int main(int argc, char **argv)
 		fcvae_lines_close(&in);
 	}
 	state_save(&k);
-	int strict_stop = stop && !fcvae_stop_signal;
 	if (k.log.fp && fclose(k.log.fp) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k.log.path);
 	if (k.alerts.fp && fclose(k.alerts.fp) != 0)
@@ -609,7 +608,7 @@ int main(int argc, char **argv)
 
 	char summary[512];
 	fcvae_rejects_format(&rej, summary, sizeof summary);
-	if (*summary && !strict_stop)  /* --strict: the bad line said it */
+	if (*summary && stop != FCVAE_STOP_STRICT)  /* --strict: the bad line said it */
 		fcvae_warn("%s", summary);
 	if (verbose || k.duplicates)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed",
@@ -618,10 +617,5 @@ int main(int argc, char **argv)
 	fcvae_buf_free(&out);
 	fcvae_buf_free(&line);
 	fcvae_json_parser_free(&p);
-	fcvae_close_stdout();
-	if (strict_stop)
-		return FCVAE_EXIT_DATA;
-	if (stop)
-		fcvae_stop_raise();
-	return FCVAE_EXIT_OK;
+	fcvae_stop_exit(stop);
 }

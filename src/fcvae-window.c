@@ -387,7 +387,6 @@ int main(int argc, char **argv)
 	fcvae_input_reader rd;
 	io.need_value = wo.agg != FCVAE_AGG_COUNT;
 	fcvae_input_init(&rd, &io);
-	/* --strict: the loop stops, saves, then exits 3 */
 	fcvae_rejects rej = { 0 };
 	fcvae_input in;
 	char *deflt[] = { "-", NULL };
@@ -408,7 +407,7 @@ int main(int argc, char **argv)
 		l.csv = io.format == FCVAE_INPUT_CSV;
 		fcvae_input_new_file(&rd);
 		for (;;) {
-			if ((stop = fcvae_stop_signal || (strict && rej.total)))
+			if ((stop = fcvae_stop_due(strict, rej.total)))
 				break;
 			if (!fcvae_lines_ready(&l))
 				write_out(&w, 1);
@@ -524,12 +523,11 @@ int main(int argc, char **argv)
 	/* without --state, what the open buckets hold at --no-flush or a stop
 	 * is not written anywhere, so say how much */
 	size_t unwritten = (noflush || stop) && !state ? fcvae_window_open_records(&w) : 0;
-	int strict_stop = stop && !fcvae_stop_signal;
 
 	if (io.need_value && w.records && !valued && !stop)
 		fcvae_warn("no record has a \"%s\" field: every value is missing (see --value)", io.value_field);
 	/* --strict: the bad line said it */
-	if (verbose || unwritten || (!strict_stop && (rej.total || w.late || w.replayed || w.dropped))) {
+	if (verbose || unwritten || (stop != FCVAE_STOP_STRICT && (rej.total || w.late || w.replayed || w.dropped))) {
 		fcvae_buf sum = { 0 };
 		char r[512];
 		fcvae_buf_printf(&sum, "%zu records, %zu series, %zu windows", w.records, w.n, w.windows);
@@ -554,10 +552,5 @@ int main(int argc, char **argv)
 	fcvae_window_free(&w);
 	free(keys);
 	free(keycopy);
-	fcvae_close_stdout();
-	if (strict_stop)
-		return FCVAE_EXIT_DATA;
-	if (stop)
-		fcvae_stop_raise();
-	return FCVAE_EXIT_OK;
+	fcvae_stop_exit(stop);
 }

@@ -48,12 +48,23 @@ void fcvae_catch_stop(void)
 	}
 }
 
-void fcvae_stop_raise(void)
+int fcvae_stop_due(int strict, size_t rejected)
 {
-	int sig = fcvae_stop_signal;
-	signal(sig, SIG_DFL);
-	raise(sig);
-	exit(128 + sig);
+	if (fcvae_stop_signal)
+		return FCVAE_STOP_SIGNAL;
+	return strict && rejected ? FCVAE_STOP_STRICT : 0;
+}
+
+void fcvae_stop_exit(int stop)
+{
+	fcvae_close_stdout();
+	if (stop && fcvae_stop_signal) {
+		int sig = fcvae_stop_signal;
+		signal(sig, SIG_DFL);
+		raise(sig);
+		exit(128 + sig);
+	}
+	exit(stop ? FCVAE_EXIT_DATA : FCVAE_EXIT_OK);
 }
 
 void fcvae_setprogname(char **argv)

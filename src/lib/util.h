@@ -64,12 +64,23 @@ int fcvae_atomic_try(const char *path);
  * fcvae_lines_read() (it returns 2, whatever the timeout) whichever thread
  * the signal came to. A signal ignored at start stays ignored: a pipeline
  * that drains its filters on a stop (fcvae-stream) ignores them there.
- * Save, then fcvae_stop_raise(): the program ends as killed by the signal,
- * as a shell expects of it (status 128 + its number). */
+ * Under --strict such a program stops so too at the first rejected line,
+ * what came before it saved:
+ *     while (!(stop = fcvae_stop_due(strict, rej.total))) { read a record }
+ *     save the state; fcvae_stop_exit(stop); */
 extern volatile sig_atomic_t fcvae_stop_signal;
 extern int fcvae_stop_fd;   /* -1 until fcvae_catch_stop() */
 void fcvae_catch_stop(void);
-_Noreturn void fcvae_stop_raise(void);
+enum { FCVAE_STOP_SIGNAL = 1, FCVAE_STOP_STRICT };
+/* Before each record: FCVAE_STOP_SIGNAL when a stop signal came,
+ * FCVAE_STOP_STRICT when strict and a line was rejected, else 0 (go on). */
+int fcvae_stop_due(int strict, size_t rejected);
+/* After the work was saved: close stdout (fcvae_close_stdout), then end as
+ * stop says (0: the input ended, exit 0). A stopped program that had a
+ * signal (also after a strict stop) ends as killed by it, as a shell
+ * expects (status 128 + its number); one stopped by strict alone exits
+ * FCVAE_EXIT_DATA, the bad line having said why. */
+_Noreturn void fcvae_stop_exit(int stop);
 
 /* Seconds of CLOCK_MONOTONIC: for intervals, never for times of day. */
 double fcvae_monotonic(void);
