@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 		case 'k': set.key_field = optarg; break;
 		case O_TS: set.ts_field = optarg; break;
 		case O_MAX_LINE: set.max_line = fcvae_parse_max_line(optarg); break;
-		case O_STRICT: rej.strict = 1; break;
+		case O_STRICT: set.strict = 1; break;
 		case 'h':
 			usage(stdout);
 			fcvae_close_stdout();
@@ -327,8 +327,9 @@ int main(int argc, char **argv)
 		return FCVAE_EXIT_USAGE;
 	}
 
-	fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "calibrate on",
-	                        "calibration needs labelled validation records; name the field with --label");
+	if (fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "calibrate on",
+	                            "calibration needs labelled validation records; name the field with --label") < 0)
+		exit(FCVAE_EXIT_DATA); /* --strict: the bad line said why */
 	if (set.test_split)
 		fcvae_warn("%zu record%s with \"split\": \"test\": a threshold chosen on test labels says nothing "
 		           "of data the model has not seen; calibrate on the validation split",

@@ -279,7 +279,7 @@ int main(int argc, char **argv)
 		case 'k': set.key_field = optarg; break;
 		case O_TS: set.ts_field = optarg; break;
 		case O_MAX_LINE: set.max_line = fcvae_parse_max_line(optarg); break;
-		case O_STRICT: rej.strict = 1; break;
+		case O_STRICT: set.strict = 1; break;
 		case 'h':
 			usage(stdout);
 			fcvae_close_stdout();
@@ -290,8 +290,9 @@ int main(int argc, char **argv)
 			return FCVAE_EXIT_USAGE;
 		}
 	}
-	fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "evaluate",
-	                        "nothing to evaluate; label the data or name the field with --label");
+	if (fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "evaluate",
+	                            "nothing to evaluate; label the data or name the field with --label") < 0)
+		exit(FCVAE_EXIT_DATA); /* --strict: the bad line said why */
 
 	report *rs = fcvae_xcalloc((size_t)set.ns + 1, sizeof *rs);
 	int undecided = 0;

@@ -637,7 +637,7 @@ int main(int argc, char **argv)
 	};
 	draw_opts o = {.gnuplot = "gnuplot", .width = 900, .height = 420, .png = 1, .svg = 1};
 	const char *title = "fcvae", *key_field = "key", *ts_field = "ts", *label_field = "label";
-	int refresh = 5, follow = 0, c;
+	int refresh = 5, follow = 0, strict = 0, c;
 	size_t max_line = FCVAE_MAX_LINE;
 	double interval = 1;
 	board b = {.hours = 24, .latest = -INFINITY};
@@ -679,7 +679,7 @@ int main(int argc, char **argv)
 		case O_LABEL: label_field = optarg; break;
 		case O_GNUPLOT: o.gnuplot = optarg; break;
 		case O_MAX_LINE: max_line = fcvae_parse_max_line(optarg); break;
-		case O_STRICT: rej.strict = 1; break;
+		case O_STRICT: strict = 1; break;
 		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
 		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
@@ -745,8 +745,11 @@ int main(int argc, char **argv)
 			point pt;
 			const fcvae_json *key, *r =
 				fcvae_scored_parse_live(&p, &in, &rej, key_field, ts_field, &key, &pt.ts);
-			if (!r || read_point(r, label_field, &rej, &in, &pt) < 0)
+			if (!r || read_point(r, label_field, &rej, &in, &pt) < 0) {
+				if (strict)
+					exit(FCVAE_EXIT_DATA); /* the bad line said why */
 				continue;
+			}
 			series *s = series_get(&b, key->str);
 			if (!series_add(&b, s, &pt)) {
 				b.scored += isfinite(pt.score);

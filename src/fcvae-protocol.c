@@ -111,7 +111,7 @@ static int is_csv(const char *name)
 	return n > 4 && !strcmp(name + n - 4, ".csv") && name[0] != '.';
 }
 
-static void load_dir(const char *dir, fcvae_rejects *rej)
+static void load_dir(const char *dir, int strict, fcvae_rejects *rej)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -137,7 +137,10 @@ static void load_dir(const char *dir, fcvae_rejects *rej)
 		char *path = fcvae_xmalloc(len);
 		snprintf(path, len, "%s/%s", dir, names[i]);
 		bfile *b = &files[nfiles];
-		if (fcvae_bench_file_load(&b->f, path, opt.max_line, rej) != 0) {
+		int rc = fcvae_bench_file_load(&b->f, path, opt.max_line, strict, rej);
+		if (rc > 0)
+			exit(FCVAE_EXIT_DATA); /* --strict: the bad line said why */
+		if (rc != 0) {
 			fcvae_bench_file_free(&b->f);
 			fcvae_warn("%s: skipped", path);
 			free(path);
@@ -914,8 +917,8 @@ int main(int argc, char **argv)
 
 	check_writable(opt.json_file);
 	check_writable(opt.scores_file);
-	fcvae_rejects rej = {.strict = strict};
-	load_dir(dir, &rej);
+	fcvae_rejects rej = {0};
+	load_dir(dir, strict, &rej);
 
 	/* one core per job: BLAS's own threads spin on matrices this small
 	 * and fight the job threads (5x slower on a loaded machine) */

@@ -187,6 +187,8 @@ static void read_file(recset *s, const char *path)
 		s->lines++;
 		if (in.len)
 			read_line(s, &p, &in);
+		if (opt.strict && s->rej.total)
+			exit(FCVAE_EXIT_DATA); /* the bad line said why */
 	}
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", strcmp(path, "-") ? path : "standard input");
@@ -598,7 +600,6 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
 	recset tr = {0}, va = {0};
 	tr.W = va.W = window_given ? cfg.window : 0;
-	tr.rej.strict = va.rej.strict = opt.strict;
 	if (optind == argc)
 		read_file(&tr, "-");
 	for (int i = optind; i < argc; i++)

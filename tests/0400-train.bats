@@ -103,8 +103,17 @@ teardown() {
 	[[ "$output" == *"$tmp/bad line 5: window has 4 points, not 24"* ]]
 	[[ "$output" == *"3 input lines rejected: 1 not JSON, 1 no window, 1 window length"* ]]
 	meta "$tmp/m" training | jq -e '.train_windows == 80'
+	# --strict: the first bad line said, nothing after it
 	run fcvae-train -q --strict --epochs 1 -o "$tmp/m2" "$tmp/bad"
 	[ "$status" -eq 3 ]
+	[[ "$output" == "fcvae-train: $tmp/bad line 3: not JSON: "* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ ! -e "$tmp/m2" ]
+	# so in the validation records
+	run fcvae-train -q --strict --epochs 1 -V "$tmp/bad" -o "$tmp/m2" "$tmp/train"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "fcvae-train: $tmp/bad line 3: not JSON: "* ]]
+	[ "${#lines[@]}" -eq 1 ]
 	[ ! -e "$tmp/m2" ]
 }
 

@@ -272,8 +272,19 @@ gap() { # N FORMAT
 	[[ "$output" == *'line 8: "label" is not 0, 1, true or false'* ]]
 	[[ "$output" == *"5 input lines rejected"* ]]
 	fcvae-eval --format json "$tmp/bad" 2>/dev/null | jq -e '(.series[0].pa.f1 - 5/6 | fabs) < 1e-12'
-	run fcvae-eval --strict "$tmp/bad"
+	# --strict: the first bad line is said, nothing after it is read (not
+	# the next file, which is not there), no summary, no report
+	run --separate-stderr fcvae-eval --strict "$tmp/bad" "$tmp/none"
 	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "fcvae-eval: $tmp/bad line 4: not JSON: "* ]]
+	# the last line too
+	{ head -n 3 "$tmp/a.ndjson"; echo '{"key":"A","score":-1,"label":"maybe"}'; } >"$tmp/last"
+	run --separate-stderr fcvae-eval --strict "$tmp/last"
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-eval: $tmp/last line 4: \"label\" is not 0, 1, true or false" ]
 }
 
 @test "eval: labels in strings are read as fcvae-window reads them (\"1.0\", \" +0 \")" {

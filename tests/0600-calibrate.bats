@@ -204,8 +204,13 @@ threshold_of() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'line 3: "score" is not a number'* ]]
 	[[ "$output" == *"1 input line rejected"* ]]
-	run fcvae-calibrate --print --strict "$tmp/bad"
+	# --strict: that line said, nothing more read or written, the model untouched
+	cp tests/data/seed_models/Accel_CMP.safetensors "$tmp/m.safetensors"
+	run --separate-stderr fcvae-calibrate --model "$tmp/m.safetensors" --strict "$tmp/bad" "$tmp/none"
 	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-calibrate: $tmp/bad line 3: \"score\" is not a number" ]
+	cmp "$tmp/m.safetensors" tests/data/seed_models/Accel_CMP.safetensors
 }
 
 @test "calibrate: --delay without --metric delay-f1 is a usage error" {

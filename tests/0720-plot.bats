@@ -156,9 +156,11 @@ red_dots() {
 	[[ "$stderr" == *'typed line 6: no "score" or "expected" (is this fcvae-score output?)'* ]]
 	[[ "$stderr" == *"6 input lines rejected: 1 bad value, 1 bad score, 1 bad threshold, 1 bad anomaly, 1 bad label, 1 not scored"* ]]
 	[ "$(xmllint --html --xpath 'string(//*[@id="scored"]/b)' "$tmp/d/index.html")" = 1 ]
-	run fcvae-plot -o "$tmp/s" --strict "$tmp/typed"
+	# --strict: the first bad line said, nothing after it (no summary)
+	run --separate-stderr fcvae-plot -o "$tmp/s" --strict "$tmp/typed"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *'typed line 1: "value" is not a number'* ]]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-plot: $tmp/typed line 1: \"value\" is not a number" ]
 }
 
 @test "plot: NaN is a point not drawn; input with little to draw draws without gnuplot's warnings" {

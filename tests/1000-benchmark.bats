@@ -164,8 +164,20 @@ teardown() {
 	run fcvae-benchmark $small --format json "$tmp/d"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"a.csv line 5"* ]]
-	run fcvae-benchmark $small --strict "$tmp/d"
+	# --strict: that line said, nothing after it, no report; not the next
+	# file's bad line either
+	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
+	run --separate-stderr fcvae-benchmark $small --strict "$tmp/d"
 	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-protocol: $tmp/d/a.csv line 5: 4 fields, the header has 3" ]
+	# a header cut at --max-line is a rejected line too (not a file skipped)
+	mkdir "$tmp/h"
+	sed -e "1s/\$/,$(printf '%070d' 0)/" -e '2,$s/$/,/' "$tmp/d/a.csv" >"$tmp/h/a.csv"
+	run --separate-stderr fcvae-protocol $small --strict --max-line 64 "$tmp/h"
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-protocol: $tmp/h/a.csv line 1: longer than 64 bytes (see --max-line)" ]
 }
 
 @test "benchmark: a quoted field over lines is read whole; a quote left open costs its row" {

@@ -46,7 +46,7 @@ static double common_interval(const double *ts, size_t n)
 	return best;
 }
 
-int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line, fcvae_rejects *rej)
+int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line, int strict, fcvae_rejects *rej)
 {
 	memset(f, 0, sizeof *f);
 	const char *slash = strrchr(path, '/');
@@ -68,8 +68,8 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line
 	r.no_option_hints = 1; /* fcvae-protocol has no --ts or --value */
 	fcvae_input_new_file(&r);
 	size_t cap = 0;
-	int rc, status = 0;
-	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+	int rc = 0, status = 0;
+	while (!(strict && rej->total) && (rc = fcvae_lines_read(&in, -1)) == 1) {
 		if (fcvae_reject_toolong(rej, &in)) {
 			if (r.have_header)
 				continue;
@@ -102,7 +102,9 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line
 		f->label[f->n] = rec.has_label && rec.label != 0 && rec.label == rec.label;
 		f->n++;
 	}
-	if (rc < 0) {
+	if (strict && rej->total)
+		status = 1; /* a cut header too: a strict stop, not a file skipped */
+	else if (rc < 0) {
 		fcvae_warn("%s:", path);
 		status = -1;
 	}

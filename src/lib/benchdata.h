@@ -29,9 +29,10 @@ typedef struct {
 } fcvae_bench_file;
 
 /* Reads path, lines up to max_line bytes (0: FCVAE_MAX_LINE); bad lines are
- * reported and counted in rej (strict: exit 3). Returns 0, or -1 when the
- * file cannot be used (message printed). */
-int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line, fcvae_rejects *rej);
+ * reported and counted in rej. Returns 0, or -1 when the file cannot be
+ * used (message printed), or 1 when strict stopped it at a rejected line
+ * (the line said why; --strict's caller exits FCVAE_EXIT_DATA). */
+int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line, int strict, fcvae_rejects *rej);
 void fcvae_bench_file_free(fcvae_bench_file *f);
 
 enum { FCVAE_PART_TRAIN, FCVAE_PART_VALID, FCVAE_PART_TEST, FCVAE_PARTS };

@@ -284,7 +284,7 @@ void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, co
 	char where[4200] = "";
 	if (l)
 		fcvae_lines_where(l, where, sizeof where);
-	if (nth > FCVAE_REJECTS_SAID) { /* never under strict: it exits at the first */
+	if (nth > FCVAE_REJECTS_SAID) { /* never under --strict: it stops at the first */
 		fcvae_warn("%s%s\"%s\" again (%zu lines): further ones are counted, not printed "
 		           "(their count comes at 100, 1000, ... lines and at exit)",
 		           where, *where ? ": " : "", reason, nth);
@@ -296,8 +296,6 @@ void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, co
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	fcvae_warn("%s%s%s", where, *where ? ": " : "", msg);
-	if (r->strict)
-		exit(FCVAE_EXIT_DATA);
 }
 
 int fcvae_reject_toolong(fcvae_rejects *r, const fcvae_lines *l)

@@ -4,15 +4,16 @@
  *
  * A typical filter loop (fcvae-score style):
  *     fcvae_lines in;
- *     fcvae_rejects rej = { .strict = strict };
+ *     fcvae_rejects rej = { 0 };
  *     if (fcvae_lines_open(&in, path) < 0) fcvae_die(1, "%s:", path);
  *     in.max = max_line;                               // --max-line
- *     while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+ *     while (!(strict && rej.total) && (rc = fcvae_lines_read(&in, -1)) == 1) {
  *         if (fcvae_reject_toolong(&rej, &in)) continue;
  *         const fcvae_json *r = fcvae_json_parse(&p, in.line, in.len);
  *         if (!r) { fcvae_reject(&rej, &in, "not JSON", "%s", p.err); continue; }
  *         ...
  *     }
+ *     if (strict && rej.total) exit(FCVAE_EXIT_DATA);  // --strict: the bad line said why
  *     if (rc < 0) fcvae_die(1, "%s:", in.name);
  *     fcvae_lines_close(&in);
  *     fcvae_rejects_summary(&rej);    // "fcvae-score: 2 input lines rejected: 1 not JSON, 1 bad value"
@@ -96,7 +97,6 @@ int fcvae_time_in_range(double t);
 #define FCVAE_MAX_REASONS 32
 
 typedef struct {
-	int strict;         /* set by the caller: exit FCVAE_EXIT_DATA at the first bad line */
 	size_t total;
 	int n;
 	const char *reason[FCVAE_MAX_REASONS];   /* short static names, e.g. "bad ts" */
@@ -113,10 +113,11 @@ typedef struct {
 
 /* Report a bad line on stderr, "PROG: input line 17: MESSAGE" (or
  * "PROG: FILE line 17: ..." for a named file; "lines 17-19" for a CSV
- * record over several lines), count it under reason (a
- * string literal), and under strict exit FCVAE_EXIT_DATA. l may be NULL
- * for problems not tied to a line. Past FCVAE_REJECTS_SAID lines of one
- * reason, lines are counted only. */
+ * record over several lines), and count it under reason (a string
+ * literal). l may be NULL for problems not tied to a line. Past
+ * FCVAE_REJECTS_SAID lines of one reason, lines are counted only. It
+ * never exits: --strict (stop at the first, exit FCVAE_EXIT_DATA) is the
+ * program's, which sees the count in total. */
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* A line that came back cut at l->max (l->toolong) is reported as "line

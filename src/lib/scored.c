@@ -100,8 +100,8 @@ static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_poi
 
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej)
 {
-	int rc;
-	while ((rc = fcvae_lines_read(in, -1)) == 1) {
+	int rc = 0;
+	while (!(set->strict && rej->total) && (rc = fcvae_lines_read(in, -1)) == 1) {
 		if (fcvae_reject_toolong(rej, in))
 			continue;
 		const char *line = in->line;
@@ -189,6 +189,8 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 	rejected:
 		push(set, s, e);
 	}
+	if (set->strict && rej->total)
+		return 1;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -295,8 +297,8 @@ size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsig
 	return n;
 }
 
-void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
-                             const char *doing, const char *no_labels)
+int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
+                            const char *doing, const char *no_labels)
 {
 	static char *stdin_only[] = {"-"};
 	if (nfiles == 0) {
@@ -308,9 +310,12 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 		if (fcvae_lines_open(&in, files[f]) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
 		in.max = set->max_line;
-		if (fcvae_scored_read(set, &in, rej) < 0)
+		int rc = fcvae_scored_read(set, &in, rej);
+		if (rc < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", files[f]);
 		fcvae_lines_close(&in);
+		if (rc > 0)
+			return -1;
 	}
 	char summary[512];
 	fcvae_rejects_format(rej, summary, sizeof summary);
@@ -328,6 +333,7 @@ void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fc
 	if (set->unlabelled)
 		fcvae_warn("%zu record%s without a \"%s\" left out", set->unlabelled, set->unlabelled == 1 ? "" : "s",
 		           set->label_field);
+	return 0;
 }
 
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,

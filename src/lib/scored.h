@@ -48,6 +48,7 @@ typedef struct {
 	int has_threshold;         /* flag = score < threshold, whatever the records say */
 	double threshold;
 	size_t max_line;           /* longest input line (0: FCVAE_MAX_LINE) */
+	int strict;                /* stop reading at the first rejected line (--strict) */
 	/* contents */
 	fcvae_scored_series *s;    /* in order of first appearance */
 	int ns;
@@ -62,7 +63,8 @@ void fcvae_scored_init(fcvae_scored_set *set);
 void fcvae_scored_free(fcvae_scored_set *set);
 
 /* Read every line of in; bad lines go to rej (too long, not JSON, score not
- * a number, label not 0/1/true/false, ...). 0, or -1 on a read error (errno set). */
+ * a number, label not 0/1/true/false, ...). 0, or -1 on a read error (errno
+ * set), or 1 when set->strict stopped it at a rejected line. */
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej);
 
 /* A live scored record (fcvae-alert, fcvae-plot): in's line as a JSON object
@@ -82,9 +84,11 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
  * reject summary, the replaced and the unlabelled counts. Dies (exit 1) on
  * a file that cannot be read, when no record was read ("no scored records
  * to <doing>") and when none has a label (no_labels: what follows the
- * counts). */
-void fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
-                             const char *doing, const char *no_labels);
+ * counts). Returns 0, or -1 when set->strict stopped it at a rejected line
+ * (the line said why, nothing more is said): the caller exits
+ * FCVAE_EXIT_DATA. */
+int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
+                            const char *doing, const char *no_labels);
 
 /* Put each series in time order (stable; without a time on every point,
  * input order is kept), keep the last record read for each time, and

@@ -1,5 +1,5 @@
 /* test-benchdata.c — the benchmark's data preparation on a hand-made file:
- * interval, row split, completion, back-filling, statistics. */
+ * interval, row split, completion, back-filling, statistics, --strict. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +33,7 @@ int main(void)
 
 	fcvae_rejects rej = {0};
 	fcvae_bench_file f;
-	CHECK(fcvae_bench_file_load(&f, path, 0, &rej) == 0, "loads");
+	CHECK(fcvae_bench_file_load(&f, path, 0, 0, &rej) == 0, "loads");
 	CHECK(f.n == 10 && rej.total == 0, "10 rows, none rejected (got %zu, %zu)", f.n, rej.total);
 	CHECK(f.interval == 60, "interval: the most common step, 60 (got %g)", f.interval);
 	CHECK(isnan(f.value[2]), "an empty value is NaN");
@@ -106,7 +106,21 @@ int main(void)
 	fputs("time,value,label\n1,2,0\n", fp);
 	fclose(fp);
 	fcvae_bench_file h;
-	CHECK(fcvae_bench_file_load(&h, path, 0, &rej) == -1, "no timestamp column: refused");
+	CHECK(fcvae_bench_file_load(&h, path, 0, 0, &rej) == -1, "no timestamp column: refused");
+	fcvae_bench_file_free(&h);
+
+	/* strict: the first rejected line ends the reading, which says so (1);
+	 * without, bad lines are skipped */
+	fp = fopen(path, "w");
+	fputs("timestamp,value,label\n1,2,0\n2,3,0,extra\n3\n4,5,0\n", fp);
+	fclose(fp);
+	fcvae_rejects strict_rej = {0};
+	CHECK(fcvae_bench_file_load(&h, path, 0, 1, &strict_rej) == 1 && h.n == 1 && strict_rej.total == 1,
+	      "strict: stopped at line 3 (got %zu rows, %zu rejected)", h.n, strict_rej.total);
+	fcvae_bench_file_free(&h);
+	fcvae_rejects lax_rej = {0};
+	CHECK(fcvae_bench_file_load(&h, path, 0, 0, &lax_rej) == 0 && h.n == 2 && lax_rej.total == 2,
+	      "not strict: read on (got %zu rows, %zu rejected)", h.n, lax_rej.total);
 	fcvae_bench_file_free(&h);
 
 	fcvae_bench_file_free(&f);
