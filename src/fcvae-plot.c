@@ -118,7 +118,7 @@ static int read_point(const fcvae_json *r, const char *label_field, fcvae_reject
 	pt->anomaly = (signed char)(an && an->type != FCVAE_JSON_NULL ? an->type == FCVAE_JSON_TRUE : -1);
 	int label = fcvae_label_of(fcvae_json_get(r, label_field));
 	if (label == FCVAE_LABEL_BAD) {
-		fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", label_field);
+		fcvae_reject(rej, in, "bad label", FCVAE_LABEL_BAD_MSG, label_field);
 		return -1;
 	}
 	pt->label = (signed char)label;

@@ -157,7 +157,7 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 	 * point masked, without a word */
 	r.label = opt.label ? fcvae_label_of(fcvae_json_get(root, opt.label)) : 0;
 	if (r.label == FCVAE_LABEL_BAD) {
-		fcvae_reject(&s->rej, in, "bad label", "\"%s\" is not 0, 1, true or false", opt.label);
+		fcvae_reject(&s->rej, in, "bad label", FCVAE_LABEL_BAD_MSG, opt.label);
 		goto bad;
 	}
 	r.label = r.label == 1;

@@ -484,7 +484,7 @@ int fcvae_label_of(const fcvae_json *v)
 static int set_label(int label, const char *name, fcvae_input *in, const char **reason, char *msg)
 {
 	if (label == FCVAE_LABEL_BAD)
-		return bad(reason, "bad label", msg, "\"%s\" is not 0, 1, true or false", name);
+		return bad(reason, "bad label", msg, FCVAE_LABEL_BAD_MSG, name);
 	in->has_label = label != FCVAE_LABEL_NONE;
 	in->label = label == 1;
 	return 0;

@@ -16,7 +16,7 @@
  *     if (strict && rej.total) exit(FCVAE_EXIT_DATA);  // --strict: the bad line said why
  *     if (rc < 0) fcvae_die(1, "%s:", in.name);
  *     fcvae_lines_close(&in);
- *     fcvae_rejects_summary(&rej);    // "fcvae-score: 2 input lines rejected: 1 not JSON, 1 bad value"
+ *     char s[512]; fcvae_rejects_format(&rej, s, sizeof s);  // "2 input lines rejected: 1 not JSON, 1 bad value"
  */
 #ifndef FCVAE_RECORD_H
 #define FCVAE_RECORD_H
@@ -139,6 +139,8 @@ void fcvae_rejects_format(const fcvae_rejects *r, char *out, size_t size);
  * null, NaN, ±inf or a missing marker ("", "NaN", "NA"; the record is
  * kept, unlabelled); FCVAE_LABEL_BAD for anything else (2, 0.5, "yes"). */
 enum { FCVAE_LABEL_NONE = -1, FCVAE_LABEL_BAD = -2 };
+/* The message of a bad label, the field's name for %s. */
+#define FCVAE_LABEL_BAD_MSG "\"%s\" is not 0, 1, true or false"
 int fcvae_label_of(const fcvae_json *v);
 
 /* ---- fcvae-window's input records ---- */

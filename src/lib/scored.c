@@ -155,7 +155,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 		}
 		int label = fcvae_label_of(fcvae_json_get(r, set->label_field));
 		if (label == FCVAE_LABEL_BAD) {
-			fcvae_reject(rej, in, "bad label", "\"%s\" is not 0, 1, true or false", set->label_field);
+			fcvae_reject(rej, in, "bad label", FCVAE_LABEL_BAD_MSG, set->label_field);
 			goto rejected;
 		}
 		if (an && an->type != FCVAE_JSON_TRUE && an->type != FCVAE_JSON_FALSE && an->type != FCVAE_JSON_NULL) {
