@@ -322,8 +322,8 @@ static void *score_worker(void *arg)
 				stream[k] = fcvae_score_stream(b->f.name, strlen(b->f.name), ((int64_t)p << 40) + (int64_t)(j + k));
 			}
 			fcvae_score_batch(s, &opt.score, raw, miss, stream, n, out);
-			/* as fcvae-score writes them: a NaN has no place in the
-			 * metrics' sorts (the AUCs' groups of equal scores never ended) */
+			/* as fcvae-score writes them: --scores holds numbers, which
+			 * --from-scores reads back to the same figures */
 			for (int k = 0; k < n; k++) {
 				nan += isnan(out[k].score) != 0;
 				b->score[p][j + k] = -fcvae_score_finite(out[k].score);

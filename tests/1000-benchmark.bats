@@ -422,3 +422,16 @@ fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: skipped"* ]]
 	[ "$status" -eq 0 ]
 	[ "$(jq -c .pooled.model "$tmp/j1")" = "$(echo "$output" | jq -c .pooled.model)" ]
 }
+
+@test "benchmark: scores beyond a float's range are the float's limits: the paper sweep stays defined" {
+	# the most anomalous test score -DBL_MAX and the most normal +DBL_MAX:
+	# the sweep's span overflowed, every threshold NaN, best F1 0
+	run fcvae-protocol $small --scores "$tmp/s" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	jq -c 'if .part == "test" and .label == 1 then .score = -1.7976931348623157e308
+		elif .part == "test" and .ts == 1700006420 then .score = 1.7976931348623157e308 else . end' "$tmp/s" >"$tmp/x"
+	[ "$(grep -c 'e+308' "$tmp/x")" -eq 2 ]
+	run fcvae-protocol $small --from-scores "$tmp/x" --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.pooled.model | .best_f1 == 1 and .delay_f1 == 1 and .best_f1_point == 1 and .roc_auc == 1'
+}

@@ -6,7 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "score.h"
 #include "util.h"
+
+/* A score as the programs take it (fcvae_score_finite() of score = -a): not
+ * a number the most anomalous, FLT_MAX, and beyond a float ±FLT_MAX; so a
+ * NaN here gets the figures it gets through fcvae-score's output, no sort
+ * meets a NaN, and no sweep's arithmetic meets an infinity. */
+static double finite_a(double a)
+{
+	return -fcvae_score_finite(-a);
+}
 
 void fcvae_prf_finish(fcvae_prf *r, enum fcvae_adjust mode)
 {
@@ -112,19 +122,19 @@ static void cutset_build(cutset *c, const double *a, const unsigned char *label,
 	c->nu = c->nneg = c->npos = c->nev = 0;
 	for (size_t i = 0; i < n;) {
 		if (!label[i]) {
-			c->neg[c->nneg++] = a[i++];
+			c->neg[c->nneg++] = finite_a(a[i++]);
 			continue;
 		}
 		size_t e = segment_end(label, i, n), len = e - i;
 		size_t m = credit_len(len, mode, k);
-		double det = a[i];
+		double det = finite_a(a[i]);
 		for (size_t j = i + 1; j < i + m; j++)
-			det = fmax(det, a[j]);
+			det = fmax(det, finite_a(a[j]));
 		c->npos += len;
 		c->ev[c->nev++] = det;
 		if (mode == FCVAE_ADJUST_NONE || mode == FCVAE_ADJUST_COMPOSITE) {
 			for (size_t j = i; j < e; j++)
-				c->u[c->nu++] = (unit){a[j], 1};
+				c->u[c->nu++] = (unit){finite_a(a[j]), 1};
 		} else {
 			c->u[c->nu++] = (unit){det, len};
 		}
@@ -206,7 +216,8 @@ double fcvae_metrics_percentile(const double *a, size_t n, double q)
 	if (n == 0)
 		return NAN;
 	double *s = fcvae_xmalloc(n * sizeof *s);
-	memcpy(s, a, n * sizeof *s);
+	for (size_t i = 0; i < n; i++)
+		s[i] = finite_a(a[i]);
 	qsort(s, n, sizeof *s, cmp_double_asc);
 	double pos = q / 100 * (double)(n - 1);
 	size_t lo = (size_t)floor(pos);
@@ -219,9 +230,9 @@ void fcvae_metrics_best_paper(fcvae_prf *r, double *t, const double *a, const un
                               size_t n, enum fcvae_adjust mode, int k)
 {
 	const int grain = 2000;
-	double hi = fcvae_metrics_percentile(a, n, 99.91), lo = a[0];
+	double hi = fcvae_metrics_percentile(a, n, 99.91), lo = finite_a(a[0]);
 	for (size_t i = 1; i < n; i++)
-		lo = fmin(lo, a[i]);
+		lo = fmin(lo, finite_a(a[i]));
 	cutset c;
 	cutset_build(&c, a, label, n, mode, k);
 	for (int i = 0; i < grain + 3; i++) {
@@ -254,7 +265,8 @@ int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigne
 	}
 	/* distinct scores, descending; cut j flags a >= v[j-1] (cut 0: nothing) */
 	double *v = fcvae_xmalloc(n * sizeof *v);
-	memcpy(v, a, n * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = finite_a(a[i]);
 	qsort(v, n, sizeof *v, cmp_double_desc);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
@@ -325,7 +337,7 @@ int fcvae_metrics_choose_loglik(double *t, fcvae_prf *r, const double *a, const 
 {
 	double *d = fcvae_xmalloc((n ? n : 1) * sizeof *d);
 	for (size_t i = 0; i < n; i++)
-		d[i] = to_deviations(a[i]);
+		d[i] = to_deviations(finite_a(a[i]));
 	int rc = fcvae_metrics_choose(t, r, d, label, n, mode, k, max_fpr, loosest);
 	if (rc == 0)
 		*t = from_deviations(*t);
@@ -348,8 +360,7 @@ size_t fcvae_metrics_beyond_normal(double *t, const double *a, const unsigned ch
 		if (since <= after)
 			continue;
 		clean++;
-		if (a[i] > max)
-			max = a[i];
+		max = fmax(max, finite_a(a[i]));
 	}
 	if (clean) {
 		double d = to_deviations(max);
@@ -384,7 +395,7 @@ static scored *sort_scored(const double *a, const unsigned char *label, size_t n
 	scored *s = fcvae_xmalloc((n ? n : 1) * sizeof *s);
 	*npos = 0;
 	for (size_t i = 0; i < n; i++) {
-		s[i] = (scored){a[i], label[i] != 0};
+		s[i] = (scored){finite_a(a[i]), label[i] != 0};
 		*npos += s[i].y;
 	}
 	qsort(s, n, sizeof *s, cmp_scored_desc);
@@ -392,13 +403,15 @@ static scored *sort_scored(const double *a, const unsigned char *label, size_t n
 }
 
 /* The group of equal scores from s[i] on (a threshold cannot split it):
- * its positives and negatives; returns where the next group starts. */
+ * its positives and negatives; returns where the next group starts, past
+ * s[i] whatever it holds. */
 static size_t tie_group(const scored *s, size_t n, size_t i, size_t *pos, size_t *neg)
 {
 	size_t e = i;
 	*pos = *neg = 0;
-	for (; e < n && s[e].a == s[i].a; e++)
+	do
 		++*(s[e].y ? pos : neg);
+	while (++e < n && s[e].a == s[i].a);
 	return e;
 }
 

@@ -8,6 +8,11 @@
  * (lower = more anomalous, anomaly when score < threshold): pass a = -score
  * and convert a chosen t back with threshold = -t. Thresholds chosen by
  * fcvae_metrics_choose() lie strictly between scores, so >= and > agree.
+ * A score not a number or beyond a float's range is taken as the programs
+ * take it (fcvae_score_finite() of score = -a): NaN as FLT_MAX, the most
+ * anomalous (as a NaN score becomes -FLT_MAX in fcvae-score's output, tied
+ * with +inf), and beyond the range ±FLT_MAX; thresholds are then finite
+ * and no sort or sweep meets a NaN or an infinity.
  *
  * Labels are 0 (normal) or nonzero (anomalous); a segment (an event) is a
  * maximal run of equal nonzero labels, so a caller that concatenates
@@ -52,7 +57,8 @@ void fcvae_metrics_flags(fcvae_prf *r, const unsigned char *flag, const unsigned
 void fcvae_metrics_at(fcvae_prf *r, const double *a, const unsigned char *label, size_t n,
                       double t, enum fcvae_adjust mode, int k);
 
-/* numpy.percentile's default (linear interpolation), q in [0, 100]. */
+/* numpy.percentile's default (linear interpolation), q in [0, 100], of a
+ * taken as above. */
 double fcvae_metrics_percentile(const double *a, size_t n, double q);
 
 /* The paper protocol's best F1 (SPEC §5): thresholds t_i = min + i·(p − min)/2000,

@@ -1,6 +1,8 @@
 /* test-metrics.c — the metrics of SPEC §5 on small sequences worked out by hand. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "unit.h"
@@ -255,6 +257,94 @@ static void test_auc(void)
 	      "AUCs undefined without positives or negatives");
 }
 
+/* Scores not a number or infinite, taken as fcvae_score_finite() takes
+ * them (a = -score): NaN is FLT_MAX, the most anomalous, tied with +inf;
+ * ±inf ±FLT_MAX. A NaN never ended a group of equal scores (the AUCs hung),
+ * sorted anywhere, and was no segment's maximum; an infinity made the
+ * sweeps' thresholds NaN or infinite. */
+static void test_nonfinite(void)
+{
+	/* positives {NaN, 2}, negatives {1, 0}: all in order */
+	const double a1[] = {NAN, 1, 2, 0};
+	const unsigned char l1[] = {1, 0, 1, 0};
+	CHECK(fcvae_metrics_roc_auc(a1, l1, 4) == 1 && fcvae_metrics_pr_auc(a1, l1, 4) == 1,
+	      "NaN positive the most anomalous: ROC %g PR %g (want 1, 1)", fcvae_metrics_roc_auc(a1, l1, 4),
+	      fcvae_metrics_pr_auc(a1, l1, 4));
+	/* positive {3}, negatives {NaN, 1}: ROC 1/2; AP: R 1 reached at P 1/2 */
+	const double a2[] = {NAN, 3, 1};
+	const unsigned char l2[] = {0, 1, 0};
+	CHECK(close_to(fcvae_metrics_roc_auc(a2, l2, 3), 0.5) && close_to(fcvae_metrics_pr_auc(a2, l2, 3), 0.5),
+	      "NaN negative the most anomalous: ROC %g PR %g (want 0.5, 0.5)", fcvae_metrics_roc_auc(a2, l2, 3),
+	      fcvae_metrics_pr_auc(a2, l2, 3));
+	/* NaN and +inf tie */
+	const double a3[] = {NAN, INFINITY};
+	const unsigned char l3[] = {1, 0};
+	CHECK(close_to(fcvae_metrics_roc_auc(a3, l3, 2), 0.5) && close_to(fcvae_metrics_pr_auc(a3, l3, 2), 0.5),
+	      "NaN ties with +inf: ROC %g PR %g (want 0.5, 0.5)", fcvae_metrics_roc_auc(a3, l3, 2),
+	      fcvae_metrics_pr_auc(a3, l3, 2));
+
+	/* NaN flagged at any threshold, and a segment's maximum under PA */
+	fcvae_prf r;
+	const double a4[] = {NAN, 0, NAN, 3}, a5[] = {0, NAN, 0};
+	const unsigned char l4[] = {1, 0, 0, 1}, l5[] = {1, 1, 0};
+	fcvae_metrics_at(&r, a4, l4, 4, 2, FCVAE_ADJUST_NONE, 0);
+	CHECK(counts_are(&r, 2, 1, 0, 1), "NaN flagged at a >= 2: tp %zu fp %zu fn %zu tn %zu", r.tp, r.fp, r.fn, r.tn);
+	fcvae_metrics_at(&r, a5, l5, 3, 1, FCVAE_ADJUST_PA, 0);
+	CHECK(counts_are(&r, 2, 0, 0, 1), "NaN in a segment detects it under PA: tp %zu fn %zu", r.tp, r.fn);
+
+	/* numpy's percentile of {1, 2, FLT_MAX} and of {-FLT_MAX, 1, FLT_MAX} */
+	const double p1[] = {NAN, 1, 2}, p2[] = {INFINITY, -INFINITY, 1};
+	CHECK(fcvae_metrics_percentile(p1, 3, 0) == 1 && fcvae_metrics_percentile(p1, 3, 50) == 2 &&
+	      fcvae_metrics_percentile(p1, 3, 100) == FLT_MAX, "percentiles with NaN: %g %g %g",
+	      fcvae_metrics_percentile(p1, 3, 0), fcvae_metrics_percentile(p1, 3, 50), fcvae_metrics_percentile(p1, 3, 100));
+	CHECK(close_to(fcvae_metrics_percentile(p2, 3, 25), -FLT_MAX / 2), "percentile 25 with ±inf: %g (want %g)",
+	      fcvae_metrics_percentile(p2, 3, 25), -FLT_MAX / 2);
+
+	/* Paper sweep from lo = -FLT_MAX: t_1 = lo + (p - lo)/2000 flags every
+	 * finite score, all positive: F1 1 (every threshold was NaN: F1 0) */
+	double t;
+	const double a6[] = {-INFINITY, 1, 5, 2};
+	const unsigned char l6[] = {0, 1, 1, 1};
+	double hi = fcvae_metrics_percentile(a6, 4, 99.91);
+	fcvae_metrics_best_paper(&r, &t, a6, l6, 4, FCVAE_ADJUST_NONE, 0);
+	CHECK(r.f1 == 1 && t == (hi + FLT_MAX) / 2000 - FLT_MAX, "paper sweep with -inf: F1 %g at %g", r.f1, t);
+	/* up to p near FLT_MAX: t_1 = p/2000 flags the +inf positive alone, F1 1 at a finite t */
+	const double a7[] = {0, 1, 2, INFINITY, 3};
+	const unsigned char l7[] = {0, 0, 0, 1, 0};
+	hi = fcvae_metrics_percentile(a7, 5, 99.91);
+	fcvae_metrics_best_paper(&r, &t, a7, l7, 5, FCVAE_ADJUST_NONE, 0);
+	CHECK(r.f1 == 1 && isfinite(t) && t == hi / 2000, "paper sweep with +inf: F1 %g at %g (want 1 at %g)", r.f1, t, hi / 2000);
+
+	/* calibration: distinct scores FLT_MAX (NaN, +inf), 5, 1: flag the
+	 * first, t midway between FLT_MAX and 5 */
+	const double a8[] = {NAN, 5, 1, INFINITY};
+	const unsigned char l8[] = {1, 0, 0, 1};
+	int rc = fcvae_metrics_choose(&t, &r, a8, l8, 4, FCVAE_ADJUST_NONE, 0, 1, 0);
+	CHECK(rc == 0 && r.f1 == 1 && r.tp == 2 && t == FLT_MAX / 2 + 2.5, "choose with NaN and +inf: t %g F1 %g", t, r.f1);
+	/* flag nothing with a +inf score: t above FLT_MAX, finite, flags nothing
+	 * (t = +inf flagged the +inf under >=) */
+	const double a9[] = {INFINITY, 1, 2};
+	const unsigned char l9[] = {0, 0, 0};
+	rc = fcvae_metrics_choose(&t, &r, a9, l9, 3, FCVAE_ADJUST_NONE, 0, 0, 1);
+	fcvae_prf at;
+	fcvae_metrics_at(&at, a9, l9, 3, t, FCVAE_ADJUST_NONE, 0);
+	CHECK(rc == 0 && r.fp == 0 && isfinite(t) && at.fp == 0, "loosest fpr 0 above +inf: t %g flags %zu (want 0)", t, at.fp);
+	/* −log-likelihoods: NaN's deviation √FLT_MAX, t between it and 2 */
+	const double a10[] = {NAN, 1, 4};
+	const unsigned char l10[] = {1, 0, 0};
+	rc = fcvae_metrics_choose_loglik(&t, &r, a10, l10, 3, FCVAE_ADJUST_NONE, 0, 1, 0);
+	CHECK(rc == 0 && r.f1 == 1 && close_to(t, pow(sqrt(FLT_MAX) / 2 + 1, 2)), "log-likelihood cut with NaN: t %g F1 %g",
+	      t, r.f1);
+
+	/* beyond normal: the NaN or +inf normal point is the most anomalous,
+	 * FLT_MAX: margin 2 -> (2·√FLT_MAX)² */
+	const double b1[] = {NAN, 1}, b2[] = {INFINITY, 1};
+	size_t nc = fcvae_metrics_beyond_normal(&t, b1, l9, 2, 0, 2);
+	CHECK(nc == 2 && close_to(t, 4.0 * FLT_MAX), "beyond normal with NaN: t %g (want %g)", t, 4.0 * FLT_MAX);
+	nc = fcvae_metrics_beyond_normal(&t, b2, l9, 2, 0, 2);
+	CHECK(nc == 2 && close_to(t, 4.0 * FLT_MAX), "beyond normal with +inf: t %g (want %g)", t, 4.0 * FLT_MAX);
+}
+
 static void test_events(void)
 {
 	fcvae_event *ev;
@@ -274,9 +364,11 @@ static void test_events(void)
 
 int main(void)
 {
+	alarm(20); /* a sweep that never ends fails rather than hangs */
 	test_flags();
 	test_thresholds();
 	test_auc();
+	test_nonfinite();
 	test_events();
 	return unit_done();
 }
