@@ -250,6 +250,18 @@ static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result 
 	return m;
 }
 
+/* A model whose training diverged is of no use (fcvae-train writes none):
+ * its figures would be noise's. Says so; returns whether it did. */
+static int diverged(const char *what, const fcvae_train_result *r)
+{
+	if (r->diverged < 0)
+		return 0;
+	fcvae_warn("%s: training diverged at epoch %d: its %s loss is not finite; nothing evaluated "
+	           "(a lower --lr, or --clip, may help)", what, r->diverged + 1,
+	           isfinite(r->train_loss[r->diverged]) ? "validation" : "training");
+	return 1;
+}
+
 static int next_file;
 
 static void *train_worker(void *arg)
@@ -933,8 +945,15 @@ int main(int argc, char **argv)
 		double t0 = fcvae_monotonic();
 		run_threads(train_worker, opt.jobs < nfiles ? opt.jobs : nfiles);
 		train_s = fcvae_monotonic() - t0;
+		int bad = 0;
+		for (int i = 0; i < nfiles; i++)
+			bad += diverged(files[i].f.name, &files[i].res);
+		if (bad)
+			exit(FCVAE_EXIT_FAIL); /* each said which */
 	} else {
 		fcvae_model *m = train_on(0, nfiles, "pooled", &pooled_res);
+		if (diverged("pooled", &pooled_res))
+			exit(FCVAE_EXIT_FAIL);
 		for (int i = 0; i < nfiles; i++)
 			files[i].model = m;
 		train_s = pooled_res.seconds;
