@@ -235,7 +235,7 @@ static void print_result(fcvae_buf *out, const char *key, const char *model, con
 
 int main(int argc, char **argv)
 {
-	enum { O_METRIC = 256, O_MAX_FPR, O_BEYOND, O_CLEAN_AFTER, O_TS, O_MAX_LINE, O_STRICT, O_VERSION };
+	enum { O_METRIC = 256, O_MAX_FPR, O_BEYOND, O_CLEAN_AFTER, O_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -245,11 +245,7 @@ int main(int argc, char **argv)
 		{"max-fpr", required_argument, NULL, O_MAX_FPR},
 		{"beyond-normal", required_argument, NULL, O_BEYOND},
 		{"clean-after", required_argument, NULL, O_CLEAN_AFTER},
-		{"label", required_argument, NULL, 'l'},
-		{"key", required_argument, NULL, 'k'},
-		{"ts", required_argument, NULL, O_TS},
-		{"max-line", required_argument, NULL, O_MAX_LINE},
-		{"strict", no_argument, NULL, O_STRICT},
+		FCVAE_SCORED_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
@@ -299,17 +295,14 @@ int main(int argc, char **argv)
 			opt.clean_after = fcvae_parse_long("--clean-after", optarg, 0, 1000000);
 			opt.clean_after_set = 1;
 			break;
-		case 'l': set.label_field = optarg; break;
-		case 'k': set.key_field = optarg; break;
-		case O_TS: set.ts_field = optarg; break;
-		case O_MAX_LINE: set.max_line = fcvae_parse_max_line(optarg); break;
-		case O_STRICT: set.strict = 1; break;
 		case 'h':
 			usage(stdout);
 			fcvae_close_stdout();
 			return FCVAE_EXIT_OK;
 		case O_VERSION: fcvae_version();
 		default:
+			if (fcvae_scored_option(&set, o, optarg))
+				break;
 			usage(stderr);
 			return FCVAE_EXIT_USAGE;
 		}

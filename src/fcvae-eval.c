@@ -239,16 +239,12 @@ static void table_events(fcvae_buf *b, const report *r)
 
 int main(int argc, char **argv)
 {
-	enum { O_TS = 256, O_MAX_LINE, O_STRICT, O_VERSION };
+	enum { O_VERSION = 256 };
 	static const struct option longopts[] = {
 		{"delay", required_argument, NULL, 'd'},
 		{"format", required_argument, NULL, 'f'},
 		{"threshold", required_argument, NULL, 't'},
-		{"label", required_argument, NULL, 'l'},
-		{"key", required_argument, NULL, 'k'},
-		{"ts", required_argument, NULL, O_TS},
-		{"max-line", required_argument, NULL, O_MAX_LINE},
-		{"strict", no_argument, NULL, O_STRICT},
+		FCVAE_SCORED_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
@@ -275,17 +271,14 @@ int main(int argc, char **argv)
 			set.threshold = fcvae_parse_double("--threshold", optarg);
 			set.has_threshold = 1;
 			break;
-		case 'l': set.label_field = optarg; break;
-		case 'k': set.key_field = optarg; break;
-		case O_TS: set.ts_field = optarg; break;
-		case O_MAX_LINE: set.max_line = fcvae_parse_max_line(optarg); break;
-		case O_STRICT: set.strict = 1; break;
 		case 'h':
 			usage(stdout);
 			fcvae_close_stdout();
 			return FCVAE_EXIT_OK;
 		case O_VERSION: fcvae_version();
 		default:
+			if (fcvae_scored_option(&set, opt, optarg))
+				break;
 			usage(stderr);
 			return FCVAE_EXIT_USAGE;
 		}

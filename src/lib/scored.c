@@ -366,3 +366,16 @@ int fcvae_scored_judged(const fcvae_json *r)
 	const fcvae_json *val = fcvae_json_get(r, "value");
 	return !(val && (val->type == FCVAE_JSON_NULL || (val->type == FCVAE_JSON_NUMBER && !isfinite(val->num))));
 }
+
+int fcvae_scored_option(fcvae_scored_set *set, int o, const char *arg)
+{
+	switch (o) {
+	case 'l': set->label_field = arg; break;
+	case 'k': set->key_field = arg; break;
+	case FCVAE_SCORED_O_TS: set->ts_field = arg; break;
+	case FCVAE_SCORED_O_MAX_LINE: set->max_line = fcvae_parse_max_line(arg); break;
+	case FCVAE_SCORED_O_STRICT: set->strict = 1; break;
+	default: return 0;
+	}
+	return 1;
+}

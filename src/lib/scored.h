@@ -60,6 +60,18 @@ typedef struct {
 } fcvae_scored_set;
 
 void fcvae_scored_init(fcvae_scored_set *set);
+
+/* The reading options of fcvae-eval and fcvae-calibrate, for their
+ * getopt_long tables (-l/--label, -k/--key, --ts, --max-line, --strict;
+ * the includer has <getopt.h>); fcvae_scored_option takes one into set:
+ * 1 when o was one of them, else 0. */
+enum { FCVAE_SCORED_O_TS = 0x1000, FCVAE_SCORED_O_MAX_LINE, FCVAE_SCORED_O_STRICT };
+#define FCVAE_SCORED_LONGOPTS                                                    \
+	{"label", required_argument, NULL, 'l'}, {"key", required_argument, NULL, 'k'}, \
+	{"ts", required_argument, NULL, FCVAE_SCORED_O_TS},                          \
+	{"max-line", required_argument, NULL, FCVAE_SCORED_O_MAX_LINE},              \
+	{"strict", no_argument, NULL, FCVAE_SCORED_O_STRICT}
+int fcvae_scored_option(fcvae_scored_set *set, int o, const char *arg);
 void fcvae_scored_free(fcvae_scored_set *set);
 
 /* Read every line of in; bad lines go to rej (too long, not JSON, score not
