@@ -250,15 +250,20 @@ static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result 
 	return m;
 }
 
-/* A model whose training diverged is of no use (fcvae-train writes none):
- * its figures would be noise's. Says so; returns whether it did. */
-static int diverged(const char *what, const fcvae_train_result *r)
+/* A model whose training diverged, or left parameters that are not finite,
+ * is of no use (fcvae-train writes none): its figures would be noise's.
+ * Says so; returns whether it did. */
+static int diverged(const char *what, const fcvae_model *m, const fcvae_train_result *r)
 {
-	if (r->diverged < 0)
+	if (r->diverged >= 0)
+		fcvae_warn("%s: training diverged at epoch %d: its %s loss is not finite; nothing evaluated "
+		           "(a lower --lr, or --clip, may help)", what, r->diverged + 1,
+		           isfinite(r->train_loss[r->diverged]) ? "validation" : "training");
+	else if (!fcvae_params_finite(m))
+		fcvae_warn("%s: training diverged: parameters not finite after epoch %d; nothing evaluated "
+		           "(a lower --lr, or --clip, may help)", what, r->epochs_run);
+	else
 		return 0;
-	fcvae_warn("%s: training diverged at epoch %d: its %s loss is not finite; nothing evaluated "
-	           "(a lower --lr, or --clip, may help)", what, r->diverged + 1,
-	           isfinite(r->train_loss[r->diverged]) ? "validation" : "training");
 	return 1;
 }
 
@@ -947,12 +952,12 @@ int main(int argc, char **argv)
 		train_s = fcvae_monotonic() - t0;
 		int bad = 0;
 		for (int i = 0; i < nfiles; i++)
-			bad += diverged(files[i].f.name, &files[i].res);
+			bad += diverged(files[i].f.name, files[i].model, &files[i].res);
 		if (bad)
 			exit(FCVAE_EXIT_FAIL); /* each said which */
 	} else {
 		fcvae_model *m = train_on(0, nfiles, "pooled", &pooled_res);
-		if (diverged("pooled", &pooled_res))
+		if (diverged("pooled", m, &pooled_res))
 			exit(FCVAE_EXIT_FAIL);
 		for (int i = 0; i < nfiles; i++)
 			files[i].model = m;

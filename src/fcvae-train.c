@@ -378,15 +378,6 @@ static void check_output(const char *path)
 	fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot write in %s:", path, dir);
 }
 
-/* Not a model any reader takes: training's parameters must be finite. */
-static int params_finite(const fcvae_model *m)
-{
-	for (size_t i = 0; i < m->layout.total; i++)
-		if (!isfinite(m->params[i]))
-			return 0;
-	return 1;
-}
-
 /* ---- progress on stderr ---- */
 
 typedef struct {
@@ -672,7 +663,7 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_FAIL, "training diverged at epoch %d: its %s loss is not finite; no model written "
 		          "(a lower --lr, or --clip, may help)", res.diverged + 1,
 		          isfinite(res.train_loss[res.diverged]) ? "validation" : "training");
-	if (!params_finite(m))
+	if (!fcvae_params_finite(m))
 		fcvae_die(FCVAE_EXIT_FAIL, "training diverged: parameters not finite after epoch %d; no model written "
 		          "(a lower --lr, or --clip, may help)", res.epochs_run);
 	free(m->training);

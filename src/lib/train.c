@@ -370,3 +370,11 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 	free(bx);
 	fcvae_acts_free(acts);
 }
+
+int fcvae_params_finite(const fcvae_model *m)
+{
+	for (size_t i = 0; i < m->layout.total; i++)
+		if (!isfinite(m->params[i]))
+			return 0;
+	return 1;
+}

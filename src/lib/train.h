@@ -108,6 +108,11 @@ typedef struct {
 void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset *val,
                  const fcvae_train_opts *o, fcvae_train_report report, void *ctx, fcvae_train_result *res);
 
+/* Whether every one of m's parameters is finite. A training whose losses
+ * all were can still leave some that are not (the steps after the last
+ * loss taken): such a model is of no use and no reader takes it. */
+int fcvae_params_finite(const fcvae_model *m);
+
 /* Mean CM-ELBO of a data set at KL weight 1, no dropout, noise from
  * (seed, a fixed stream) per window: the early-stopping criterion. */
 double fcvae_dataset_loss(const fcvae_model *m, const fcvae_dataset *d, uint64_t seed, int batch);

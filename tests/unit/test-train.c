@@ -1,6 +1,7 @@
 /* test-train.c — the training loop's parts against hand-worked numbers
  * (Adam, cosine schedule, scaler, data set), the augmentation's shares and
- * masks, and a tiny training run: validation loss falls, same seed → same bytes. */
+ * masks, and a tiny training run: validation loss falls, same seed → same bytes;
+ * one parameter that is not finite is caught. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,15 @@ static void test_training(void)
 	      "same seed, same parameters bit for bit");
 	fcvae_model *c = train_small(&tr, &va, 6, 5, NULL, &r3);
 	CHECK(memcmp(a->params, c->params, a->layout.total * sizeof(float)) != 0, "another seed, other parameters");
+	/* one parameter that is not finite, anywhere, makes a model no one takes */
+	size_t P = a->layout.total, mid = P / 2;
+	CHECK(fcvae_params_finite(a), "a trained model's parameters are finite");
+	float kept = a->params[mid];
+	a->params[mid] = NAN;
+	CHECK(!fcvae_params_finite(a), "one NaN parameter (%zu of %zu): not finite", mid, P);
+	a->params[mid] = kept;
+	a->params[P - 1] = -INFINITY;
+	CHECK(!fcvae_params_finite(a), "the last parameter infinite: not finite");
 	free(r1.train_loss);
 	free(r1.val_loss);
 	free(r2.train_loss);
