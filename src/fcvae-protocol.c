@@ -218,7 +218,23 @@ static void report(const fcvae_train_progress *p, void *ctx)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Trains a model on the train windows of files [a, b), early stopping on their validation windows. */
+/* Says so when files [a, b) have no training window; returns whether.
+ * Asked by the main thread before any training: from the workers, two
+ * exits at once raced (exit is not thread-safe) and which files were said
+ * hung on the threads; and the files with windows would train for nothing. */
+static int no_training_windows(int a, int b, const char *what)
+{
+	size_t n = 0;
+	for (int i = a; i < b; i++)
+		n += files[i].nwin[FCVAE_PART_TRAIN];
+	if (n)
+		return 0;
+	fcvae_warn("%s: no training windows (train parts shorter than the window %d)", what, opt.cfg.window);
+	return 1;
+}
+
+/* Trains a model on the train windows of files [a, b) (no_training_windows
+ * said there are some), early stopping on their validation windows. */
 static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result *res)
 {
 	fcvae_dataset tr, va;
@@ -228,9 +244,6 @@ static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result 
 		add_windows(&tr, &files[i], FCVAE_PART_TRAIN);
 		add_windows(&va, &files[i], VAL);
 	}
-	if (tr.n == 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s: no training windows (train parts shorter than the window %d)", what,
-		          opt.cfg.window);
 	fcvae_model *m = fcvae_model_new(&opt.cfg);
 	fcvae_model_init_params(m, opt.train.seed);
 	/* the data arrive standardised: the model's scaler is the identity,
@@ -947,15 +960,22 @@ int main(int argc, char **argv)
 	if (opt.from_scores) {
 		read_scores(opt.from_scores);
 	} else if (opt.per_file) {
+		/* errors in file order, each file's once, all said by this thread */
+		int bad = 0;
+		for (int i = 0; i < nfiles; i++)
+			bad += no_training_windows(i, i + 1, files[i].f.name);
+		if (bad)
+			exit(FCVAE_EXIT_FAIL);
 		double t0 = fcvae_monotonic();
 		run_threads(train_worker, opt.jobs < nfiles ? opt.jobs : nfiles);
 		train_s = fcvae_monotonic() - t0;
-		int bad = 0;
 		for (int i = 0; i < nfiles; i++)
 			bad += diverged(files[i].f.name, files[i].model, &files[i].res);
 		if (bad)
-			exit(FCVAE_EXIT_FAIL); /* each said which */
+			exit(FCVAE_EXIT_FAIL);
 	} else {
+		if (no_training_windows(0, nfiles, "pooled"))
+			exit(FCVAE_EXIT_FAIL);
 		fcvae_model *m = train_on(0, nfiles, "pooled", &pooled_res);
 		if (diverged("pooled", m, &pooled_res))
 			exit(FCVAE_EXIT_FAIL);

@@ -418,6 +418,21 @@ fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: skipped"* ]]
 	[ "$stderr" = "fcvae-protocol: a.csv: training diverged at epoch 1: its validation loss is not finite; nothing evaluated (a lower --lr, or --clip, may help)" ]
 }
 
+@test "benchmark: --per-file with threads: every file without a training window is said once, in file order" {
+	# 0.csv and b.csv, either side of a.csv: 20 rows, 7 in the train part,
+	# short of a window of 8. The threads each called exit on their file's
+	# error: one message, or two in either order, as the threads ran
+	for f in 0 b; do
+		awk 'BEGIN { print "timestamp,value,label"
+			for (i = 0; i < 20; i++) printf "%d,%d,0\n", 1700000000 + 60 * i, i % 3 }' >"$tmp/d/$f.csv"
+	done
+	run --separate-stderr fcvae-protocol $small --per-file -j 2 "$tmp/d"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-protocol: 0.csv: no training windows (train parts shorter than the window 8)
+fcvae-protocol: b.csv: no training windows (train parts shorter than the window 8)" ]
+}
+
 @test "benchmark: scores beyond a float's range are the float's limits: the paper sweep stays defined" {
 	# the most anomalous test score -DBL_MAX and the most normal +DBL_MAX:
 	# the sweep's span overflowed, every threshold NaN, best F1 0
