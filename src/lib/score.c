@@ -74,16 +74,6 @@ uint64_t fcvae_score_stream(const char *key, size_t keylen, int64_t ts)
 	return fcvae_hash64(key, keylen, fcvae_mix64((uint64_t)ts));
 }
 
-double fcvae_score_finite(double score)
-{
-	if (isnan(score))
-		return -FLT_MAX;
-	/* the range of the float fcvae-score writes, not of the double */
-	if (isinf((float)score))
-		return copysign(FLT_MAX, score);
-	return score;
-}
-
 /* z = mu + eps·sqrt(var + 1e-7), the reparameterisation of SPEC §2 step 5. */
 static void sample_z(float *z, const float *mu, const float *var, const float *eps, size_t n)
 {

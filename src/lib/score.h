@@ -6,6 +6,8 @@
 #ifndef FCVAE_SCORE_H
 #define FCVAE_SCORE_H
 
+#include <float.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,8 +49,18 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
  * model that cannot vouch for the point. Beyond the range of a float (a
  * point far off under a tiny decoder variance), ±FLT_MAX; any other score
  * unchanged. fcvae_score_batch() gives the scores as computed, so that a
- * caller can say which case it met. */
-double fcvae_score_finite(double score);
+ * caller can say which case it met. Inline: metrics.c takes scores by
+ * this rule without linking the scoring engine (and OpenBLAS) into
+ * fcvae-eval and fcvae-calibrate. */
+static inline double fcvae_score_finite(double score)
+{
+	if (isnan(score))
+		return -FLT_MAX;
+	/* the range of the float fcvae-score writes, not of the double */
+	if (isinf((float)score))
+		return copysign(FLT_MAX, score);
+	return score;
+}
 
 /* The same computation with the noise given: x (B, W) standardised, eps
  * (iterations + samples) arrays of (B, L) in pass order. With all_points the
