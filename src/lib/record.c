@@ -398,12 +398,17 @@ static int is_missing_word(const char *s, size_t n)
 /* A number written as text (CSV fields, strings): JSON's grammar, plus a
  * leading '+' and surrounding blanks. 0 ok (*x infinite for a number beyond
  * a double), -1 not a number. */
+static void trim_blanks(const char **s, size_t *n)
+{
+	while (*n && (**s == ' ' || **s == '\t'))
+		(*s)++, (*n)--;
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
 static int text_number(const char *s, size_t n, double *x)
 {
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
+	trim_blanks(&s, &n);
 	if (n && *s == '+') {
 		s++, n--;
 		if (n && *s == '-') /* "+-5" */
@@ -451,6 +456,9 @@ static int get_value(const fcvae_json *v, const char *name, double *x, const cha
  * Booleans in any case, as JSON, Python and spreadsheets write them. */
 static int label_text(const char *s, size_t n)
 {
+	/* spaces around a word as around a number (a CSV field is trimmed
+	 * already; a JSON string is not) */
+	trim_blanks(&s, &n);
 	if (n == 4 && !strncasecmp(s, "true", 4))
 		return 1;
 	if (n == 5 && !strncasecmp(s, "false", 5))
