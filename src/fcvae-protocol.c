@@ -268,15 +268,10 @@ static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result 
  * Says so; returns whether it did. */
 static int diverged(const char *what, const fcvae_model *m, const fcvae_train_result *r)
 {
-	if (r->diverged >= 0)
-		fcvae_warn("%s: training diverged at epoch %d: its %s loss is not finite; nothing evaluated "
-		           "(a lower --lr, or --clip, may help)", what, r->diverged + 1,
-		           isfinite(r->train_loss[r->diverged]) ? "validation" : "training");
-	else if (!fcvae_params_finite(m))
-		fcvae_warn("%s: training diverged: parameters not finite after epoch %d; nothing evaluated "
-		           "(a lower --lr, or --clip, may help)", what, r->epochs_run);
-	else
+	char why[128];
+	if (!fcvae_train_diverged(m, r, why, sizeof why))
 		return 0;
+	fcvae_warn("%s: %s; nothing evaluated (a lower --lr, or --clip, may help)", what, why);
 	return 1;
 }
 

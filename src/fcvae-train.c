@@ -659,13 +659,9 @@ int main(int argc, char **argv)
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
 	/* the output is left as it was: a model every reader refuses is no model */
-	if (res.diverged >= 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "training diverged at epoch %d: its %s loss is not finite; no model written "
-		          "(a lower --lr, or --clip, may help)", res.diverged + 1,
-		          isfinite(res.train_loss[res.diverged]) ? "validation" : "training");
-	if (!fcvae_params_finite(m))
-		fcvae_die(FCVAE_EXIT_FAIL, "training diverged: parameters not finite after epoch %d; no model written "
-		          "(a lower --lr, or --clip, may help)", res.epochs_run);
+	char why[128];
+	if (fcvae_train_diverged(m, &res, why, sizeof why))
+		fcvae_die(FCVAE_EXIT_FAIL, "%s; no model written (a lower --lr, or --clip, may help)", why);
 	free(m->training);
 	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked, vcount[2]);
 	if (fcvae_model_save(m, output) != 0)

@@ -60,6 +60,7 @@ typedef struct {
 } fcvae_scored_set;
 
 void fcvae_scored_init(fcvae_scored_set *set);
+void fcvae_scored_free(fcvae_scored_set *set);
 
 /* The reading options of fcvae-eval and fcvae-calibrate, for their
  * getopt_long tables (-l/--label, -k/--key, --ts, --max-line, --strict;
@@ -72,7 +73,6 @@ enum { FCVAE_SCORED_O_TS = 0x1000, FCVAE_SCORED_O_MAX_LINE, FCVAE_SCORED_O_STRIC
 	{"max-line", required_argument, NULL, FCVAE_SCORED_O_MAX_LINE},              \
 	{"strict", no_argument, NULL, FCVAE_SCORED_O_STRICT}
 int fcvae_scored_option(fcvae_scored_set *set, int o, const char *arg);
-void fcvae_scored_free(fcvae_scored_set *set);
 
 /* Read every line of in; bad lines go to rej (too long, not JSON, score not
  * a number, label not 0/1/true/false, ...). 0, or -1 on a read error (errno
@@ -83,14 +83,15 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
  * with a key_field string (*key) and a ts_field time, an ISO string or epoch
  * seconds (*ts). NULL, the line rejected into rej, when it is not (or was
  * too long). */
-/* 0 when record r's own bucket was missing ("value" null or not finite, as
- * fcvae-window writes it): its score judges an interpolated point, so it is
- * not a verdict of normal (fcvae-score writes "anomaly": false for it). */
-int fcvae_scored_judged(const fcvae_json *r);
-
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
                                           const char *key_field, const char *ts_field, const fcvae_json **key,
                                           double *ts);
+
+/* 0 when record r's own bucket was missing ("value" null or not finite, as
+ * fcvae-window writes it): its score judges an interpolated point. fcvae-eval
+ * leaves such a record unscored; to fcvae-alert its "anomaly": false (the
+ * flag fcvae-score gives every such window) is no verdict. */
+int fcvae_scored_judged(const fcvae_json *r);
 
 /* Read the named files (none: standard input) into set, sort, and warn the
  * reject summary, the replaced and the unlabelled counts. Dies (exit 1) on

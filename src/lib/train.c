@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,5 +377,17 @@ int fcvae_params_finite(const fcvae_model *m)
 	for (size_t i = 0; i < m->layout.total; i++)
 		if (!isfinite(m->params[i]))
 			return 0;
+	return 1;
+}
+
+int fcvae_train_diverged(const fcvae_model *m, const fcvae_train_result *r, char *why, size_t size)
+{
+	if (r->diverged >= 0)
+		snprintf(why, size, "training diverged at epoch %d: its %s loss is not finite", r->diverged + 1,
+		         isfinite(r->train_loss[r->diverged]) ? "validation" : "training");
+	else if (!fcvae_params_finite(m))
+		snprintf(why, size, "training diverged: parameters not finite after epoch %d", r->epochs_run);
+	else
+		return 0;
 	return 1;
 }

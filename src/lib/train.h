@@ -113,6 +113,12 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
  * loss taken): such a model is of no use and no reader takes it. */
 int fcvae_params_finite(const fcvae_model *m);
 
+/* Whether the training of m that gave r diverged (a loss, or then a
+ * parameter, not finite): if so 1, and what happened in why ("training
+ * diverged at epoch 3: its validation loss is not finite"), for the caller
+ * to say with what it does not do. */
+int fcvae_train_diverged(const fcvae_model *m, const fcvae_train_result *r, char *why, size_t size);
+
 /* Mean CM-ELBO of a data set at KL weight 1, no dropout, noise from
  * (seed, a fixed stream) per window: the early-stopping criterion. */
 double fcvae_dataset_loss(const fcvae_model *m, const fcvae_dataset *d, uint64_t seed, int batch);

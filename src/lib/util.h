@@ -91,7 +91,8 @@ double fcvae_parse_double(const char *opt, const char *s);
 
 /* Sort n elements of size bytes at base into time order by the double at
  * byte offset time_at in each; equal times keep their order (qsort alone
- * would not: the later of two records for one time must stay the later). */
+ * would not: the later of two records for one time must stay the later).
+ * No time may be NaN (callers leave such records out first). */
 void fcvae_sort_by_time(void *base, size_t n, size_t size, size_t time_at);
 
 #endif
