@@ -290,10 +290,10 @@ fcvae-window: 3 records, 1 series, 0 windows, 2 windows dropped (too many missin
 	[ "${#stderr_lines[@]}" -eq 14 ]
 	[ "${stderr_lines[0]}" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1" ]
 	[ "${stderr_lines[9]}" = "fcvae-window: $T/in.csv line 10: not JSON: unexpected '-' after the value at column 5" ]
-	[ "${stderr_lines[10]}" = "fcvae-window: $T/in.csv line 11: \"not JSON\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)" ]
+	[ "${stderr_lines[10]}" = "fcvae-window: $T/in.csv line 11: \"not JSON\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
 	# and so do the 100th and 1000th, so a long stream still says it now and then
-	[ "${stderr_lines[11]}" = "fcvae-window: $T/in.csv line 100: \"not JSON\" again (100 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)" ]
-	[ "${stderr_lines[12]}" = "fcvae-window: $T/in.csv line 1000: \"not JSON\" again (1000 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)" ]
+	[ "${stderr_lines[11]}" = "fcvae-window: $T/in.csv line 100: \"not JSON\" again (100 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
+	[ "${stderr_lines[12]}" = "fcvae-window: $T/in.csv line 1000: \"not JSON\" again (1000 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
 	[ "${stderr_lines[13]}" = "fcvae-window: 0 records, 0 series, 0 windows; 1001 input lines rejected: 1001 not JSON" ]
 	# other reasons are said on their own count
 	{ head -n 20 "$T/in.csv"; echo '{"ts":true,"key":"a"}'; } >"$T/mixed"

@@ -370,8 +370,8 @@ constant_variance() {
 	[ "${#stderr_lines[@]}" -eq 13 ]
 	[ "${stderr_lines[0]}" = "fcvae-score: $tmp/in line 1: \"window\" has 24 points, tiny needs 4" ]
 	[ "${stderr_lines[9]}" = "fcvae-score: $tmp/in line 10: \"window\" has 24 points, tiny needs 4" ]
-	[ "${stderr_lines[10]}" = "fcvae-score: $tmp/in line 11: \"wrong window length\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)" ]
-	[ "${stderr_lines[11]}" = "fcvae-score: $tmp/in line 100: \"wrong window length\" again (100 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)" ]
+	[ "${stderr_lines[10]}" = "fcvae-score: $tmp/in line 11: \"wrong window length\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
+	[ "${stderr_lines[11]}" = "fcvae-score: $tmp/in line 100: \"wrong window length\" again (100 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
 	[ "${stderr_lines[12]}" = "fcvae-score: 0 records scored, 0 anomalous; 100 input lines rejected: 100 wrong window length" ]
 	# --strict stops at the first, exit 3
 	run --separate-stderr fcvae-score -m "$FCVAE_TOP/tests/fuzz/corpus/model/tiny" -t -5 --strict "$tmp/in"

@@ -244,14 +244,18 @@ size_t fcvae_parse_max_line(const char *arg)
 
 /* Count a bad line under reason: how many of that reason so far (0 when
  * FCVAE_MAX_REASONS others came first: not counted apart, always said). */
-static size_t count_reason(fcvae_rejects *r, const char *reason)
+/* The reason's count, now one more, and its slot in *at (-1: past
+ * FCVAE_MAX_REASONS, counted in the total only, count 0). */
+static size_t count_reason(fcvae_rejects *r, const char *reason, int *at)
 {
 	r->total++;
 	for (int i = 0; i < r->n; i++)
 		if (!strcmp(r->reason[i], reason))
-			return ++r->count[i];
+			return *at = i, ++r->count[i];
+	*at = -1;
 	if (r->n == FCVAE_MAX_REASONS)
 		return 0;
+	*at = r->n;
 	r->reason[r->n] = reason;
 	r->count[r->n++] = 1;
 	return 1;
@@ -259,7 +263,8 @@ static size_t count_reason(fcvae_rejects *r, const char *reason)
 
 void fcvae_rejects_count(fcvae_rejects *r, const char *reason)
 {
-	count_reason(r, reason);
+	int at;
+	count_reason(r, reason, &at);
 }
 
 void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size)
@@ -273,20 +278,26 @@ void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size)
 
 void fcvae_reject(fcvae_rejects *r, const fcvae_lines *l, const char *reason, const char *fmt, ...)
 {
-	size_t nth = count_reason(r, reason);
+	int at;
+	size_t nth = count_reason(r, reason, &at);
 	/* past the cap, a stream that runs for weeks still says now and then
-	 * (at 100, 1000, ... lines) that the reason goes on */
+	 * (at 100, 1000, ... lines, and an hour after the last said) that the
+	 * reason goes on */
 	size_t p10 = 100;
 	while (p10 < nth && p10 <= SIZE_MAX / 10)
 		p10 *= 10;
-	if (nth > FCVAE_REJECTS_SAID + 1 && nth != p10)
+	double now = at >= 0 ? fcvae_monotonic() : 0;
+	if (nth > FCVAE_REJECTS_SAID + 1 && nth != p10 &&
+	    !(at >= 0 && now - r->said_at[at] >= (r->notice_every > 0 ? r->notice_every : FCVAE_REJECTS_EVERY)))
 		return;
+	if (at >= 0)
+		r->said_at[at] = now;
 	char where[4200] = "";
 	if (l)
 		fcvae_lines_where(l, where, sizeof where);
 	if (nth > FCVAE_REJECTS_SAID) { /* never under --strict: it stops at the first */
 		fcvae_warn("%s%s\"%s\" again (%zu lines): further ones are counted, not printed "
-		           "(their count comes at 100, 1000, ... lines and at exit)",
+		           "(their count comes at 100, 1000, ... lines, hourly, and at exit)",
 		           where, *where ? ": " : "", reason, nth);
 		return;
 	}

@@ -101,15 +101,20 @@ typedef struct {
 	int n;
 	const char *reason[FCVAE_MAX_REASONS];   /* short static names, e.g. "bad ts" */
 	size_t count[FCVAE_MAX_REASONS];
+	double said_at[FCVAE_MAX_REASONS];       /* when a line of it was last said (fcvae_monotonic) */
+	double notice_every;                     /* seconds; 0: FCVAE_REJECTS_EVERY */
 } fcvae_rejects;
 
 /* Bad lines of one reason said at most: a mistake of configuration (a
  * model of another window length, CSV read as NDJSON) makes every line
  * bad alike, and a million copies of one message hide the others. The
  * next line of that reason says that the rest are counted, not printed,
- * and so do its 100th, 1000th, ... (a stream runs for weeks);
- * the summary at exit (fcvae_rejects_format) has their count. */
+ * and so do its 100th, 1000th, ... and the first an hour
+ * (FCVAE_REJECTS_EVERY seconds) after the last said: a stream runs for
+ * weeks, and a new burst a week later is news. The summary at exit
+ * (fcvae_rejects_format) has their count. */
 #define FCVAE_REJECTS_SAID 10
+#define FCVAE_REJECTS_EVERY 3600.0
 
 /* Report a bad line on stderr, "PROG: input line 17: MESSAGE" (or
  * "PROG: FILE line 17: ..." for a named file; "lines 17-19" for a CSV

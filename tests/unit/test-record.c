@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -92,6 +93,19 @@ static void reject_flood(void)
 	fcvae_lines l = { .name = "in" };
 	for (l.lineno = l.lastno = 1; l.lineno <= 1000; l.lineno++, l.lastno++)
 		fcvae_reject(&r, &l, "bad ts", "line %zu is bad", l.lineno);
+}
+
+/* Past the cap, the first line of a reason an hour after the last said is
+ * said too (here the hour is a nanosecond: every line). */
+static void reject_timed(void)
+{
+	fcvae_rejects r = { .notice_every = 1e-9 };
+	fcvae_lines l = { .name = "in" };
+	for (l.lineno = l.lastno = 1; l.lineno <= 20; l.lineno++, l.lastno++) {
+		struct timespec ns = { 0, 1000 };
+		nanosleep(&ns, NULL);
+		fcvae_reject(&r, &l, "bad ts", "line %zu is bad", l.lineno);
+	}
 }
 
 /* Three processes' messages to one stderr, as a pipeline's programs share
@@ -241,7 +255,7 @@ int main(void)
 		"p: in line 4: line 4 is bad\np: in line 5: line 5 is bad\np: in line 6: line 6 is bad\n"
 		"p: in line 7: line 7 is bad\np: in line 8: line 8 is bad\np: in line 9: line 9 is bad\n"
 		"p: in line 10: line 10 is bad\np: in line 11: line 11 is bad\np: in line 12: line 12 is bad\n"
-		"p: in line 13: \"bad ts\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines and at exit)\n"
+		"p: in line 13: \"bad ts\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)\n"
 		"p: in line 15: line 15 is bad\np: in line 20: line 20 is bad\np: in line 25: line 25 is bad\n"
 		"p: 25 input lines rejected: 20 bad ts, 5 bad key\n";
 	if (strcmp(got, want))
@@ -257,8 +271,19 @@ int main(void)
 		flines++, strcpy(last, fline);
 	fclose(fl);
 	CHECK(flines == 13 && !strcmp(last, "p: in line 1000: \"bad ts\" again (1000 lines): further ones are counted, "
-	                                     "not printed (their count comes at 100, 1000, ... lines and at exit)\n"),
+	                                     "not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)\n"),
 	      "flood of 1000: said 10 times, then at 11, 100 and 1000 lines (%d lines, last %s)", flines, last);
+
+	fd = capture_stderr(reject_timed);
+	fl = fdopen(fd, "r");
+	flines = 0;
+	while (fgets(fline, sizeof fline, fl))
+		flines++, strcpy(last, fline);
+	fclose(fl);
+	CHECK(flines == 20 && !strcmp(last, "p: in line 20: \"bad ts\" again (20 lines): further ones are counted, "
+	                                     "not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)\n"),
+	      "past the cap, a line an hour (here a nanosecond) after the last said is said (%d lines, last %s)",
+	      flines, last);
 
 	/* each message in one write, whoever else writes to the same stderr */
 	fd = capture_stderr(warn_together);
