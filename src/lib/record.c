@@ -242,10 +242,9 @@ size_t fcvae_parse_max_line(const char *arg)
 
 /* ---- bad input ---- */
 
-/* Count a bad line under reason: how many of that reason so far (0 when
- * FCVAE_MAX_REASONS others came first: not counted apart, always said). */
-/* The reason's count, now one more, and its slot in *at (-1: past
- * FCVAE_MAX_REASONS, counted in the total only, count 0). */
+/* Count a bad line under reason: how many of that reason so far, and its
+ * slot in *at (0 and -1 when FCVAE_MAX_REASONS others came first: counted
+ * in the total only, always said). */
 static size_t count_reason(fcvae_rejects *r, const char *reason, int *at)
 {
 	r->total++;
@@ -406,9 +405,6 @@ static int is_missing_word(const char *s, size_t n)
 	return 0;
 }
 
-/* A number written as text (CSV fields, strings): JSON's grammar, plus a
- * leading '+' and surrounding blanks. 0 ok (*x infinite for a number beyond
- * a double), -1 not a number. */
 static void trim_blanks(const char **s, size_t *n)
 {
 	while (*n && (**s == ' ' || **s == '\t'))
@@ -417,6 +413,9 @@ static void trim_blanks(const char **s, size_t *n)
 		(*n)--;
 }
 
+/* A number written as text (CSV fields, strings): JSON's grammar, plus a
+ * leading '+' and surrounding blanks. 0 ok (*x infinite for a number beyond
+ * a double), -1 not a number. */
 static int text_number(const char *s, size_t n, double *x)
 {
 	trim_blanks(&s, &n);

@@ -1,7 +1,6 @@
 /* score.c — MCMC mode 2 scoring: refine the last point, then average decoder samples. */
 #include "score.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
