@@ -215,6 +215,18 @@ gap() { # N FORMAT
 	done
 }
 
+@test "eval: a time outside the years 0 to 9999 is a bad line, as fcvae-window has it" {
+	{ head -n 9 "$tmp/a.ndjson"; echo '{"key":"A","ts":1e300,"score":-7,"anomaly":false,"label":1}'; } >"$tmp/far"
+	run --separate-stderr fcvae-eval --format json "$tmp/far"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'line 10: "ts" is not a timestamp'* ]]
+	[[ "$stderr" == *"1 input line rejected: 1 bad ts"* ]]
+	echo "$output" | jq -e '.series[0].records == 9'
+	run --separate-stderr fcvae-eval --strict "$tmp/far"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "fcvae-eval: $tmp/far line 10: \"ts\" is not a timestamp" ]
+}
+
 @test "eval: a later record for the same series and time replaces the earlier" {
 	# fcvae-window --revise re-emits hour 5, now flagged: point tp {1,5,7},
 	# fp {3}, fn 3 -> F1 6/10; and a replayed copy of hour 9

@@ -213,6 +213,14 @@ threshold_of() {
 	cmp "$tmp/m.safetensors" tests/data/seed_models/Accel_CMP.safetensors
 }
 
+@test "calibrate: a time outside the years 0 to 9999 is a bad line, as fcvae-window has it" {
+	{ cat "$tmp/ac.ndjson"; echo '{"key":"Accel/CMP","ts":-1e300,"score":-1,"label":0}'; } >"$tmp/far"
+	run --separate-stderr fcvae-calibrate --print "$tmp/far"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'line 11: "ts" is not a timestamp'* ]]
+	[[ "$stderr" == *"1 input line rejected: 1 bad ts"* ]]
+}
+
 @test "calibrate: --delay without --metric delay-f1 is a usage error" {
 	run fcvae-calibrate --print --delay 3 "$tmp/ac.ndjson"
 	[ "$status" -eq 2 ]

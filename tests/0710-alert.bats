@@ -129,6 +129,25 @@ setup() {
 	[[ "$output" == *"2 input lines rejected: 2 bad ts"* ]]
 }
 
+@test "alert: a time outside the years 0 to 9999 is a bad line, as fcvae-window has it" {
+	# 1e300 and -1e300 once became one absurd id; a millisecond epoch is
+	# no time of ours either (fcvae-window rejects them all)
+	printf '{"key":"a","ts":%s,"anomaly":true}\n' 1e300 -1e300 -62167219201 253402300800 1740495600000 >"$tmp/far"
+	run --separate-stderr fcvae-alert "$tmp/far"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	for i in 1 2 3 4 5; do
+		[[ "$stderr" == *"$tmp/far line $i: \"ts\" is not a timestamp"* ]]
+	done
+	[[ "$stderr" == *"5 input lines rejected: 5 bad ts" ]]
+	# the ends of the range are times
+	printf '{"key":"a","ts":%s,"anomaly":%s}\n' -62167219200 true 253402300799 false | fcvae-alert >"$tmp/ends"
+	[ "$(jq -r '[.alert,.ts] | @tsv' "$tmp/ends" | paste -sd ' ')" = "$(printf 'open\t0000-01-01T00:00:00Z close\t9999-12-31T23:59:59Z')" ]
+	run --separate-stderr fcvae-alert --strict "$tmp/far"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "fcvae-alert: $tmp/far line 1: \"ts\" is not a timestamp" ]
+}
+
 @test "alert: --state takes each bucket once across runs and repeats no alert" {
 	s="--state $tmp/st --log $tmp/log --alerts $tmp/outbox"
 	head -n 3 "$tmp/scored" | fcvae-alert $s >"$tmp/out1"

@@ -98,6 +98,22 @@ static void push(fcvae_scored_set *set, fcvae_scored_series *s, fcvae_scored_poi
 	tally(set, s, &e, 1);
 }
 
+/* A time as fcvae-window takes one: epoch seconds or an ISO string, of the
+ * years 0 to 9999 (beyond them no time can be written back, and a number of
+ * milliseconds is no time of ours). *ts is untouched unless 0 is returned. */
+static int time_of(const fcvae_json *v, double *ts)
+{
+	double t;
+	if (v->type == FCVAE_JSON_NUMBER)
+		t = v->num;
+	else if (v->type != FCVAE_JSON_STRING || fcvae_time_parse(v->str, v->slen, &t) < 0)
+		return -1;
+	if (!fcvae_time_in_range(t))
+		return -1;
+	*ts = t;
+	return 0;
+}
+
 int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej)
 {
 	int rc = 0;
@@ -137,13 +153,8 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 		 * as a record left out does: what it held is not known */
 		fcvae_scored_series *s = series_of(set, key, keylen);
 		fcvae_scored_point e = {.ts = NAN, .score = NAN, .left_out = REJECTED};
-		if (t && t->type == FCVAE_JSON_NUMBER && isfinite(t->num))
-			e.ts = t->num;
-		else if (t && t->type == FCVAE_JSON_STRING && fcvae_time_parse(t->str, t->slen, &e.ts) == 0)
-			;
-		else if (t && t->type != FCVAE_JSON_NULL) {
-			e.ts = NAN; /* a failed parse may have set it */
-			fcvae_reject(rej, in, "bad time", "\"%s\" is not a timestamp", set->ts_field);
+		if (t && t->type != FCVAE_JSON_NULL && time_of(t, &e.ts) < 0) {
+			fcvae_reject(rej, in, "bad ts", "\"%s\" is not a timestamp", set->ts_field);
 			goto rejected;
 		}
 		double score = NAN;
@@ -353,8 +364,7 @@ const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in,
 		return NULL;
 	}
 	const fcvae_json *tsv = fcvae_json_get(r, ts_field);
-	if (!tsv || (tsv->type == FCVAE_JSON_STRING ? fcvae_time_parse(tsv->str, tsv->slen, ts)
-	             : tsv->type == FCVAE_JSON_NUMBER && isfinite(tsv->num) ? (*ts = tsv->num, 0) : -1) < 0) {
+	if (!tsv || time_of(tsv, ts) < 0) {
 		fcvae_reject(rej, in, "bad ts", "\"%s\" is not a timestamp", ts_field);
 		return NULL;
 	}

@@ -81,8 +81,8 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 
 /* A live scored record (fcvae-alert, fcvae-plot): in's line as a JSON object
  * with a key_field string (*key) and a ts_field time, an ISO string or epoch
- * seconds (*ts). NULL, the line rejected into rej, when it is not (or was
- * too long). */
+ * seconds of the years 0 to 9999 as fcvae-window takes them (*ts). NULL,
+ * the line rejected into rej, when it is not (or was too long). */
 const fcvae_json *fcvae_scored_parse_live(fcvae_json_parser *p, fcvae_lines *in, fcvae_rejects *rej,
                                           const char *key_field, const char *ts_field, const fcvae_json **key,
                                           double *ts);

@@ -153,11 +153,60 @@ static void test_undecided(void)
 	fcvae_scored_free(&set);
 }
 
+/* fcvae_scored_parse_live (fcvae-alert, fcvae-plot): the times fcvae-window
+ * takes, and no others. */
+static void test_parse_live(void)
+{
+	static const struct {
+		const char *line;
+		int ok;
+		double ts;
+	} cases[] = {
+		{"{\"key\":\"a\",\"ts\":3600}", 1, 3600},
+		{"{\"key\":\"a\",\"ts\":\"1970-01-01T01:00:00Z\"}", 1, 3600},
+		{"{\"key\":\"a\",\"ts\":-62167219200}", 1, -62167219200.0},
+		{"{\"key\":\"a\",\"ts\":253402300799}", 1, 253402300799.0},
+		{"{\"key\":\"a\",\"ts\":-62167219201}", 0, 0},
+		{"{\"key\":\"a\",\"ts\":253402300800}", 0, 0},
+		{"{\"key\":\"a\",\"ts\":1e300}", 0, 0},
+		{"{\"key\":\"a\",\"ts\":-1e300}", 0, 0},
+		{"{\"key\":\"a\",\"ts\":1740495600000}", 0, 0}, /* milliseconds */
+		{"{\"key\":\"a\",\"ts\":NaN}", 0, 0},
+		{"{\"key\":\"a\",\"ts\":\"noon\"}", 0, 0},
+	};
+	size_t n = sizeof cases / sizeof *cases;
+	char path[] = "/tmp/test-scored.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "%s\n", cases[i].line);
+	fclose(fp);
+	fcvae_json_parser p;
+	fcvae_json_parser_init(&p);
+	p.allow_nan = 1;
+	fcvae_lines in;
+	fcvae_rejects rej = {0};
+	CHECK(fcvae_lines_open(&in, path) == 0, "open");
+	for (size_t i = 0; i < n && fcvae_lines_read(&in, -1) == 1; i++) {
+		const fcvae_json *key;
+		double ts = -1;
+		const fcvae_json *r = fcvae_scored_parse_live(&p, &in, &rej, "key", "ts", &key, &ts);
+		CHECK(!r == !cases[i].ok && (!r || (ts == cases[i].ts && key->slen == 1)), "%s: %s, ts %.17g", cases[i].line,
+		      r ? "taken" : "rejected", ts);
+	}
+	CHECK(rej.total == 7 && rej.n == 1 && !strcmp(rej.reason[0], "bad ts"), "%zu rejected as %s", rej.total,
+	      rej.n ? rej.reason[0] : "-");
+	fcvae_lines_close(&in);
+	unlink(path);
+	fcvae_json_parser_free(&p);
+}
+
 int main(void)
 {
 	test_breaks();
 	test_order();
 	test_replaced();
 	test_undecided();
+	test_parse_live();
 	return unit_done();
 }
