@@ -48,7 +48,8 @@ static const char usage_text[] =
 
 /* One series: the last bucket seen and the open run, if any. */
 typedef struct {
-	char *key;
+	char *key;          /* keylen bytes: a JSON key may hold "\u0000" */
+	size_t keylen;
 	double last;        /* bucket start of the last record taken, -inf before any */
 	int open;           /* an anomaly run is open */
 	double start;       /* its first bucket */
@@ -77,7 +78,7 @@ static void rehash(series_table *t)
 	t->hcap = t->hcap ? t->hcap * 2 : 64;
 	t->hash = fcvae_xcalloc(t->hcap, sizeof *t->hash);
 	for (size_t i = 0; i < t->n; i++) {
-		size_t j = hash_key(t->s[i].key, strlen(t->s[i].key)) & (t->hcap - 1);
+		size_t j = hash_key(t->s[i].key, t->s[i].keylen) & (t->hcap - 1);
 		while (t->hash[j])
 			j = (j + 1) & (t->hcap - 1);
 		t->hash[j] = i + 1;
@@ -90,7 +91,7 @@ static size_t series_slot(const series_table *t, const char *key, size_t n)
 	size_t j = hash_key(key, n) & (t->hcap - 1);
 	for (; t->hash[j]; j = (j + 1) & (t->hcap - 1)) {
 		const series *s = &t->s[t->hash[j] - 1];
-		if (strlen(s->key) == n && memcmp(s->key, key, n) == 0)
+		if (s->keylen == n && memcmp(s->key, key, n) == 0)
 			break;
 	}
 	return j;
@@ -120,6 +121,7 @@ static series *series_get(series_table *t, const char *key, size_t n)
 	s->key = fcvae_xmalloc(n + 1);
 	memcpy(s->key, key, n);
 	s->key[n] = 0;
+	s->keylen = n;
 	s->last = -INFINITY;
 	t->hash[j] = ++t->n;
 	return s;
@@ -199,7 +201,7 @@ static void state_save(sink *k)
 		series *s = &k->t.s[i];
 		fcvae_buf_adds(&b, i ? ",\n{" : "\n{");
 		fcvae_json_add_key(&b, "key");
-		fcvae_json_add_cstring(&b, s->key);
+		fcvae_json_add_string(&b, s->key, s->keylen);
 		fcvae_buf_adds(&b, ",\"last\":");
 		fcvae_json_add_number(&b, s->last);
 		fcvae_buf_printf(&b, ",\"open\":%s", s->open ? "true" : "false");
@@ -299,12 +301,13 @@ static void alert_head(fcvae_buf *b, const series *s, const char *kind)
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "id");
 	fcvae_buf id = {0};
-	fcvae_buf_printf(&id, "%s@%s/%s", s->key, ts, kind);
+	fcvae_buf_add(&id, s->key, s->keylen);
+	fcvae_buf_printf(&id, "@%s/%s", ts, kind);
 	fcvae_json_add_string(b, id.p, id.len);
 	fcvae_buf_free(&id);
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, "key");
-	fcvae_json_add_cstring(b, s->key);
+	fcvae_json_add_string(b, s->key, s->keylen);
 	fcvae_buf_printf(b, ",\"alert\":\"%s\",", kind);
 }
 
@@ -333,12 +336,12 @@ static void alert_close(fcvae_buf *b, const series *s, double end)
  * splits the line at its first DELIM and a newline ends the message, so a
  * key's bytes that are either (or any byte of a longer DELIM) are given as
  * '_' (left out if DELIM has one); the alert itself keeps the key whole. */
-static void put_key(const char *key, const char *delim)
+static void put_key(const char *key, size_t keylen, const char *delim)
 {
 	static int said;
 	int under = strchr(delim, '_') != NULL, changed = 0;
-	for (const char *c = key; *c; c++) {
-		if (*c != '\n' && !strchr(delim, *c)) {
+	for (const char *c = key; c < key + keylen; c++) {
+		if (*c != '\n' && !memchr(delim, *c, strlen(delim))) {
 			putchar(*c);
 			continue;
 		}
@@ -354,15 +357,15 @@ static void put_key(const char *key, const char *delim)
 	}
 }
 
-/* Write the alerts in b to stdout, each prefixed with its key and delim. */
-static void emit(const fcvae_buf *b, const char *key, const char *delim)
+/* Write the alerts in b to stdout, each prefixed with s's key and delim. */
+static void emit(const fcvae_buf *b, const series *s, const char *delim)
 {
 	const char *p = b->p, *end = b->p + b->len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)(nl - p) + 1;
 		if (delim)
-			put_key(key, delim);
+			put_key(s->key, s->keylen, delim);
 		fwrite(p, 1, n, stdout);
 		p += n;
 	}
@@ -422,7 +425,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 		if (series_find(&sent, id->str, id->slen))
 			continue;
 		if (delim)
-			put_key(key->str, delim);
+			put_key(key->str, key->slen, delim);
 		printf("%s\n", box.line);
 		n++;
 	}
@@ -590,7 +593,7 @@ int main(int argc, char **argv)
 				outfile_write(&k.alerts, &out);
 				state_save(&k);
 				since_save = 0;
-				emit(&out, s->key, delim);
+				emit(&out, s, delim);
 			} else if (since_save >= every) {
 				state_save(&k);
 				since_save = 0;

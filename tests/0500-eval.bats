@@ -215,6 +215,15 @@ gap() { # N FORMAT
 	done
 }
 
+@test "eval: a key holding \u0000 is a series of its own" {
+	# compared as a C string it matched no series, not even its own: each
+	# record became a series
+	{ cat "$tmp/a.ndjson"; sed 's/"key":"A"/"key":"A\\u0000B"/' "$tmp/a.ndjson"; } >"$tmp/nul"
+	run --separate-stderr fcvae-eval --format json "$tmp/nul"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '(.series | length) == 2 and ([.series[].records] == [10, 10])'
+}
+
 @test "eval: a time outside the years 0 to 9999 is a bad line, as fcvae-window has it" {
 	{ head -n 9 "$tmp/a.ndjson"; echo '{"key":"A","ts":1e300,"score":-7,"anomaly":false,"label":1}'; } >"$tmp/far"
 	run --separate-stderr fcvae-eval --format json "$tmp/far"

@@ -82,6 +82,29 @@ setup() {
 	[ "${stderr_lines[0]}" = "fcvae-alert: a series key holds the key delimiter or a newline: its alerts' message key has them left out (said once)" ]
 }
 
+@test "alert: a key holding \u0000 is a series of its own, kept whole" {
+	# fcvae-window and fcvae-score keep "a\u0000b" apart from "a"; cut at
+	# the NUL it clashed with "a", and compared so every record was new
+	nul='{"key":"a\\u0000b","ts":%s,"value":1,"anomaly":%s}\n'
+	printf "$nul" 0 true 3600 false 0 true 7200 true >"$tmp/nul"
+	printf '{"key":"a","ts":%s,"value":1,"anomaly":%s}\n' 0 true 3600 true >>"$tmp/nul"
+	run --separate-stderr fcvae-alert -v --state "$tmp/st" --alerts "$tmp/box" "$tmp/nul"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "fcvae-alert: 6 records: 5 taken, 1 duplicates dropped; 3 runs opened, 1 closed" ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r '[.id,.key,.alert] | @json' | paste -sd ' ')" = \
+		'["a\u0000b@1970-01-01T00:00:00Z/open","a\u0000b","open"] ["a\u0000b@1970-01-01T00:00:00Z/close","a\u0000b","close"] ["a\u0000b@1970-01-01T02:00:00Z/open","a\u0000b","open"] ["a@1970-01-01T00:00:00Z/open","a","open"]' ]
+	[ "$(jq -c '[.series[] | [.key, .last]]' "$tmp/st")" = '[["a\u0000b",7200],["a",3600]]' ]
+	# the state brings the series back whole: the replay is all duplicates
+	run --separate-stderr fcvae-alert -v --state "$tmp/st" "$tmp/nul"
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-alert: 6 records: 0 taken, 6 duplicates dropped; 0 runs opened, 0 closed" ]
+	# -K: the message key holds the key's bytes, NUL among them
+	fcvae-alert -K: "$tmp/nul" | head -c 4 | od -An -c | tr -d ' ' >"$tmp/k"
+	[ "$(cat "$tmp/k")" = 'a\0b:' ]
+	fcvae-alert --resend -K: --alerts "$tmp/box" /dev/null | head -c 4 | od -An -c | tr -d ' ' >"$tmp/k"
+	[ "$(cat "$tmp/k")" = 'a\0b:' ]
+}
+
 @test "alert: a record whose own bucket was missing is no verdict: a run goes on across it" {
 	# fcvae-score writes "anomaly": false for a window whose last point is
 	# missing (value null); that is no reason to close the run and open another

@@ -35,7 +35,7 @@ static void rehash(fcvae_scored_set *set, size_t cap)
 {
 	int *h = fcvae_xcalloc(cap, sizeof *h);
 	for (int i = 0; i < set->ns; i++) {
-		size_t j = fcvae_hash64(set->s[i].key, strlen(set->s[i].key), 0) & (cap - 1);
+		size_t j = fcvae_hash64(set->s[i].key, set->s[i].keylen, 0) & (cap - 1);
 		while (h[j])
 			j = (j + 1) & (cap - 1);
 		h[j] = i + 1;
@@ -54,7 +54,7 @@ static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, si
 	size_t j = fcvae_hash64(key, len, 0) & (set->hcap - 1);
 	for (; set->hash[j]; j = (j + 1) & (set->hcap - 1)) {
 		fcvae_scored_series *s = &set->s[set->hash[j] - 1];
-		if (strlen(s->key) == len && !memcmp(s->key, key, len))
+		if (s->keylen == len && !memcmp(s->key, key, len))
 			return s;
 	}
 	fcvae_scored_series *s = &set->s[set->ns];
@@ -62,6 +62,7 @@ static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, si
 	s->key = fcvae_xmalloc(len + 1);
 	memcpy(s->key, key, len);
 	s->key[len] = '\0';
+	s->keylen = len;
 	set->hash[j] = ++set->ns;
 	return s;
 }

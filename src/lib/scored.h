@@ -31,7 +31,9 @@ typedef struct {
 } fcvae_scored_point;
 
 typedef struct {
-	char *key;
+	char *key;              /* keylen bytes, '\0' after them; a JSON key may hold
+	                           "\u0000", so compare and write it with keylen */
+	size_t keylen;
 	fcvae_scored_point *p;  /* until fcvae_scored_sort every record read and rejected
 	                           line placed; after it the points, in time order */
 	size_t n, cap;

@@ -153,6 +153,20 @@ static void test_undecided(void)
 	fcvae_scored_free(&set);
 }
 
+/* A key holding "\u0000" is a series of its own, its bytes all kept. */
+static void test_nul_key(void)
+{
+	fcvae_scored_set set;
+	read_text(&set, "{\"key\":\"a\\u0000b\",\"ts\":0,\"score\":-1,\"label\":0}\n"
+	                "{\"key\":\"a\",\"ts\":0,\"score\":-1,\"label\":0}\n"
+	                "{\"key\":\"a\\u0000b\",\"ts\":1,\"score\":-1,\"label\":0}\n"
+	                "{\"key\":\"a\\u0000b\",\"ts\":1,\"score\":-2,\"label\":0}\n");
+	CHECK(set.ns == 2 && set.s[0].keylen == 3 && !memcmp(set.s[0].key, "a\0b", 4) && set.s[0].records == 3 &&
+	      set.s[0].n == 2 && set.s[0].replaced == 1 && set.s[1].keylen == 1 && set.s[1].records == 1,
+	      "two series: %d, the first of %zu bytes, %zu records", set.ns, set.s[0].keylen, set.s[0].records);
+	fcvae_scored_free(&set);
+}
+
 /* fcvae_scored_parse_live (fcvae-alert, fcvae-plot): the times fcvae-window
  * takes, and no others. */
 static void test_parse_live(void)
@@ -207,6 +221,7 @@ int main(void)
 	test_order();
 	test_replaced();
 	test_undecided();
+	test_nul_key();
 	test_parse_live();
 	return unit_done();
 }
