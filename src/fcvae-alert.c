@@ -228,7 +228,63 @@ static double num_or(const fcvae_json *v, double dflt)
 	return v && v->type == FCVAE_JSON_NUMBER ? v->num : dflt;
 }
 
-/* Load the state, if the file exists (else the lengths stay as they are). */
+/* o's member name as a whole number in [lo, 2^53] (a file length, a count),
+ * or -1. */
+static int state_whole(const fcvae_json *o, const char *name, double lo, double *x)
+{
+	const fcvae_json *v = fcvae_json_get(o, name);
+	if (!v || v->type != FCVAE_JSON_NUMBER || !(v->num >= lo && v->num <= 0x1p53) || v->num != floor(v->num))
+		return -1;
+	*x = v->num;
+	return 0;
+}
+
+/* o's member name as a time an input record may have, or -1. */
+static int state_time(const fcvae_json *o, const char *name, double *t)
+{
+	const fcvae_json *v = fcvae_json_get(o, name);
+	if (!v || v->type != FCVAE_JSON_NUMBER || !fcvae_time_in_range(v->num))
+		return -1;
+	*t = v->num;
+	return 0;
+}
+
+/* A series entry of the state into t, as state_save writes it; NULL, or
+ * what is wrong with it. */
+static const char *series_load(series_table *t, const fcvae_json *e)
+{
+	const fcvae_json *key = fcvae_json_get(e, "key"), *open = fcvae_json_get(e, "open"),
+			 *min = fcvae_json_get(e, "min_score");
+	double last, start = NAN, points = 0;
+	if (!key || key->type != FCVAE_JSON_STRING)
+		return "no \"key\" string";
+	if (series_find(t, key->str, key->slen))
+		return "its \"key\" is another series' too";
+	if (state_time(e, "last", &last) < 0)
+		return "\"last\" is not a time";
+	if (!open || (open->type != FCVAE_JSON_TRUE && open->type != FCVAE_JSON_FALSE))
+		return "\"open\" is not true or false";
+	if (open->type == FCVAE_JSON_TRUE) {
+		/* a run opens at a record taken, which "last" is then or after */
+		if (state_time(e, "start", &start) < 0 || start > last)
+			return "an open run's \"start\" is not a time at or before \"last\"";
+		if (state_whole(e, "points", 1, &points) < 0)
+			return "an open run's \"points\" is not a count of 1 or more";
+		if (!min || (min->type != FCVAE_JSON_NUMBER && min->type != FCVAE_JSON_NULL))
+			return "an open run's \"min_score\" is not a number or null";
+	}
+	series *s = series_get(t, key->str, key->slen);
+	s->last = last;
+	s->open = open->type == FCVAE_JSON_TRUE;
+	s->start = start;
+	s->points = (long)points;
+	s->min_score = num_or(min, NAN);
+	return NULL;
+}
+
+/* Load the state, if the file exists (else the lengths stay as they are).
+ * A damaged one is refused: taken as it is, it would send alerts of no
+ * time, or cut the log and the outbox anywhere. */
 static void state_load(sink *k, long long *log_bytes, long long *alerts_bytes)
 {
 	char err[512];
@@ -239,20 +295,19 @@ static void state_load(sink *k, long long *log_bytes, long long *alerts_bytes)
 		fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s", err);
 	const fcvae_json *arr = fcvae_json_get(d.root, "series");
 	if (!arr || arr->type != FCVAE_JSON_ARRAY)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s: not an fcvae-alert state file", k->state);
-	*log_bytes = (long long)num_or(fcvae_json_get(d.root, "log_bytes"), 0);
-	*alerts_bytes = (long long)num_or(fcvae_json_get(d.root, "alerts_bytes"), 0);
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s: not an fcvae-alert state file", k->state);
+	double lb, ab;
+	if (state_whole(d.root, "log_bytes", 0, &lb) < 0 || state_whole(d.root, "alerts_bytes", 0, &ab) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s: damaged state: \"log_bytes\" or \"alerts_bytes\" is not a length",
+			  k->state);
+	*log_bytes = (long long)lb;
+	*alerts_bytes = (long long)ab;
+	size_t i = 0;
 	for (const fcvae_json *e = fcvae_json_first(arr); e; e = fcvae_json_next(e)) {
-		const fcvae_json *key = fcvae_json_get(e, "key");
-		if (!key || key->type != FCVAE_JSON_STRING)
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: a series without a key", k->state);
-		series *s = series_get(&k->t, key->str, key->slen);
-		s->last = num_or(fcvae_json_get(e, "last"), -INFINITY);
-		const fcvae_json *open = fcvae_json_get(e, "open");
-		s->open = open && open->type == FCVAE_JSON_TRUE;
-		s->start = num_or(fcvae_json_get(e, "start"), NAN);
-		s->points = (long)num_or(fcvae_json_get(e, "points"), 0);
-		s->min_score = num_or(fcvae_json_get(e, "min_score"), NAN);
+		const char *why = series_load(&k->t, e);
+		i++;
+		if (why)
+			fcvae_die(FCVAE_EXIT_FAIL, "cannot load state: %s: damaged state: series %zu: %s", k->state, i, why);
 	}
 	fcvae_json_doc_free(&d);
 }

@@ -188,6 +188,40 @@ setup() {
 	jq -e '.series | length == 2' "$tmp/st"
 }
 
+@test "alert: a damaged state is refused, naming the file and what is wrong" {
+	# taken as it was, "last":"x" closed a run of no time (year 292277026596)
+	damaged() { # state, what is said
+		printf '%s\n' "$1" >"$tmp/st"
+		cp "$tmp/st" "$tmp/st.orig"
+		echo '{"key":"a","ts":7200,"anomaly":false,"value":1}' >"$tmp/in"
+		run --separate-stderr fcvae-alert --state "$tmp/st" --log "$tmp/log" "$tmp/in"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = "fcvae-alert: cannot load state: $tmp/st: $2" ]
+		cmp "$tmp/st" "$tmp/st.orig"
+		[ ! -e "$tmp/log" ]
+	}
+	h='"log_bytes":0,"alerts_bytes":0'
+	damaged '{"series":[{"key":"a","last":"x","open":true}]}' 'damaged state: "log_bytes" or "alerts_bytes" is not a length'
+	damaged '{"log_bytes":-1,"alerts_bytes":0,"series":[]}' 'damaged state: "log_bytes" or "alerts_bytes" is not a length'
+	damaged '{"log_bytes":0,"alerts_bytes":1e30,"series":[]}' 'damaged state: "log_bytes" or "alerts_bytes" is not a length'
+	damaged '{'"$h"',"series":[{"key":"a","last":"x","open":true}]}' 'damaged state: series 1: "last" is not a time'
+	damaged '{'"$h"',"series":[{"key":"a","last":1e300,"open":false}]}' 'damaged state: series 1: "last" is not a time'
+	damaged '{'"$h"',"series":[{"key":"a","last":0}]}' 'damaged state: series 1: "open" is not true or false'
+	damaged '{'"$h"',"series":[{"key":"a","last":3600,"open":true}]}' "damaged state: series 1: an open run's \"start\" is not a time at or before \"last\""
+	damaged '{'"$h"',"series":[{"key":"a","last":0,"open":true,"start":3600,"points":1,"min_score":-1}]}' "damaged state: series 1: an open run's \"start\" is not a time at or before \"last\""
+	damaged '{'"$h"',"series":[{"key":"a","last":0,"open":true,"start":0,"points":0,"min_score":-1}]}' "damaged state: series 1: an open run's \"points\" is not a count of 1 or more"
+	damaged '{'"$h"',"series":[{"key":"a","last":0,"open":true,"start":0,"points":1,"min_score":"x"}]}' "damaged state: series 1: an open run's \"min_score\" is not a number or null"
+	damaged '{'"$h"',"series":[{"key":"a","last":0,"open":false},{"key":"a","last":0,"open":false}]}' "damaged state: series 2: its \"key\" is another series' too"
+	damaged '{'"$h"',"series":[7]}' 'damaged state: series 1: no "key" string'
+	damaged '[]' 'not an fcvae-alert state file'
+	# a sound one with an open run: the run closes as it was saved
+	printf '%s\n' '{'"$h"',"series":[{"key":"a","last":3600,"open":true,"start":0,"points":2,"min_score":null}]}' >"$tmp/st"
+	run --separate-stderr fcvae-alert --state "$tmp/st" "$tmp/in"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '[.alert,.ts,.start,.points,.min_score] | @tsv')" = "$(printf 'close\t1970-01-01T02:00:00Z\t1970-01-01T00:00:00Z\t2\t')" ]
+}
+
 @test "alert: lines written after the last save are cut off at restart" {
 	s="--state $tmp/st --log $tmp/log --alerts $tmp/outbox"
 	head -n 4 "$tmp/scored" | fcvae-alert $s >/dev/null
