@@ -146,12 +146,15 @@ typedef struct {
 	long long size;     /* bytes written, as of now */
 } outfile;
 
-/* committed < 0: no state kept, keep all */
-static void outfile_open(outfile *o, long long committed)
+/* committed < 0: no state kept, keep all. A file not there is created, or
+ * with !create left so: -1 (nothing is open). */
+static int outfile_open(outfile *o, long long committed, int create)
 {
 	if (!o->path)
-		return;
-	o->fp = fopen(o->path, "a");
+		return 0;
+	o->fp = fopen(o->path, create ? "a" : "r+");
+	if (!o->fp && !create && errno == ENOENT)
+		return -1;
 	if (!o->fp)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
 	struct stat st;
@@ -163,6 +166,7 @@ static void outfile_open(outfile *o, long long committed)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot cut back to %lld bytes:", o->path, committed);
 		o->size = committed;
 	}
+	return 0;
 }
 
 static void outfile_write(outfile *o, const fcvae_buf *b)
@@ -324,8 +328,8 @@ static void sink_open(sink *k)
 		if (fcvae_atomic_try(k->state) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "cannot save state %s:", k->state);
 	}
-	outfile_open(&k->log, log_bytes);
-	outfile_open(&k->alerts, alerts_bytes);
+	outfile_open(&k->log, log_bytes, 1);
+	outfile_open(&k->alerts, alerts_bytes, 1);
 }
 
 static void add_time(fcvae_buf *b, const char *name, double t)
@@ -428,11 +432,35 @@ static void emit(const fcvae_buf *b, const series *s, const char *delim)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 }
 
-/* --resend: the alerts of the outbox whose id the topic (in) lacks. With
- * --state, the outbox is first cut back as at any start: a line past the
- * committed length was never sent (alerts go out after the save) and the
- * replay brings it again, so sending it now would repeat it. Alerts are
- * matched by id, which names the series, the run and the event. */
+/* --resend's outbox, open for reading: with --state, first cut back as at
+ * any start (a line past the committed length was never sent, as alerts go
+ * out after the save, and the replay brings it again, so sending it now
+ * would repeat it). Resending reads: it creates no file and saves no state.
+ * -1, said why, when there is nothing to resend: no outbox, or no state
+ * file (nothing committed). */
+static int resend_box(sink *k, fcvae_lines *box)
+{
+	long long log_bytes, committed = -1;
+	if (k->state) {
+		if (access(k->state, F_OK) < 0 && errno == ENOENT) {
+			fcvae_warn("%s: no state file: no alert committed, none to resend", k->state);
+			return -1;
+		}
+		state_load(k, &log_bytes, &committed);
+	}
+	if (outfile_open(&k->alerts, committed, 0) < 0) {
+		fcvae_warn("%s: no such outbox: no alert to resend", k->alerts.path);
+		return -1;
+	}
+	if (fclose(k->alerts.fp) != 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
+	if (fcvae_lines_open(box, k->alerts.path) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
+	return 0;
+}
+
+/* --resend: the alerts of the outbox whose id the topic (in) lacks. Alerts
+ * are matched by id, which names the series, the run and the event. */
 static void resend(sink *k, const char *delim, fcvae_lines *in)
 {
 	series_table sent = {0};   /* the ids on the topic, as a set */
@@ -460,33 +488,28 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 		fcvae_warn("%s: %zu message%s longer than %zu bytes (see --max-line), not read", in->name, cut,
 		           cut == 1 ? "" : "s", in->max);
 
-	sink_open(k);
-	if (k->alerts.fp && fclose(k->alerts.fp) != 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
-	if (k->log.fp && fclose(k->log.fp) != 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->log.path);
 	fcvae_lines box;
-	if (fcvae_lines_open(&box, k->alerts.path) < 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
 	size_t n = 0;
-	while ((rc = fcvae_lines_read(&box, -1)) == 1) {
-		const fcvae_json *r = fcvae_json_parse(&p, box.line, box.len);
-		const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
-		const fcvae_json *key = r ? fcvae_json_get(r, "key") : NULL;
-		if (!id || id->type != FCVAE_JSON_STRING || !key || key->type != FCVAE_JSON_STRING) {
-			fcvae_warn("%s line %zu: not an alert", k->alerts.path, box.lineno);
-			continue;
+	if (resend_box(k, &box) == 0) {
+		while ((rc = fcvae_lines_read(&box, -1)) == 1) {
+			const fcvae_json *r = fcvae_json_parse(&p, box.line, box.len);
+			const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
+			const fcvae_json *key = r ? fcvae_json_get(r, "key") : NULL;
+			if (!id || id->type != FCVAE_JSON_STRING || !key || key->type != FCVAE_JSON_STRING) {
+				fcvae_warn("%s line %zu: not an alert", k->alerts.path, box.lineno);
+				continue;
+			}
+			if (series_find(&sent, id->str, id->slen))
+				continue;
+			if (delim)
+				put_key(key->str, key->slen, delim);
+			printf("%s\n", box.line);
+			n++;
 		}
-		if (series_find(&sent, id->str, id->slen))
-			continue;
-		if (delim)
-			put_key(key->str, key->slen, delim);
-		printf("%s\n", box.line);
-		n++;
+		if (rc < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
+		fcvae_lines_close(&box);
 	}
-	if (rc < 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
-	fcvae_lines_close(&box);
 	fcvae_json_parser_free(&p);
 	series_table_free(&sent);
 	series_table_free(&k->t);

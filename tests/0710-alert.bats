@@ -293,6 +293,30 @@ setup() {
 	cat "$tmp/sent" "$tmp/rest" | cmp - "$tmp/outbox"
 }
 
+@test "alert: --resend creates no file: no outbox or no state file is nothing to resend" {
+	# a mistyped outbox was created empty, without a word
+	run --separate-stderr fcvae-alert --resend --alerts "$tmp/typo" </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-alert: $tmp/typo: no such outbox: no alert to resend" ]
+	[ ! -e "$tmp/typo" ]
+	# the log is no part of resending
+	fcvae-alert --alerts "$tmp/outbox" "$tmp/scored" >/dev/null
+	run --separate-stderr fcvae-alert --resend --log "$tmp/log" --alerts "$tmp/outbox" </dev/null
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ ! -e "$tmp/log" ]
+	# no state file: nothing was committed, so nothing sent; the outbox
+	# is left for the run that replays it (it was cut to nothing)
+	cp "$tmp/outbox" "$tmp/outbox.orig"
+	run --separate-stderr fcvae-alert --resend --state "$tmp/st" --alerts "$tmp/outbox" </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-alert: $tmp/st: no state file: no alert committed, none to resend" ]
+	[ ! -e "$tmp/st" ]
+	cmp "$tmp/outbox" "$tmp/outbox.orig"
+}
+
 @test "alert: with --state but no state file yet, the outbox and log start empty" {
 	# a crash before the first save: lines in the files, no state
 	fcvae-alert --log "$tmp/log" --alerts "$tmp/outbox" "$tmp/scored" >/dev/null
