@@ -551,7 +551,12 @@ int main(int argc, char **argv)
 		case 's': k.state = optarg; break;
 		case 'l': k.log.path = optarg; break;
 		case 'a': k.alerts.path = optarg; break;
-		case 'K': delim = optarg; break;
+		case 'K':
+			/* kcat -K '' finds no key; the alert would start right after it */
+			if (!*optarg)
+				fcvae_die(FCVAE_EXIT_USAGE, "--key-delimiter: an empty delimiter");
+			delim = optarg;
+			break;
 		case 'r': do_resend = 1; break;
 		case O_KEY: key_field = optarg; break;
 		case O_TS: ts_field = optarg; break;

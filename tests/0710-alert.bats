@@ -28,6 +28,11 @@ setup() {
 	[ "$status" -eq 2 ]
 	run fcvae-alert --resend
 	[ "$status" -eq 2 ]
+	# an empty -K glued the key onto the alert (a{"id":...)
+	run --separate-stderr fcvae-alert -K '' "$tmp/scored"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-alert: --key-delimiter: an empty delimiter" ]
 }
 
 @test "alert: a run opens once and closes once, per series" {
