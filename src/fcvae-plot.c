@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "keyset.h"
 #include "record.h"
 #include "scored.h"
 #include "timeparse.h"
@@ -54,8 +55,8 @@ typedef struct {
 } point;
 
 typedef struct {
-	char *key;
-	char *file;            /* key made safe as a file name */
+	const char *key;       /* in board's keys */
+	const char *file;      /* key made safe as a file name, in board's files */
 	point *p;              /* time order, oldest first */
 	size_t n, cap;
 	int dirty;             /* changed since last drawn */
@@ -69,8 +70,9 @@ typedef struct {
 } recent_anomaly;
 
 typedef struct {
-	series *s;
-	size_t ns;
+	series *s;             /* in order of first appearance, as keys */
+	size_t ns, cap;
+	fcvae_keyset keys, files;
 	double hours;
 	size_t received, scored, rejected;
 	double latest;                    /* newest bucket time over all series */
@@ -157,29 +159,33 @@ static char *file_name(const char *key)
 	return f;
 }
 
-static series *series_get(board *b, const char *key)
+static series *series_get(board *b, const char *key, size_t len)
 {
-	for (size_t i = 0; i < b->ns; i++)
-		if (strcmp(b->s[i].key, key) == 0)
-			return &b->s[i];
-	b->s = fcvae_xrealloc(b->s, (b->ns + 1) * sizeof *b->s);
+	int added;
+	size_t i = fcvae_keyset_add(&b->keys, key, len, &added);
+	if (!added)
+		return &b->s[i];
+	if (b->ns == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->s = fcvae_xrealloc(b->s, b->cap * sizeof *b->s);
+	}
 	series *s = &b->s[b->ns++];
 	memset(s, 0, sizeof *s);
-	s->key = fcvae_xstrdup(key);
-	s->file = file_name(key);
+	s->key = b->keys.key[i];
 	/* two keys that map to one file name would overwrite each other's
 	 * image: a "-N" suffix, N counted up until the name is free */
-	char *base = s->file;
-	for (size_t i = 0, n = b->ns; i + 1 < b->ns; i++)
-		if (strcmp(b->s[i].file, s->file) == 0) {
-			if (s->file != base)
-				free(s->file);
-			s->file = fcvae_xmalloc(strlen(base) + 24);
-			sprintf(s->file, "%s-%zu", base, n++);
-			i = (size_t)-1; /* check the new name against every other */
+	char *base = file_name(key), *name = fcvae_xmalloc(strlen(base) + 24);
+	strcpy(name, base);
+	for (size_t n = b->ns;; n++) {
+		size_t f = fcvae_keyset_add(&b->files, name, strlen(name), &added);
+		if (added) {
+			s->file = b->files.key[f];
+			break;
 		}
-	if (s->file != base)
-		free(base);
+		sprintf(name, "%s-%zu", base, n);
+	}
+	free(name);
+	free(base);
 	return s;
 }
 
@@ -750,7 +756,7 @@ int main(int argc, char **argv)
 					exit(FCVAE_EXIT_DATA); /* the bad line said why */
 				continue;
 			}
-			series *s = series_get(&b, key->str);
+			series *s = series_get(&b, key->str, strlen(key->str));
 			if (!series_add(&b, s, &pt)) {
 				b.scored += isfinite(pt.score);
 				if (pt.anomaly == 1) {
@@ -775,12 +781,11 @@ int main(int argc, char **argv)
 	fcvae_rejects_format(&rej, summary, sizeof summary);
 	if (*summary)
 		fcvae_warn("%s", summary);
-	for (size_t i = 0; i < b.ns; i++) {
-		free(b.s[i].key);
-		free(b.s[i].file);
+	for (size_t i = 0; i < b.ns; i++)
 		free(b.s[i].p);
-	}
 	free(b.s);
+	fcvae_keyset_free(&b.keys);
+	fcvae_keyset_free(&b.files);
 	fcvae_json_parser_free(&p);
 	fcvae_close_stdout();
 	return failed ? FCVAE_EXIT_FAIL : FCVAE_EXIT_OK;

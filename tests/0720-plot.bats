@@ -88,6 +88,21 @@ setup() {
 	[ "$(grep -o 'src="[^"]*\.png' "$tmp/d/index.html" | sort -u | wc -l)" -eq 6 ]
 }
 
+@test "plot: twenty thousand series, each its own file name" {
+	# gnuplot stands in by false: what is tested is the series table and
+	# the file names (index.html lists every series), not the drawing
+	awk 'BEGIN { for (t = 0; t <= 3600; t += 3600) for (i = 0; i < 10000; i++)
+		printf "{\"key\":\"k/%d\",\"ts\":%d,\"score\":-1}\n{\"key\":\"k_%d\",\"ts\":%d,\"score\":-1}\n", i, t, i, t }' >"$tmp/many"
+	run fcvae-plot -o "$tmp/d" -F png --gnuplot false "$tmp/many"
+	[ "$status" -eq 1 ]
+	f=$tmp/d/index.html
+	[ "$(grep -o 'src="[^"?]*' "$f" | sort -u | wc -l)" -eq 20000 ]
+	# k/7 came first: k_7 is k_7-N
+	grep -q 'src="k_7\.png' "$f"
+	[ "$(grep -c 'src="k_7-[0-9]*\.png' "$f")" -eq 1 ]
+	[ "$(xmllint --html --xpath 'string(//*[@id="scored"]/b)' "$f")" = 40000 ]
+}
+
 @test "plot: index.html has the counters, the images and recent anomalies" {
 	{ cat "$tmp/scored"; echo 'not json'; } | fcvae-plot -o "$tmp/d" --refresh 7 2>"$tmp/err"
 	grep -q 'input line 61' "$tmp/err"
