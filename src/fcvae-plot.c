@@ -55,7 +55,9 @@ typedef struct {
 } point;
 
 typedef struct {
-	const char *key;       /* in board's keys */
+	const char *key;       /* in board's keys: keylen bytes, which may hold
+	                        * NUL (JSON's "\u0000"), so written with keylen */
+	size_t keylen;
 	const char *file;      /* key made safe as a file name, in board's files */
 	point *p;              /* time order, oldest first */
 	size_t n, cap;
@@ -65,7 +67,7 @@ typedef struct {
 #define RECENT 20
 
 typedef struct {
-	char key[128];
+	size_t series;         /* index in board's s */
 	point pt;
 } recent_anomaly;
 
@@ -129,12 +131,12 @@ static int read_point(const fcvae_json *r, const char *label_field, fcvae_reject
 
 /* A string for the gnuplot script, single-quoted: there gnuplot expands
  * nothing (in double quotes it would run `backquoted` commands), and a
- * quote is written twice. A control character, which would end the
- * command, is written as '?'. */
-static void put_string(FILE *fp, const char *v)
+ * quote is written twice. A control character (NUL too), which would end
+ * the command, is written as '?'. */
+static void put_string(FILE *fp, const char *v, size_t len)
 {
 	fputc('\'', fp);
-	for (; *v; v++) {
+	for (const char *end = v + len; v < end; v++) {
 		if (*v == '\'')
 			fputs("''", fp);
 		else
@@ -147,12 +149,15 @@ static void put_string(FILE *fp, const char *v)
  * (the '/' of "Accel/CMP" first of all) as '_', at most FILE_NAME_MAX bytes
  * (with room for a "-N" suffix and the extension within NAME_MAX). */
 #define FILE_NAME_MAX 200
-static char *file_name(const char *key)
+static char *file_name(const char *key, size_t len)
 {
-	char *f = fcvae_xstrdup(*key ? key : "_");
-	if (strlen(f) > FILE_NAME_MAX)
-		f[FILE_NAME_MAX] = '\0';
-	for (char *c = f; *c; c++)
+	if (len > FILE_NAME_MAX)
+		len = FILE_NAME_MAX;
+	char *f = fcvae_xmalloc(len + 2);
+	f[0] = '_';   /* the name of the empty key */
+	memcpy(f, key, len);
+	f[len ? len : 1] = '\0';
+	for (char *c = f; c < f + len; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
 		      *c == '-' || (*c == '.' && c != f)))
 			*c = '_';
@@ -172,9 +177,10 @@ static series *series_get(board *b, const char *key, size_t len)
 	series *s = &b->s[b->ns++];
 	memset(s, 0, sizeof *s);
 	s->key = b->keys.key[i];
+	s->keylen = len;
 	/* two keys that map to one file name would overwrite each other's
 	 * image: a "-N" suffix, N counted up until the name is free */
-	char *base = file_name(key), *name = fcvae_xmalloc(strlen(base) + 24);
+	char *base = file_name(key, len), *name = fcvae_xmalloc(strlen(base) + 24);
 	strcpy(name, base);
 	for (size_t n = b->ns;; n++) {
 		size_t f = fcvae_keyset_add(&b->files, name, strlen(name), &added);
@@ -353,7 +359,7 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	/* the series name top left, the key top right, both above the plot
 	 * area, so that no marker of the key sits among the data */
 	fprintf(fp, "set label 1 ");
-	put_string(fp, s->key);
+	put_string(fp, s->key, s->keylen);
 	fprintf(fp, " noenhanced at screen 0.01,0.95 left font ',12'\n");
 	for (int f = 0; f < 2; f++) {
 		if (!(f ? o->svg : o->png))
@@ -365,7 +371,7 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 			fprintf(fp, "set terminal pngcairo size %d,%d font 'sans,9' background '#ffffff'\n",
 				o->width, o->height);
 		fprintf(fp, "set output ");
-		put_string(fp, img[f].tmp);
+		put_string(fp, img[f].tmp, strlen(img[f].tmp));
 		fprintf(fp, "\n");
 		fprintf(fp,
 			"set multiplot\n"
@@ -514,10 +520,12 @@ static int draw_images(board *b, const draw_opts *o)
 	return 0;
 }
 
-static void html_text(FILE *fp, const char *s)
+/* NUL, which HTML has no place for, as U+FFFD (as a browser reads it) */
+static void html_text(FILE *fp, const char *s, size_t len)
 {
-	for (; *s; s++) {
+	for (const char *end = s + len; s < end; s++) {
 		switch (*s) {
+		case '\0': fputs("&#xFFFD;", fp); break;
 		case '<': fputs("&lt;", fp); break;
 		case '>': fputs("&gt;", fp); break;
 		case '&': fputs("&amp;", fp); break;
@@ -551,7 +559,7 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 	if (refresh > 0)
 		fprintf(fp, "<meta http-equiv=\"refresh\" content=\"%d\">\n", refresh);
 	fputs("<title>", fp);
-	html_text(fp, title);
+	html_text(fp, title, strlen(title));
 	fputs("</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:1em;background:#f7f7f7;color:#202020}\n"
 	      ".counters{display:flex;gap:1em;margin-bottom:1em}\n"
@@ -564,7 +572,7 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 	      "td,th{border:1px solid #ddd;padding:.2em .6em;text-align:right}\n"
 	      "td:first-child,th:first-child{text-align:left}\n"
 	      "</style></head><body>\n<h1>", fp);
-	html_text(fp, title);
+	html_text(fp, title, strlen(title));
 	fputs("</h1>\n<div class=\"counters\">\n", fp);
 	fprintf(fp, "<div class=\"counter\" id=\"received\"><b>%zu</b>records received</div>\n", b->received);
 	fprintf(fp, "<div class=\"counter\" id=\"scored\"><b>%zu</b>hours scored</div>\n", b->scored);
@@ -582,7 +590,7 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 		fprintf(fp, "<a href=\"%s.%s\"><img src=\"%s.%s?g=%lu\" width=\"%d\" height=\"%d\" alt=\"",
 			b->s[i].file, o->svg ? "svg" : "png", b->s[i].file, o->png ? "png" : "svg",
 			b->generation, o->width, o->height);
-		html_text(fp, b->s[i].key);
+		html_text(fp, b->s[i].key, b->s[i].keylen);
 		fputs("\"></a>\n", fp);
 	}
 	fputs("</div>\n<h2>Recent anomalies</h2>\n<table id=\"recent\">\n"
@@ -593,7 +601,7 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 		const recent_anomaly *r = &b->recent[(b->nrecent - 1 - k) % RECENT];
 		fcvae_time_format(ts, r->pt.ts);
 		fputs("<tr><td>", fp);
-		html_text(fp, r->key);
+		html_text(fp, b->s[r->series].key, b->s[r->series].keylen);
 		fprintf(fp, "</td><td>%s</td><td>", ts);
 		html_num(fp, r->pt.value);
 		fputs("</td><td>", fp);
@@ -756,12 +764,12 @@ int main(int argc, char **argv)
 					exit(FCVAE_EXIT_DATA); /* the bad line said why */
 				continue;
 			}
-			series *s = series_get(&b, key->str, strlen(key->str));
+			series *s = series_get(&b, key->str, key->slen);
 			if (!series_add(&b, s, &pt)) {
 				b.scored += isfinite(pt.score);
 				if (pt.anomaly == 1) {
 					recent_anomaly *ra = &b.recent[b.nrecent++ % RECENT];
-					snprintf(ra->key, sizeof ra->key, "%s", s->key);
+					ra->series = (size_t)(s - b.s);
 					ra->pt = pt;
 				}
 			}

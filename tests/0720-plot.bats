@@ -88,6 +88,29 @@ setup() {
 	[ "$(grep -o 'src="[^"]*\.png' "$tmp/d/index.html" | sort -u | wc -l)" -eq 6 ]
 }
 
+@test "plot: keys holding NUL are series of their own, each with its own image" {
+	# JSON's \u0000 in a key: compared by C string, "a\u0000b" and
+	# "a\u0000c" were the series "a", all drawn into a.svg
+	for t in 0 3600; do
+		for k in a 'a\u0000b' 'a\u0000c'; do
+			printf '{"key":"%s","ts":%d,"value":1,"score":-1,"threshold":-5,"anomaly":true}\n' "$k" $t
+		done
+	done >"$tmp/nul"
+	run --separate-stderr fcvae-plot -o "$tmp/d" -F svg "$tmp/nul"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(cd "$tmp/d" && ls *.svg | tr '\n' ' ')" = "a.svg a_b.svg a_c.svg " ]
+	# two points in each image, its key written on it with '?' for the NUL
+	for f in a a_b a_c; do [ "$(red_dots "$tmp/d/$f.svg" 50 | wc -l)" -eq 2 ]; done
+	grep -q '>a?b<' "$tmp/d/a_b.svg"
+	grep -q '>a?c<' "$tmp/d/a_c.svg"
+	# and the page: each key whole, U+FFFD for the NUL
+	f=$tmp/d/index.html
+	[ "$(xmllint --html --xpath 'count(//img)' "$f")" = 3 ]
+	[ "$(xmllint --html --xpath 'string((//img)[2]/@alt)' "$f")" = $'a\xef\xbf\xbdb' ]
+	[ "$(xmllint --html --xpath 'string(//table[@id="recent"]/tr[2]/td[1])' "$f")" = $'a\xef\xbf\xbdc' ]
+}
+
 @test "plot: twenty thousand series, each its own file name" {
 	# gnuplot stands in by false: what is tested is the series table and
 	# the file names (index.html lists every series), not the drawing
