@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"anomalies.\n"
 	"\n"
 	"  -o, --output DIR      where the dashboard goes (created if needed)\n"
-	"  -H, --hours N         show the last N hours of each series (default 24)\n"
+	"  -H, --hours N         show the last N hours of each series (default 24; at\n"
+	"                        most 1000000)\n"
 	"  -r, --refresh S       index.html reloads itself every S seconds (default 5;\n"
 	"                        0: never)\n"
 	"  -s, --size WxH        image size in pixels (default 900x420)\n"
@@ -619,6 +620,12 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 }
 
+/* The most --hours: the start of the time axis, the newest bucket less
+ * the hours shown, stays among gnuplot's times (within 1e12 s of 1970)
+ * for every record time (the years 0 to 9999): year 0 less a million
+ * hours is -6.6e10 s. */
+#define HOURS_MAX 1000000
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -666,8 +673,9 @@ int main(int argc, char **argv)
 		case 'o': o.dir = optarg; break;
 		case 'H':
 			b.hours = fcvae_parse_double("--hours", optarg);
-			if (!(b.hours > 0))
-				fcvae_die(FCVAE_EXIT_USAGE, "--hours: must be positive");
+			if (!(b.hours > 0 && b.hours <= HOURS_MAX))
+				fcvae_die(FCVAE_EXIT_USAGE, "--hours: '%s' is not a number of hours above 0 and at most %d",
+					  optarg, HOURS_MAX);
 			break;
 		case 'r': refresh = (int)fcvae_parse_long("--refresh", optarg, 0, 86400); break;
 		case 's':

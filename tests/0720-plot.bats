@@ -41,6 +41,26 @@ setup() {
 	[ "$status" -eq 2 ]
 }
 
+@test "plot: --hours is a number of hours up to 1000000" {
+	# inf went to gnuplot as "undefined variable: inf"; 1e9 put the start
+	# of the time axis out of gnuplot's range ("time value out of range")
+	for h in inf -inf nan 1e9 1000001 0 -1; do
+		run --separate-stderr fcvae-plot -o "$tmp/d" --hours "$h" </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == "fcvae-plot: --hours: '$h' is not a number"* ]]
+	done
+	[ "$stderr" = "fcvae-plot: --hours: '-1' is not a number of hours above 0 and at most 1000000" ]
+	# the most hours, at the first and the last time a record may have
+	{
+		for t in 0000-01-01T00:00:00Z 0000-01-01T01:00:00Z; do rec first "\"$t\""; done
+		for t in 9999-12-31T22:00:00Z 9999-12-31T23:00:00Z; do rec last "\"$t\""; done
+	} >"$tmp/ends"
+	run --separate-stderr fcvae-plot -o "$tmp/d" -F png --hours 1000000 "$tmp/ends"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ -s "$tmp/d/first.png" ] && [ -s "$tmp/d/last.png" ]
+}
+
 @test "plot: a valid PNG and SVG of the requested size per series" {
 	fcvae-plot -o "$tmp/d" --size 640x300 "$tmp/scored"
 	[ "$(png_size "$tmp/d/a.png")" = "640 300" ]
