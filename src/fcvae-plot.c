@@ -34,7 +34,8 @@ static const char usage_text[] =
 	"                        most 1000000)\n"
 	"  -r, --refresh S       index.html reloads itself every S seconds (default 5;\n"
 	"                        0: never)\n"
-	"  -s, --size WxH        image size in pixels (default 900x420)\n"
+	"  -s, --size WxH        image size in pixels, 200x150 to 10000x10000 (default\n"
+	"                        900x420)\n"
 	"  -F, --format LIST     png, svg or png,svg (default png,svg)\n"
 	"  -f, --follow          redraw as records arrive (at most every --interval)\n"
 	"  -i, --interval S      with --follow, seconds between redraws (default 1)\n"
@@ -678,11 +679,13 @@ int main(int argc, char **argv)
 					  optarg, HOURS_MAX);
 			break;
 		case 'r': refresh = (int)fcvae_parse_long("--refresh", optarg, 0, 86400); break;
-		case 's':
-			if (sscanf(optarg, "%dx%d", &o.width, &o.height) != 2 || o.width < 200 ||
-			    o.height < 150 || o.width > 10000 || o.height > 10000)
-				fcvae_die(FCVAE_EXIT_USAGE, "--size: '%s' is not WxH (at least 200x150)", optarg);
+		case 's': {
+			int end = 0;
+			if (sscanf(optarg, "%dx%d%n", &o.width, &o.height, &end) != 2 || optarg[end] ||
+			    o.width < 200 || o.height < 150 || o.width > 10000 || o.height > 10000)
+				fcvae_die(FCVAE_EXIT_USAGE, "--size: '%s' is not WxH from 200x150 to 10000x10000", optarg);
 			break;
+		}
 		case 'F':
 			o.png = strstr(optarg, "png") != NULL;
 			o.svg = strstr(optarg, "svg") != NULL;

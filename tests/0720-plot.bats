@@ -61,6 +61,14 @@ setup() {
 	[ -s "$tmp/d/first.png" ] && [ -s "$tmp/d/last.png" ]
 }
 
+@test "plot: a bad --size says the sizes taken" {
+	for s in 20000x20000 199x150 10x10 900x 900x420px; do
+		run --separate-stderr fcvae-plot -o "$tmp/d" --size "$s" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "fcvae-plot: --size: '$s' is not WxH from 200x150 to 10000x10000" ]
+	done
+}
+
 @test "plot: a valid PNG and SVG of the requested size per series" {
 	fcvae-plot -o "$tmp/d" --size 640x300 "$tmp/scored"
 	[ "$(png_size "$tmp/d/a.png")" = "640 300" ]
