@@ -38,7 +38,8 @@ static const char usage_text[] =
 	"                        900x420)\n"
 	"  -F, --format LIST     png, svg or png,svg (default png,svg)\n"
 	"  -f, --follow          redraw as records arrive (at most every --interval)\n"
-	"  -i, --interval S      with --follow, seconds between redraws (default 1)\n"
+	"  -i, --interval S      with --follow, seconds between redraws (default 1; at\n"
+	"                        most 86400)\n"
 	"  -t, --title TEXT      page title (default fcvae)\n"
 	"      --key F           series key field (default key)\n"
 	"      --ts F            time field (default ts)\n"
@@ -694,9 +695,11 @@ int main(int argc, char **argv)
 			break;
 		case 'f': follow = 1; break;
 		case 'i':
+			/* at most a day, as --refresh: the wait is an int of milliseconds */
 			interval = fcvae_parse_double("--interval", optarg);
-			if (!(interval >= 0))
-				fcvae_die(FCVAE_EXIT_USAGE, "--interval: must not be negative");
+			if (!(interval >= 0 && interval <= 86400))
+				fcvae_die(FCVAE_EXIT_USAGE, "--interval: '%s' is not a number of seconds from 0 to 86400",
+					  optarg);
 			break;
 		case 't': title = optarg; break;
 		case O_KEY: key_field = optarg; break;

@@ -69,6 +69,15 @@ setup() {
 	done
 }
 
+@test "plot: --interval is at most a day" {
+	# 1e10 s overflowed the int of milliseconds that a wait is
+	for s in 1e10 inf -1; do
+		run --separate-stderr fcvae-plot -o "$tmp/d" --follow --interval "$s" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "fcvae-plot: --interval: '$s' is not a number of seconds from 0 to 86400" ]
+	done
+}
+
 @test "plot: a valid PNG and SVG of the requested size per series" {
 	fcvae-plot -o "$tmp/d" --size 640x300 "$tmp/scored"
 	[ "$(png_size "$tmp/d/a.png")" = "640 300" ]
