@@ -75,6 +75,13 @@ setup() {
 	[ "$output" = '{"key":"k","ts":"2025-02-25T00:00:00Z","value":2,"window":[2],"missing":[],"\u0041bc":3,"a\/b":2,"温度":6,"topic":"t","partition":0,"offset":5}' ]
 }
 
+@test "window: --kcat: the message's topic, partition and offset, not a payload's fields so named" {
+	printf '%s\n' '{"topic":"t","partition":2,"offset":0,"ts":null,"key":null,"payload":"{\"ts\":0,\"key\":\"k\",\"value\":1,\"topic\":\"x\",\"offset\":99,\"n\":3}"}' >"$T/kc"
+	run fcvae-window --kcat --window 1 "$T/kc"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"k","ts":"1970-01-01T00:00:00Z","value":1,"window":[1],"missing":[],"n":3,"topic":"t","partition":2,"offset":0}' ]
+}
+
 @test "window: several series interleaved, multi-field keys, other field names" {
 	cat >"$T/in" <<-'E'
 	{"time":"2025-02-25T00:00:00Z","net":"Accel","type":"CMP","n":1,"bad":0}

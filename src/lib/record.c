@@ -529,14 +529,21 @@ static int field_is(const char *name, size_t len, const char *f)
 	return f && strlen(f) == len && !memcmp(name, f, len);
 }
 
-/* Is a field of this name consumed (ts, value, label, key parts)? */
-static int consumed(const fcvae_input_reader *r, const char *name, size_t len)
+/* What a kcat message's record carries of where it came from. */
+static const char *const kafka_meta[] = { "topic", "partition", "offset" };
+
+/* Is a field of this name consumed (ts, value, label, key parts), or named
+ * like one the output writes itself (with kcat the message's own too)? */
+static int consumed(const fcvae_input_reader *r, const char *name, size_t len, int kcat)
 {
 	if (field_is(name, len, r->o.ts_field) || field_is(name, len, r->o.value_field) ||
 	    field_is(name, len, r->o.label_field))
 		return 1;
 	for (int i = 0; i < r->o.n_key; i++)
 		if (field_is(name, len, r->o.key_fields[i]))
+			return 1;
+	for (size_t i = 0; kcat && i < sizeof kafka_meta / sizeof *kafka_meta; i++)
+		if (field_is(name, len, kafka_meta[i]))
 			return 1;
 	return fcvae_input_is_output_name(name, len);
 }
@@ -606,7 +613,7 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 
 	fcvae_buf_clear(&r->extra);
 	for (const fcvae_json *m = fcvae_json_first(o); m; m = fcvae_json_next(m)) {
-		if (consumed(r, m->key, m->keylen))
+		if (consumed(r, m->key, m->keylen, env != NULL))
 			continue;
 		fcvae_buf_addc(&r->extra, ',');
 		fcvae_buf_add(&r->extra, m->keysrc, m->keysrclen);
@@ -643,12 +650,11 @@ static int from_envelope(fcvae_input_reader *r, const fcvae_json *env, fcvae_inp
 		return bad(reason, "not JSON", msg, "kcat payload is not JSON: %s", r->pay.err);
 	if (from_object(r, o, env, in, reason, msg) < 0)
 		return -1;
-	/* where the record came from travels with it */
-	static const char *const meta[] = { "topic", "partition", "offset" };
+	/* where the record came from travels with it (a payload's fields so
+	 * named were dropped: they would say another message) */
 	const fcvae_json *mv[] = { tp, pa, of };
 	for (int i = 0; i < 3; i++)
-		if (!fcvae_json_get(o, meta[i]))
-			fcvae_buf_printf(&r->extra, ",\"%s\":%.*s", meta[i], (int)mv[i]->len, mv[i]->src);
+		fcvae_buf_printf(&r->extra, ",\"%s\":%.*s", kafka_meta[i], (int)mv[i]->len, mv[i]->src);
 	return 0;
 }
 
@@ -746,7 +752,7 @@ static int csv_header(fcvae_input_reader *r, const char *line, size_t len, const
 		r->col[i] = fcvae_xmalloc(n + 1);
 		memcpy(r->col[i], name, n);
 		r->col[i][n] = '\0';
-		r->pass[i] = !consumed(r, r->col[i], strlen(r->col[i]));
+		r->pass[i] = !consumed(r, r->col[i], strlen(r->col[i]), 0);
 	}
 	r->have_header = 1;
 	/* the roles of the columns, found once per file */

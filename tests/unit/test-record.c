@@ -397,6 +397,11 @@ int main(void)
 	CHECK(parse("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":5,\"key\":\"m\","
 	            "\"payload\":\"{\\\"key\\\":\\\"p\\\",\\\"ts\\\":\\\"2025-02-25T15:00:00Z\\\"}\"}") == 1 &&
 	      !strcmp(in.key, "p") && in.ts == 1740495600, "payload key and time win");
+	/* the message says where the record came from, not a payload's fields so named */
+	CHECK(parse("{\"topic\":\"tx\",\"partition\":3,\"offset\":0,\"key\":\"m\",\"payload\":\"{\\\"ts\\\":0,"
+	            "\\\"topic\\\":\\\"x\\\",\\\"a\\\":1,\\\"offset\\\":99,\\\"\\\\u0070artition\\\":7}\"}") == 1 &&
+	      in.offset == 0 && in.partition == 3 && extra_is(",\"a\":1,\"topic\":\"tx\",\"partition\":3,\"offset\":0"),
+	      "payload topic, partition, offset dropped for the message's");
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":\"{oops\"}", "not JSON",
 	         "kcat payload is not JSON: expected '\"' (a member name), found 'o' at column 2");
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":null}", "bad envelope", "kcat payload is not a string");
