@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 		case O_BUCKET: {
 			double d = parse_duration("--bucket", optarg);
 			if (d < 1 || d != floor(d) || d > 1e9)
-				fcvae_die(FCVAE_EXIT_USAGE, "--bucket: '%s' must be a whole number of seconds, at least 1", optarg);
+				fcvae_die(FCVAE_EXIT_USAGE, "--bucket: '%s' must be a whole number of seconds from 1 to 1000000000 (about 31 years)", optarg);
 			wo.bucket = (int64_t)d;
 			break;
 		}

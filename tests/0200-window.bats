@@ -461,6 +461,10 @@ kcat_chunks() {
 	[ "$status" -eq 2 ]
 	run fcvae-window --bucket 1y
 	[ "$status" -eq 2 ]
+	# the range said, not just the lower end: 2^32 s is whole and above 1
+	run fcvae-window --bucket 4294967296
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-window: --bucket: '4294967296' must be a whole number of seconds from 1 to 1000000000 (about 31 years)" ]
 	run fcvae-window --window 0
 	[ "$status" -eq 2 ]
 	run fcvae-window --kafka-time

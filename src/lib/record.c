@@ -598,7 +598,8 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 			return bad(reason, "bad ts", msg, "no \"%s\" field and no Kafka timestamp", op->ts_field);
 		in->ts = et->num / 1000;
 		if (!fcvae_time_in_range(in->ts))
-			return bad(reason, "bad ts", msg, "Kafka timestamp %.0f is out of range", et->num);
+			/* %.15g: a millisecond time exact, 1e300 not 301 digits that cut off the message */
+			return bad(reason, "bad ts", msg, "Kafka timestamp %.15g ms is out of range (years 0 to 9999)", et->num);
 	} else
 		/* --kafka-time only with --kcat: a hint at it elsewhere would be refused */
 		return bad(reason, "no ts", msg, "no \"%s\" field%s", op->ts_field,

@@ -406,6 +406,11 @@ int main(void)
 	         "kcat payload is not JSON: expected '\"' (a member name), found 'o' at column 2");
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"payload\":null}", "bad envelope", "kcat payload is not a string");
 	rejected("{\"value\":1}", "bad envelope", "not a kcat -J envelope (topic, partition, offset, payload)");
+	/* the message whole: not 1e300 written out in 301 digits, cut before "out of range" */
+	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":1e300,\"payload\":\"{\\\"key\\\":\\\"m\\\"}\"}", "bad ts",
+	         "Kafka timestamp 1e+300 ms is out of range (years 0 to 9999)");
+	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":253402300800000,\"payload\":\"{\\\"key\\\":\\\"m\\\"}\"}",
+	         "bad ts", "Kafka timestamp 253402300800000 ms is out of range (years 0 to 9999)");
 	/* without --kafka-time, a payload without a time: both ways to give one */
 	rd.o.kafka_time = 0;
 	rejected("{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"ts\":5,\"key\":\"m\",\"payload\":\"{\\\"value\\\":1}\"}",
