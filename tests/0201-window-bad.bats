@@ -144,6 +144,13 @@ one_bad() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$output" = '{"key":"a","ts":"1970-01-01T05:00:00Z","value":6,"window":[1,2,3,4,5,6],"missing":[1,2,3,4]}' ]
+	# blanks around a marker in a string, as around a number (" 12" is 12)
+	printf '%s\n' '{"ts":0,"key":"a","value":" 1"}' '{"ts":3600,"key":"a","value":"NaN "}' '{"ts":7200,"key":"a","value":" NA\t"}' \
+		'{"ts":10800,"key":"a","value":" "}' '{"ts":14400,"key":"a","value":"4 "}' >"$T/in"
+	run --separate-stderr fcvae-window --window 5 --max-missing 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T04:00:00Z","value":4,"window":[1,1.75,2.5,3.25,4],"missing":[1,2,3]}' ]
 }
 
 @test "bad: CSV rows with the wrong field count, bad numbers, bad UTF-8" {

@@ -433,6 +433,9 @@ static int text_number(const char *s, size_t n, double *x)
 static int value_text(const char *s, size_t n, double *x)
 {
 	*x = NAN;
+	/* blanks around a marker as around a number (a CSV field is trimmed
+	 * already; a JSON string is not) */
+	trim_blanks(&s, &n);
 	if (is_missing_word(s, n))
 		return 0;
 	if (text_number(s, n, x) < 0)

@@ -314,6 +314,10 @@ int main(void)
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":NaN}") == 1 && isnan(in.value) && in.has_value, "bare NaN is missing");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"nan\"}") == 1 && isnan(in.value), "\"nan\" is missing");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":null}") == 1 && isnan(in.value), "null is missing");
+	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"NaN \"}") == 1 && isnan(in.value) && in.has_value &&
+	      parse("{\"ts\":0,\"key\":\"a\",\"value\":\"\\tNA\"}") == 1 && isnan(in.value) &&
+	      parse("{\"ts\":0,\"key\":\"a\",\"value\":\" \"}") == 1 && isnan(in.value),
+	      "blanks around a missing marker, as around a number");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\"12\",\"label\":\"1\"}") == 1 && in.value == 12 &&
 	      in.has_label && in.label == 1, "a value in a string is a number, as a label in a string is");
 	CHECK(parse("{\"ts\":0,\"key\":\"a\",\"value\":\" +1.5e3 \"}") == 1 && in.value == 1500,
