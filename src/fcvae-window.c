@@ -527,10 +527,13 @@ int main(int argc, char **argv)
 	if (io.need_value && w.records && !valued && !stop)
 		fcvae_warn("no record has a \"%s\" field: every value is missing (see --value)", io.value_field);
 	/* --strict: the bad line said it */
-	if (verbose || unwritten || (stop != FCVAE_STOP_STRICT && (rej.total || w.late || w.replayed || w.dropped))) {
+	if (verbose || unwritten ||
+	    (stop != FCVAE_STOP_STRICT && (rej.total || w.late || w.replayed || w.dropped || w.overflowed))) {
 		fcvae_buf sum = { 0 };
 		char r[512];
 		fcvae_buf_printf(&sum, "%zu records, %zu series, %zu windows", w.records, w.n, w.windows);
+		if (w.overflowed)
+			fcvae_buf_printf(&sum, ", %zu bucket sums beyond a double (missing)", w.overflowed);
 		if (w.dropped)
 			fcvae_buf_printf(&sum, ", %zu windows dropped (too many missing)", w.dropped);
 		if (w.late)

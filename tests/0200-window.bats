@@ -168,6 +168,30 @@ agg_windows() {
 	[ "$output" = $'["01",[2,5],[]]\n["02",[5,5],[1]]\n["03",[4,4],[0]]' ]
 }
 
+@test "window: --agg mean/sum of values near a double's limit: a mean that fits is found, a sum beyond is missing and counted" {
+	big() { printf '{"ts":%d,"key":"a","value":%s}\n' 0 1e308 60 1e308 "$@"; }
+	run --separate-stderr fcvae-window --agg mean --window 1 < <(big)
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1e308,"window":[1e308],"missing":[]}' ]
+	[ -z "$stderr" ]
+	run --separate-stderr fcvae-window --agg mean --window 1 < <(big 120 -1e308 180 -1e308 240 -4e307)
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":-8e306,"window":[-8e306],"missing":[]}' ]
+	# a sum that leaves a double and comes back is the sum
+	run --separate-stderr fcvae-window --agg sum --window 1 < <(big 120 -1e308)
+	[ "$output" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1e308,"window":[1e308],"missing":[]}' ]
+	[ -z "$stderr" ]
+	run --separate-stderr fcvae-window --agg sum --window 2 --max-missing 1 < <(big 3600 5)
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T01:00:00Z","value":5,"window":[5,5],"missing":[0]}' ]
+	[ "$stderr" = 'fcvae-window: 3 records, 1 series, 1 windows, 1 bucket sums beyond a double (missing)' ]
+	# --revise: a late record merged the same way
+	printf '%s\n' '{"ts":0,"key":"a","value":1e308}' '{"ts":3600,"key":"a","value":1}' '{"ts":60,"key":"a","value":1e308}' >"$T/late"
+	run --separate-stderr fcvae-window --agg mean --revise --window 1 "$T/late"
+	[ "${lines[1]}" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":1e308,"window":[1e308],"missing":[],"revised":true}' ]
+	run --separate-stderr fcvae-window --agg sum --revise --window 1 --max-missing 1 "$T/late"
+	[ "${lines[1]}" = '{"key":"a","ts":"1970-01-01T00:00:00Z","value":null,"window":[0],"missing":[0],"revised":true}' ]
+	[ "$stderr" = 'fcvae-window: 3 records, 1 series, 3 windows, 1 bucket sums beyond a double (missing), 1 late records revised' ]
+}
+
 @test "window: --agg max" {
 	run agg_windows max
 	[ "$output" = $'["01",[3,5],[]]\n["02",[5,5],[1]]\n["03",[4,4],[0]]' ]

@@ -40,6 +40,19 @@ envelopes() {
 	[ "$(ls "$T" | grep -c state)" -eq 1 ]
 }
 
+@test "state: an open bucket whose sum went beyond a double resumes as it was" {
+	printf '{"ts":%d,"key":"a","value":%s}\n' 0 1e308 60 1e308 120 -1e308 180 2 3600 1 >"$T/big"
+	for agg in sum mean; do
+		fcvae-window --agg "$agg" --window 1 "$T/big" >"$T/whole"
+		rm -f "$T/state"
+		head -n 2 "$T/big" | fcvae-window --agg "$agg" --window 1 --state "$T/state" --no-flush >"$T/a"
+		grep -q '"scaled":true' "$T/state"
+		tail -n +3 "$T/big" | fcvae-window --agg "$agg" --window 1 --state "$T/state" >"$T/b"
+		cat "$T/a" "$T/b" | cmp - "$T/whole"
+		head -n 1 "$T/whole" | jq -e '.value > 2e307'
+	done
+}
+
 @test "state: resume in three parts with checkpoints every few records, --revise, agg none" {
 	for opts in "--agg mean --window 3 --lateness 30m --state-every 7" "--agg count --window 2 --revise --state-every 1" \
 		"--window 5 --bucket 10m --max-missing 1"; do

@@ -10,6 +10,14 @@
 #include "timeparse.h"
 #include "util.h"
 
+/* A bucket's sum that would leave a double goes on in units of
+ * 2^SUM_SCALE (2^32 - 1 values below 2^1024 each stay below 2^1024 so):
+ * a mean that fits a double is found however large the sum, and so is a
+ * sum that comes back (1e308 + 1e308 - 1e308). Scaling by a power of two
+ * is exact but for subnormals, and a sum that never leaves a double is
+ * added as before, bit for bit (state files and outputs unchanged). */
+#define SUM_SCALE 32
+
 /* An open (not yet closed) bucket of one series. */
 struct obucket {
 	int64_t start;
@@ -17,6 +25,7 @@ struct obucket {
 	double comp;        /* sum, mean: Neumaier compensation, so cents add up to cents */
 	uint32_t n;         /* records */
 	uint32_t nvalid;    /* records with a finite value */
+	int scaled;         /* sum, mean: acc and comp are in units of 2^SUM_SCALE */
 	double label;       /* NaN: none */
 	char *extra;        /* pass-through text of the last record */
 	size_t extralen, extracap;
@@ -293,16 +302,26 @@ static double maxlabel(double a, double b)
 	return isnan(a) ? b : isnan(b) ? a : a > b ? a : b;
 }
 
+/* A bucket's sum (or mean) beyond a double is a missing value, counted. */
+static double within_double(fcvae_window *w, double v)
+{
+	if (!isinf(v))
+		return v;
+	w->overflowed++;
+	return NAN;
+}
+
 /* The value an open bucket closes with; an empty bucket is 0 for count
  * and sum (nothing happened) and missing otherwise. */
-static double bucket_value(const fcvae_window *w, const struct obucket *o)
+static double bucket_value(fcvae_window *w, const struct obucket *o)
 {
 	if (!o)
 		return w->o.agg == FCVAE_AGG_COUNT || w->o.agg == FCVAE_AGG_SUM ? 0 : NAN;
+	int e = o->scaled ? SUM_SCALE : 0;
 	switch (w->o.agg) {
 	case FCVAE_AGG_COUNT: return o->n;
-	case FCVAE_AGG_MEAN: return o->nvalid ? (o->acc + o->comp) / o->nvalid : NAN;
-	case FCVAE_AGG_SUM: return o->nvalid ? o->acc + o->comp : NAN;
+	case FCVAE_AGG_MEAN: return o->nvalid ? within_double(w, ldexp((o->acc + o->comp) / o->nvalid, e)) : NAN;
+	case FCVAE_AGG_SUM: return o->nvalid ? within_double(w, ldexp(o->acc + o->comp, e)) : NAN;
 	default: return o->nvalid ? o->acc : NAN;
 	}
 }
@@ -392,6 +411,14 @@ static void keep_extra(struct obucket *o, const fcvae_input *in)
 	o->extralen = in->extralen;
 }
 
+/* Neumaier's compensated sum */
+static void add_compensated(double *acc, double *comp, double v)
+{
+	double t = *acc + v;
+	*comp += fabs(*acc) >= fabs(v) ? (*acc - t) + v : (v - t) + *acc;
+	*acc = t;
+}
+
 static void aggregate(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *in)
 {
 	/* from the newest: records mostly come in time order, and many buckets
@@ -416,12 +443,20 @@ static void aggregate(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_i
 		o->nvalid++;
 		switch (w->o.agg) {
 		case FCVAE_AGG_SUM:
-		case FCVAE_AGG_MEAN: {
-			double t = o->acc + v;
-			o->comp += fabs(o->acc) >= fabs(v) ? (o->acc - t) + v : (v - t) + o->acc;
-			o->acc = t;
+		case FCVAE_AGG_MEAN:
+			if (!o->scaled) {
+				double acc = o->acc, comp = o->comp;
+				add_compensated(&acc, &comp, v);
+				if (isfinite(acc + comp)) {
+					o->acc = acc, o->comp = comp;
+					break;
+				}
+				o->acc = ldexp(o->acc, -SUM_SCALE);
+				o->comp = ldexp(o->comp, -SUM_SCALE);
+				o->scaled = 1;
+			}
+			add_compensated(&o->acc, &o->comp, ldexp(v, -SUM_SCALE));
 			break;
-		}
 		case FCVAE_AGG_MAX: o->acc = o->nvalid == 1 || v > o->acc ? v : o->acc; break;
 		default: o->acc = v; break;  /* last; none held for --lateness: the newest record wins */
 		}
@@ -448,11 +483,14 @@ static int late(fcvae_window *w, fcvae_series *s, int64_t b, const fcvae_input *
 		break;
 	case FCVAE_AGG_SUM:
 		if (ok)
-			*val = (isnan(*val) ? 0 : *val) + v;
+			*val = within_double(w, (isnan(*val) ? 0 : *val) + v);
 		break;
 	case FCVAE_AGG_MEAN:
 		if (ok) {
-			*val = ((isnan(*val) ? 0 : *val * s->cnt[i]) + v) / (s->cnt[i] + 1);
+			double m = isnan(*val) ? 0 : *val, n = s->cnt[i];
+			*val = (m * n + v) / (n + 1);
+			if (!isfinite(*val))  /* the sum beyond a double, the mean perhaps not */
+				*val = within_double(w, m / (n + 1) * n + v / (n + 1));
 			s->cnt[i]++;
 		}
 		break;
@@ -734,6 +772,8 @@ int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t
 			fcvae_json_add_number(&b, o->acc);
 			fcvae_buf_adds(&b, ",\"comp\":");
 			fcvae_json_add_number(&b, o->comp);
+			if (o->scaled)
+				fcvae_buf_adds(&b, ",\"scaled\":true");
 			fcvae_buf_printf(&b, ",\"n\":%u,\"nvalid\":%u,\"label\":", o->n, o->nvalid);
 			fcvae_json_add_number(&b, o->label);
 			fcvae_buf_adds(&b, ",\"extra\":");
@@ -912,7 +952,7 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 	s->seen = (uint64_t)seen;
 	for (const fcvae_json *o = fcvae_json_first(fcvae_json_get(r, "open")); o; o = fcvae_json_next(o)) {
 		double start, acc, comp, nr, nv, label;
-		const fcvae_json *e = fcvae_json_get(o, "extra");
+		const fcvae_json *e = fcvae_json_get(o, "extra"), *sc = fcvae_json_get(o, "scaled");
 		/* agg none writes each record's window at once: nothing would
 		 * ever close these */
 		if (w->at_once) {
@@ -921,7 +961,8 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		}
 		if (bucket_start(w, o, "start", 0, &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "comp", &comp) < 0 ||
 		    whole(o, "n", 0, UINT32_MAX, 0, &nr) < 0 || whole(o, "nvalid", 0, nr, 0, &nv) < 0 ||
-		    num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING) {
+		    num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING ||
+		    (sc && sc->type != FCVAE_JSON_TRUE && sc->type != FCVAE_JSON_FALSE)) {
 			snprintf(why, size, "bad open bucket of \"%s\"", key->str);
 			goto out;
 		}
@@ -930,6 +971,7 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		struct obucket *ob = &s->open[s->nopen - 1];
 		ob->acc = acc;
 		ob->comp = comp;
+		ob->scaled = sc && sc->type == FCVAE_JSON_TRUE;
 		ob->n = (uint32_t)nr;
 		ob->nvalid = (uint32_t)nv;
 		ob->label = label;

@@ -92,6 +92,7 @@ struct fcvae_window {
 	                           * (a partition's history read back, see fcvae-window --history) */
 	/* counts for the summary */
 	size_t records, windows, late, revised, dropped, replayed;
+	size_t overflowed;        /* buckets whose sum (or mean) is beyond a double: missing */
 	fcvae_buf out;            /* window records ready to write, one per line */
 	void (*sink)(fcvae_window *w);  /* optional: writes out w->out and clears it */
 	double *w;                /* scratch: one window */
