@@ -229,8 +229,13 @@ int fcvae_atomic_try(const char *path)
 {
 	struct stat st;
 	fcvae_atomic a;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		else if (S_ISSOCK(st.st_mode))
+			errno = ENXIO; /* as open() says: it cannot write one */
+		else
+			return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS);
 		return -1;
 	}
 	if (fcvae_atomic_open(&a, path) != 0)
@@ -239,15 +244,39 @@ int fcvae_atomic_try(const char *path)
 	return 0;
 }
 
+/* A device or FIFO: opened for writing as it is (a FIFO's open waits for
+ * a reader), never created, replaced or truncated. */
+static int open_direct(fcvae_atomic *a, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!(a->fp = fdopen(fd, "wb"))) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	a->path = fcvae_xstrdup(path);
+	a->tmp = fcvae_xstrdup(path);
+	a->direct = 1;
+	return 0;
+}
+
 int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 {
 	size_t n = strlen(path);
 	int fd = -1, e = 0;
+	struct stat st;
+	a->fp = NULL;
+	a->lock = -1;
+	a->direct = 0;
+	a->path = a->tmp = NULL;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return open_direct(a, path);
 	sweep_stale(path);
 	a->path = fcvae_xstrdup(path);
 	a->tmp = fcvae_xmalloc(n + 16);
-	a->fp = NULL;
-	a->lock = -1;
 	for (int tries = 0; fd < 0 && tries < 100; tries++) {
 		memcpy(a->tmp, path, n);
 		memcpy(a->tmp + n, ".tmp.XXXXXX", 12);
@@ -257,7 +286,6 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 		}
 		/* a sweep by another process may have taken the new file between
 		 * mkstemp and the lock: then it is unlinked, make another */
-		struct stat st;
 		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 			;
 		if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
@@ -293,14 +321,16 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 
 int fcvae_atomic_commit(fcvae_atomic *a)
 {
-	int bad = ferror(a->fp) || fflush(a->fp) != 0 || fsync(fileno(a->fp)) != 0;
+	/* a pipe or a character device cannot be synced (EINVAL): written is all */
+	int bad = ferror(a->fp) || fflush(a->fp) != 0 ||
+	          (fsync(fileno(a->fp)) != 0 && !(a->direct && errno == EINVAL));
 	int e = errno;
 	if (fclose(a->fp) != 0 && !bad) {
 		bad = 1;
 		e = errno;
 	}
 	a->fp = NULL;
-	if (!bad && rename(a->tmp, a->path) != 0) {
+	if (!bad && !a->direct && rename(a->tmp, a->path) != 0) {
 		bad = 1;
 		e = errno;
 	}
@@ -321,7 +351,7 @@ void fcvae_atomic_abort(fcvae_atomic *a)
 {
 	if (a->fp)
 		fclose(a->fp);
-	if (a->tmp)
+	if (a->tmp && !a->direct)
 		unlink(a->tmp);
 	if (a->lock >= 0)
 		close(a->lock);
@@ -330,6 +360,7 @@ void fcvae_atomic_abort(fcvae_atomic *a)
 	a->fp = NULL;
 	a->tmp = a->path = NULL;
 	a->lock = -1;
+	a->direct = 0;
 }
 
 long fcvae_parse_long(const char *opt, const char *s, long min, long max)

@@ -42,20 +42,26 @@ void fcvae_close_stdout(void);
 /* Atomic file replacement: write into a temp file in the target's directory,
  * fsync, then rename over the target, so a reader (or a crash) sees either
  * the old or the new complete file. Opening first removes the target's
- * temp files that a killed writer left (those no live writer holds). */
+ * temp files that a killed writer left (those no live writer holds).
+ * A target that exists but is not a regular file or a directory (a device
+ * such as /dev/null, a FIFO) is written directly: a rename would replace
+ * the node by a regular file, and atomicity means nothing there. */
 typedef struct {
 	FILE *fp;
 	char *path;
-	char *tmp;
+	char *tmp;  /* the file written: the temp file, or path when direct */
 	int lock;   /* holds the temp file's lock until after the rename */
+	int direct; /* writing into path itself: no temp file, no rename */
 } fcvae_atomic;
 
 int fcvae_atomic_open(fcvae_atomic *a, const char *path);   /* 0 or -1 with errno */
 int fcvae_atomic_commit(fcvae_atomic *a);                   /* 0 or -1, temp removed on failure */
 void fcvae_atomic_abort(fcvae_atomic *a);
 /* Whether path can be written so, tried as a write would (a temp file
- * made beside it and removed): for an output written after long work,
- * said at the start. 0, or -1 with errno (EISDIR for a directory). */
+ * made beside it and removed; for a target written directly, its write
+ * permission, without opening it: a FIFO's reader would see an end): for
+ * an output written after long work, said at the start. 0, or -1 with
+ * errno (EISDIR for a directory, ENXIO for a socket). */
 int fcvae_atomic_try(const char *path);
 
 /* Stopping on SIGINT or SIGTERM with the work saved (a state file), for a
