@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,36 @@ int fcvae_atomic_try(const char *path)
 	return 0;
 }
 
+/* The file that a write of path replaces: the end of its chain of symbolic
+ * links (a file not there yet, for a dangling link), so that the links
+ * stay and the file they lead to gets the new content, as a write through
+ * them would: a models directory of links to versioned files is common.
+ * Allocated; NULL with errno ELOOP or ENAMETOOLONG. */
+static char *final_target(const char *path)
+{
+	char *p = fcvae_xstrdup(path), to[PATH_MAX];
+	for (int hops = 0;; hops++) {
+		/* not a link, or not there: the write meets the same error */
+		ssize_t n = readlink(p, to, sizeof to);
+		if (n < 0)
+			return p;
+		if (hops == 40 || n == sizeof to) {
+			free(p);
+			errno = n == sizeof to ? ENAMETOOLONG : ELOOP;
+			return NULL;
+		}
+		/* a relative link is relative to its own directory */
+		const char *slash = strrchr(p, '/');
+		size_t dlen = *to == '/' || !slash ? 0 : (size_t)(slash - p) + 1;
+		char *q = fcvae_xmalloc(dlen + (size_t)n + 1);
+		memcpy(q, p, dlen);
+		memcpy(q + dlen, to, (size_t)n);
+		q[dlen + (size_t)n] = '\0';
+		free(p);
+		p = q;
+	}
+}
+
 /* A device or FIFO: opened for writing as it is (a FIFO's open waits for
  * a reader), never created, replaced or truncated. */
 static int open_direct(fcvae_atomic *a, const char *path)
@@ -265,7 +296,6 @@ static int open_direct(fcvae_atomic *a, const char *path)
 
 int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 {
-	size_t n = strlen(path);
 	int fd = -1, e = 0;
 	struct stat st;
 	a->fp = NULL;
@@ -274,11 +304,13 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 	a->path = a->tmp = NULL;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return open_direct(a, path);
-	sweep_stale(path);
-	a->path = fcvae_xstrdup(path);
+	if (!(a->path = final_target(path)))
+		return -1;
+	size_t n = strlen(a->path);
+	sweep_stale(a->path);
 	a->tmp = fcvae_xmalloc(n + 16);
 	for (int tries = 0; fd < 0 && tries < 100; tries++) {
-		memcpy(a->tmp, path, n);
+		memcpy(a->tmp, a->path, n);
 		memcpy(a->tmp + n, ".tmp.XXXXXX", 12);
 		if ((fd = mkstemp(a->tmp)) < 0) {
 			e = errno;
@@ -303,7 +335,7 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 	}
 	/* a file replaced keeps its mode; a new one is 0644 (mkstemp's is 0600) */
 	struct stat old;
-	fchmod(fd, stat(path, &old) == 0 ? (old.st_mode & 07777) : 0644);
+	fchmod(fd, stat(a->path, &old) == 0 ? (old.st_mode & 07777) : 0644);
 	/* the lock lives as long as any descriptor of the file: this one is
 	 * closed only after the rename */
 	a->lock = dup(fd);

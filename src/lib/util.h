@@ -43,12 +43,14 @@ void fcvae_close_stdout(void);
  * fsync, then rename over the target, so a reader (or a crash) sees either
  * the old or the new complete file. Opening first removes the target's
  * temp files that a killed writer left (those no live writer holds).
+ * A symbolic link stays: the file at the end of its chain is the target
+ * (created, for a dangling link whose directory exists).
  * A target that exists but is not a regular file or a directory (a device
  * such as /dev/null, a FIFO) is written directly: a rename would replace
  * the node by a regular file, and atomicity means nothing there. */
 typedef struct {
 	FILE *fp;
-	char *path;
+	char *path; /* the target: a link followed to its end */
 	char *tmp;  /* the file written: the temp file, or path when direct */
 	int lock;   /* holds the temp file's lock until after the rename */
 	int direct; /* writing into path itself: no temp file, no rename */

@@ -39,10 +39,11 @@ static int kind_of(const char *path)
 	return lstat(path, &st) == 0 ? (int)(st.st_mode & S_IFMT) : -1;
 }
 
-/* Entries of dir whose name holds ".tmp.": left-over temp files. */
-static int temps_left(void)
+/* Entries of directory d (dir itself when NULL) whose name holds
+ * ".tmp.": left-over temp files. */
+static int temps_in(const char *in)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(in ? in : dir);
 	int n = 0;
 	for (struct dirent *e; d && (e = readdir(d));)
 		n += strstr(e->d_name, ".tmp.") != NULL;
@@ -51,19 +52,23 @@ static int temps_left(void)
 	return n;
 }
 
+static int holds(const char *path, const char *text)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	return n == strlen(text) && !memcmp(buf, text, n);
+}
+
 static void regular(void)
 {
 	const char *p = at("plain");
 	CHECK(write_atomic(p, "one\n") == 0 && chmod(p, 0640) == 0 && write_atomic(p, "two\n") == 0,
 	      "a regular file is written twice");
-	char buf[16] = "";
-	FILE *f = fopen(p, "r");
-	if (f) {
-		if (!fgets(buf, sizeof buf, f))
-			*buf = 0;
-		fclose(f);
-	}
-	CHECK(!strcmp(buf, "two\n"), "it holds the second text");
+	CHECK(holds(p, "two\n"), "it holds the second text");
 	struct stat st;
 	int mode = stat(p, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
 	CHECK(mode == 0640, "its mode is kept: %o", mode);
@@ -85,7 +90,7 @@ static void fifo(void)
 	ssize_t n = read(rd, buf, sizeof buf - 1);
 	CHECK(n == 8 && !strcmp(buf, "through\n"), "its reader got the text: %zd bytes", n);
 	close(rd);
-	CHECK(temps_left() == 0, "no temp file made beside it");
+	CHECK(temps_in(NULL) == 0, "no temp file made beside it");
 }
 
 /* A character device (a /dev/null of our own; root only) likewise. */
@@ -100,7 +105,7 @@ static void device(void)
 	CHECK(write_atomic(p, "gone\n") == 0, "written into the device");
 	struct stat st;
 	CHECK(lstat(p, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3), "the device is still the device");
-	CHECK(temps_left() == 0, "no temp file made beside it");
+	CHECK(temps_in(NULL) == 0, "no temp file made beside it");
 }
 
 /* A socket cannot be opened for writing: refused at the try. */
@@ -113,8 +118,42 @@ static void sock(void)
 		return;
 	int rc = fcvae_atomic_try(sa.sun_path);
 	CHECK(rc < 0 && errno == ENXIO, "a socket is refused (ENXIO)");
-	CHECK(kind_of(sa.sun_path) == S_IFSOCK && temps_left() == 0, "and left as it was");
+	CHECK(kind_of(sa.sun_path) == S_IFSOCK && temps_in(NULL) == 0, "and left as it was");
 	close(s);
+}
+
+/* A symbolic link stays; the file at the end of its chain is replaced. */
+static void links(void)
+{
+	char v[512], v1[512], cur[512], v2[512];
+	snprintf(v, sizeof v, "%s/v", dir);
+	snprintf(v1, sizeof v1, "%s/v/v1", dir);
+	snprintf(v2, sizeof v2, "%s/v/v2", dir);
+	snprintf(cur, sizeof cur, "%s/cur", dir);
+	/* chain -> (absolute) cur -> (relative to its directory) v/v1 */
+	CHECK(mkdir(v, 0755) == 0 && write_atomic(v1, "old\n") == 0 && chmod(v1, 0600) == 0 &&
+	      symlink("v/v1", cur) == 0 && symlink(cur, at("chain")) == 0, "v/v1, cur -> v/v1, chain -> cur");
+	CHECK(fcvae_atomic_try(at("chain")) == 0 && write_atomic(at("chain"), "new\n") == 0, "written through chain");
+	CHECK(kind_of(at("chain")) == S_IFLNK && kind_of(cur) == S_IFLNK, "both links stay links");
+	CHECK(holds(v1, "new\n"), "the file they lead to holds the new text");
+	struct stat st;
+	int mode = stat(v1, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+	CHECK(mode == 0600, "and keeps its mode: %o", mode);
+	CHECK(temps_in(NULL) == 0 && temps_in(v) == 0, "no temp file left in either directory");
+
+	/* dangling: its target is made, where its directory exists */
+	CHECK(symlink("v/v2", at("dangling")) == 0 && write_atomic(at("dangling"), "two\n") == 0,
+	      "written through a dangling link");
+	CHECK(kind_of(at("dangling")) == S_IFLNK && kind_of(v2) == S_IFREG && holds(v2, "two\n"),
+	      "the link stays, its target made");
+	CHECK(symlink("nodir/x", at("lost")) == 0, "a link into a directory that is not there");
+	int rc = fcvae_atomic_try(at("lost"));
+	CHECK(rc < 0 && errno == ENOENT, "cannot be written (ENOENT)");
+	CHECK(kind_of(at("lost")) == S_IFLNK && temps_in(NULL) == 0, "and stays as it was");
+	CHECK(symlink("loop", at("loop")) == 0, "a link to itself");
+	rc = fcvae_atomic_try(at("loop"));
+	CHECK(rc < 0 && errno == ELOOP, "cannot be written (ELOOP)");
+	CHECK(kind_of(at("loop")) == S_IFLNK, "and stays as it was");
 }
 
 int main(void)
@@ -127,6 +166,7 @@ int main(void)
 	fifo();
 	device();
 	sock();
+	links();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
