@@ -74,3 +74,21 @@ setup() {
 	# unbounded by default: nothing left out
 	[ "$(grep -a '^fcvae_unlisted_total ' "$tmp/metrics.prom" | cut -d' ' -f2)" -eq 0 ]
 }
+
+@test "prom: a FIFO or device is written into, not replaced by a regular file" {
+	m=tests/data/seed_models/Accel_CMP.safetensors
+	mkfifo "$tmp/fifo"
+	# held open for reading and writing: each write of the file opens it
+	# without waiting, and what they wrote stays in the pipe to be read
+	exec 7<>"$tmp/fifo"   # not 3: bats writes there
+	head -n 3 "$tmp/windows" | fcvae-score -m "$m" -n 4 --prom "$tmp/fifo" >/dev/null
+	[ -p "$tmp/fifo" ]
+	timeout 1 cat <&7 >"$tmp/read" || true
+	exec 7<&-
+	grep -q '^fcvae_scored_total 3$' "$tmp/read"
+	# a /dev/null of our own (root only)
+	if mknod -m 666 "$tmp/null" c 1 3 2>/dev/null; then
+		head -n 3 "$tmp/windows" | fcvae-score -m "$m" -n 4 --prom "$tmp/null" >/dev/null
+		[ -c "$tmp/null" ]
+	fi
+}
