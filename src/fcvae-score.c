@@ -89,6 +89,7 @@ static struct {
 static struct {
 	size_t scored, anomalies;
 	size_t nan;   /* scores that were not a number */
+	size_t prom_failed;   /* --prom writes that failed (a full disk): said, not fatal */
 	fcvae_rejects rejects;
 } stats;
 
@@ -578,8 +579,10 @@ static void prom_write(double min_interval)
 	if (!opt.prom)
 		return;
 	fcvae_prom_counts c = {records_read, stats.scored, stats.anomalies, stats.rejects.total};
-	if (fcvae_prom_write(&prom, &c, min_interval) < 0)
+	if (fcvae_prom_write(&prom, &c, min_interval) < 0) {
+		stats.prom_failed++;
 		fcvae_warn("cannot write %s:", opt.prom);
+	}
 }
 
 /* Before a fatal exit: what was read is written, the --prom file too. */
@@ -593,12 +596,15 @@ static void summary(void)
 {
 	char rej[512];
 	fcvae_rejects_format(&stats.rejects, rej, sizeof rej);
-	char nan[128] = "";
+	char nan[128] = "", prom_failed[64] = "";
 	if (stats.nan)
 		snprintf(nan, sizeof nan, " (%zu score%s not a number, written as %s)", stats.nan,
 		         stats.nan == 1 ? "" : "s", lowest_text());
-	fcvae_warn("%zu record%s scored, %zu anomalous%s%s%s", stats.scored, stats.scored == 1 ? "" : "s",
-	           stats.anomalies, nan, *rej ? "; " : "", rej);
+	if (stats.prom_failed)
+		snprintf(prom_failed, sizeof prom_failed, "; %zu write%s of --prom failed", stats.prom_failed,
+		         stats.prom_failed == 1 ? "" : "s");
+	fcvae_warn("%zu record%s scored, %zu anomalous%s%s%s%s", stats.scored, stats.scored == 1 ? "" : "s",
+	           stats.anomalies, nan, *rej ? "; " : "", rej, prom_failed);
 }
 
 /* Read one input to its end ("-" is standard input). */
@@ -725,8 +731,14 @@ int main(int argc, char **argv)
 
 	fcvae_json_parser_init(&parser);
 	parser.allow_nan = 1; /* Python writes NaN bare: a missing point, not a bad line */
-	if (opt.prom)
+	if (opt.prom) {
+		if (!*opt.prom)
+			fcvae_die(FCVAE_EXIT_USAGE, "--prom: the file name is empty");
+		/* a stream runs for days: an unwritable file is said now, not at every flush */
+		if (fcvae_atomic_try(opt.prom) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "cannot write %s:", opt.prom);
 		fcvae_prom_init(&prom, opt.prom, opt.max_series);
+	}
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
 		slot_open(opt.model_file, 1, NULL, 0);

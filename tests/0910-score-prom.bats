@@ -75,6 +75,26 @@ setup() {
 	[ "$(grep -a '^fcvae_unlisted_total ' "$tmp/metrics.prom" | cut -d' ' -f2)" -eq 0 ]
 }
 
+@test "prom: a file that cannot be written is an error at start; a write failing later is said and counted, not fatal" {
+	m=tests/data/seed_models/Accel_CMP.safetensors
+	run fcvae-score -m "$m" --prom "$tmp/nodir/p.prom" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-score: cannot write $tmp/nodir/p.prom: No such file or directory" ]
+	run fcvae-score -m "$m" --prom '' </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-score: --prom: the file name is empty" ]
+	# the file's directory goes while records stream
+	mkdir "$tmp/d"
+	run bash -c '{ head -n 1 "$1"
+		for i in $(seq 100); do [ -e "$2/p.prom" ] && break; sleep 0.1; done
+		rm -r "$2"
+		sed -n 2p "$1"; } | fcvae-score -m "$3" -n 4 --prom "$2/p.prom" 2>&1 >/dev/null' _ "$tmp/windows" "$tmp/d" "$m"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "fcvae-score: cannot write $tmp/d/p.prom: No such file or directory" ]]
+	[[ "$output" =~ "2 records scored, "[0-9]+" anomalous; "[12]" write"s?" of --prom failed"$ ]]
+}
+
 @test "prom: a FIFO or device is written into, not replaced by a regular file" {
 	m=tests/data/seed_models/Accel_CMP.safetensors
 	mkfifo "$tmp/fifo"
