@@ -140,7 +140,9 @@ static void usage(FILE *fp)
 }
 
 static void flush(void);
-static void flush_before_exit(void);
+static void prom_write(double min_interval);
+static void summary(void);
+static _Noreturn void finish(int code);
 
 /* A series key for a message: a JSON string, so that a NUL in it cannot cut
  * it short nor a newline forge a line, of its first 80 bytes (not cutting a
@@ -260,8 +262,8 @@ static model_slot *slot_open(const char *path, int fatal, const char *key, size_
 		if (fatal && key && cur_in) {
 			char where[4200];
 			fcvae_lines_where(cur_in, where, sizeof where);
-			flush_before_exit();
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: series %s: %s", where, key_shown(key, keylen), err);
+			fcvae_warn("%s: series %s: %s", where, key_shown(key, keylen), err);
+			finish(FCVAE_EXIT_FAIL);
 		}
 		if (fatal)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s", err);
@@ -568,8 +570,12 @@ static void flush(void)
 	npend = 0;
 	fcvae_buf_clear(&pass_text);
 	fcvae_buf_clear(&key_text);
-	if (fcvae_buf_write(&out, stdout) < 0 || fflush(stdout) != 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
+	if (fcvae_buf_write(&out, stdout) < 0 || fflush(stdout) != 0) {
+		fcvae_warn("write error on standard output:");
+		prom_write(0);
+		summary();
+		exit(FCVAE_EXIT_FAIL);
+	}
 }
 
 /* --prom: at once when input pauses (a live stream's newest state), at most
@@ -583,13 +589,6 @@ static void prom_write(double min_interval)
 		stats.prom_failed++;
 		fcvae_warn("cannot write %s:", opt.prom);
 	}
-}
-
-/* Before a fatal exit: what was read is written, the --prom file too. */
-static void flush_before_exit(void)
-{
-	flush();
-	prom_write(0);
 }
 
 static void summary(void)
@@ -607,6 +606,19 @@ static void summary(void)
 	           stats.anomalies, nan, *rej ? "; " : "", rej, prom_failed);
 }
 
+/* Every end once records are read, the input's or an error's or a stop
+ * signal's: what was read is scored and written, the --prom file too, and
+ * the summary said. A stop signal ends as killed by it. */
+static _Noreturn void finish(int code)
+{
+	flush();
+	prom_write(0);
+	summary();
+	if (code == FCVAE_EXIT_OK)
+		fcvae_stop_exit(fcvae_stop_due(0, 0));
+	exit(code);
+}
+
 /* Read one input to its end ("-" is standard input). */
 static void score_input(const char *file)
 {
@@ -614,25 +626,22 @@ static void score_input(const char *file)
 	char why[512];
 	int rc;
 	if (fcvae_lines_open(&in, file) < 0) {
-		int e = errno;
-		flush_before_exit(); /* the records of the inputs before */
-		errno = e;
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", file);
+		fcvae_warn("%s:", file);
+		finish(FCVAE_EXIT_FAIL); /* the records of the inputs before are written */
 	}
 	in.max = opt.max_line;
 	cur_in = &in;
-	/* with work pending, only look: a quiet input flushes it */
-	while ((rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
+	/* with work pending, only look: a quiet input flushes it. A stop
+	 * signal wakes the read (rc 2): the line read before it is scored */
+	while (!fcvae_stop_signal && (rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
 		if (rc == 2) {
 			flush();
 			prom_write(0);
 			continue;
 		}
 		if (rc < 0) {
-			int e = errno;
-			flush_before_exit();
-			errno = e;
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: read error:", file);
+			fcvae_warn("%s: read error:", file);
+			finish(FCVAE_EXIT_FAIL);
 		}
 		/* a line past the reader's limit arrives cut, its rest unseen: never blank */
 		if (!in.toolong && strspn(in.line, " \t\r") == in.len)
@@ -641,17 +650,16 @@ static void score_input(const char *file)
 		if (in.toolong || take(in.line, in.len, why, sizeof why) < 0) {
 			if (!fcvae_reject_toolong(&stats.rejects, &in))
 				fcvae_reject(&stats.rejects, &in, reason, "%s", why);
-			if (opt.strict) { /* what came before the bad line is still written */
-				flush_before_exit();
-				summary();
-				exit(FCVAE_EXIT_DATA);
-			}
+			if (opt.strict) /* what came before the bad line is still written */
+				finish(FCVAE_EXIT_DATA);
 		}
 		if (npend == opt.batch) {
 			flush();
 			prom_write(1);
 		}
 	}
+	if (fcvae_stop_signal)
+		finish(FCVAE_EXIT_OK);
 	fcvae_lines_close(&in);
 	cur_in = NULL;
 }
@@ -750,13 +758,10 @@ int main(int argc, char **argv)
 
 	/* a closed pipe is a write error to report (exit 1), not a silent death */
 	signal(SIGPIPE, SIG_IGN);
+	fcvae_catch_stop();
 	if (optind == argc)
 		score_input("-");
 	for (int i = optind; i < argc; i++)
 		score_input(argv[i]);
-	flush();
-	prom_write(0);
-	summary();
-	fcvae_close_stdout();
-	return FCVAE_EXIT_OK;
+	finish(FCVAE_EXIT_OK);
 }

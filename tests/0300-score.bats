@@ -403,7 +403,10 @@ constant_variance() {
 	run --separate-stderr fcvae-score --models "$SEED" "$tmp/one" "$tmp/nonexistent"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$stderr" = "fcvae-score: $tmp/nonexistent: No such file or directory" ]
+	# the error, then the summary, as at any end
+	[ "${stderr_lines[0]}" = "fcvae-score: $tmp/nonexistent: No such file or directory" ]
+	[[ "${stderr_lines[1]}" == "fcvae-score: 1 record scored, "[01]" anomalous" ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
 }
 
 @test "score: truncated and corrupted model files are fatal, naming the file" {
@@ -453,6 +456,34 @@ constant_variance() {
 	wait "$pid"
 	[ "$n" -eq 1 ]
 	[ "$(wc -l <"$tmp/out")" -eq 2 ]
+}
+
+@test "score: SIGTERM or SIGINT ends as the input's end would, summary and --prom included, then as killed" {
+	first Star/CMP >"$tmp/rec"
+	for sig in TERM INT; do
+		rm -f "$tmp/in" "$tmp/p.prom"
+		mkfifo "$tmp/in"
+		# not a background job of this shell: that would start with SIGINT ignored
+		set -m
+		fcvae-score --models "$SEED" --prom "$tmp/p.prom" <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
+		pid=$!
+		set +m
+		exec 5>"$tmp/in"
+		cat "$tmp/rec" >&5
+		for _ in $(seq 50); do
+			[ -s "$tmp/out" ] && break
+			sleep 0.1
+		done
+		kill -"$sig" "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		exec 5>&-
+		cat "$tmp/err"
+		[ "$rc" -eq $((128 + $(kill -l "$sig"))) ]
+		[ "$(wc -l <"$tmp/out")" -eq 1 ]
+		[[ "$(tail -n 1 "$tmp/err")" == "fcvae-score: 1 record scored, "[01]" anomalous" ]]
+		grep -q '^fcvae_scored_total 1$' "$tmp/p.prom"
+	done
 }
 
 # the records fcvae-score says it scored, in its closing line
