@@ -233,6 +233,54 @@ static void print_result(fcvae_buf *out, const char *key, const char *model, con
 	fcvae_buf_adds(out, "}\n");
 }
 
+/* A series and the model file modeldir.h finds for it. */
+typedef struct {
+	char *path;
+	int series;
+} model_file;
+
+static int by_series(const void *a, const void *b)
+{
+	const model_file *x = a, *y = b;
+	return (x->series > y->series) - (x->series < y->series);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	int d = strcmp(((const model_file *)a)->path, ((const model_file *)b)->path);
+	return d ? d : by_series(a, b);
+}
+
+/* Series whose keys differ only where modeldir.h maps them alike
+ * (Accel/no-pin, Accel/nopin, Accel_nopin) find one file: each threshold
+ * would replace the one before, the last kept. Each such file said with
+ * its keys (as JSON strings: a key may hold anything); 1 if any. Sorts mf
+ * by path. */
+static int shared_files(model_file *mf, int n, const fcvae_scored_set *set)
+{
+	qsort(mf, (size_t)n, sizeof *mf, by_path);
+	int shared = 0;
+	fcvae_buf keys = {0};
+	for (int f = 0, g; f < n; f = g) {
+		for (g = f + 1; g < n && !strcmp(mf[g].path, mf[f].path); g++)
+			;
+		if (g - f == 1)
+			continue;
+		fcvae_buf_clear(&keys);
+		for (int j = f; j < g; j++) {
+			if (j > f)
+				fcvae_buf_adds(&keys, ", ");
+			fcvae_json_add_cstring(&keys, set->s[mf[j].series].key);
+		}
+		fcvae_warn("%s: the model file of %d series (%s): one file cannot hold a threshold for each; "
+		           "nothing written (give them models of their own, or calibrate them together with --model)",
+		           mf[f].path, g - f, keys.p);
+		shared = 1;
+	}
+	fcvae_buf_free(&keys);
+	return shared;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_METRIC = 256, O_MAX_FPR, O_BEYOND, O_CLEAN_AFTER, O_VERSION };
@@ -342,6 +390,10 @@ int main(int argc, char **argv)
 				print_result(&out, NULL, opt.model, &c);
 		}
 	} else {
+		/* every series' file first: files shared are refused before any
+		 * is written */
+		model_file *mf = fcvae_xcalloc((size_t)set.ns + 1, sizeof *mf);
+		int nf = 0;
 		for (int i = 0; i < set.ns; i++) {
 			const char *key = set.s[i].key;
 			if (fcvae_modeldir_find(&path, opt.models, key, strlen(key)) < 0) {
@@ -349,15 +401,24 @@ int main(int argc, char **argv)
 				failed = 1;
 				continue;
 			}
-			if (calibrate(&c, &set, i, key) < 0) {
+			mf[nf].path = fcvae_xstrdup(path.p);
+			mf[nf++].series = i;
+		}
+		if (shared_files(mf, nf, &set))
+			exit(FCVAE_EXIT_FAIL);
+		/* back in the order of the series */
+		qsort(mf, (size_t)nf, sizeof *mf, by_series);
+		for (int f = 0; f < nf; f++) {
+			const char *key = set.s[mf[f].series].key;
+			if (calibrate(&c, &set, mf[f].series, key) < 0)
 				failed = 1;
-				continue;
-			}
-			if (!opt.print && write_model(path.p, &c) < 0)
+			else if (!opt.print && write_model(mf[f].path, &c) < 0)
 				failed = 1;
 			else
-				print_result(&out, key, path.p, &c);
+				print_result(&out, key, mf[f].path, &c);
+			free(mf[f].path);
 		}
+		free(mf);
 	}
 	if (fcvae_buf_write(&out, stdout) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");

@@ -164,6 +164,32 @@ threshold_of() {
 	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -2.25 ]
 }
 
+@test "calibrate: --models refuses series that find one model file, before writing any" {
+	# Accel/no-pin, Accel/nopin and Accel_nopin all find Accel_nopin: each
+	# threshold would replace the one before
+	for k in Accel/no-pin Accel/nopin Accel_nopin; do
+		jq -c --arg k "$k" '.key = $k' "$tmp/ac.ndjson"
+	done >"$tmp/three"
+	cat "$tmp/ac.ndjson" >>"$tmp/three"
+	cp "$tmp/models/Accel_CMP.safetensors" "$tmp/cmp"
+	cp "$tmp/models/Accel_nopin.safetensors" "$tmp/nopin"
+	for p in "" --print; do
+		run --separate-stderr fcvae-calibrate $p --models "$tmp/models" "$tmp/three"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[[ "$stderr" == *"$tmp/models/Accel_nopin.safetensors: the model file of 3 series"*'("Accel/no-pin", "Accel/nopin", "Accel_nopin")'*"nothing written"* ]]
+		# nothing written, Accel/CMP's own file neither
+		cmp "$tmp/models/Accel_nopin.safetensors" "$tmp/nopin"
+		cmp "$tmp/models/Accel_CMP.safetensors" "$tmp/cmp"
+	done
+	# with Accel_no-pin.safetensors there, Accel/no-pin has a file of its own
+	cp "$tmp/nopin" "$tmp/models/Accel_no-pin.safetensors"
+	grep -v '"Accel_nopin"' "$tmp/three" >"$tmp/two"
+	run fcvae-calibrate --models "$tmp/models" "$tmp/two"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -s -e 'map(.model | sub(".*/"; "")) == ["Accel_no-pin.safetensors", "Accel_nopin.safetensors", "Accel_CMP.safetensors"]'
+}
+
 @test "calibrate: labels missing, or no labelled anomaly, are clear errors" {
 	m="$tmp/models/Accel_CMP.safetensors"
 	cp "$m" "$tmp/orig"
