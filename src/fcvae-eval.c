@@ -188,6 +188,31 @@ static void json_report(fcvae_buf *b, const report *r)
 	fcvae_buf_addc(b, '}');
 }
 
+/* A series key as the table and messages show it: as it is when that
+ * reads unmistakably, else as a JSON string, whose escapes keep a control
+ * character from splitting a row or reaching the terminal. Quoted: empty,
+ * a control character or a byte that is not UTF-8, a blank at either end,
+ * a '"' first (as a quoted key reads), or "pooled" (the pooled row's name).
+ * Padded to width characters (code points: the bytes of UTF-8 would
+ * misalign the columns). */
+static void add_key_shown(fcvae_buf *b, const char *key, int width)
+{
+	size_t n = strlen(key), start = b->len;
+	int plain = n > 0 && key[0] != '"' && key[0] != ' ' && key[n - 1] != ' ' && strcmp(key, "pooled") &&
+	            fcvae_utf8_valid(key, n);
+	for (size_t i = 0; plain && i < n; i++)
+		plain = (unsigned char)key[i] >= 0x20 && key[i] != 0x7f;
+	if (plain)
+		fcvae_buf_add(b, key, n);
+	else
+		fcvae_json_add_string(b, key, n);
+	int chars = 0;
+	for (size_t i = start; i < b->len; i++)
+		chars += ((unsigned char)b->p[i] & 0xc0) != 0x80;
+	for (; chars < width; chars++)
+		fcvae_buf_addc(b, ' ');
+}
+
 static void put_num(fcvae_buf *b, double x, int ok)
 {
 	if (ok && isfinite(x))
@@ -200,7 +225,11 @@ static void table_row(fcvae_buf *b, const report *r)
 {
 	int def = r->anomalous > 0;
 	int at = r->decided;
-	fcvae_buf_printf(b, "%-16s %6zu %5zu %6zu", r->key ? r->key : "pooled", r->n, r->anomalous, r->nev);
+	if (r->key)
+		add_key_shown(b, r->key, 16);
+	else
+		fcvae_buf_printf(b, "%-16s", "pooled");
+	fcvae_buf_printf(b, " %6zu %5zu %6zu", r->n, r->anomalous, r->nev);
 	if (at)
 		fcvae_buf_printf(b, " %6zu %5zu", r->caught, r->point.fp);
 	else
@@ -221,7 +250,8 @@ static void table_events(fcvae_buf *b, const report *r)
 {
 	for (size_t e = 0; e < r->nev; e++) {
 		const fcvae_event *ev = &r->ev[e];
-		fcvae_buf_printf(b, "%-16s ", r->key);
+		add_key_shown(b, r->key, 16);
+		fcvae_buf_addc(b, ' ');
 		add_time(b, r->s, ev->start, 0);
 		fcvae_buf_addc(b, ' ');
 		add_time(b, r->s, ev->end - 1, 0);
@@ -289,11 +319,11 @@ int main(int argc, char **argv)
 
 	report *rs = fcvae_xcalloc((size_t)set.ns + 1, sizeof *rs);
 	int undecided = 0;
-	const char *first_undecided = NULL;
+	fcvae_buf first_undecided = {0};
 	for (int i = 0; i < set.ns; i++) {
 		const fcvae_scored_series *s = &set.s[i];
 		if (s->no_threshold && !undecided++)
-			first_undecided = s->key[0] ? s->key : "(no key)";
+			add_key_shown(&first_undecided, s->key, 0);
 		rs[i].key = s->key;
 		rs[i].s = s;
 		rs[i].records = s->records;
@@ -307,11 +337,12 @@ int main(int argc, char **argv)
 	 * at a threshold there is none of would read as a model that misses all */
 	if (undecided == 1)
 		fcvae_warn("%s: no threshold (an uncalibrated model, \"threshold\": null, or no \"anomaly\" or "
-		           "\"threshold\"): no figures at it (calibrate the model, or give --threshold)", first_undecided);
+		           "\"threshold\"): no figures at it (calibrate the model, or give --threshold)", first_undecided.p);
 	else if (undecided)
 		fcvae_warn("%s and %d other series: no threshold (an uncalibrated model, \"threshold\": null, or no "
 		           "\"anomaly\" or \"threshold\"): no figures at it (calibrate the model, or give --threshold)",
-		           first_undecided, undecided - 1);
+		           first_undecided.p, undecided - 1);
+	fcvae_buf_free(&first_undecided);
 	report *pooled = &rs[set.ns];
 	pooled->records = set.records;
 	pooled->unlabelled = set.unlabelled;

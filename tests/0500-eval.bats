@@ -317,6 +317,31 @@ gap() { # N FORMAT
 		(.pa.f1 - 5/6 | fabs) < 1e-12' <<<"$output"
 }
 
+@test "eval: the table shows odd keys escaped, aligned by characters, apart from the pooled row" {
+	odd=$'A\nfake\e[31m'
+	{
+		jq -c --arg k "$odd" '.key = $k | .threshold = null | .anomaly = false' "$tmp/a.ndjson"
+		for k in pooled Zürich Zurich; do jq -c --arg k "$k" '.key = $k' "$tmp/a.ndjson"; done
+	} >"$tmp/odd"
+	run --separate-stderr fcvae-eval "$tmp/odd"
+	[ "$status" -eq 0 ]
+	# a control character is escaped as in JSON: no row split, no escape sent
+	[[ "$output" != *$'\e'* && "$stderr" != *$'\e'* ]]
+	[ "$(grep -c '^fake' <<<"$output")" -eq 0 ]
+	grep -Eq '^"A\\nfake\\u001b\[31m" +10 +6 +3 +- ' <<<"$output"
+	grep -Eq '^"A\\nfake\\u001b\[31m" 2025-01-01T00:00:00Z ' <<<"$output"
+	[[ "$stderr" == *'"A\nfake\u001b[31m": no threshold'* ]]
+	# a series named pooled is quoted; the pooled row is not
+	grep -Eq '^"pooled" +10 +6 +3 ' <<<"$output"
+	grep -Eq '^pooled +40 +24 +12 ' <<<"$output"
+	# Zürich (7 bytes, 6 characters) lines up with Zurich
+	[ "$(grep -c '^Zürich ' <<<"$output")" -eq 4 ]
+	diff <(grep '^Zürich ' <<<"$output" | sed 's/^Zürich//') <(grep '^Zurich ' <<<"$output" | sed 's/^Zurich//')
+	# the JSON has the keys as they are
+	fcvae-eval --format json "$tmp/odd" 2>/dev/null |
+		jq -e --arg k "$odd" '[.series[].key] == [$k, "pooled", "Zürich", "Zurich"]'
+}
+
 # what each example of fcvae-eval(1) shows: the answers worked out in the page
 eval_example() {
 	case $man_n in
