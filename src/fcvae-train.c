@@ -666,9 +666,20 @@ int main(int argc, char **argv)
 	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked, vcount[2]);
 	if (fcvae_model_save(m, output) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", output);
-	if (!opt.quiet)
-		fprintf(stderr, "%s: wrote %s: %d epochs, best %d (val loss %.4f), %.1f s\n", fcvae_argv0, output,
-		        res.epochs_run, res.best_epoch + 1, res.best_val_loss, res.seconds);
+	if (!opt.quiet) {
+		/* without validation, or with early stopping off, the model is
+		 * the last epoch's, which has no claim to be the best */
+		char kept[96];
+		if (!isfinite(res.best_val_loss))
+			snprintf(kept, sizeof kept, "the last kept (train loss %.4f; no validation)",
+			         res.train_loss[res.best_epoch]);
+		else if (o.patience == 0)
+			snprintf(kept, sizeof kept, "the last kept (val loss %.4f)", res.best_val_loss);
+		else
+			snprintf(kept, sizeof kept, "best %d (val loss %.4f)", res.best_epoch + 1, res.best_val_loss);
+		fprintf(stderr, "%s: wrote %s: %d epoch%s, %s, %.1f s\n", fcvae_argv0, output, res.epochs_run,
+		        res.epochs_run == 1 ? "" : "s", kept, res.seconds);
+	}
 	if (*bad[0])
 		fcvae_warn("training data: %s", bad[0]);
 	if (*bad[1])

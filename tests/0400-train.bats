@@ -93,6 +93,25 @@ teardown() {
 	[[ "$output" == *"wrote $tmp/m"* ]]
 }
 
+@test "train: the last line says which epoch's model was written, and its loss" {
+	run fcvae-train --epochs 2 -o "$tmp/m" "$tmp/train"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 2 epochs, the last kept (train loss "[0-9]*"; no validation), "* ]]
+	# -V without a usable window is no validation either
+	echo '{"ts":"2025-01-06T00:00:00Z","window":[1,2]}' >"$tmp/short"
+	run fcvae-train --epochs 1 -o "$tmp/m" -V "$tmp/short" "$tmp/train"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no validation windows; training without early stopping"* ]]
+	[[ "$output" == *"
+fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no validation), "* ]]
+	[[ "$output" != *nan* ]]
+	run fcvae-train --epochs 1 -o "$tmp/m" -V "$tmp/valid" "$tmp/train"
+	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 1 epoch, best 1 (val loss "[0-9]*"), "* ]]
+	# early stopping off: the last epoch, whatever its loss
+	run fcvae-train --epochs 2 --patience 0 -o "$tmp/m" -V "$tmp/valid" "$tmp/train"
+	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 2 epochs, the last kept (val loss "[0-9]*"), "* ]]
+}
+
 @test "train: bad lines are reported with their line number and skipped; --strict stops" {
 	{ head -n 2 "$tmp/train"; echo 'not json'; echo '{"ts":"2025-01-06T00:00:00Z","value":1}';
 	  echo '{"ts":"2025-01-06T00:00:00Z","window":[1,2,3,4]}'; tail -n +3 "$tmp/train"; } >"$tmp/bad"
