@@ -97,15 +97,19 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		return;
 	}
 	const fcvae_json *win = fcvae_json_get(root, "window");
-	if (root->type != FCVAE_JSON_OBJECT || !win || win->type != FCVAE_JSON_ARRAY || win->n == 0) {
+	if (root->type != FCVAE_JSON_OBJECT || !win || win->type != FCVAE_JSON_ARRAY) {
 		fcvae_reject(&s->rej, in, "no window", "no \"window\" array (is this fcvae-window output?)");
 		return;
 	}
 	/* the first record kept sets W, not merely the first seen: a bad first
-	 * line must not make every good one the wrong length */
+	 * line must not make every good one the wrong length; worded as
+	 * fcvae-score words it */
 	int W = (int)win->n;
-	if (s->W && W != s->W) {
-		fcvae_reject(&s->rej, in, "window length", "window has %u points, not %d", win->n, s->W);
+	if (W == 0 || (s->W && W != s->W)) {
+		if (s->W)
+			fcvae_reject(&s->rej, in, "window length", "\"window\" has %d points, not %d", W, s->W);
+		else
+			fcvae_reject(&s->rej, in, "window length", "\"window\" has 0 points");
 		return;
 	}
 	double ts = 0;

@@ -119,9 +119,18 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$tmp/bad line 3: not JSON"* ]]
 	[[ "$output" == *"$tmp/bad line 4: no \"window\" array"* ]]
-	[[ "$output" == *"$tmp/bad line 5: window has 4 points, not 24"* ]]
+	[[ "$output" == *"$tmp/bad line 5: \"window\" has 4 points, not 24"* ]]
 	[[ "$output" == *"3 input lines rejected: 1 not JSON, 1 no window, 1 window length"* ]]
 	meta "$tmp/m" training | jq -e '.train_windows == 80'
+	# an empty window is a window of 0 points, said so before the first
+	# record sets the length as after
+	{ echo '{"ts":"2025-01-06T00:00:00Z","window":[]}'; cat "$tmp/train"; echo '{"ts":"2025-01-06T00:00:00Z","window":[]}'; } >"$tmp/empty"
+	run fcvae-train -q --epochs 1 -o "$tmp/m" "$tmp/empty"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$tmp/empty line 1: \"window\" has 0 points"$'\n'* ]]
+	[[ "$output" == *"$tmp/empty line 82: \"window\" has 0 points, not 24"* ]]
+	[[ "$output" == *"2 input lines rejected: 2 window length"* ]]
+	[[ "$output" != *'no "window" array'* ]]
 	# --strict: the first bad line said, nothing after it
 	run fcvae-train -q --strict --epochs 1 -o "$tmp/m2" "$tmp/bad"
 	[ "$status" -eq 3 ]
