@@ -503,7 +503,9 @@ int main(int argc, char **argv)
 	}
 	if (follow && format_set && !ndjson)
 		fcvae_die(FCVAE_EXIT_USAGE, "--follow writes NDJSON only");
-	if (columns_set && (!hourly || follow))
+	if (columns_set && follow)
+		fcvae_die(FCVAE_EXIT_USAGE, "--columns does not apply with --follow (its records have fixed fields)");
+	if (columns_set && !hourly)
 		fcvae_die(FCVAE_EXIT_USAGE, "--columns needs --hourly");
 	if ((loop || delay_set) && !follow)
 		fcvae_die(FCVAE_EXIT_USAGE, "--delay and --loop need --follow");

@@ -31,6 +31,14 @@ teardown() {
 	done
 	run fcvae-gen --hourly --columns ts,,value
 	[ "$status" -eq 2 ]
+	# --columns is for --hourly's rows, which --follow does not write:
+	# said as such, not as a missing --hourly
+	run fcvae-gen --follow --hourly --columns value
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-gen: --columns does not apply with --follow (its records have fixed fields)" ]
+	run fcvae-gen --columns value
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-gen: --columns needs --hourly" ]
 	run fcvae-gen --days 0
 	[ "$status" -eq 2 ]
 	run fcvae-gen --split holdout
