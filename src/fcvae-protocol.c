@@ -920,20 +920,8 @@ int main(int argc, char **argv)
 	}
 	if (seed_given)
 		opt.score.seed = o->seed;
-	const struct {
-		const char *name;
-		double v, lo, hi;
-	} ranges[] = {
-		{"--lr", o->lr, 0, 1e3}, {"--beta1", o->beta1, 0, 0.999999}, {"--beta2", o->beta2, 0, 0.999999},
-		{"--adam-eps", o->adam_eps, 0, 1}, {"--eta-min", o->eta_min, 0, 1e3}, {"--clip", o->clip, 0, 1e30},
-		{"--attn-dropout", o->attn_dropout, 0, 0.999999}, {"--dropout", opt.cfg.dropout, 0, 0.999999},
-		{"--point-anomalies", o->point_rate, 0, 10}, {"--segment-swaps", o->seg_rate, 0, 10},
-		{"--missing-rate", o->miss_rate, 0, 1}, {"--clip-x", opt.clipx, 1e-6, FCVAE_CLIP_X_MAX},
-	};
-	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
-		if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
-			fcvae_die(FCVAE_EXIT_USAGE, "%s: %g is not from %g to %g", ranges[i].name, ranges[i].v,
-			          ranges[i].lo, ranges[i].hi);
+	fcvae_trainopts_check(&opt.cfg, o);
+	fcvae_option_range("--clip-x", opt.clipx, 1e-6, FCVAE_CLIP_X_MAX);
 	o->cond_dropout = opt.cfg.dropout;
 	char err[256];
 	if (fcvae_config_check(&opt.cfg, err, sizeof err) != 0)

@@ -565,22 +565,10 @@ int main(int argc, char **argv)
 		fcvae_warn("no model file: give -o MODEL");
 		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
-	const struct {
-		const char *name;
-		double v, lo, hi;
-	} ranges[] = {
-		{"--lr", o.lr, 0, 1e3}, {"--beta1", o.beta1, 0, 0.999999}, {"--beta2", o.beta2, 0, 0.999999},
-		{"--adam-eps", o.adam_eps, 0, 1}, {"--eta-min", o.eta_min, 0, 1e3}, {"--clip", o.clip, 0, 1e30},
-		{"--attn-dropout", o.attn_dropout, 0, 0.999999}, {"--point-anomalies", o.point_rate, 0, 10},
-		{"--segment-swaps", o.seg_rate, 0, 10}, {"--missing-rate", o.miss_rate, 0, 1},
-		{"--history-anomalies", o.hist_rate, 0, 10},
-		{"--phase-jumps", o.jump_rate, 0, 10},
-		{"--clip-x", clipx, 1e-6, FCVAE_CLIP_X_MAX},
-	};
-	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
-		if (!(ranges[i].v >= ranges[i].lo && ranges[i].v <= ranges[i].hi))
-			fcvae_die(FCVAE_EXIT_USAGE, "%s: %g is not from %g to %g", ranges[i].name, ranges[i].v,
-			          ranges[i].lo, ranges[i].hi);
+	fcvae_trainopts_check(&cfg, &o);
+	fcvae_option_range("--history-anomalies", o.hist_rate, 0, 10);
+	fcvae_option_range("--phase-jumps", o.jump_rate, 0, 10);
+	fcvae_option_range("--clip-x", clipx, 1e-6, FCVAE_CLIP_X_MAX);
 	o.cond_dropout = cfg.dropout;
 	check_output(output);
 

@@ -28,6 +28,17 @@ teardown() {
 	[ "$status" -eq 2 ]
 	run fcvae-train -o "$tmp/m" --lr -1 "$tmp/train"
 	[ "$status" -eq 2 ]
+	# options that make every run diverge, whatever the --lr: said as
+	# usage errors, not as a divergence a lower --lr may help
+	run fcvae-train -q -o "$tmp/m" --epochs 2 --adam-eps 0 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-train: --adam-eps: must be above 0 (Adam's first step would divide 0 by it)" ]
+	run fcvae-train -q -o "$tmp/m" --epochs 2 --eta-min 10 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-train: --eta-min: 10 is above --lr 0.0005: the rate anneals from --lr down to --eta-min" ]
+	[ ! -e "$tmp/m" ]
+	# a floor equal to the rate: the rate kept
+	fcvae-train -q -o "$tmp/fixed" --epochs 1 --lr 1e-3 --eta-min 1e-3 "$tmp/train"
 	run fcvae-train -o "$tmp/m" --kernel 9 "$tmp/train"
 	[ "$status" -eq 2 ]
 	[ "$output" = "fcvae-train: bad model configuration: kernel 9 must be even and at least 2" ]

@@ -46,6 +46,13 @@ teardown() {
 	run fcvae-benchmark --kernel 9 "$tmp/d"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"kernel 9 must be even"* ]]
+	# checked as fcvae-train checks them: no run of these would converge
+	run fcvae-protocol --adam-eps 0 "$tmp/d"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-protocol: --adam-eps: must be above 0 (Adam's first step would divide 0 by it)" ]
+	run fcvae-protocol --eta-min 10 "$tmp/d"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-protocol: --eta-min: 10 is above --lr 0.0005: the rate anneals from --lr down to --eta-min" ]
 	# a clip beyond what fcvae-score loads (a million deviations) would make
 	# models no reader takes
 	run fcvae-benchmark --clip-x 2e6 "$tmp/d"

@@ -45,3 +45,31 @@ int fcvae_trainopts_parse(int c, const char *arg, fcvae_config *cfg, fcvae_train
 	}
 	return 1;
 }
+
+void fcvae_option_range(const char *name, double v, double lo, double hi)
+{
+	if (!(v >= lo && v <= hi))
+		fcvae_die(FCVAE_EXIT_USAGE, "%s: %g is not from %g to %g", name, v, lo, hi);
+}
+
+void fcvae_trainopts_check(const fcvae_config *cfg, const fcvae_train_opts *o)
+{
+	fcvae_option_range("--dropout", cfg->dropout, 0, 0.999999);
+	fcvae_option_range("--lr", o->lr, 0, 1e3);
+	fcvae_option_range("--beta1", o->beta1, 0, 0.999999);
+	fcvae_option_range("--beta2", o->beta2, 0, 0.999999);
+	fcvae_option_range("--adam-eps", o->adam_eps, 0, 1);
+	fcvae_option_range("--eta-min", o->eta_min, 0, 1e3);
+	fcvae_option_range("--clip", o->clip, 0, 1e30);
+	fcvae_option_range("--attn-dropout", o->attn_dropout, 0, 0.999999);
+	fcvae_option_range("--point-anomalies", o->point_rate, 0, 10);
+	fcvae_option_range("--segment-swaps", o->seg_rate, 0, 10);
+	fcvae_option_range("--missing-rate", o->miss_rate, 0, 1);
+	/* both made every run end "training diverged", which no lower --lr
+	 * mends: a first Adam step of 0/0, a rate annealed upwards */
+	if (!(o->adam_eps > 0))
+		fcvae_die(FCVAE_EXIT_USAGE, "--adam-eps: must be above 0 (Adam's first step would divide 0 by it)");
+	if (o->eta_min > o->lr)
+		fcvae_die(FCVAE_EXIT_USAGE, "--eta-min: %g is above --lr %g: the rate anneals from --lr down to --eta-min",
+		          o->eta_min, o->lr);
+}

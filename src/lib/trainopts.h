@@ -52,4 +52,12 @@ enum {
  * 0 when it is not. A bad argument is a usage error (exit 2). */
 int fcvae_trainopts_parse(int c, const char *arg, fcvae_config *cfg, fcvae_train_opts *o);
 
+/* A usage error (exit 2) unless v, option name's value, is from lo to hi. */
+void fcvae_option_range(const char *name, double v, double lo, double hi);
+
+/* After parsing: a usage error unless the values of these options are in
+ * range and agree with each other (the window is checked with the model
+ * configuration, fcvae_config_check). */
+void fcvae_trainopts_check(const fcvae_config *cfg, const fcvae_train_opts *o);
+
 #endif
