@@ -1,5 +1,6 @@
 /* fcvae-train — train an FCVAE model on window records (SPEC §4). */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -314,8 +315,8 @@ static int overlap(const rec *a, const rec *b, int W, double step)
 /* Mean and std of the training windows' observed points, each bucket once
  * (windows overlap: with stride one every point is in W windows): a window
  * adds the points the one before it does not show, all of them when the
- * two share no bucket. */
-static void fit_scaler(const recset *s, double step, double *mean, double *std)
+ * two share no bucket. 1 when the std is too small (fcvae_scaler_fit). */
+static int fit_scaler(const recset *s, double step, double *mean, double *std)
 {
 	int W = s->W;
 	double *v = fcvae_xmalloc((s->n * W + 1) * sizeof *v);
@@ -327,9 +328,11 @@ static void fit_scaler(const recset *s, double step, double *mean, double *std)
 			if (!r->miss[j] && (k < 0 || j + k >= W || prev->miss[j + k]))
 				v[m++] = r->raw[j];
 	}
-	if (fcvae_scaler_fit(v, m, mean, std) != 0)
+	int rc = fcvae_scaler_fit(v, m, mean, std);
+	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "training windows hold no observed point");
 	free(v);
+	return rc;
 }
 
 /* In place, before the scaler is fitted or applied. */
@@ -616,7 +619,7 @@ int main(int argc, char **argv)
 	transform_values(&tr, transform);
 	transform_values(&va, transform);
 	if (!scaler_given) {
-		fit_scaler(&tr, bucket_step(&tr), &mean, &std);
+		int tiny = fit_scaler(&tr, bucket_step(&tr), &mean, &std);
 		if (!isfinite(mean) || !isfinite(std))
 			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\": the training values' %s overflows (values too large); "
 			          "give --scaler MEAN,STD or --transform sqrt", series, isfinite(mean) ? "standard deviation" : "mean");
@@ -624,6 +627,10 @@ int main(int argc, char **argv)
 			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\" is constant in the training windows (every value %g): "
 			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series,
 			          fcvae_transform_inverse(transform, mean));
+		if (tiny)
+			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\": the training values' spread is too small to standardise by "
+			          "(std %g%s, below %g); give --scaler MEAN,STD to train anyway", series, std,
+			          transform == FCVAE_TRANSFORM_SQRT ? " of square roots" : "", DBL_MIN);
 	}
 	fcvae_dataset train, val;
 	long masked[3] = {0, 0, 0}, vcount[3] = {0, 0, 0};

@@ -257,6 +257,19 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	[ ! -e "$tmp/m3" ]
 	fcvae-train -q --epochs 1 --scaler 5,1 -o "$tmp/m3" "$tmp/const"
 	meta "$tmp/m3" scaler | jq -e '.mean == 5 and .std == 1'
+	# tiny values that vary are not constant: their squares underflow, the
+	# spread does not
+	jq -c '.window |= map(. * 1e-303)' "$tmp/train" >"$tmp/tiny"
+	fcvae-train -q --epochs 1 -o "$tmp/m4" "$tmp/tiny"
+	fcvae-train -q --epochs 1 -o "$tmp/m5" "$tmp/train"
+	jq -n --argjson t "$(meta "$tmp/m4" scaler)" --argjson o "$(meta "$tmp/m5" scaler)" \
+		'($t.std / $o.std / 1e-303 - 1 | fabs) < 1e-9'
+	# a spread below the normal doubles is too small, said as such
+	jq -c '.window |= map(. * 1e-313)' "$tmp/train" >"$tmp/tiny"
+	run fcvae-train -q --epochs 1 -o "$tmp/m6" "$tmp/tiny"
+	[ "$status" -eq 1 ]
+	[[ "$output" == 'fcvae-train: series "Accel/CMP": the training values'"'"' spread is too small to standardise by (std '*', below 2.22507e-308); give --scaler MEAN,STD to train anyway' ]]
+	[ ! -e "$tmp/m6" ]
 }
 
 @test "train: missing points and labels are masked; the loss ignores them" {

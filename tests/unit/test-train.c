@@ -2,6 +2,7 @@
  * (Adam, cosine schedule, scaler, data set), the augmentation's shares and
  * masks, and a tiny training run: validation loss falls, same seed → same bytes;
  * one parameter that is not finite is caught. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,20 @@ static void test_scaler(void)
 	const double big[] = {1e9, 1e9 + 1};
 	CHECK(fcvae_scaler_fit(big, 2, &mean, &std) == 0 && std == 0.5, "scaler: 1e9 and 1e9+1 are not constant");
 	CHECK(fcvae_scaler_fit(v, 0, &mean, &std) == -1, "scaler: no points is an error");
+	/* deviations whose squares underflow are still a spread */
+	const double tiny[] = {0, 1e-300, 2e-300};
+	CHECK(fcvae_scaler_fit(tiny, 3, &mean, &std) == 0 && fabs(std / (sqrt(2.0 / 3) * 1e-300) - 1) < 1e-12,
+	      "scaler: 0, 1e-300, 2e-300 have std 8.2e-301");
+	/* one below the normal doubles is too small, but not constant */
+	const double sub[] = {0, 1e-310, 2e-310}, least[] = {0, 5e-324};
+	CHECK(fcvae_scaler_fit(sub, 3, &mean, &std) == 1 && std > 0 && std < DBL_MIN, "scaler: a subnormal std is too small");
+	CHECK(fcvae_scaler_fit(least, 2, &mean, &std) == 1 && std > 0, "scaler: a std that rounds to 0 is too small, not 0");
+	/* scaled or not, an ordinary spread's std is the same bits */
+	const double small[] = {0.25, 0.5, 0.125, 0.375, 0.3};
+	double ss = 0, mu = (0.25 + 0.5 + 0.125 + 0.375 + 0.3) / 5;
+	for (int i = 0; i < 5; i++)
+		ss += (small[i] - mu) * (small[i] - mu);
+	CHECK(fcvae_scaler_fit(small, 5, &mean, &std) == 0 && std == sqrt(ss / 5), "scaler: scaling changes no bit");
 
 	fcvae_dataset d;
 	fcvae_dataset_init(&d, 4);
