@@ -1,7 +1,7 @@
 # fcvae.sh — what the fcvae scripts share, sourced by each from its own
 # directory (make install puts it beside them in PREFIX/bin, as gettext.sh
-# is): the programs of a checkout, the error exits and --version. POSIX sh;
-# the script sets prog first.
+# is): the programs of a checkout, the error exits, the checks of options
+# and --version. POSIX sh; the script sets prog first.
 # shellcheck shell=sh disable=SC2154 # prog is the sourcing script's
 
 # Run from a checkout, not installed: the programs are in its build/, which
@@ -15,6 +15,45 @@ fi
 die() { echo "$prog: $1" >&2; exit "${2:-1}"; }
 # need OPTION "$@": a usage error (2) unless OPTION has a value after it
 need() { [ $# -ge 2 ] || die "option $1 needs a value" 2; }
+# whole VAR OPTION MIN MAX: a usage error (2) unless VAR holds a whole
+# number from MIN to MAX, said as the programs say it; VAR is left without
+# leading zeros (shell arithmetic would read 010 as octal). Checked before
+# anything starts, so that a stage run later never refuses it.
+whole() {
+	eval "_v=\$$1"
+	_n=${_v#"${_v%%[!0]*}"}
+	case $_v in
+	''|*[!0-9]*) ;;
+	# more digits than MAX's: out of range, perhaps beyond the shell's integers
+	*) if [ ${#_n} -le ${#4} ] && [ "${_n:-0}" -ge "$3" ] && [ "${_n:-0}" -le "$4" ]; then
+		eval "$1=\${_n:-0}"
+		return
+	fi ;;
+	esac
+	die "$2: '$_v' is not a whole number from $3 to $4" 2
+}
+# seconds OPTION VALUE MAX: a usage error (2) unless VALUE is a number of
+# seconds from 0 to MAX (a whole number), a fraction allowed
+seconds() {
+	_i=${2%%.*} _f=
+	[ "$_i" = "$2" ] || _f=${2#*.}
+	_n=${_i#"${_i%%[!0]*}"} _max=$3
+	# with a fraction above 0, the whole seconds must be below MAX
+	case $_f in *[1-9]*) _max=$(($3 - 1)) ;; esac
+	case $_i$_f in
+	''|*[!0-9]*) ;; # (a second '.' is in _f)
+	*) [ ${#_n} -gt ${#3} ] || [ "${_n:-0}" -gt "$_max" ] || return ;;
+	esac
+	die "$1: '$2' is not a number of seconds from 0 to $3" 2
+}
+# takes COMMAND...: a usage error (2) unless COMMAND, a stage with the
+# options the script will give it, takes them (a model that loads, a field
+# name): run on no input, what it says is shown only when it fails
+takes() {
+	_err=$("$@" </dev/null 2>&1 >/dev/null) && return
+	printf '%s\n' "$_err" >&2
+	exit 2
+}
 # help: the script's usage() on standard output, exit 0; a write error
 # there (a full disk) is said, exit 1 (SPEC §10), as for version
 help() { usage 2>/dev/null || die "write error on standard output"; exit 0; }
