@@ -65,3 +65,42 @@ load helpers/images
 	[[ "$output" == *"holds notes.txt, which is not an earlier demo's"* ]]
 	[ "$(ls "$BATS_TEST_TMPDIR/mine")" = notes.txt ]
 }
+
+@test "demo: a bad option is a usage error, before anything starts" {
+	d=$BATS_TEST_TMPDIR/demo
+	# (--delay abc once ran the demo for 50 s, scoring nothing, and exited 0;
+	# --delay with no value was bash's "unbound variable", exit 1)
+	while IFS='|' read -r opts msg; do
+		eval "opts=($opts)" "msg=\"$msg\""
+		run -2 --separate-stderr timeout 30 scripts/demo "${opts[@]}"
+		[ "${stderr_lines[0]}" = "$msg" ] || { echo "${opts[*]}: $stderr"; false; }
+		[ ! -e "$d" ]
+	done <<'END'
+--delay abc --dir "$d"|demo: --delay: 'abc' is not a number of seconds from 0 to 86400
+--dir "$d" --delay -1|demo: --delay: '-1' is not a number of seconds from 0 to 86400
+--dir "$d" --delay|demo: option --delay needs a value
+--dir|demo: option --dir needs a value
+--dir ''|demo: --dir: no directory
+--dir "$d" --models "$d/models"|demo: --models: no models at $d/models
+--dir "$d" --models ''|demo: --models: no directory
+--dir "$d" --bogus|demo: unknown option '--bogus'
+END
+}
+
+@test "demo: a producer or a stream that fails is said, with its words and its status" {
+	d=$BATS_TEST_TMPDIR/demo
+	# a kcat that fails as the producer's, and runs as any other
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\ncase " $* " in *" -P "*" -t fcvae-hourly "*) echo "kcat: refused" >&2; exit 1 ;; esac\nexec %s "$@"\n' \
+		"$(command -v kcat)" >"$BATS_TEST_TMPDIR/bin/kcat"
+	chmod +x "$BATS_TEST_TMPDIR/bin/kcat"
+	# (both were once hidden: the demo ran its 50 s and exited 0)
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run -1 timeout 40 scripts/demo --delay 0.2 --dir "$d"
+	echo "$output"
+	[[ "$output" == *"demo: the producer ended (status 1); the end of $d/producer.log:"$'\n'*"kcat: refused"* ]]
+	# a model that does not load stops the stream: its log is shown
+	echo 'not a model' >"$BATS_TEST_TMPDIR/model"
+	run -1 timeout 40 scripts/demo --delay 0.2 --dir "$d" --models "$BATS_TEST_TMPDIR/model"
+	echo "$output"
+	[[ "$output" == *"demo: the stream ended (status 2); the end of $d/stream.log:"$'\n'*"fcvae-score: $BATS_TEST_TMPDIR/model: "* ]]
+}
