@@ -32,6 +32,27 @@ setup() {
 	[[ "$stderr" == "fcvae-batch: --window: '0' "* ]]
 }
 
+@test "batch: a bad option or model is one usage error, before any file" {
+	# (each was once found file by file: every file failed, exit 1, with
+	# fcvae-window's "write error ... Broken pipe" besides)
+	while IFS='|' read -r opts msg; do
+		eval "opts=($opts)"
+		run -2 --separate-stderr fcvae-batch -m "$model" "${opts[@]}" "$tmp/in"
+		[ "$stderr" = "$msg" ] || { echo "${opts[*]}: $stderr"; false; }
+		[ -z "$output" ]
+		[ ! -e "$tmp/in/scored" ]
+	done <<'EOF'
+-n abc|fcvae-batch: --samples: 'abc' is not a whole number from 1 to 1000000
+-n 0|fcvae-batch: --samples: '0' is not a whole number from 1 to 1000000
+-w 100001|fcvae-batch: --window: '100001' is not a whole number from 1 to 100000
+-b 1x|fcvae-window: --bucket: '1x' is not a duration (like 90, 30s, 5m, 1h, 1d)
+-b 0.5s|fcvae-window: --bucket: '0.5s' must be a whole number of seconds, at least 1
+--ts ''|fcvae-batch: --ts: no column name
+--value ''|fcvae-batch: --value: no column name
+-m /etc/passwd|fcvae-score: /etc/passwd: header length 3475222254926655346 is beyond the end of the file (1221 bytes): truncated or not a model file
+EOF
+}
+
 @test "batch: a model of another window length fails every file, stamps none; -w fits it" {
 	fcvae-gen --hourly --days 4 --combo Star/CMP --format ndjson | fcvae-window --window 32 >"$tmp/w32"
 	fcvae-train -q --epochs 1 --d-model 16 --d-inner 32 --heads 2 --kernel 8 --stride 4 -o "$tmp/m32" "$tmp/w32"
