@@ -46,7 +46,7 @@ setup() {
 -n 0|fcvae-batch: --samples: '0' is not a whole number from 1 to 1000000
 -w 100001|fcvae-batch: --window: '100001' is not a whole number from 1 to 100000
 -b 1x|fcvae-window: --bucket: '1x' is not a duration (like 90, 30s, 5m, 1h, 1d)
--b 0.5s|fcvae-window: --bucket: '0.5s' must be a whole number of seconds, at least 1
+-b 0.5s|fcvae-window: --bucket: '0.5s' must be a whole number of seconds from 1 to 1000000000 (about 31 years)
 --ts ''|fcvae-batch: --ts: no column name
 --value ''|fcvae-batch: --value: no column name
 -m /etc/passwd|fcvae-score: /etc/passwd: header length 3475222254926655346 is beyond the end of the file (1221 bytes): truncated or not a model file
