@@ -215,12 +215,12 @@ static int write_model(const char *path, const calibration *c)
 	return rc;
 }
 
-static void print_result(fcvae_buf *out, const char *key, const char *model, const calibration *c)
+static void print_result(fcvae_buf *out, const fcvae_scored_series *s, const char *model, const calibration *c)
 {
 	fcvae_buf_addc(out, '{');
-	if (key) {
+	if (s) {
 		fcvae_json_add_key(out, "key");
-		fcvae_json_add_cstring(out, key);
+		fcvae_json_add_string(out, s->key, s->keylen);
 		fcvae_buf_addc(out, ',');
 	}
 	if (model) {
@@ -270,7 +270,7 @@ static int shared_files(model_file *mf, int n, const fcvae_scored_set *set)
 		for (int j = f; j < g; j++) {
 			if (j > f)
 				fcvae_buf_adds(&keys, ", ");
-			fcvae_json_add_cstring(&keys, set->s[mf[j].series].key);
+			fcvae_json_add_string(&keys, set->s[mf[j].series].key, set->s[mf[j].series].keylen);
 		}
 		fcvae_warn("%s: the model file of %d series (%s): one file cannot hold a threshold for each; "
 		           "nothing written (give them models of their own, or calibrate them together with --model)",
@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 		           "of data the model has not seen; calibrate on the validation split",
 		           set.test_split, set.test_split == 1 ? "" : "s");
 
-	fcvae_buf out = {0}, path = {0};
+	fcvae_buf out = {0}, path = {0}, shown = {0};
 	int failed = 0;
 	calibration c;
 	if (!opt.models) {
@@ -395,9 +395,11 @@ int main(int argc, char **argv)
 		model_file *mf = fcvae_xcalloc((size_t)set.ns + 1, sizeof *mf);
 		int nf = 0;
 		for (int i = 0; i < set.ns; i++) {
-			const char *key = set.s[i].key;
-			if (fcvae_modeldir_find(&path, opt.models, key, strlen(key)) < 0) {
-				fcvae_warn("%s: no model for this series (no %s)", key[0] ? key : "(no key)", path.p);
+			const fcvae_scored_series *s = &set.s[i];
+			if (fcvae_modeldir_find(&path, opt.models, s->key, s->keylen) < 0) {
+				fcvae_buf_clear(&shown);
+				fcvae_scored_key_shown(&shown, s->key, s->keylen, 0);
+				fcvae_warn("%s: no model for this series (no %s)", shown.p, path.p);
 				failed = 1;
 				continue;
 			}
@@ -409,13 +411,15 @@ int main(int argc, char **argv)
 		/* back in the order of the series */
 		qsort(mf, (size_t)nf, sizeof *mf, by_series);
 		for (int f = 0; f < nf; f++) {
-			const char *key = set.s[mf[f].series].key;
-			if (calibrate(&c, &set, mf[f].series, key) < 0)
+			const fcvae_scored_series *s = &set.s[mf[f].series];
+			fcvae_buf_clear(&shown);
+			fcvae_scored_key_shown(&shown, s->key, s->keylen, 0);
+			if (calibrate(&c, &set, mf[f].series, shown.p) < 0)
 				failed = 1;
 			else if (!opt.print && write_model(mf[f].path, &c) < 0)
 				failed = 1;
 			else
-				print_result(&out, key, mf[f].path, &c);
+				print_result(&out, s, mf[f].path, &c);
 			free(mf[f].path);
 		}
 		free(mf);
@@ -424,6 +428,7 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_FAIL, "write error on standard output:");
 	fcvae_buf_free(&out);
 	fcvae_buf_free(&path);
+	fcvae_buf_free(&shown);
 	fcvae_scored_free(&set);
 	fcvae_close_stdout();
 	return failed ? FCVAE_EXIT_FAIL : FCVAE_EXIT_OK;

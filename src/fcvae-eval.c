@@ -37,6 +37,7 @@ static int delay_k = 7;
 
 typedef struct {
 	const char *key;            /* NULL = pooled */
+	size_t keylen;
 	const fcvae_scored_series *s;
 	size_t records, unlabelled, unscored, replaced, n, anomalous;
 	int decided;                /* every point has a threshold: the figures at it mean something */
@@ -134,7 +135,7 @@ static void json_report(fcvae_buf *b, const report *r)
 	fcvae_buf_addc(b, '{');
 	if (r->key) {
 		fcvae_json_add_key(b, "key");
-		fcvae_json_add_cstring(b, r->key);
+		fcvae_json_add_string(b, r->key, r->keylen);
 		fcvae_buf_addc(b, ',');
 	}
 	fcvae_buf_printf(b, "\"records\":%zu,\"points\":%zu,\"unlabelled\":%zu,\"unscored\":%zu,\"replaced\":%zu,"
@@ -188,31 +189,6 @@ static void json_report(fcvae_buf *b, const report *r)
 	fcvae_buf_addc(b, '}');
 }
 
-/* A series key as the table and messages show it: as it is when that
- * reads unmistakably, else as a JSON string, whose escapes keep a control
- * character from splitting a row or reaching the terminal. Quoted: empty,
- * a control character or a byte that is not UTF-8, a blank at either end,
- * a '"' first (as a quoted key reads), or "pooled" (the pooled row's name).
- * Padded to width characters (code points: the bytes of UTF-8 would
- * misalign the columns). */
-static void add_key_shown(fcvae_buf *b, const char *key, int width)
-{
-	size_t n = strlen(key), start = b->len;
-	int plain = n > 0 && key[0] != '"' && key[0] != ' ' && key[n - 1] != ' ' && strcmp(key, "pooled") &&
-	            fcvae_utf8_valid(key, n);
-	for (size_t i = 0; plain && i < n; i++)
-		plain = (unsigned char)key[i] >= 0x20 && key[i] != 0x7f;
-	if (plain)
-		fcvae_buf_add(b, key, n);
-	else
-		fcvae_json_add_string(b, key, n);
-	int chars = 0;
-	for (size_t i = start; i < b->len; i++)
-		chars += ((unsigned char)b->p[i] & 0xc0) != 0x80;
-	for (; chars < width; chars++)
-		fcvae_buf_addc(b, ' ');
-}
-
 static void put_num(fcvae_buf *b, double x, int ok)
 {
 	if (ok && isfinite(x))
@@ -226,7 +202,7 @@ static void table_row(fcvae_buf *b, const report *r)
 	int def = r->anomalous > 0;
 	int at = r->decided;
 	if (r->key)
-		add_key_shown(b, r->key, 16);
+		fcvae_scored_key_shown(b, r->key, r->keylen, 16);
 	else
 		fcvae_buf_printf(b, "%-16s", "pooled");
 	fcvae_buf_printf(b, " %6zu %5zu %6zu", r->n, r->anomalous, r->nev);
@@ -250,7 +226,7 @@ static void table_events(fcvae_buf *b, const report *r)
 {
 	for (size_t e = 0; e < r->nev; e++) {
 		const fcvae_event *ev = &r->ev[e];
-		add_key_shown(b, r->key, 16);
+		fcvae_scored_key_shown(b, r->key, r->keylen, 16);
 		fcvae_buf_addc(b, ' ');
 		add_time(b, r->s, ev->start, 0);
 		fcvae_buf_addc(b, ' ');
@@ -323,8 +299,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < set.ns; i++) {
 		const fcvae_scored_series *s = &set.s[i];
 		if (s->no_threshold && !undecided++)
-			add_key_shown(&first_undecided, s->key, 0);
+			fcvae_scored_key_shown(&first_undecided, s->key, s->keylen, 0);
 		rs[i].key = s->key;
+		rs[i].keylen = s->keylen;
 		rs[i].s = s;
 		rs[i].records = s->records;
 		rs[i].unlabelled = s->unlabelled;

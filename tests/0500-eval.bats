@@ -222,6 +222,15 @@ gap() { # N FORMAT
 	run --separate-stderr fcvae-eval --format json "$tmp/nul"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '(.series | length) == 2 and ([.series[].records] == [10, 10])'
+	# written whole, not cut to "A" at the NUL: the JSON and the table name
+	# two series, not A twice
+	echo "$output" | jq -e '[.series[].key] == ["A", "A\u0000B"]'
+	run --separate-stderr fcvae-eval "$tmp/nul"
+	[ "$status" -eq 0 ]
+	grep -Eq '^A +10 +6 +3 ' <<<"$output"
+	grep -Eq '^"A\\u0000B" +10 +6 +3 ' <<<"$output"
+	[ "$(grep -c '^A ' <<<"$output")" -eq 4 ]
+	[ "$(grep -c '^"A\\u0000B" ' <<<"$output")" -eq 4 ]
 }
 
 @test "eval: a time outside the years 0 to 9999 is a bad line, as fcvae-window has it" {

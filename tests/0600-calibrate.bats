@@ -164,6 +164,16 @@ threshold_of() {
 	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -2.25 ]
 }
 
+@test "calibrate: a key holding \u0000 is a series of its own, said whole" {
+	# cut at the NUL, Accel/CMP\u0000x found Accel/CMP's file: the two
+	# were refused as sharing it, as "Accel/CMP", "Accel/CMP"
+	{ cat "$tmp/ac.ndjson"; sed 's|"key":"Accel/CMP"|"key":"Accel/CMP\\u0000x"|' "$tmp/ac.ndjson"; } >"$tmp/nul"
+	run --separate-stderr fcvae-calibrate --print --models "$tmp/models" "$tmp/nul"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-calibrate: \"Accel/CMP\\u0000x\": no model for this series (no $tmp/models/(a key that cannot name a file).safetensors)" ]
+	echo "$output" | jq -s -e '[.[].key] == ["Accel/CMP"] and .[0].calibration.threshold == -2.25'
+}
+
 @test "calibrate: --models refuses series that find one model file, before writing any" {
 	# Accel/no-pin, Accel/nopin and Accel_nopin all find Accel_nopin: each
 	# threshold would replace the one before

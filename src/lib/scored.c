@@ -390,3 +390,21 @@ int fcvae_scored_option(fcvae_scored_set *set, int o, const char *arg)
 	}
 	return 1;
 }
+
+void fcvae_scored_key_shown(fcvae_buf *b, const char *key, size_t len, int width)
+{
+	size_t start = b->len;
+	int plain = len > 0 && key[0] != '"' && key[0] != ' ' && key[len - 1] != ' ' &&
+	            !(len == 6 && !memcmp(key, "pooled", 6)) && fcvae_utf8_valid(key, len);
+	for (size_t i = 0; plain && i < len; i++)
+		plain = (unsigned char)key[i] >= 0x20 && key[i] != 0x7f;
+	if (plain)
+		fcvae_buf_add(b, key, len);
+	else
+		fcvae_json_add_string(b, key, len);
+	int chars = 0;
+	for (size_t i = start; i < b->len; i++)
+		chars += ((unsigned char)b->p[i] & 0xc0) != 0x80;
+	for (; chars < width; chars++)
+		fcvae_buf_addc(b, ' ');
+}

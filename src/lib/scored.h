@@ -105,6 +105,16 @@ int fcvae_scored_judged(const fcvae_json *r);
 int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
                             const char *doing, const char *no_labels);
 
+/* A series key as fcvae-eval's table and the messages of fcvae-eval and
+ * fcvae-calibrate show it: as it is when that reads unmistakably, else as
+ * a JSON string, whose escapes keep a control character from splitting a
+ * row or reaching the terminal. Quoted: empty, a control character ("\u0000"
+ * among them) or a byte that is not UTF-8, a blank at either end, a '"'
+ * first (as a quoted key reads), or "pooled" (the pooled row's name).
+ * Padded to width characters (code points: the bytes of UTF-8 would
+ * misalign the columns). */
+void fcvae_scored_key_shown(fcvae_buf *b, const char *key, size_t len, int width);
+
 /* Put each series in time order (stable; without a time on every point,
  * input order is kept), keep the last record read for each time, and
  * leave the points only, each with brk set where something left out came
