@@ -743,8 +743,7 @@ int main(int argc, char **argv)
 		if (!*opt.prom)
 			fcvae_die(FCVAE_EXIT_USAGE, "--prom: the file name is empty");
 		/* a stream runs for days: an unwritable file is said now, not at every flush */
-		if (fcvae_atomic_try(opt.prom) < 0)
-			fcvae_die(FCVAE_EXIT_FAIL, "cannot write %s:", opt.prom);
+		fcvae_atomic_check(opt.prom);
 		fcvae_prom_init(&prom, opt.prom, opt.max_series);
 	}
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);

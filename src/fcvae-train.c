@@ -1,5 +1,4 @@
 /* fcvae-train — train an FCVAE model on window records (SPEC §4). */
-#include <errno.h>
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
@@ -367,24 +366,6 @@ static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double
 	free(lab);
 }
 
-/* Training takes minutes to hours: a model file that cannot be written
- * where asked is said before, not after. */
-static void check_output(const char *path)
-{
-	if (fcvae_atomic_try(path) == 0)
-		return;
-	int e = errno;
-	if (e == EISDIR)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
-	char *dir = fcvae_xstrdup(path), *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else
-		slash[slash == dir] = '\0';
-	errno = e;
-	fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot write in %s:", path, dir);
-}
-
 /* ---- progress on stderr ---- */
 
 typedef struct {
@@ -573,7 +554,9 @@ int main(int argc, char **argv)
 	fcvae_option_range("--phase-jumps", o.jump_rate, 0, 10);
 	fcvae_option_range("--clip-x", clipx, 1e-6, FCVAE_CLIP_X_MAX);
 	o.cond_dropout = cfg.dropout;
-	check_output(output);
+	/* training takes minutes to hours: an output that cannot be written
+	 * is said before, not after */
+	fcvae_atomic_check(output);
 
 	char err[256];
 	/* the options' errors are usage errors, said before reading; when the

@@ -193,10 +193,24 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	# the input would only give "no training windows": the output comes first
 	run fcvae-train -q -o "$tmp/nodir/m" </dev/null
 	[ "$status" -eq 1 ]
-	[ "$output" = "fcvae-train: $tmp/nodir/m: cannot write in $tmp/nodir: No such file or directory" ]
+	[ "$output" = "fcvae-train: cannot write $tmp/nodir/m: No such file or directory" ]
 	run fcvae-train -q -o "$tmp" </dev/null
 	[ "$status" -eq 1 ]
-	[ "$output" = "fcvae-train: $tmp: Is a directory" ]
+	[ "$output" = "fcvae-train: cannot write $tmp: Is a directory" ]
+	# the path given and what it met, not "cannot write in DIR" of a
+	# directory that is there: a link loop, a socket, a dangling link
+	ln -s loop "$tmp/loop"
+	run fcvae-train -q -o "$tmp/loop" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-train: cannot write $tmp/loop: Too many levels of symbolic links" ]
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$tmp/sock"
+	run fcvae-train -q -o "$tmp/sock" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-train: cannot write $tmp/sock: No such device or address" ]
+	ln -s "$tmp/gone/m" "$tmp/dangling"
+	run fcvae-train -q -o "$tmp/dangling" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-train: cannot write $tmp/dangling: No such file or directory" ]
 	# a bare file name is in the working directory
 	cd "$tmp"
 	fcvae-train -q --epochs 1 -o m train

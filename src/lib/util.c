@@ -245,6 +245,12 @@ int fcvae_atomic_try(const char *path)
 	return 0;
 }
 
+void fcvae_atomic_check(const char *path)
+{
+	if (fcvae_atomic_try(path) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot write %s:", path);
+}
+
 /* The file that a write of path replaces: the end of its chain of symbolic
  * links (a file not there yet, for a dangling link), so that the links
  * stay and the file they lead to gets the new content, as a write through

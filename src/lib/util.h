@@ -65,6 +65,10 @@ void fcvae_atomic_abort(fcvae_atomic *a);
  * an output written after long work, said at the start. 0, or -1 with
  * errno (EISDIR for a directory, ENXIO for a socket). */
 int fcvae_atomic_try(const char *path);
+/* fcvae_atomic_try, or die (exit 1) with "cannot write PATH: why", the
+ * path as given and what the try met (not a guess at its directory: a
+ * device, a socket, a link loop or a dangling link each fail otherwise). */
+void fcvae_atomic_check(const char *path);
 
 /* Stopping on SIGINT or SIGTERM with the work saved (a state file), for a
  * program whose death would lose it: after fcvae_catch_stop(), either sets
