@@ -32,18 +32,35 @@ static void grow_slots(fcvae_keyset *ks)
 	}
 }
 
+/* The slot holding key (h its hash), or the empty one where it would go. */
+static size_t slot_of(const fcvae_keyset *ks, const char *key, size_t len, uint64_t h)
+{
+	size_t j = h & (ks->nslot - 1);
+	for (; ks->slot[j]; j = (j + 1) & (ks->nslot - 1)) {
+		size_t i = ks->slot[j] - 1;
+		if (ks->hash[i] == h && ks->len[i] == len && !memcmp(ks->key[i], key, len))
+			break;
+	}
+	return j;
+}
+
+size_t fcvae_keyset_find(const fcvae_keyset *ks, const char *key, size_t len)
+{
+	if (!ks->nslot)
+		return FCVAE_KEYSET_NONE;
+	size_t j = slot_of(ks, key, len, fcvae_hash64(key, len, 0));
+	return ks->slot[j] ? ks->slot[j] - 1 : FCVAE_KEYSET_NONE;
+}
+
 size_t fcvae_keyset_add(fcvae_keyset *ks, const char *key, size_t len, int *added)
 {
 	if (2 * (ks->n + 1) > ks->nslot)
 		grow_slots(ks);
 	uint64_t h = fcvae_hash64(key, len, 0);
-	size_t j = h & (ks->nslot - 1);
-	for (; ks->slot[j]; j = (j + 1) & (ks->nslot - 1)) {
-		size_t i = ks->slot[j] - 1;
-		if (ks->hash[i] == h && ks->len[i] == len && !memcmp(ks->key[i], key, len)) {
-			*added = 0;
-			return i;
-		}
+	size_t j = slot_of(ks, key, len, h);
+	if (ks->slot[j]) {
+		*added = 0;
+		return ks->slot[j] - 1;
 	}
 	if (ks->n == ks->cap) {
 		ks->cap = ks->cap ? 2 * ks->cap : 64;

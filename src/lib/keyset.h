@@ -23,4 +23,9 @@ void fcvae_keyset_free(fcvae_keyset *ks);
  * *added = 1, else 0. */
 size_t fcvae_keyset_add(fcvae_keyset *ks, const char *key, size_t len, int *added);
 
+/* The number of key[0..len) in ks, or FCVAE_KEYSET_NONE: for a table that
+ * adds a key only while it has room. */
+#define FCVAE_KEYSET_NONE ((size_t)-1)
+size_t fcvae_keyset_find(const fcvae_keyset *ks, const char *key, size_t len);
+
 #endif

@@ -2,7 +2,6 @@
 #include "prom.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,65 +19,29 @@ void fcvae_prom_init(fcvae_prom *p, const char *path, size_t max)
 
 void fcvae_prom_free(fcvae_prom *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		free(p->s[i].key);
+	fcvae_keyset_free(&p->keys);
 	free(p->s);
-	free(p->hash);
 	memset(p, 0, sizeof *p);
-}
-
-static size_t slot_of(const char *key, size_t n, size_t cap)
-{
-	uint64_t h = 1469598103934665603u;   /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)key[i]) * 1099511628211u;
-	return (size_t)h & (cap - 1);
-}
-
-static void rehash(fcvae_prom *p)
-{
-	free(p->hash);
-	p->hcap = p->hcap ? 2 * p->hcap : 64;
-	p->hash = fcvae_xcalloc(p->hcap, sizeof *p->hash);
-	for (size_t i = 0; i < p->n; i++) {
-		size_t j = slot_of(p->s[i].key, p->s[i].keylen, p->hcap);
-		while (p->hash[j])
-			j = (j + 1) & (p->hcap - 1);
-		p->hash[j] = i + 1;
-	}
 }
 
 int fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
                    double threshold, int anomaly)
 {
-	if (2 * (p->n + 1) > p->hcap)
-		rehash(p);
-	size_t j = slot_of(key, keylen, p->hcap);
-	fcvae_prom_series *s = NULL;
-	for (; p->hash[j]; j = (j + 1) & (p->hcap - 1)) {
-		fcvae_prom_series *t = &p->s[p->hash[j] - 1];
-		if (t->keylen == keylen && memcmp(t->key, key, keylen) == 0) {
-			s = t;
-			break;
-		}
-	}
-	if (!s) {
-		if (p->n >= p->max) {
+	size_t i = fcvae_keyset_find(&p->keys, key, keylen);
+	if (i == FCVAE_KEYSET_NONE) {
+		if (p->keys.n >= p->max) {
 			p->left_out++;
 			return -1;
 		}
-		if (p->n == p->cap) {
+		if (p->keys.n == p->cap) {
 			p->cap = p->cap ? 2 * p->cap : 16;
 			p->s = fcvae_xrealloc(p->s, p->cap * sizeof *p->s);
 		}
-		s = &p->s[p->n];
-		s->key = fcvae_xmalloc(keylen + 1);
-		memcpy(s->key, key, keylen);
-		s->key[keylen] = 0;
-		s->keylen = keylen;
-		s->ts = -INFINITY;
-		p->hash[j] = ++p->n;
+		int added;
+		i = fcvae_keyset_add(&p->keys, key, keylen, &added);
+		p->s[i].ts = -INFINITY;
 	}
+	fcvae_prom_series *s = &p->s[i];
 	if (ts < s->ts)
 		return 0;
 	s->ts = ts;
@@ -141,12 +104,12 @@ int fcvae_prom_write(fcvae_prom *p, const fcvae_prom_counts *c, double min_inter
 	};
 	for (size_t g = 0; g < sizeof gauges / sizeof *gauges; g++) {
 		fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help, gauges[g].name);
-		for (size_t i = 0; i < p->n; i++) {
+		for (size_t i = 0; i < p->keys.n; i++) {
 			const fcvae_prom_series *s = &p->s[i];
 			if (gauges[g].field == 1 && isnan(s->threshold))
 				continue;   /* no threshold: no sample, rather than a NaN to alert on */
 			fputs(gauges[g].name, fp);
-			put_label(fp, s->key, s->keylen);
+			put_label(fp, p->keys.key[i], p->keys.len[i]);
 			switch (gauges[g].field) {
 			case 0: put_value(fp, s->score); break;
 			case 1: put_value(fp, s->threshold); break;

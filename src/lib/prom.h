@@ -6,21 +6,21 @@
 
 #include <stddef.h>
 
+#include "keyset.h"
+
 typedef struct {
-	char *key;
-	size_t keylen;                 /* the key may hold NUL bytes (JSON's \u0000) */
 	double ts, score, threshold;   /* threshold NaN: none */
 	int anomaly;
 } fcvae_prom_series;
 
 typedef struct {
 	const char *path;
-	fcvae_prom_series *s;          /* in order of first appearance */
-	size_t n, cap;
+	fcvae_keyset keys;             /* series i's key is keys.key[i], keys.len[i] bytes
+	                                  (it may hold NUL: JSON's \u0000) */
+	fcvae_prom_series *s;          /* keys.n of them, in order of first appearance */
+	size_t cap;
 	size_t max;                    /* series kept at most; later new ones are left out */
 	size_t left_out;               /* records of series left out */
-	size_t *hash;                  /* index + 1, 0 = empty */
-	size_t hcap;
 	double last_write;             /* monotonic seconds */
 } fcvae_prom;
 

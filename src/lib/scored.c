@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
 #include "timeparse.h"
 #include "util.h"
 
@@ -22,48 +21,27 @@ void fcvae_scored_init(fcvae_scored_set *set)
 
 void fcvae_scored_free(fcvae_scored_set *set)
 {
-	for (int i = 0; i < set->ns; i++) {
-		free(set->s[i].key);
+	for (int i = 0; i < set->ns; i++)
 		free(set->s[i].p);
-	}
 	free(set->s);
-	free(set->hash);
+	fcvae_keyset_free(&set->keys);
 	fcvae_json_parser_free(&set->p);
-}
-
-static void rehash(fcvae_scored_set *set, size_t cap)
-{
-	int *h = fcvae_xcalloc(cap, sizeof *h);
-	for (int i = 0; i < set->ns; i++) {
-		size_t j = fcvae_hash64(set->s[i].key, set->s[i].keylen, 0) & (cap - 1);
-		while (h[j])
-			j = (j + 1) & (cap - 1);
-		h[j] = i + 1;
-	}
-	free(set->hash);
-	set->hash = h;
-	set->hcap = cap;
 }
 
 static fcvae_scored_series *series_of(fcvae_scored_set *set, const char *key, size_t len)
 {
-	if ((size_t)set->ns * 2 >= set->hcap) {
-		rehash(set, set->hcap ? set->hcap * 2 : 64);
-		set->s = fcvae_xrealloc(set->s, set->hcap / 2 * sizeof *set->s);
+	int added;
+	size_t i = fcvae_keyset_add(&set->keys, key, len, &added);
+	if (!added)
+		return &set->s[i];
+	if (i == set->cap) {
+		set->cap = set->cap ? 2 * set->cap : 64;
+		set->s = fcvae_xrealloc(set->s, set->cap * sizeof *set->s);
 	}
-	size_t j = fcvae_hash64(key, len, 0) & (set->hcap - 1);
-	for (; set->hash[j]; j = (j + 1) & (set->hcap - 1)) {
-		fcvae_scored_series *s = &set->s[set->hash[j] - 1];
-		if (s->keylen == len && !memcmp(s->key, key, len))
-			return s;
-	}
-	fcvae_scored_series *s = &set->s[set->ns];
+	fcvae_scored_series *s = &set->s[set->ns++];
 	memset(s, 0, sizeof *s);
-	s->key = fcvae_xmalloc(len + 1);
-	memcpy(s->key, key, len);
-	s->key[len] = '\0';
-	s->keylen = len;
-	set->hash[j] = ++set->ns;
+	s->key = set->keys.key[i];
+	s->keylen = set->keys.len[i];
 	return s;
 }
 
@@ -268,15 +246,12 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 		}
 		s->n = n;
 		if (s->records == 0) { /* nothing but rejected lines */
-			free(s->key);
 			free(s->p);
 			continue;
 		}
 		set->s[kept++] = *s;
 	}
 	set->ns = kept;
-	if (set->hcap)
-		rehash(set, set->hcap);
 }
 
 size_t fcvae_scored_arrays(const fcvae_scored_set *set, int i, double **a, unsigned char **label,

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "json.h"
+#include "keyset.h"
 #include "record.h"
 
 typedef struct {
@@ -31,8 +32,9 @@ typedef struct {
 } fcvae_scored_point;
 
 typedef struct {
-	char *key;              /* keylen bytes, '\0' after them; a JSON key may hold
-	                           "\u0000", so compare and write it with keylen */
+	const char *key;        /* keylen bytes, '\0' after them (the set's keys hold
+	                           them); a JSON key may hold "\u0000", so compare
+	                           and write it with keylen */
 	size_t keylen;
 	fcvae_scored_point *p;  /* until fcvae_scored_sort every record read and rejected
 	                           line placed; after it the points, in time order */
@@ -56,8 +58,8 @@ typedef struct {
 	int ns;
 	size_t records, unlabelled, unscored, labelled, replaced;
 	size_t test_split;         /* records with "split": "test" */
-	int *hash;                 /* series index + 1 by key hash; 0 = empty */
-	size_t hcap;
+	fcvae_keyset keys;         /* until fcvae_scored_sort, key i is s[i]'s */
+	size_t cap;                /* of s */
 	fcvae_json_parser p;
 } fcvae_scored_set;
 
