@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "keyset.h"
 #include "record.h"
 #include "scored.h"
 #include "timeparse.h"
@@ -48,7 +49,8 @@ static const char usage_text[] =
 
 /* One series: the last bucket seen and the open run, if any. */
 typedef struct {
-	char *key;          /* keylen bytes: a JSON key may hold "\u0000" */
+	const char *key;    /* keylen bytes, held by the table's keyset: a JSON
+	                     * key may hold "\u0000" */
 	size_t keylen;
 	double last;        /* bucket start of the last record taken, -inf before any */
 	int open;           /* an anomaly run is open */
@@ -57,82 +59,36 @@ typedef struct {
 	double min_score;   /* its lowest score */
 } series;
 
+/* s[i] is the series of keys.key[i]: the state lists them in that order,
+ * the order they came in. */
 typedef struct {
+	fcvae_keyset keys;
 	series *s;
-	size_t n, cap;
-	size_t *hash;       /* index + 1, 0 = empty; open addressing */
-	size_t hcap;
+	size_t cap;
 } series_table;
-
-static uint64_t hash_key(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603u;   /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return h;
-}
-
-static void rehash(series_table *t)
-{
-	free(t->hash);
-	t->hcap = t->hcap ? t->hcap * 2 : 64;
-	t->hash = fcvae_xcalloc(t->hcap, sizeof *t->hash);
-	for (size_t i = 0; i < t->n; i++) {
-		size_t j = hash_key(t->s[i].key, t->s[i].keylen) & (t->hcap - 1);
-		while (t->hash[j])
-			j = (j + 1) & (t->hcap - 1);
-		t->hash[j] = i + 1;
-	}
-}
-
-/* Where key is in the hash, or the empty slot where it would go. */
-static size_t series_slot(const series_table *t, const char *key, size_t n)
-{
-	size_t j = hash_key(key, n) & (t->hcap - 1);
-	for (; t->hash[j]; j = (j + 1) & (t->hcap - 1)) {
-		const series *s = &t->s[t->hash[j] - 1];
-		if (s->keylen == n && memcmp(s->key, key, n) == 0)
-			break;
-	}
-	return j;
-}
-
-static series *series_find(const series_table *t, const char *key, size_t n)
-{
-	if (!t->n)
-		return NULL;
-	size_t j = series_slot(t, key, n);
-	return t->hash[j] ? &t->s[t->hash[j] - 1] : NULL;
-}
 
 static series *series_get(series_table *t, const char *key, size_t n)
 {
-	if (2 * (t->n + 1) > t->hcap)
-		rehash(t);
-	size_t j = series_slot(t, key, n);
-	if (t->hash[j])
-		return &t->s[t->hash[j] - 1];
-	if (t->n == t->cap) {
+	int added;
+	size_t i = fcvae_keyset_add(&t->keys, key, n, &added);
+	if (!added)
+		return &t->s[i];
+	if (i == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 16;
 		t->s = fcvae_xrealloc(t->s, t->cap * sizeof *t->s);
 	}
-	series *s = &t->s[t->n];
+	series *s = &t->s[i];
 	memset(s, 0, sizeof *s);
-	s->key = fcvae_xmalloc(n + 1);
-	memcpy(s->key, key, n);
-	s->key[n] = 0;
-	s->keylen = n;
+	s->key = t->keys.key[i];
+	s->keylen = t->keys.len[i];
 	s->last = -INFINITY;
-	t->hash[j] = ++t->n;
 	return s;
 }
 
 static void series_table_free(series_table *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->s[i].key);
 	free(t->s);
-	free(t->hash);
+	fcvae_keyset_free(&t->keys);
 }
 
 /* An append-only file whose committed length lives in the state: at start it
@@ -201,7 +157,7 @@ static void state_save(sink *k)
 	fcvae_buf b = {0};
 	fcvae_buf_printf(&b, "{\"log_bytes\":%lld,\"alerts_bytes\":%lld,\"series\":[",
 			 k->log.size, k->alerts.size);
-	for (size_t i = 0; i < k->t.n; i++) {
+	for (size_t i = 0; i < k->t.keys.n; i++) {
 		series *s = &k->t.s[i];
 		fcvae_buf_adds(&b, i ? ",\n{" : "\n{");
 		fcvae_json_add_key(&b, "key");
@@ -262,7 +218,7 @@ static const char *series_load(series_table *t, const fcvae_json *e)
 	double last, start = NAN, points = 0;
 	if (!key || key->type != FCVAE_JSON_STRING)
 		return "no \"key\" string";
-	if (series_find(t, key->str, key->slen))
+	if (fcvae_keyset_find(&t->keys, key->str, key->slen) != FCVAE_KEYSET_NONE)
 		return "its \"key\" is another series' too";
 	if (state_time(e, "last", &last) < 0)
 		return "\"last\" is not a time";
@@ -463,10 +419,10 @@ static int resend_box(sink *k, fcvae_lines *box)
  * are matched by id, which names the series, the run and the event. */
 static void resend(sink *k, const char *delim, fcvae_lines *in)
 {
-	series_table sent = {0};   /* the ids on the topic, as a set */
+	fcvae_keyset sent = {0};   /* the ids on the topic */
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
-	int rc;
+	int rc, added;
 	size_t other = 0, cut = 0;
 	while ((rc = fcvae_lines_read(in, -1)) == 1) {
 		/* other messages on the topic are not ours: passed over, counted; a
@@ -474,7 +430,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 		const fcvae_json *r = in->toolong ? NULL : fcvae_json_parse(&p, in->line, in->len);
 		const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
 		if (id && id->type == FCVAE_JSON_STRING)
-			series_get(&sent, id->str, id->slen);
+			fcvae_keyset_add(&sent, id->str, id->slen, &added);
 		else if (in->toolong)
 			cut++;
 		else
@@ -499,7 +455,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 				fcvae_warn("%s line %zu: not an alert", k->alerts.path, box.lineno);
 				continue;
 			}
-			if (series_find(&sent, id->str, id->slen))
+			if (fcvae_keyset_find(&sent, id->str, id->slen) != FCVAE_KEYSET_NONE)
 				continue;
 			if (delim)
 				put_key(key->str, key->slen, delim);
@@ -511,7 +467,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 		fcvae_lines_close(&box);
 	}
 	fcvae_json_parser_free(&p);
-	series_table_free(&sent);
+	fcvae_keyset_free(&sent);
 	series_table_free(&k->t);
 	if (n)
 		fcvae_warn("%zu alert%s resent", n, n == 1 ? "" : "s");
