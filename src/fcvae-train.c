@@ -12,6 +12,7 @@
 
 #include "gemm.h"
 #include "json.h"
+#include "keyset.h"
 #include "model.h"
 #include "record.h"
 #include "safetensors.h"
@@ -53,7 +54,7 @@ static const char usage_text[] =
 
 /* One window record, parsed. */
 typedef struct {
-	int key;              /* index into the key table */
+	int key;              /* the key's number in the recset's keys */
 	double ts;            /* bucket start, epoch seconds */
 	int label;            /* the last point is a labelled anomaly */
 	double *raw;          /* W values */
@@ -63,8 +64,7 @@ typedef struct {
 typedef struct {
 	rec *r;
 	size_t n, cap;
-	char **keys;
-	int nkeys;
+	fcvae_keyset keys;    /* with their length: "A" and "A\u0000B" are two series */
 	int W;                /* window length: from --window or the first record kept */
 	fcvae_rejects rej;
 	long lines;
@@ -75,16 +75,6 @@ static struct {
 	int strict, quiet;
 	size_t max_line;
 } opt = {"label", 0, 0, FCVAE_MAX_LINE};
-
-static int key_index(recset *s, const char *k)
-{
-	for (int i = 0; i < s->nkeys; i++)
-		if (!strcmp(s->keys[i], k))
-			return i;
-	s->keys = fcvae_xrealloc(s->keys, (s->nkeys + 1) * sizeof *s->keys);
-	s->keys[s->nkeys] = fcvae_xstrdup(k);
-	return s->nkeys++;
-}
 
 /* Parse one line into s; a bad one is reported, counted and skipped. */
 static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
@@ -156,7 +146,8 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		fcvae_reject(&s->rej, in, "bad missing", "\"missing\" is not an array");
 		goto bad;
 	}
-	r.key = key_index(s, k ? k->str : "");
+	int added;
+	r.key = (int)fcvae_keyset_add(&s->keys, k ? k->str : "", k ? k->slen : 0, &added);
 	/* a label of another kind ("no", 2) was taken as anomalous: every
 	 * point masked, without a word */
 	r.label = opt.label ? fcvae_label_of(fcvae_json_get(root, opt.label)) : 0;
@@ -207,30 +198,38 @@ static void recset_free(recset *s)
 		free(s->r[i].miss);
 	}
 	free(s->r);
-	for (int i = 0; i < s->nkeys; i++)
-		free(s->keys[i]);
-	free(s->keys);
+	fcvae_keyset_free(&s->keys);
 }
 
-/* Keep only the chosen series' records, in time order. */
-static void select_series(recset *s, const char *what, const char *key)
+/* A key as the messages and the metadata write it: a JSON string, whose
+ * escapes keep a NUL or a control character whole and visible. */
+static void key_quoted(fcvae_buf *b, const char *key, size_t len)
 {
-	int want = -1;
+	fcvae_buf_clear(b);
+	fcvae_json_add_string(b, key, len);
+}
+
+/* Keep only the records of series key[0..len) (key NULL: of the one
+ * series there must be), in time order. */
+static void select_series(recset *s, const char *what, const char *key, size_t len)
+{
+	size_t want = 0;
+	fcvae_buf a = {0}, b = {0};
 	if (key) {
-		for (int i = 0; i < s->nkeys; i++)
-			if (!strcmp(s->keys[i], key))
-				want = i;
-		if (want < 0)
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: no windows of series \"%s\"", what, key);
-	} else if (s->nkeys > 1) {
-		fcvae_die(FCVAE_EXIT_FAIL, "%s: holds %d series (\"%s\", \"%s\"%s): a model is for one; choose it with --key",
-		          what, s->nkeys, s->keys[0], s->keys[1], s->nkeys > 2 ? ", ..." : "");
-	} else {
-		want = 0;
+		want = fcvae_keyset_find(&s->keys, key, len);
+		if (want == FCVAE_KEYSET_NONE) {
+			key_quoted(&a, key, len);
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: no windows of series %s", what, a.p);
+		}
+	} else if (s->keys.n > 1) {
+		key_quoted(&a, s->keys.key[0], s->keys.len[0]);
+		key_quoted(&b, s->keys.key[1], s->keys.len[1]);
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: holds %zu series (%s, %s%s): a model is for one; choose it with --key",
+		          what, s->keys.n, a.p, b.p, s->keys.n > 2 ? ", ..." : "");
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->r[i].key == want) {
+		if ((size_t)s->r[i].key == want) {
 			s->r[n++] = s->r[i];
 		} else {
 			free(s->r[i].raw);
@@ -430,13 +429,13 @@ static void add_losses(fcvae_buf *b, const char *name, const double *v, int n)
 }
 
 static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, const fcvae_dataset *train,
-                     const fcvae_dataset *val, const char *key, uint64_t hash, int labels, const long masked[3], long val_skipped)
+                     const fcvae_dataset *val, const char *key, size_t keylen, uint64_t hash, int labels, const long masked[3], long val_skipped)
 {
 	fcvae_buf b = {0};
 	char hex[24];
 	fcvae_buf_addc(&b, '{');
 	fcvae_json_add_key(&b, "series");
-	fcvae_json_add_cstring(&b, key);
+	fcvae_json_add_string(&b, key, keylen);
 	fcvae_buf_printf(&b, ",\"train_windows\":%d,\"validation_windows\":%d", train->n, val ? val->n : 0);
 	fcvae_buf_printf(&b, ",\"missing_points\":%ld,\"labelled_points\":%ld", masked[0], masked[1]);
 	fcvae_buf_printf(&b, ",\"validation_windows_labelled\":%ld", val_skipped);
@@ -588,15 +587,20 @@ int main(int argc, char **argv)
 			          "it must be below the window", cfg.kernel, tr.W);
 		fcvae_die(FCVAE_EXIT_FAIL, "training windows of %d points: bad model configuration: %s", tr.W, err);
 	}
-	select_series(&tr, "training data", key);
-	char *series = fcvae_xstrdup(tr.keys[tr.r[0].key]);
+	select_series(&tr, "training data", key, key ? strlen(key) : 0);
+	/* the key outlives tr: copied with its length, shown quoted */
+	size_t serieslen = tr.keys.len[tr.r[0].key];
+	char *series = fcvae_xmalloc(serieslen + 1);
+	memcpy(series, tr.keys.key[tr.r[0].key], serieslen + 1);
+	fcvae_buf shown = {0};
+	key_quoted(&shown, series, serieslen);
 	if (validation) {
 		va.W = tr.W;
 		read_file(&va, validation);
 		if (va.n == 0)
 			fcvae_warn("%s: no validation windows; training without early stopping", validation);
 		else
-			select_series(&va, validation, series);
+			select_series(&va, validation, series, serieslen);
 	}
 
 	transform_values(&tr, transform);
@@ -604,15 +608,15 @@ int main(int argc, char **argv)
 	if (!scaler_given) {
 		int tiny = fit_scaler(&tr, bucket_step(&tr), &mean, &std);
 		if (!isfinite(mean) || !isfinite(std))
-			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\": the training values' %s overflows (values too large); "
-			          "give --scaler MEAN,STD or --transform sqrt", series, isfinite(mean) ? "standard deviation" : "mean");
+			fcvae_die(FCVAE_EXIT_FAIL, "series %s: the training values' %s overflows (values too large); "
+			          "give --scaler MEAN,STD or --transform sqrt", shown.p, isfinite(mean) ? "standard deviation" : "mean");
 		if (!(std > 0))
-			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\" is constant in the training windows (every value %g): "
-			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", series,
+			fcvae_die(FCVAE_EXIT_FAIL, "series %s is constant in the training windows (every value %g): "
+			          "its standard deviation is 0; give --scaler MEAN,STD to train anyway", shown.p,
 			          fcvae_transform_inverse(transform, mean));
 		if (tiny)
-			fcvae_die(FCVAE_EXIT_FAIL, "series \"%s\": the training values' spread is too small to standardise by "
-			          "(std %g%s, below %g); give --scaler MEAN,STD to train anyway", series, std,
+			fcvae_die(FCVAE_EXIT_FAIL, "series %s: the training values' spread is too small to standardise by "
+			          "(std %g%s, below %g); give --scaler MEAN,STD to train anyway", shown.p, std,
 			          transform == FCVAE_TRANSFORM_SQRT ? " of square roots" : "", DBL_MIN);
 	}
 	fcvae_dataset train, val;
@@ -635,8 +639,8 @@ int main(int argc, char **argv)
 	m->clip = clipx; /* scoring clips as training did */
 	progress g = {isatty(2), train.n};
 	if (!opt.quiet)
-		fprintf(stderr, "%s: series \"%s\": %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler%s mean %g std %g\n",
-		        fcvae_argv0, series, train.n, val.n, vcount[2],
+		fprintf(stderr, "%s: series %s: %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler%s mean %g std %g\n",
+		        fcvae_argv0, shown.p, train.n, val.n, vcount[2],
 		        transform == FCVAE_TRANSFORM_SQRT ? " (of square roots)" : "", mean, std);
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
@@ -645,7 +649,7 @@ int main(int argc, char **argv)
 	if (fcvae_train_diverged(m, &res, why, sizeof why))
 		fcvae_die(FCVAE_EXIT_FAIL, "%s; no model written (a lower --lr, or --clip, may help)", why);
 	free(m->training);
-	m->training = summary(&o, &res, &train, &val, series, hash, opt.label != NULL, masked, vcount[2]);
+	m->training = summary(&o, &res, &train, &val, series, serieslen, hash, opt.label != NULL, masked, vcount[2]);
 	if (fcvae_model_save(m, output) != 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", output);
 	if (!opt.quiet) {
@@ -672,5 +676,6 @@ int main(int argc, char **argv)
 	fcvae_dataset_free(&val);
 	fcvae_model_free(m);
 	free(series);
+	fcvae_buf_free(&shown);
 	return 0;
 }

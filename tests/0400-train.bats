@@ -286,6 +286,23 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	[ ! -e "$tmp/m6" ]
 }
 
+@test "train: keys are whole JSON strings: \"A\" and \"A\\u0000B\" are two series" {
+	# the key was cut at its NUL: both read as "A", merged into one model
+	jq -c '.key = "A"' "$tmp/train" >"$tmp/nul"
+	jq -c '.key = "A\u0000B"' "$tmp/train" >>"$tmp/nul"
+	run fcvae-train -q -o "$tmp/m" "$tmp/nul"
+	[ "$status" -eq 1 ]
+	[ "$output" = 'fcvae-train: training data: holds 2 series ("A", "A\u0000B"): a model is for one; choose it with --key' ]
+	[ ! -e "$tmp/m" ]
+	fcvae-train -q --epochs 1 -k A -o "$tmp/m" "$tmp/nul"
+	meta "$tmp/m" training | jq -e '.series == "A" and .train_windows == 80'
+	jq -c 'select(.key != "A")' "$tmp/nul" >"$tmp/nulonly"
+	run fcvae-train --epochs 1 -o "$tmp/m2" "$tmp/nulonly"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'series "A\u0000B": 80 training windows'* ]]
+	meta "$tmp/m2" training | jq -e '.series == "A\u0000B"'
+}
+
 @test "train: missing points and labels are masked; the loss ignores them" {
 	# the same windows with every labelled or missing point pushed far off
 	# train to the same model only when those points are masked
