@@ -528,7 +528,8 @@ int main(int argc, char **argv)
 		case O_SCALER: {
 			char *end;
 			mean = strtod(optarg, &end);
-			if (*end != ',' || !isfinite(mean))
+			/* an empty MEAN is no 0 */
+			if (end == optarg || *end != ',' || !isfinite(mean))
 				fcvae_die(FCVAE_EXIT_USAGE, "--scaler: '%s' is not MEAN,STD", optarg);
 			std = fcvae_parse_double("--scaler", end + 1);
 			if (!(std > 0) || !isfinite(std))

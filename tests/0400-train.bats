@@ -28,6 +28,12 @@ teardown() {
 	[ "$status" -eq 2 ]
 	run fcvae-train -o "$tmp/m" --lr -1 "$tmp/train"
 	[ "$status" -eq 2 ]
+	# an empty MEAN or STD is no 0
+	run fcvae-train -q -o "$tmp/m" --scaler ,1 "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-train: --scaler: ',1' is not MEAN,STD" ]
+	run fcvae-train -q -o "$tmp/m" --scaler 1, "$tmp/train"
+	[ "$status" -eq 2 ]
 	# options that make every run diverge, whatever the --lr: said as
 	# usage errors, not as a divergence a lower --lr may help
 	run fcvae-train -q -o "$tmp/m" --epochs 2 --adam-eps 0 "$tmp/train"

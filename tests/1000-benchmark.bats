@@ -41,6 +41,12 @@ teardown() {
 	run fcvae-benchmark --preset bogus "$tmp/d"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"'bogus' is not nab"* ]]
+	# an empty name ran without a preset
+	run fcvae-benchmark --preset= $small "$tmp/d"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'' is not nab"* ]]
+	run fcvae-benchmark --preset '' $small "$tmp/d"
+	[ "$status" -eq 2 ]
 	run fcvae-benchmark --split 0.5 "$tmp/d"
 	[ "$status" -eq 2 ]
 	run fcvae-benchmark --kernel 9 "$tmp/d"
