@@ -161,6 +161,8 @@ teardown() {
 	run fcvae-benchmark $small --from-scores "$tmp/s" --format json "$tmp/d"
 	[ "$status" -eq 0 ]
 	[ "$(jq -c '.pooled.model, [.per_file[].model]' "$tmp/j1")" = "$(echo "$output" | jq -c '.pooled.model, [.per_file[].model]')" ]
+	# and the man page says so (it said the file's own)
+	tr '\n' ' ' <man/fcvae-benchmark.1 | grep -qF 'thresholds are the pooled ones, with .B \-\-per\-file too'
 }
 
 @test "benchmark: --preset sets the paper's settings, explicit options win" {
