@@ -419,6 +419,18 @@ protocol_example() {
 fcvae-protocol: $BATS_TEST_TMPDIR/nots/a.csv: skipped"* ]]
 }
 
+@test "benchmark: a *.csv that is not a regular file is skipped, said; a FIFO does not hang the run" {
+	mkfifo "$tmp/d/f.csv"
+	mkdir "$tmp/d/g.csv"
+	run --separate-stderr timeout 60 fcvae-protocol $small --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"fcvae-protocol: $tmp/d/f.csv: not a regular file
+fcvae-protocol: $tmp/d/f.csv: skipped
+fcvae-protocol: $tmp/d/g.csv: not a regular file
+fcvae-protocol: $tmp/d/g.csv: skipped"* ]]
+	echo "$output" | jq -e '.per_file | map(.file) == ["a.csv"]'
+}
+
 @test "benchmark: a training that diverged is an error naming the model; nothing is evaluated or written" {
 	# a learning rate of 1000: no loss is finite (the model left was
 	# benchmarked, its scores NaN, exit 0)

@@ -1,10 +1,13 @@
 /* benchdata.c — FCVAE-layout CSV files split, completed and standardised as the paper's benchmark does. */
 #include "benchdata.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -51,11 +54,23 @@ int fcvae_bench_file_load(fcvae_bench_file *f, const char *path, size_t max_line
 	memset(f, 0, sizeof *f);
 	const char *slash = strrchr(path, '/');
 	f->name = fcvae_xstrdup(slash ? slash + 1 : path);
-	fcvae_lines in;
-	if (fcvae_lines_open(&in, path) < 0) {
+	/* O_NONBLOCK: a FIFO without a writer must not hang the open, and is
+	 * no data file (nor a device) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		fcvae_warn("%s:", path);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		fcvae_warn("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	fcvae_lines in;
+	fcvae_lines_fdopen(&in, fd, path);
 	in.max = max_line;
 	in.csv = 1;
 	static const char *key[] = {"key"};
