@@ -147,14 +147,12 @@ static void load_dir(const char *dir, int strict, fcvae_rejects *rej)
 			free(names[i]);
 			continue;
 		}
-		for (size_t k = 0; k < b->f.n; k++)
-			b->f.value[k] = fcvae_transform(opt.transform, b->f.value[k]);
 		int ok = 1;
 		for (int p = 0; p < FCVAE_PARTS && ok; p++) {
 			size_t lo, hi;
 			char err[256];
 			fcvae_bench_split(b->f.n, opt.train_end, opt.valid_end, p, &lo, &hi);
-			if (fcvae_bench_part_build(&b->part[p], &b->f, lo, hi, err, sizeof err) != 0) {
+			if (fcvae_bench_part_build(&b->part[p], &b->f, lo, hi, opt.transform, err, sizeof err) != 0) {
 				fcvae_warn("%s; skipped", err);
 				ok = 0;
 			}

@@ -78,12 +78,13 @@ sqrt_and_roots() {
 			printf "%d,%d,%d\n", 1700000000 + 60 * i, v, l
 		} }' >"$tmp/raw/a.csv"
 	awk -F, 'NR == 1 { print; next } { printf "%s,%.17g,%s\n", $1, sqrt($2), $3 }' "$tmp/raw/a.csv" >"$tmp/roots/a.csv"
+	small="-q --window 8 --kernel 4 --stride 2 --latent 4 --condition 4 --d-model 8 --d-inner 16 --heads 2
+		--hidden 16 --epochs 1 --iterations 1 --samples 2 --random-draws 2"
 	for d in raw roots; do
 		tf=none
 		[ $d = raw ] && tf=sqrt
-		fcvae-protocol -q --window 8 --kernel 4 --stride 2 --latent 4 --condition 4 --d-model 8 \
-			--d-inner 16 --heads 2 --hidden 16 --epochs 1 --iterations 1 --samples 2 --random-draws 2 \
-			--honest --transform $tf --scores "$tmp/$d.scores" --format json "$tmp/$d" >"$tmp/$d.json"
+		fcvae-protocol $small --honest --transform $tf --scores "$tmp/$d.scores" --format json "$tmp/$d" \
+			>"$tmp/$d.json"
 	done
 	jq -e '.transform == "sqrt"' "$tmp/raw.json"
 	jq -e '.transform == "none"' "$tmp/roots.json"
@@ -92,6 +93,14 @@ sqrt_and_roots() {
 	cmp <(jq -c '[.ts, .score]' "$tmp/raw.scores") <(jq -c '[.ts, .score]' "$tmp/roots.scores")
 	figures='del(.transform, .timing, .data)'
 	[ "$(jq -c "$figures" "$tmp/raw.json")" = "$(jq -c "$figures" "$tmp/roots.json")" ]
+	# --scores says the raw value, the CSV's count (it said its root) ...
+	spike=$(awk -F, '$1 == 1700000000 + 60 * 180 { print $2 }' "$tmp/raw/a.csv")
+	jq -s -e --argjson v "$spike" 'all(.[]; .value == (.value | floor)) and
+		(map(select(.ts == 1700000000 + 60 * 180)) | length == 1 and .[0].value == $v)' "$tmp/raw.scores"
+	# ... and read back gives the same figures
+	fcvae-protocol $small --honest --transform sqrt --from-scores "$tmp/raw.scores" --format json "$tmp/raw" \
+		>"$tmp/back.json"
+	[ "$(jq -c '.pooled, [.per_file[].model]' "$tmp/raw.json")" = "$(jq -c '.pooled, [.per_file[].model]' "$tmp/back.json")" ]
 	run fcvae-protocol --transform log "$tmp/raw"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--transform: 'log' is not none or sqrt"* ]]

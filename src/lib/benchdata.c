@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scaler.h"
 #include "util.h"
 
 static int cmp_double(const void *x, const void *y)
@@ -163,10 +164,11 @@ typedef struct {
 	size_t row;
 } slot;
 
-int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_t lo, size_t hi, char *err,
-                           size_t errlen)
+int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_t lo, size_t hi, int transform,
+                           char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
+	p->transform = transform;
 	size_t rows = hi - lo;
 	if (rows == 0)
 		return 0;
@@ -217,12 +219,16 @@ int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_
 			next_label = p->label[i];
 		}
 	}
+	/* the values stay raw (what a scores file says); the statistics are
+	 * of what the model sees */
 	double sum = 0, ss = 0;
 	for (size_t i = 0; i < n; i++)
-		sum += p->value[i];
+		sum += fcvae_transform(transform, p->value[i]);
 	p->mean = sum / (double)n;
-	for (size_t i = 0; i < n; i++)
-		ss += (p->value[i] - p->mean) * (p->value[i] - p->mean);
+	for (size_t i = 0; i < n; i++) {
+		double d = fcvae_transform(transform, p->value[i]) - p->mean;
+		ss += d * d;
+	}
 	p->std = sqrt(ss / (double)n);
 	free(taken);
 	free(s);
@@ -242,5 +248,5 @@ void fcvae_bench_part_standardise(const fcvae_bench_part *p, double mean, double
 	if (!(std > 0))
 		std = 1;
 	for (size_t i = 0; i < p->n; i++)
-		x[i] = (p->value[i] - mean) / std;
+		x[i] = (fcvae_transform(p->transform, p->value[i]) - mean) / std;
 }

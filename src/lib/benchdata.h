@@ -45,21 +45,23 @@ void fcvae_bench_split(size_t n, double train_end, double valid_end, int which, 
 typedef struct {
 	size_t n;
 	double t0;               /* time of point 0; point i is at t0 + i·interval */
-	double *value;           /* raw units, missing points back-filled */
+	double *value;           /* raw units (before the transform), missing points back-filled */
 	unsigned char *missing;  /* completed or not a number */
 	unsigned char *label;    /* back-filled like the values */
 	size_t duplicates;       /* rows dropped because their grid slot was taken */
-	double mean, std;        /* over all n values (std population; may be 0) */
+	int transform;           /* enum fcvae_transform (scaler.h), before standardising */
+	double mean, std;        /* over all n values transformed (std population; may be 0) */
 } fcvae_bench_part;
 
-/* Builds the part of rows [lo, hi) of f; returns 0, or -1 when the grid would
- * be absurdly long (a stray timestamp), with a message in err. */
-int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_t lo, size_t hi, char *err,
-                           size_t errlen);
+/* Builds the part of rows [lo, hi) of f, its statistics those of the values
+ * put through transform; returns 0, or -1 when the grid would be absurdly
+ * long (a stray timestamp), with a message in err. */
+int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_t lo, size_t hi, int transform,
+                           char *err, size_t errlen);
 void fcvae_bench_part_free(fcvae_bench_part *p);
 
-/* x[i] = (value[i] − mean)/std (std 0 counts as 1), not clipped and not
- * zeroed: fcvae_dataset_add and fcvae_score_batch do both. */
+/* x[i] = (transform(value[i]) − mean)/std (std 0 counts as 1), not clipped
+ * and not zeroed: fcvae_dataset_add and fcvae_score_batch do both. */
 void fcvae_bench_part_standardise(const fcvae_bench_part *p, double mean, double std, double *x);
 
 #endif

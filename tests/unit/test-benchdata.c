@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "benchdata.h"
+#include "scaler.h"
 #include "unit.h"
 
 static int same(const double *a, const double *b, size_t n)
@@ -54,7 +55,7 @@ int main(void)
 	fcvae_bench_part p;
 	/* train: 1, 2, missing at the end -> back-filled with 0; its label too */
 	fcvae_bench_split(10, 0.35, 0.5, FCVAE_PART_TRAIN, &lo, &hi);
-	CHECK(fcvae_bench_part_build(&p, &f, lo, hi, err, sizeof err) == 0, "train part builds");
+	CHECK(fcvae_bench_part_build(&p, &f, lo, hi, FCVAE_TRANSFORM_NONE, err, sizeof err) == 0, "train part builds");
 	CHECK(p.n == 3 && same(p.value, (double[]){1, 2, 0}, 3), "train values 1 2 0");
 	CHECK(!p.missing[0] && !p.missing[1] && p.missing[2], "the empty value is missing");
 	CHECK(!p.label[2], "its label is back-filled (nothing after: 0)");
@@ -65,9 +66,19 @@ int main(void)
 	CHECK(same(x, (double[]){0, 0.5, -0.5}, 3), "standardised with given statistics");
 	fcvae_bench_part_free(&p);
 
+	/* --transform sqrt: the values stay raw (a scores file writes them),
+	 * the statistics and x are of the roots */
+	fcvae_bench_split(10, 0.35, 0.5, FCVAE_PART_TRAIN, &lo, &hi);
+	CHECK(fcvae_bench_part_build(&p, &f, lo, hi, FCVAE_TRANSFORM_SQRT, err, sizeof err) == 0, "sqrt part builds");
+	CHECK(same(p.value, (double[]){1, 2, 0}, 3), "sqrt: raw values 1 2 0");
+	CHECK(fabs(p.mean - (1 + sqrt(2.0)) / 3) < 1e-12, "sqrt: the mean of the roots (got %g)", p.mean);
+	fcvae_bench_part_standardise(&p, 0, 1, x);
+	CHECK(same(x, (double[]){1, sqrt(2.0), 0}, 3), "sqrt: x of the roots");
+	fcvae_bench_part_free(&p);
+
 	/* test: sorted, 640 and 700 completed and back-filled from 760 (value 11, label 1) */
 	fcvae_bench_split(10, 0.35, 0.5, FCVAE_PART_TEST, &lo, &hi);
-	CHECK(fcvae_bench_part_build(&p, &f, lo, hi, err, sizeof err) == 0, "test part builds");
+	CHECK(fcvae_bench_part_build(&p, &f, lo, hi, FCVAE_TRANSFORM_NONE, err, sizeof err) == 0, "test part builds");
 	CHECK(p.n == 7 && p.t0 == 520, "test part: 7 points on the grid from 520 (got %zu, %g)", p.n, p.t0);
 	CHECK(same(p.value, (double[]){7, 8, 11, 11, 11, 12, 13}, 7), "test values back-filled");
 	static const unsigned char miss[] = {0, 0, 1, 1, 0, 0, 0}, lab[] = {0, 0, 1, 1, 1, 0, 0};
@@ -83,7 +94,8 @@ int main(void)
 	fcvae_bench_file g = f;
 	g.ts = ts2;
 	g.n = 4;
-	CHECK(fcvae_bench_part_build(&p, &g, 0, 4, err, sizeof err) == -1 && strstr(err, "stray"), "stray: %s", err);
+	CHECK(fcvae_bench_part_build(&p, &g, 0, 4, FCVAE_TRANSFORM_NONE, err, sizeof err) == -1 && strstr(err, "stray"),
+	      "stray: %s", err);
 
 	/* rows of one time: the first in the file holds its slot, the rest are
 	 * counted as duplicates (40 rows on 5 slots, times out of order) */
@@ -97,7 +109,8 @@ int main(void)
 	g.value = v3;
 	g.label = l3;
 	g.n = 40;
-	CHECK(fcvae_bench_part_build(&p, &g, 0, 40, err, sizeof err) == 0 && p.n == 5 && p.duplicates == 35 &&
+	CHECK(fcvae_bench_part_build(&p, &g, 0, 40, FCVAE_TRANSFORM_NONE, err, sizeof err) == 0 && p.n == 5 &&
+	      p.duplicates == 35 &&
 	      same(p.value, (double[]){0, 2, 4, 1, 3}, 5), "equal times: the first row stands, 35 duplicates");
 	fcvae_bench_part_free(&p);
 
