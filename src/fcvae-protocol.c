@@ -157,8 +157,16 @@ static void load_dir(const char *dir, int strict, fcvae_rejects *rej)
 				ok = 0;
 			}
 		}
+		const fcvae_bench_part *tr = &b->part[FCVAE_PART_TRAIN];
+		/* a std of 0 counts as 1: --honest would leave validation and test
+		 * unscaled (raw minus the mean), and either way the model would
+		 * learn from zeros; fcvae-train refuses such a series too */
+		if (ok && tr->n && !(tr->std > 0)) {
+			fcvae_warn("%s: the train part is constant (every value %g): its standard deviation is 0; skipped",
+			           path, tr->value[0]);
+			ok = 0;
+		}
 		if (ok) {
-			const fcvae_bench_part *tr = &b->part[FCVAE_PART_TRAIN];
 			for (int p = 0; p < FCVAE_PARTS; p++) {
 				const fcvae_bench_part *pp = &b->part[p];
 				const fcvae_bench_part *st = opt.honest ? tr : pp;
