@@ -628,22 +628,33 @@ static void figures_val(figures *f, const seq *t, const double thr[3])
 
 /* The --span candidate with the best pooled validation ROC-AUC, the
  * shortest of equals. Validation labels only. */
+static int span_unchosen; /* no candidate had a validation ROC-AUC: the shortest taken */
+
 static size_t choose_span(int src, int d)
 {
 	if (opt.agg == FCVAE_AGG_NONE)
 		return 1;
 	size_t best = opt.spans[0];
-	double best_roc = -1;
+	double best_roc = -2;
+	int any = 0;
 	for (int c = 0; opt.nspans > 1 && c < opt.nspans; c++) {
 		seq v;
 		seq_build(&v, VAL, src, d, -1, opt.spans[c]);
 		double roc = fcvae_metrics_roc_auc(v.a, v.label, v.n);
 		seq_free(&v);
+		/* NaN (validation without a labelled point, or without a normal
+		 * one) ranks below any ROC-AUC and equal to itself: all NaN is
+		 * the shortest span, not the first given */
+		any |= !isnan(roc);
+		if (isnan(roc))
+			roc = -1;
 		if (roc > best_roc || (roc == best_roc && opt.spans[c] < best)) {
 			best_roc = roc;
 			best = opt.spans[c];
 		}
 	}
+	if (opt.nspans > 1 && !any)
+		span_unchosen = 1;
 	return best;
 }
 
@@ -796,7 +807,11 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 		        scored_windows);
 	if (opt.agg != FCVAE_AGG_NONE)
 		fprintf(fp, "scores: trailing %s over the last N windows of the file, N %s: model %g, random %g (mean), "
-		        "|x| %g\n", fcvae_aggregate_name(opt.agg), opt.nspans > 1 ? "chosen on validation ROC-AUC" : "given",
+		        "|x| %g\n", fcvae_aggregate_name(opt.agg),
+		        opt.nspans == 1 ? "given"
+		        : span_unchosen ? "the shortest given (none chosen: validation ROC-AUC undefined, "
+		                          "no labelled point or no normal one)"
+		                        : "chosen on validation ROC-AUC",
 		        pool[SRC_MODEL].span, pool[SRC_RANDOM].span, pool[SRC_ABS].span);
 	fprintf(fp, "%-28s %-6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "file", "score", "bestF1", "delayF1", "pointF1",
 	        "ROC", "PR", "valPA", "valDel", "valPt");
@@ -1026,6 +1041,9 @@ int main(int argc, char **argv)
 		for (int i = 0; i < opt.nspans; i++)
 			fcvae_buf_printf(&b, "%s%zu", i ? "," : "", opt.spans[i]);
 		fcvae_buf_adds(&b, "],");
+		if (opt.nspans > 1)
+			fcvae_buf_printf(&b, "\"span_chosen\":\"%s\",",
+			                 span_unchosen ? "shortest: validation ROC-AUC undefined" : "validation ROC-AUC");
 	}
 	json_config(&b);
 	fcvae_buf_adds(&b, ",\"timing\":{\"train_seconds\":");

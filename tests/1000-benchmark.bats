@@ -332,7 +332,21 @@ protocol_example() {
 	# from 3 and 1, validation (where span 1 separates the spike, 3 does not) picks 1
 	run fcvae-benchmark $small --aggregate max --span 3,1 --format json "$tmp/d"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.pooled.abs.span == 1 and .pooled.abs.roc_auc == 1 and .per_file[0].abs.span == 1'
+	echo "$output" | jq -e '.pooled.abs.span == 1 and .pooled.abs.roc_auc == 1 and .per_file[0].abs.span == 1 and
+		.span_chosen == "validation ROC-AUC"'
+	# no labelled validation point: no ROC-AUC to choose on, the shortest
+	# span whatever the order given (it was the first), and said so
+	mkdir "$tmp/nl"
+	awk -F, -v OFS=, 'NR > 1 && $1 == 1700000000 + 60 * 85 { $3 = 0 } 1' "$tmp/d/a.csv" >"$tmp/nl/a.csv"
+	fcvae-benchmark $small --scores "$tmp/nl.scores" "$tmp/nl" >/dev/null
+	for spans in 3,1 1,3; do
+		run fcvae-benchmark $small --from-scores "$tmp/nl.scores" --aggregate max --span $spans --format json "$tmp/nl"
+		[ "$status" -eq 0 ]
+		echo "$output" | jq -e '[.pooled | .model.span, .random.span, .abs.span] == [1, 1, 1] and
+			.span_chosen == "shortest: validation ROC-AUC undefined"'
+	done
+	run fcvae-benchmark $small --from-scores "$tmp/nl.scores" --aggregate max --span 3,1 "$tmp/nl"
+	[[ "$output" == *"N the shortest given (none chosen: validation ROC-AUC undefined, no labelled point or no normal one): model 1,"* ]]
 	# per-file models: the model's span from the pooled validation ROC-AUC
 	cp "$tmp/d/a.csv" "$tmp/d/b.csv"
 	run fcvae-benchmark $small --per-file --aggregate max --span 3,1 --format json "$tmp/d"
