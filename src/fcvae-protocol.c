@@ -897,7 +897,7 @@ int main(int argc, char **argv)
 		case O_STRICT: strict = 1; break;
 		case O_HONEST: opt.honest = 1; break;
 		case O_TRANSFORM:
-			if ((opt.transform = fcvae_transform_parse(optarg)) < 0)
+			if ((opt.transform = fcvae_transform_parse(optarg, strlen(optarg))) < 0)
 				fcvae_die(FCVAE_EXIT_USAGE, "--transform: '%s' is not none or sqrt", optarg);
 			break;
 		case O_PERFILE: opt.per_file = 1; break;

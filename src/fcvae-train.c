@@ -522,7 +522,7 @@ int main(int argc, char **argv)
 		case O_LABEL: opt.label = optarg; break;
 		case O_NOLABELS: opt.label = NULL; break;
 		case O_TRANSFORM:
-			if ((transform = fcvae_transform_parse(optarg)) < 0)
+			if ((transform = fcvae_transform_parse(optarg, strlen(optarg))) < 0)
 				fcvae_die(FCVAE_EXIT_USAGE, "--transform: '%s' is not none or sqrt", optarg);
 			break;
 		case O_SCALER: {

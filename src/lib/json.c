@@ -524,6 +524,12 @@ int fcvae_json_key_is(const fcvae_json *m, const char *key)
 	return key_is(m, key, strlen(key));
 }
 
+int fcvae_json_str_is(const fcvae_json *v, const char *s)
+{
+	size_t n = strlen(s);
+	return v && v->type == FCVAE_JSON_STRING && v->slen == n && memcmp(v->str, s, n) == 0;
+}
+
 const fcvae_json *fcvae_json_getn(const fcvae_json *obj, const char *key, size_t keylen)
 {
 	if (!obj || obj->type != FCVAE_JSON_OBJECT)

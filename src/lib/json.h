@@ -102,6 +102,10 @@ const fcvae_json *fcvae_json_getn(const fcvae_json *obj, const char *key, size_t
 /* The member's decoded name is key (strcmp would also take "key\u0000x"). */
 int fcvae_json_key_is(const fcvae_json *member, const char *key);
 
+/* v is a string whose decoded text is s, whole (strcmp would also take
+ * "s\u0000x"). */
+int fcvae_json_str_is(const fcvae_json *v, const char *s);
+
 /* Children of an array or object in order; NULL after the last. */
 const fcvae_json *fcvae_json_first(const fcvae_json *v);
 const fcvae_json *fcvae_json_next(const fcvae_json *child);

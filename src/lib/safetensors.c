@@ -125,11 +125,10 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, int *transf
 		return fail(err, errlen, path, "header has no \"__metadata__\": not an fcvae model");
 	if (meta->type != FCVAE_JSON_OBJECT)
 		return fail(err, errlen, path, "\"__metadata__\" is not an object");
-	const fcvae_json *f = fcvae_json_get(meta, "format");
-	if (!f || f->type != FCVAE_JSON_STRING || strcmp(f->str, "fcvae"))
+	/* strings compared whole: "fcvae\u0000junk" is not "fcvae" */
+	if (!fcvae_json_str_is(fcvae_json_get(meta, "format"), "fcvae"))
 		return fail(err, errlen, path, "metadata \"format\" is not \"fcvae\"");
-	f = fcvae_json_get(meta, "version");
-	if (!f || f->type != FCVAE_JSON_STRING || strcmp(f->str, "1"))
+	if (!fcvae_json_str_is(fcvae_json_get(meta, "version"), "1"))
 		return fail(err, errlen, path, "metadata \"version\" is not \"1\" (unsupported model file version)");
 
 	fcvae_json_doc d;
@@ -148,7 +147,7 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, int *transf
 	const fcvae_json *cv = fcvae_json_get(d.root, "clip");
 	/* "transform" likewise: absent means none */
 	const fcvae_json *tv = fcvae_json_get(d.root, "transform");
-	int tf = tv && tv->type == FCVAE_JSON_STRING ? fcvae_transform_parse(tv->str) : FCVAE_TRANSFORM_NONE;
+	int tf = tv && tv->type == FCVAE_JSON_STRING ? fcvae_transform_parse(tv->str, tv->slen) : FCVAE_TRANSFORM_NONE;
 	rc = 0;
 	if (!mv || mv->type != FCVAE_JSON_NUMBER || !isfinite(mv->num))
 		rc = fail(err, errlen, path, "scaler \"mean\" is missing or not a finite number");
@@ -207,8 +206,13 @@ static int check_tensor(const fcvae_json *e, const fcvae_tensor *t, size_t datal
 	const fcvae_json *dt = fcvae_json_get(e, "dtype");
 	if (!dt || dt->type != FCVAE_JSON_STRING)
 		return fail(err, errlen, path, "tensor \"%s\": no dtype", t->name);
-	if (strcmp(dt->str, "F32"))
-		return fail(err, errlen, path, "tensor \"%s\": dtype %s, expected F32", t->name, dt->str);
+	if (!fcvae_json_str_is(dt, "F32")) {
+		fcvae_buf shown = {0};
+		fcvae_json_add_string(&shown, dt->str, dt->slen < 64 ? dt->slen : 64);
+		fail(err, errlen, path, "tensor \"%s\": dtype %s, expected \"F32\"", t->name, shown.p);
+		fcvae_buf_free(&shown);
+		return -1;
+	}
 	const fcvae_json *sh = fcvae_json_get(e, "shape");
 	if (!sh || sh->type != FCVAE_JSON_ARRAY)
 		return fail(err, errlen, path, "tensor \"%s\": no shape", t->name);
@@ -305,11 +309,15 @@ static fcvae_model *load(int fd, size_t flen, const char *path, char *err, size_
 	spans = fcvae_xcalloc(lay.n, sizeof *spans);
 	int found = 0;
 	for (const fcvae_json *e = fcvae_json_first(root); e; e = fcvae_json_next(e)) {
-		if (!strcmp(e->key, "__metadata__"))
+		if (fcvae_json_key_is(e, "__metadata__"))
 			continue;
 		const fcvae_tensor *t = strlen(e->key) == e->keylen ? fcvae_layout_find(&lay, e->key) : NULL;
 		if (!t) {
-			fail(err, errlen, path, "tensor \"%s\" is not part of a model with this config", e->key);
+			/* as a JSON string: a name may hold "\u0000" */
+			fcvae_buf shown = {0};
+			fcvae_json_add_string(&shown, e->key, e->keylen < 200 ? e->keylen : 200);
+			fail(err, errlen, path, "tensor %s is not part of a model with this config", shown.p);
+			fcvae_buf_free(&shown);
 			goto out;
 		}
 		int ti = (int)(t - lay.t);

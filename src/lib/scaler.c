@@ -6,10 +6,10 @@
 
 static const char *const names[] = {"none", "sqrt"};
 
-int fcvae_transform_parse(const char *s)
+int fcvae_transform_parse(const char *s, size_t len)
 {
 	for (int i = 0; i < 2; i++)
-		if (!strcmp(s, names[i]))
+		if (strlen(names[i]) == len && !memcmp(s, names[i], len))
 			return i;
 	return -1;
 }

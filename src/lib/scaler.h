@@ -12,8 +12,9 @@
 
 enum fcvae_transform { FCVAE_TRANSFORM_NONE, FCVAE_TRANSFORM_SQRT };
 
-/* "none" or "sqrt"; -1 for anything else */
-int fcvae_transform_parse(const char *s);
+/* s[0..len) is "none" or "sqrt": which; -1 for anything else ("sqrt\u0000x"
+ * from a file included) */
+int fcvae_transform_parse(const char *s, size_t len);
 const char *fcvae_transform_name(int t);
 double fcvae_transform(int t, double v);
 double fcvae_transform_inverse(int t, double y);

@@ -63,6 +63,31 @@ static int patch(unsigned char *file, const char *old, const char *new)
 	return 0;
 }
 
+/* file with the first old in its header replaced by new, of any length:
+ * the header padded again and its length set; into *b. */
+static void edit_header(fcvae_buf *b, const unsigned char *file, size_t len, const char *old, const char *new)
+{
+	size_t hlen = (size_t)le64(file);
+	const char *h = (const char *)file + 8, *at = memmem(h, hlen, old, strlen(old));
+	fcvae_buf_clear(b);
+	fcvae_buf_add(b, "12345678", 8);
+	if (!at) { /* the test names a text that is not there: a broken test */
+		printf("Bail out! \"%s\" is not in the header\n", old);
+		exit(1);
+	}
+	size_t end = hlen;
+	while (end > 0 && h[end - 1] == ' ')
+		end--;
+	fcvae_buf_add(b, h, (size_t)(at - h));
+	fcvae_buf_adds(b, new);
+	fcvae_buf_add(b, at + strlen(old), end - (size_t)(at - h) - strlen(old));
+	while (b->len % 8)
+		fcvae_buf_addc(b, ' ');
+	for (int i = 0; i < 8; i++)
+		b->p[i] = (char)((uint64_t)(b->len - 8) >> (8 * i));
+	fcvae_buf_add(b, file + 8 + hlen, len - 8 - hlen);
+}
+
 /* Writing data as a file must make the loader fail naming the file and why. */
 static void reject(const char *what, const void *data, size_t len, const char *why)
 {
@@ -297,7 +322,7 @@ static void bad_files(const fcvae_json *cs)
 	reject("a wrong shape", f, len, "shape [56,64] does not match the config's [64, 56]");
 	memcpy(f, good, len);
 	patch(f, "\"F32\"", "\"F16\"");
-	reject("a wrong dtype", f, len, "dtype F16");
+	reject("a wrong dtype", f, len, "dtype \"F16\", expected \"F32\"");
 	memcpy(f, good, len);
 	patch(f, "[14336,14592]", "[14080,14336]");
 	reject("overlapping offsets", f, len, "overlapping");
@@ -321,6 +346,23 @@ static void bad_files(const fcvae_json *cs)
 	reject("trailing bytes", g, len + 4, "the data holds");
 	free(g);
 
+	/* strings holding a NUL are not the names they begin with: each was
+	 * compared with strcmp, and "fcvae\u0000junk" taken as "fcvae" */
+	static const struct {
+		const char *old, *new, *why;
+	} nuls[] = {
+		{"\"format\":\"fcvae\"", "\"format\":\"fcvae\\u0000junk\"", "\"format\" is not \"fcvae\""},
+		{"\"version\":\"1\"", "\"version\":\"1\\u0000.7\"", "\"version\" is not \"1\""},
+		{"\"dtype\":\"F32\"", "\"dtype\":\"F32\\u0000junk\"", "dtype \"F32\\u0000junk\", expected \"F32\""},
+		{"{\"__metadata__\":", "{\"__metadata__\\u0000x\":{},\"__metadata__\":",
+		 "tensor \"__metadata__\\u0000x\" is not part of"},
+	};
+	fcvae_buf e = {0};
+	for (size_t i = 0; i < sizeof nuls / sizeof *nuls; i++) {
+		edit_header(&e, good, len, nuls[i].old, nuls[i].new);
+		reject(nuls[i].new, e.p, e.len, nuls[i].why);
+	}
+
 	/* metadata that is well-formed JSON but not a usable model */
 	m->std = 0;
 	fcvae_model_save(m, path);
@@ -340,6 +382,12 @@ static void bad_files(const fcvae_json *cs)
 	m->transform = FCVAE_TRANSFORM_SQRT;
 	static const char *const badtf[] = {"\\\"log1\\\"", "12345678", "\\\"\\\"    ", "null    "};
 	reject_patched(m, path, "\\\"sqrt\\\"", badtf, 4, "scaler \"transform\" is not \"none\" or \"sqrt\"");
+	fcvae_model_save(m, path);
+	free(good);
+	good = slurp(path, &len);
+	edit_header(&e, good, len, "\\\"sqrt\\\"", "\\\"sqrt\\\\u0000x\\\"");
+	reject("transform \"sqrt\\u0000x\"", e.p, e.len, "scaler \"transform\" is not \"none\" or \"sqrt\"");
+	fcvae_buf_free(&e);
 	m->transform = FCVAE_TRANSFORM_NONE;
 	m->cfg.kernel = 9; /* odd: the FFT sizes assume even */
 	fcvae_model_save(m, path);
