@@ -15,6 +15,7 @@ typedef struct {
 	fcvae_json_parser *p;
 	const char *begin, *cur, *end;
 	int quiet;         /* only whether it parses matters: no message */
+	int root_only;     /* a container's children are dropped once parsed */
 } reader;
 
 void fcvae_json_parser_init(fcvae_json_parser *p)
@@ -68,6 +69,8 @@ static void skip_ws(reader *r)
 static long new_node(reader *r)
 {
 	fcvae_json_parser *p = r->p;
+	if (p->max_values && p->nv >= p->max_values)
+		return fail(r, r->cur, "more than %zu values", p->max_values);
 	if (p->nv == p->cap) {
 		if (p->cap >= UINT32_MAX / 2)
 			return fail(r, r->cur, "too many values");
@@ -309,7 +312,7 @@ static int parse_value(reader *r, long i, int depth);
 int fcvae_json_number_text(const char *s, size_t n, double *x)
 {
 	fcvae_json_parser p = { 0 };
-	reader r = { &p, s, s, s + n, 1 };
+	reader r = { &p, s, s, s + n, 1, 0 };
 	fcvae_json v = { 0 };
 	if (parse_number(&r, &v) < 0 || r.cur != r.end)
 		return -1;
@@ -379,9 +382,12 @@ static int parse_container(reader *r, long i, int depth)
 		p->v[c].keysrclen = keysrclen;
 		if (parse_value(r, c, depth + 1) < 0)
 			return -1;
-		p->v[i].size += p->v[c].size;
 		n++;
 		last = c;
+		if (r->root_only)
+			p->nv = (size_t)c; /* its slot serves the next child */
+		else
+			p->v[i].size += p->v[c].size;
 		skip_ws(r);
 		if (r->cur < r->end && *r->cur == ',') {
 			r->cur++;
@@ -450,9 +456,9 @@ static int parse_value(reader *r, long i, int depth)
 	return 0;
 }
 
-const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_t len)
+static const fcvae_json *parse(fcvae_json_parser *p, const char *text, size_t len, int root_only)
 {
-	reader r = { p, text, text, text + len, 0 };
+	reader r = { p, text, text, text + len, 0, root_only };
 	char b[16];
 	p->nv = 0;
 	p->slen = 0;
@@ -492,6 +498,19 @@ const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_
 	}
 	p->v[root].flags |= FCVAE_JSON_LAST;
 	return &p->v[root];
+}
+
+const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_t len)
+{
+	return parse(p, text, len, 0);
+}
+
+const fcvae_json *fcvae_json_parse_root(fcvae_json_parser *p, const char *text, size_t len)
+{
+	const fcvae_json *root = parse(p, text, len, 1);
+	if (root)
+		p->v[0].n = 0; /* no children to walk: fcvae_json_first gives NULL */
+	return root;
 }
 
 const fcvae_json *fcvae_json_first(const fcvae_json *v)

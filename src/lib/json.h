@@ -78,6 +78,8 @@ typedef struct {
 	char *s;           /* decoded-string arena, sized to the input before parsing */
 	size_t scap, slen;
 	int max_depth;     /* nesting limit, FCVAE_JSON_MAX_DEPTH unless changed after init */
+	size_t max_values; /* values a parse may hold at most (0: no limit, the default):
+	                    * a node is 80 bytes, 40 times the "0," that makes it */
 	int allow_nan;     /* also read NaN, Infinity, -Infinity as numbers (what Python's
 	                    * json.dumps writes for them); off by default */
 	size_t col;        /* after an error: 1-based byte column where it was found */
@@ -94,6 +96,11 @@ void fcvae_json_parser_free(fcvae_json_parser *p);
  * (pass it without or with its newline) and for a whole small document.
  * Returns the root or NULL with p->err and p->col set. */
 const fcvae_json *fcvae_json_parse(fcvae_json_parser *p, const char *text, size_t len);
+
+/* As fcvae_json_parse, but only the root is kept (its type, src and len;
+ * n is 0, its children gone): whether a text we keep but do not read is JSON,
+ * in memory that grows with its nesting, not its size. */
+const fcvae_json *fcvae_json_parse_root(fcvae_json_parser *p, const char *text, size_t len);
 
 /* Member of an object by decoded name (the last one if repeated), or NULL
  * (also when obj is NULL or not an object). */

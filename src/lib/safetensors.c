@@ -20,8 +20,22 @@
 #error "the model file stores little-endian floats; this host is not little-endian"
 #endif
 
-/* Far above any sane model, small enough that sizes never overflow. */
-#define MAX_HEADER (100u << 20)
+/* The largest header fcvae-train writes is its loss histories: 1e6 epochs
+ * (its --epochs limit), a train and a validation loss each, at most 14
+ * bytes ("-1.23457e-100,"): 28 MB. Everything else is a few KB (a seed
+ * model's header is 8 KB). A header is read whole, so more is refused
+ * before any is read. */
+#define MAX_HEADER_MIB 32
+#define MAX_HEADER ((size_t)MAX_HEADER_MIB << 20)
+/* Values the header's JSON may hold: FCVAE_MAX_TENSORS entries of 9
+ * (dtype, shape of up to 3, two offsets) and 7 of metadata make 728. A
+ * value is an 80-byte node, 40 times the "0," of junk that makes it: a
+ * 50 MB header of junk took 2 GB; now it is refused at this count. */
+#define MAX_HEADER_VALUES 4096
+/* Values config, scaler or threshold may hold: config has 10 members and
+ * up to FCVAE_MAX_HIDDEN sizes. "training" is free-form and holds the
+ * histories: it is checked without keeping its values (fcvae_json_parse_root). */
+#define MAX_META_VALUES 256
 
 static int fail(char *err, size_t n, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -64,23 +78,22 @@ static long long json_int(const fcvae_json *v, long long max)
 	return (long long)v->num;
 }
 
-/* The JSON object text of a metadata string, parsed into d. */
-static int meta_object(fcvae_json_doc *d, const fcvae_json *meta, const char *key, const char *path,
-                       char *err, size_t errlen)
+/* The JSON object text of a metadata string parsed with p (valid until
+ * its next parse), its root alone when root_only; NULL and why. */
+static const fcvae_json *meta_object(fcvae_json_parser *p, int root_only, const fcvae_json *meta, const char *key,
+                                     const char *path, char *err, size_t errlen)
 {
-	const fcvae_json *v = fcvae_json_get(meta, key);
-	char why[160];
+	const fcvae_json *v = fcvae_json_get(meta, key), *root;
 	if (!v)
-		return fail(err, errlen, path, "metadata has no \"%s\"", key);
+		return fail(err, errlen, path, "metadata has no \"%s\"", key), NULL;
 	if (v->type != FCVAE_JSON_STRING)
-		return fail(err, errlen, path, "metadata \"%s\" is not a string", key);
-	if (fcvae_json_doc_parse(d, v->str, v->slen, why, sizeof why) < 0)
-		return fail(err, errlen, path, "metadata \"%s\" is not JSON: %s", key, why);
-	if (d->root->type != FCVAE_JSON_OBJECT) {
-		fcvae_json_doc_free(d);
-		return fail(err, errlen, path, "metadata \"%s\" is not a JSON object", key);
-	}
-	return 0;
+		return fail(err, errlen, path, "metadata \"%s\" is not a string", key), NULL;
+	root = root_only ? fcvae_json_parse_root(p, v->str, v->slen) : fcvae_json_parse(p, v->str, v->slen);
+	if (!root)
+		return fail(err, errlen, path, "metadata \"%s\" is not JSON: %s", key, p->err), NULL;
+	if (root->type != FCVAE_JSON_OBJECT)
+		return fail(err, errlen, path, "metadata \"%s\" is not a JSON object", key), NULL;
+	return root;
 }
 
 static int parse_config(fcvae_config *c, const fcvae_json *o, const char *path, char *err, size_t errlen)
@@ -116,10 +129,11 @@ static int parse_config(fcvae_config *c, const fcvae_json *o, const char *path, 
 	return 0;
 }
 
-/* Metadata into m's config (before the model exists) and the rest after. */
-static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, int *transform, double *mean,
-                          double *std, double *clip, int *has_thr, double *thr, char **training, const char *path,
-                          char *err, size_t errlen)
+/* Metadata into m's config (before the model exists) and the rest after,
+ * its JSON texts parsed with mp. */
+static int parse_metadata(fcvae_json_parser *mp, const fcvae_json *meta, fcvae_config *cfg, int *transform,
+                          double *mean, double *std, double *clip, int *has_thr, double *thr, char **training,
+                          const char *path, char *err, size_t errlen)
 {
 	if (!meta)
 		return fail(err, errlen, path, "header has no \"__metadata__\": not an fcvae model");
@@ -131,66 +145,52 @@ static int parse_metadata(const fcvae_json *meta, fcvae_config *cfg, int *transf
 	if (!fcvae_json_str_is(fcvae_json_get(meta, "version"), "1"))
 		return fail(err, errlen, path, "metadata \"version\" is not \"1\" (unsupported model file version)");
 
-	fcvae_json_doc d;
-	if (meta_object(&d, meta, "config", path, err, errlen) < 0)
-		return -1;
-	int rc = parse_config(cfg, d.root, path, err, errlen);
-	fcvae_json_doc_free(&d);
-	if (rc < 0)
+	mp->max_values = MAX_META_VALUES;
+	const fcvae_json *o = meta_object(mp, 0, meta, "config", path, err, errlen);
+	if (!o || parse_config(cfg, o, path, err, errlen) < 0)
 		return -1;
 
-	if (meta_object(&d, meta, "scaler", path, err, errlen) < 0)
+	if (!(o = meta_object(mp, 0, meta, "scaler", path, err, errlen)))
 		return -1;
-	const fcvae_json *mv = fcvae_json_get(d.root, "mean"), *sv = fcvae_json_get(d.root, "std");
+	const fcvae_json *mv = fcvae_json_get(o, "mean"), *sv = fcvae_json_get(o, "std");
 	/* "clip" is absent from the files of the original system and of
 	 * fcvae-train at the default: those were trained at ±FCVAE_CLIP_X */
-	const fcvae_json *cv = fcvae_json_get(d.root, "clip");
+	const fcvae_json *cv = fcvae_json_get(o, "clip");
 	/* "transform" likewise: absent means none */
-	const fcvae_json *tv = fcvae_json_get(d.root, "transform");
+	const fcvae_json *tv = fcvae_json_get(o, "transform");
 	int tf = tv && tv->type == FCVAE_JSON_STRING ? fcvae_transform_parse(tv->str, tv->slen) : FCVAE_TRANSFORM_NONE;
-	rc = 0;
 	if (!mv || mv->type != FCVAE_JSON_NUMBER || !isfinite(mv->num))
-		rc = fail(err, errlen, path, "scaler \"mean\" is missing or not a finite number");
-	else if (!sv || sv->type != FCVAE_JSON_NUMBER || !isfinite(sv->num) || !(sv->num > 0))
-		rc = fail(err, errlen, path, "scaler \"std\" is missing or not a positive number");
-	else if (cv && (cv->type != FCVAE_JSON_NUMBER || !isfinite(cv->num) || !(cv->num > 0)))
-		rc = fail(err, errlen, path, "scaler \"clip\" is not a finite positive number");
-	else if (cv && cv->num > FCVAE_CLIP_X_MAX)
-		rc = fail(err, errlen, path, "scaler \"clip\" %g is beyond %g standard deviations", cv->num,
-		          FCVAE_CLIP_X_MAX);
-	else if (tv && (tv->type != FCVAE_JSON_STRING || tf < 0))
-		rc = fail(err, errlen, path, "scaler \"transform\" is not \"none\" or \"sqrt\"");
-	else {
-		*transform = tf;
-		*mean = mv->num;
-		*std = sv->num;
-		*clip = cv ? cv->num : FCVAE_CLIP_X;
-	}
-	fcvae_json_doc_free(&d);
-	if (rc < 0)
-		return -1;
+		return fail(err, errlen, path, "scaler \"mean\" is missing or not a finite number");
+	if (!sv || sv->type != FCVAE_JSON_NUMBER || !isfinite(sv->num) || !(sv->num > 0))
+		return fail(err, errlen, path, "scaler \"std\" is missing or not a positive number");
+	if (cv && (cv->type != FCVAE_JSON_NUMBER || !isfinite(cv->num) || !(cv->num > 0)))
+		return fail(err, errlen, path, "scaler \"clip\" is not a finite positive number");
+	if (cv && cv->num > FCVAE_CLIP_X_MAX)
+		return fail(err, errlen, path, "scaler \"clip\" %g is beyond %g standard deviations", cv->num,
+		            FCVAE_CLIP_X_MAX);
+	if (tv && (tv->type != FCVAE_JSON_STRING || tf < 0))
+		return fail(err, errlen, path, "scaler \"transform\" is not \"none\" or \"sqrt\"");
+	*transform = tf;
+	*mean = mv->num;
+	*std = sv->num;
+	*clip = cv ? cv->num : FCVAE_CLIP_X;
 
 	const fcvae_json *t = fcvae_json_get(meta, "threshold");
-	char why[160];
 	if (!t || t->type != FCVAE_JSON_STRING)
 		return fail(err, errlen, path, "metadata \"threshold\" is missing or not a string");
-	if (fcvae_json_doc_parse(&d, t->str, t->slen, why, sizeof why) < 0)
-		return fail(err, errlen, path, "metadata \"threshold\" is not JSON: %s", why);
-	rc = 0;
-	if (d.root->type == FCVAE_JSON_NULL)
+	if (!(o = fcvae_json_parse(mp, t->str, t->slen)))
+		return fail(err, errlen, path, "metadata \"threshold\" is not JSON: %s", mp->err);
+	if (o->type == FCVAE_JSON_NULL)
 		*has_thr = 0;
-	else if (d.root->type == FCVAE_JSON_NUMBER && isfinite(d.root->num)) {
+	else if (o->type == FCVAE_JSON_NUMBER && isfinite(o->num)) {
 		*has_thr = 1;
-		*thr = d.root->num;
+		*thr = o->num;
 	} else
-		rc = fail(err, errlen, path, "metadata \"threshold\" is neither a finite number nor null");
-	fcvae_json_doc_free(&d);
-	if (rc < 0)
-		return -1;
+		return fail(err, errlen, path, "metadata \"threshold\" is neither a finite number nor null");
 
-	if (meta_object(&d, meta, "training", path, err, errlen) < 0)
+	mp->max_values = 0;
+	if (!meta_object(mp, 1, meta, "training", path, err, errlen))
 		return -1;
-	fcvae_json_doc_free(&d);
 	const fcvae_json *tr = fcvae_json_get(meta, "training");
 	*training = fcvae_xmalloc(tr->slen + 1);
 	memcpy(*training, tr->str, tr->slen + 1);
@@ -272,15 +272,22 @@ static fcvae_model *load(int fd, size_t flen, const char *path, char *err, size_
 	uint64_t hlen = 0;
 	for (int i = 7; i >= 0; i--)
 		hlen = hlen << 8 | len[i];
-	if (hlen > flen - 8 || hlen > MAX_HEADER) {
+	if (hlen > flen - 8) {
 		fail(err, errlen, path, "header length %llu is beyond the end of the file (%zu bytes): truncated or not a model file",
 		     (unsigned long long)hlen, flen);
 		return NULL;
 	}
+	if (hlen > MAX_HEADER) {
+		fail(err, errlen, path, "header length %llu exceeds the %d MiB limit: not a model file",
+		     (unsigned long long)hlen, MAX_HEADER_MIB);
+		return NULL;
+	}
 	size_t datalen = flen - 8 - hlen;
 
-	fcvae_json_parser p;
+	fcvae_json_parser p, mp;
 	fcvae_json_parser_init(&p);
+	fcvae_json_parser_init(&mp);
+	p.max_values = MAX_HEADER_VALUES;
 	fcvae_model *m = NULL;
 	char *training = NULL, *htext = fcvae_xmalloc(hlen + 1);
 	unsigned char *data = NULL;
@@ -300,8 +307,8 @@ static fcvae_model *load(int fd, size_t flen, const char *path, char *err, size_
 	fcvae_config cfg;
 	double mean = 0, std = 1, clip = FCVAE_CLIP_X, thr = 0;
 	int has_thr = 0, transform = FCVAE_TRANSFORM_NONE;
-	if (parse_metadata(fcvae_json_get(root, "__metadata__"), &cfg, &transform, &mean, &std, &clip, &has_thr, &thr,
-	                   &training, path, err, errlen) < 0)
+	if (parse_metadata(&mp, fcvae_json_get(root, "__metadata__"), &cfg, &transform, &mean, &std, &clip, &has_thr,
+	                   &thr, &training, path, err, errlen) < 0)
 		goto out;
 
 	fcvae_layout lay;
@@ -389,6 +396,7 @@ out:
 	free(training);
 	free(htext);
 	fcvae_json_parser_free(&p);
+	fcvae_json_parser_free(&mp);
 	return m;
 }
 

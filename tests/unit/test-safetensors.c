@@ -88,6 +88,41 @@ static void edit_header(fcvae_buf *b, const unsigned char *file, size_t len, con
 	fcvae_buf_add(b, file + 8 + hlen, len - 8 - hlen);
 }
 
+#ifndef __SANITIZE_ADDRESS__ /* ASan's shadow memory needs the address space */
+/* Bytes of address space the process holds now. */
+static size_t vm_size(void)
+{
+	unsigned long pages = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+	if (fp) {
+		if (fscanf(fp, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(fp);
+	}
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+/* fcvae_model_load(path) in mb MB of address space beyond what the process
+ * holds (not under ASan, whose shadow memory needs the address space). */
+static fcvae_model *load_within(const char *path, char *err, size_t errlen, size_t mb)
+{
+#ifndef __SANITIZE_ADDRESS__
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_AS, &old);
+	lim = old;
+	lim.rlim_cur = vm_size() + (mb << 20);
+	setrlimit(RLIMIT_AS, &lim);
+#else
+	(void)mb;
+#endif
+	fcvae_model *m = fcvae_model_load(path, err, errlen);
+#ifndef __SANITIZE_ADDRESS__
+	setrlimit(RLIMIT_AS, &old);
+#endif
+	return m;
+}
+
 /* Writing data as a file must make the loader fail naming the file and why. */
 static void reject(const char *what, const void *data, size_t len, const char *why)
 {
@@ -420,25 +455,79 @@ static void bad_files(const fcvae_json *cs)
 	free(f);
 }
 
-#ifndef __SANITIZE_ADDRESS__ /* ASan's shadow memory needs the address space */
-/* Bytes of address space the process holds now. */
-static size_t vm_size(void)
-{
-	unsigned long pages = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-	if (fp) {
-		if (fscanf(fp, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(fp);
-	}
-	return pages * (size_t)sysconf(_SC_PAGESIZE);
-}
-#endif
-
 /* The loader reads the header, then only the data its tensors need: a file
  * far larger than that, or not a regular file, costs neither memory nor a
  * wait (a 3 GB sparse file was read whole: "out of memory", no file named;
  * a FIFO waited for a writer). */
+/* A header is refused for what it claims before it is read, and its JSON
+ * for the values it holds before they are all built: a 50 MB header of
+ * junk took 2 GB and 10 s. The largest header fcvae-train writes (1e6
+ * epochs of train and validation losses) still loads. */
+static void big_headers(const fcvae_json *cs)
+{
+	char path[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/hdr.safetensors", dir);
+
+	/* a header of 33 MiB inside a file of 40 MiB (sparse) */
+	unsigned char len[8] = {0, 0, 0x10, 0x02};
+	spit(path, len, 8);
+	CHECK(truncate(path, (off_t)40 << 20) == 0, "a sparse file of 40 MiB");
+	fcvae_model *m = load_within(path, err, sizeof err, 16);
+	CHECK(!m && strstr(err, path) && strstr(err, "header length 34603008 exceeds the 32 MiB limit"),
+	      "a header of 33 MiB in a file of 40 MiB, in 16 MB: %s", err);
+	fcvae_model_free(m);
+
+	/* the largest legitimate header: 2e6 losses of 13 bytes in "training" */
+	m = vec_model(cs);
+	fcvae_buf b = {0};
+	fcvae_buf_adds(&b, "{\"train_loss\":[");
+	for (int i = 0; i < 2000000; i++) {
+		fcvae_buf_adds(&b, i ? ",-1.23457e-100" : "-1.23457e-100");
+		if (i == 999999)
+			fcvae_buf_adds(&b, "],\"val_loss\":[-1.23457e-100");
+	}
+	fcvae_buf_adds(&b, "]}");
+	free(m->training);
+	m->training = b.p;
+	fcvae_model_save(m, path);
+	size_t flen;
+	unsigned char *file = slurp(path, &flen);
+	fcvae_model *r = load_within(path, err, sizeof err, 256);
+	CHECK(r && le64(file) > 27000000 && r->training && !strcmp(r->training, m->training),
+	      "a header of %zu MB (1e6 epochs' losses) loads in 256 MB %s", (size_t)le64(file) >> 20, err);
+	fcvae_model_free(r);
+	free(file);
+
+	/* junk JSON values in the header and in its config: refused at a count */
+	free(m->training);
+	m->training = fcvae_xstrdup("{}");
+	fcvae_model_save(m, path);
+	file = slurp(path, &flen);
+	fcvae_buf junk = {0}, e = {0};
+	fcvae_buf_adds(&junk, "{\"junk\":[0");
+	for (int i = 0; i < 4000000; i++)
+		fcvae_buf_adds(&junk, ",0");
+	fcvae_buf_adds(&junk, "],\"__metadata__\":");
+	edit_header(&e, file, flen, "{\"__metadata__\":", junk.p);
+	spit(path, e.p, e.len);
+	r = load_within(path, err, sizeof err, 64);
+	CHECK(!r && strstr(err, path) && strstr(err, "header is not valid JSON: more than 4096 values"),
+	      "a header of 4e6 junk values (8 MB), in 64 MB: %s", err);
+	fcvae_model_free(r);
+	fcvae_buf_clear(&junk);
+	fcvae_buf_adds(&junk, "\"config\":\"{\\\"junk\\\":[0");
+	for (int i = 0; i < 1000; i++)
+		fcvae_buf_adds(&junk, ",0");
+	fcvae_buf_adds(&junk, "],");
+	edit_header(&e, file, flen, "\"config\":\"{", junk.p);
+	reject("a config of 1000 junk values", e.p, e.len, "metadata \"config\" is not JSON: more than 256 values");
+	fcvae_buf_free(&junk);
+	fcvae_buf_free(&e);
+	free(file);
+	fcvae_model_free(m);
+	unlink(path);
+}
+
 static void not_models(const fcvae_json *cs)
 {
 	char path[256], err[512] = "", want[128];
@@ -452,17 +541,7 @@ static void not_models(const fcvae_json *cs)
 	free(good);
 	CHECK(truncate(path, (off_t)big) == 0, "a sparse file of 3 GB");
 	snprintf(want, sizeof want, "the data holds %zu bytes, the tensors %zu", big - 8 - hlen, len - 8 - hlen);
-#ifndef __SANITIZE_ADDRESS__
-	struct rlimit old, lim;
-	getrlimit(RLIMIT_AS, &old);
-	lim = old;
-	lim.rlim_cur = vm_size() + ((size_t)512 << 20);
-	setrlimit(RLIMIT_AS, &lim);
-#endif
-	m = fcvae_model_load(path, err, sizeof err);
-#ifndef __SANITIZE_ADDRESS__
-	setrlimit(RLIMIT_AS, &old);
-#endif
+	m = load_within(path, err, sizeof err, 512);
 	CHECK(!m && strstr(err, path) && strstr(err, want), "a sparse 3 GB model file, in 512 MB: %s", err);
 	fcvae_model_free(m);
 	unlink(path);
@@ -495,6 +574,7 @@ int main(void)
 	scaler_round_trip(vec_case(&d, 0));
 	seed_models();
 	bad_files(vec_case(&d, 0));
+	big_headers(vec_case(&d, 0));
 	not_models(vec_case(&d, 0));
 	fcvae_json_doc_free(&d);
 	char cmd[300];
