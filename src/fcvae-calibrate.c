@@ -1,5 +1,6 @@
 /* fcvae-calibrate — an anomaly threshold from scored, labelled validation
  * records (SPEC §5), written into the model file or printed. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -367,6 +368,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return FCVAE_EXIT_USAGE;
 	}
+	if (opt.models)
+		fcvae_modeldir_check(opt.models);
 
 	if (fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "calibrate on",
 	                            "calibration needs labelled validation records; name the field with --label") < 0)
@@ -396,10 +399,14 @@ int main(int argc, char **argv)
 		int nf = 0;
 		for (int i = 0; i < set.ns; i++) {
 			const fcvae_scored_series *s = &set.s[i];
-			if (fcvae_modeldir_find(&path, opt.models, s->key, s->keylen) < 0) {
+			int found = fcvae_modeldir_find(&path, opt.models, s->key, s->keylen), why = errno;
+			if (found < 0) {
 				fcvae_buf_clear(&shown);
 				fcvae_scored_key_shown(&shown, s->key, s->keylen, 0);
-				fcvae_warn("%s: no model for this series (no %s)", shown.p, path.p);
+				if (found == -2)
+					fcvae_warn("%s: %s: %s", shown.p, path.p, strerror(why));
+				else
+					fcvae_warn("%s: no model for this series (no %s)", shown.p, path.p);
 				failed = 1;
 				continue;
 			}

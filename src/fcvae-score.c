@@ -329,8 +329,11 @@ static series *lookup(const char *key, size_t keylen)
 	s->key[keylen] = '\0';
 	s->keylen = (uint32_t)keylen;
 	s->checked = now_ms();
-	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) == 0 ? slot_open(model_path.p, 1, s->key, keylen)
-	                                                                           : NULL;
+	/* a file that cannot be looked at is opened as one that does not
+	 * load: its error is said, fatal as a model that does not load */
+	s->ms = fcvae_modeldir_find(&model_path, opt.models_dir, key, keylen) != -1
+	                ? slot_open(model_path.p, 1, s->key, keylen)
+	                : NULL;
 	table[j] = s;
 	tcount++;
 	return s;
@@ -395,7 +398,7 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 			           opt.max_series);
 		/* a file put there since the series' last look (stat, not per record) */
 		if (!s->ms && due(&s->checked) &&
-		    fcvae_modeldir_find(&model_path, opt.models_dir, key->str, key->slen) == 0) {
+		    fcvae_modeldir_find(&model_path, opt.models_dir, key->str, key->slen) != -1) {
 			s->ms = slot_open(model_path.p, 0, NULL, 0);
 			if (s->ms->m)
 				fcvae_warn("%s: series %s had no model until now, scored from here on", s->ms->path,
@@ -749,11 +752,8 @@ int main(int argc, char **argv)
 	pend = fcvae_xmalloc((size_t)opt.batch * sizeof *pend);
 	if (opt.model_file)
 		slot_open(opt.model_file, 1, NULL, 0);
-	else {
-		struct stat st;
-		if (stat(opt.models_dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: not a directory of models", opt.models_dir);
-	}
+	else
+		fcvae_modeldir_check(opt.models_dir);
 
 	/* a closed pipe is a write error to report (exit 1), not a silent death */
 	signal(SIGPIPE, SIG_IGN);

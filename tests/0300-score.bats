@@ -409,6 +409,29 @@ constant_variance() {
 	[ "${#stderr_lines[@]}" -eq 2 ]
 }
 
+@test "score: a model file that cannot be looked at is fatal, not \"no model\"; so is a --models DIR that cannot be searched" {
+	# every stat error was "no model", exit 0; and a first name that could
+	# not be looked at fell back to the name without '-'
+	mkdir "$tmp/m"
+	cp "$SEED/Accel_CMP.safetensors" "$SEED/Accel_nopin.safetensors" "$tmp/m/"
+	ln -s Star_CMP.safetensors "$tmp/m/Star_CMP.safetensors"
+	{ first Accel/CMP; first Star/CMP; } >"$tmp/in"
+	run --separate-stderr fcvae-score --models "$tmp/m" <"$tmp/in"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "fcvae-score: input line 2: series \"Star/CMP\": $tmp/m/Star_CMP.safetensors: Too many levels of symbolic links" ]
+	ln -s nowhere "$tmp/m/Accel_no-pin.safetensors"
+	run --separate-stderr fcvae-score --models "$tmp/m" < <(first Accel/no-pin)
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[0]}" = "fcvae-score: input line 1: series \"Accel/no-pin\": $tmp/m/Accel_no-pin.safetensors: No such file or directory" ]
+	run fcvae-score --models "$tmp/m/Accel_CMP.safetensors" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-score: $tmp/m/Accel_CMP.safetensors: not a directory of models" ]
+	run fcvae-score --models "$tmp/none" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-score: $tmp/none: No such file or directory" ]
+}
+
 @test "score: truncated and corrupted model files are fatal, naming the file" {
 	mkdir "$tmp/m"
 	head -c 100000 "$SEED/Star_CMP.safetensors" >"$tmp/m/Star_CMP.safetensors"

@@ -164,6 +164,17 @@ threshold_of() {
 	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -2.25 ]
 }
 
+@test "calibrate: a model file that cannot be looked at is said with why, not \"no model\"; a --models DIR that cannot be searched fails at start" {
+	ln -s Star_CMP.safetensors "$tmp/models/Star_CMP.safetensors"
+	jq -c '.key = "Star/CMP"' "$tmp/ac.ndjson" >"$tmp/star"
+	run --separate-stderr fcvae-calibrate --print --models "$tmp/models" "$tmp/star"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-calibrate: Star/CMP: $tmp/models/Star_CMP.safetensors: Too many levels of symbolic links" ]
+	run fcvae-calibrate --models "$tmp/none" "$tmp/ac.ndjson"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-calibrate: $tmp/none: No such file or directory" ]
+}
+
 @test "calibrate: a key holding \u0000 is a series of its own, said whole" {
 	# cut at the NUL, Accel/CMP\u0000x found Accel/CMP's file: the two
 	# were refused as sharing it, as "Accel/CMP", "Accel/CMP"

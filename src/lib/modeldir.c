@@ -1,8 +1,12 @@
 /* modeldir.c — which file of a models directory holds a series' model. */
 #include "modeldir.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
 
 int fcvae_modeldir_path(fcvae_buf *path, const char *dir, const char *key, size_t keylen, int drop_dash)
 {
@@ -31,17 +35,44 @@ no_file:
 	return -1;
 }
 
-int fcvae_modeldir_find(fcvae_buf *path, const char *dir, const char *key, size_t keylen)
+/* 0: path is there; -1: it is not (ENOENT); -2 and errno: it cannot be
+ * looked at. Only ENOENT is absence: a link loop or a directory that
+ * cannot be searched hides a model that may be there. */
+static int look(const char *path)
 {
 	struct stat st;
-	if (fcvae_modeldir_path(path, dir, key, keylen, 0) < 0)
-		return -1;
-	if (stat(path->p, &st) == 0)
+	if (stat(path, &st) == 0)
 		return 0;
-	if (memchr(key, '-', keylen)) {
-		if (fcvae_modeldir_path(path, dir, key, keylen, 1) == 0 && stat(path->p, &st) == 0)
-			return 0;
-		fcvae_modeldir_path(path, dir, key, keylen, 0);
+	if (errno != ENOENT)
+		return -2;
+	/* a dangling link was put there to be the model */
+	if (lstat(path, &st) == 0) {
+		errno = ENOENT;
+		return -2;
 	}
 	return -1;
+}
+
+int fcvae_modeldir_find(fcvae_buf *path, const char *dir, const char *key, size_t keylen)
+{
+	if (fcvae_modeldir_path(path, dir, key, keylen, 0) < 0)
+		return -1;
+	int rc = look(path->p);
+	if (rc != -1 || !memchr(key, '-', keylen))
+		return rc;
+	if (fcvae_modeldir_path(path, dir, key, keylen, 1) == 0 && (rc = look(path->p)) != -1)
+		return rc;
+	fcvae_modeldir_path(path, dir, key, keylen, 0);
+	return -1;
+}
+
+void fcvae_modeldir_check(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: not a directory of models", dir);
+	if (access(dir, X_OK) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s: cannot look for models in it: %s", dir, strerror(errno));
 }

@@ -73,6 +73,20 @@ int main(void)
 	find(dir, "---", -1, "---.safetensors");
 	touch(dir, "-.safetensors");
 	find(dir, "-", 0, "-.safetensors");
+	/* only a name that does not exist is no model: a link loop or a
+	 * dangling link is a model that cannot be looked at (-2), said, and
+	 * the other name is not tried in its place */
+	char link[512];
+	snprintf(link, sizeof link, "%s/Loop.safetensors", dir);
+	CHECK(symlink("Loop.safetensors", link) == 0, "a link to itself");
+	find(dir, "Loop", -2, "Loop.safetensors");
+	snprintf(link, sizeof link, "%s/Star_no-pin.safetensors", dir);
+	CHECK(symlink("nowhere", link) == 0, "a dangling link");
+	touch(dir, "Star_nopin.safetensors");
+	find(dir, "Star/no-pin", -2, "Star_no-pin.safetensors");
+	snprintf(link, sizeof link, "%s/Star_CMP.safetensors", dir);
+	CHECK(symlink("Star_CMP.safetensors", link) == 0, "a link to itself, of the name without '-'");
+	find(dir, "Star/C-MP", -2, "Star_CMP.safetensors");
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -r '%s'", dir);
 	CHECK(system(cmd) == 0, "remove %s", dir);
