@@ -117,7 +117,7 @@ static void usage(FILE *fp)
 	        "  -M, --models DIR      DIR/KEY.safetensors per series, '/' in KEY as '_'\n"
 	        "                        (then with '-' removed: Accel/no-pin -> Accel_nopin)\n"
 	        "  -t, --threshold X     anomaly when score < X (default: the model's)\n"
-	        "  -k, --band K          lower/upper = expected -/+ K sigma (default 3)\n"
+	        "  -k, --band K          lower/upper = expected -/+ K sigma (default 3, at most 1000)\n"
 	        "  -i, --iterations N    refinement passes (default 10)\n"
 	        "  -n, --samples N       decoder samples per score (default 16)\n"
 	        "  -1, --single-pass     no refinement (--iterations 0)\n"
@@ -702,8 +702,10 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			opt.band = fcvae_parse_double("--band", optarg);
-			if (!(opt.band >= 0 && isfinite(opt.band)))
-				fcvae_die(FCVAE_EXIT_USAGE, "--band: '%s' must be a number >= 0", optarg);
+			/* wider says nothing and is surely a slip: 1e308 made lower
+			 * and upper infinite, written null */
+			if (!(opt.band >= 0 && opt.band <= 1000))
+				fcvae_die(FCVAE_EXIT_USAGE, "--band: '%s' must be a number from 0 to 1000", optarg);
 			break;
 		case 'i': opt.score.iterations = (int)fcvae_parse_long("--iterations", optarg, 0, 10000); break;
 		case 'n': opt.score.samples = (int)fcvae_parse_long("--samples", optarg, 1, 1000000); break;

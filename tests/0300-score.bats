@@ -42,6 +42,11 @@ first() {
 	[ "$status" -eq 2 ]
 	run fcvae-score --models "$SEED" --bogus
 	[ "$status" -eq 2 ]
+	# 1e308 gave lower and upper null (infinite); 1000 is the widest taken
+	run fcvae-score --models "$SEED" --band 1e308 </dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "fcvae-score: --band: '1e308' must be a number from 0 to 1000" ]
+	first Accel/CMP | fcvae-score --models "$SEED" --band 1000 | jq -e '.lower < .expected and .expected < .upper'
 	run fcvae-score --models "$tmp/none" </dev/null
 	[ "$status" -eq 1 ]
 }
