@@ -37,20 +37,15 @@ no_file:
 
 /* 0: path is there; -1: it is not (ENOENT); -2 and errno: it cannot be
  * looked at. Only ENOENT is absence: a link loop or a directory that
- * cannot be searched hides a model that may be there. */
+ * cannot be searched hides a model that may be there, and a dangling link
+ * was put there to be the model. One call for a missing name: a series
+ * without a model is looked for again and again (--recheck). */
 static int look(const char *path)
 {
 	struct stat st;
-	if (stat(path, &st) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -2;
-	/* a dangling link was put there to be the model */
-	if (lstat(path, &st) == 0) {
-		errno = ENOENT;
-		return -2;
-	}
-	return -1;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? -1 : -2;
+	return !S_ISLNK(st.st_mode) || stat(path, &st) == 0 ? 0 : -2;
 }
 
 int fcvae_modeldir_find(fcvae_buf *path, const char *dir, const char *key, size_t keylen)
