@@ -309,6 +309,28 @@ static void put_plot(FILE *fp, const char *const *clause, const int *shown, int 
 
 static const char *const formats[2] = {"png", "svg"};
 
+/* --format: a comma-separated list of whole names, each of formats[]; a
+ * part misspelt ("pn,svg") is an error, not a format quietly left out. */
+static int parse_formats(const char *list, draw_opts *o)
+{
+	int want[2] = {0, 0};
+	for (const char *p = list;; p++) {
+		size_t len = strcspn(p, ",");
+		int f = 0;
+		while (f < 2 && !(strlen(formats[f]) == len && !strncmp(p, formats[f], len)))
+			f++;
+		if (f == 2)
+			return -1;
+		want[f] = 1;
+		p += len;
+		if (!*p)
+			break;
+	}
+	o->png = want[0];
+	o->svg = want[1];
+	return 0;
+}
+
 /* The gnuplot script of one series: data inline, then one terminal per
  * format, each drawing into its temp file img[f] (renamed once complete). */
 static void script_series(FILE *fp, const board *b, const series *s, const draw_opts *o, const fcvae_atomic *img)
@@ -688,9 +710,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'F':
-			o.png = strstr(optarg, "png") != NULL;
-			o.svg = strstr(optarg, "svg") != NULL;
-			if ((!o.png && !o.svg) || strspn(optarg, "pngsv,") != strlen(optarg))
+			if (parse_formats(optarg, &o) < 0)
 				fcvae_die(FCVAE_EXIT_USAGE, "--format: '%s' is not png, svg or png,svg", optarg);
 			break;
 		case 'f': follow = 1; break;

@@ -39,6 +39,14 @@ setup() {
 	[ "$status" -eq 2 ]
 	run fcvae-plot -o "$tmp/d" --format gif </dev/null
 	[ "$status" -eq 2 ]
+	# a misspelt part is refused, not left out (pn,svg drew svg alone)
+	for f in pn,svg sv,png png, pngsvg; do
+		run --separate-stderr fcvae-plot -o "$tmp/d" --format "$f" </dev/null
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "fcvae-plot: --format: '$f' is not png, svg or png,svg" ]
+	done
+	run fcvae-plot -o "$tmp/d" --format svg,png </dev/null
+	[ "$status" -eq 0 ]
 }
 
 @test "plot: --hours is a number of hours up to 1000000" {
