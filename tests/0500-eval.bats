@@ -276,6 +276,17 @@ gap() { # N FORMAT
 	[ "$status" -eq 1 ]
 }
 
+@test "eval: labels on unscored records only: no scored record, not no label" {
+	# fcvae-window's output, labelled but never scored: it asked for --label
+	fcvae-gen --hourly --format ndjson --days 2 --combo Star/CMP | fcvae-window >"$tmp/windows"
+	run --separate-stderr fcvae-eval "$tmp/windows"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-eval: no scored record (25 records, all unscored): nothing to evaluate; is this fcvae-score's output?" ]
+	run --separate-stderr fcvae-eval <<<'{"key":"A","ts":0,"value":null,"score":-1,"label":1}'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-eval: no scored record (1 record, all unscored): nothing to evaluate; is this fcvae-score's output?" ]
+}
+
 @test "eval: all-normal labels give null recall and F1, not zeros" {
 	jq -c '.label = 0' "$tmp/a.ndjson" >"$tmp/normal"
 	check '.series[0] | .at_threshold.recall == null and .at_threshold.f1 == null and .roc_auc == null and

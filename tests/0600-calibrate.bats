@@ -218,6 +218,11 @@ threshold_of() {
 	run fcvae-calibrate --model "$m" "$tmp/nolabel"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'no record has a "label"'* ]]
+	# labelled but never scored: no scored record is what is wrong
+	jq -c '.score = null' "$tmp/ac.ndjson" >"$tmp/unscored"
+	run --separate-stderr fcvae-calibrate --model "$m" "$tmp/unscored"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "fcvae-calibrate: no scored record ("*" records, all unscored): nothing to calibrate on; is this fcvae-score's output?" ]]
 	jq -c '.label = 0' "$tmp/ac.ndjson" >"$tmp/normal"
 	run fcvae-calibrate --model "$m" "$tmp/normal"
 	[ "$status" -eq 1 ]

@@ -311,6 +311,11 @@ int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcv
 	fcvae_scored_sort(set);
 	if (set->records == 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "no scored records to %s", doing);
+	/* fcvae-window's output, say: its labels are no reason to ask for one */
+	if (set->labelled + set->unlabelled == 0)
+		fcvae_die(FCVAE_EXIT_FAIL,
+		          "no scored record (%zu record%s, all unscored): nothing to %s; is this fcvae-score's output?",
+		          set->records, set->records == 1 ? "" : "s", doing);
 	if (set->labelled == 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): %s", set->label_field,
 		          set->records, set->unscored, no_labels);

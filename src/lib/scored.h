@@ -100,8 +100,8 @@ int fcvae_scored_judged(const fcvae_json *r);
 /* Read the named files (none: standard input) into set, sort, and warn the
  * reject summary, the replaced and the unlabelled counts. Dies (exit 1) on
  * a file that cannot be read, when no record was read ("no scored records
- * to <doing>") and when none has a label (no_labels: what follows the
- * counts). Returns 0, or -1 when set->strict stopped it at a rejected line
+ * to <doing>"), when every record is unscored and when none has a label
+ * (no_labels: what follows the counts). Returns 0, or -1 when set->strict stopped it at a rejected line
  * (the line said why, nothing more is said): the caller exits
  * FCVAE_EXIT_DATA. */
 int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcvae_rejects *rej,
