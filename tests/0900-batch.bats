@@ -151,6 +151,14 @@ EOF
 	[[ "$output" == *"broken.csv: "* ]]
 	[[ "$output" == *"3 files in $tmp/in: 2 scored "*", 0 unchanged, 1 failed" ]]
 	[ ! -e "$tmp/in/scored/broken.ndjson" ]
+	# nothing of a failed file is left behind (its .broken.err was)
+	[ -z "$(cd "$tmp/in/scored" && ls -A | grep broken)" ]
+	# too short for a window: fails the same way, leaves nothing
+	mkdir "$tmp/short"
+	printf 'timestamp,val\n2025-01-01T00:00:00Z,3\n' >"$tmp/short/bad.csv"
+	run fcvae-batch -n 2 -m "$model" "$tmp/short"
+	[ "$status" -eq 1 ]
+	[ "$(ls -A "$tmp/short/scored")" = .lock ]
 }
 
 @test "batch: a file of one window: one record, and nothing said on standard error" {
