@@ -509,6 +509,25 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--columns needs --hourly");
 	if ((loop || delay_set) && !follow)
 		fcvae_die(FCVAE_EXIT_USAGE, "--delay and --loop need --follow");
+	/* a split whose days all lie beyond --days would write a header and
+	 * nothing else, and say nothing of why */
+	int first = 0;
+	while (first < ndays && !day_wanted(first))
+		first++;
+	if (first == ndays) {
+		while (!day_wanted(first))
+			first++;
+		int last = first;
+		while (last < 100000 && day_wanted(last + 1))
+			last++;
+		char held[64];
+		if (last == 100000)
+			snprintf(held, sizeof held, "days %d and later", first);
+		else
+			snprintf(held, sizeof held, "days %d-%d", first, last);
+		fcvae_die(FCVAE_EXIT_USAGE, "--split %s holds %s (counted from 0): --days %d leaves none",
+		          fcvae_seeddata_split_name((fcvae_split)split), held, ndays);
+	}
 	/* what RFC 3339 writes and the other programs read */
 	if (!fcvae_time_in_range((double)start) || !fcvae_time_in_range((double)start + 86400.0 * ndays - 1))
 		fcvae_die(FCVAE_EXIT_USAGE, "--start, --days: the days run beyond the years 0 to 9999");

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fcvae-gen: the seed data set of SPEC §6.
 
 bats_require_minimum_version 1.5.0
@@ -43,6 +44,15 @@ teardown() {
 	[ "$status" -eq 2 ]
 	run fcvae-gen --split holdout
 	[ "$status" -eq 2 ]
+	# a split all beyond --days: said, not a header alone with exit 0
+	run --separate-stderr fcvae-gen --days 40 --split validation --hourly
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fcvae-gen: --split validation holds days 42-49 (counted from 0): --days 40 leaves none" ]
+	[ -z "$output" ]
+	run --separate-stderr fcvae-gen --days 50 --split test --follow
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fcvae-gen: --split test holds days 50 and later (counted from 0): --days 50 leaves none" ]
+	[ "$(fcvae-gen --days 43 --split validation --hourly --combo Star/CMP | wc -l)" -eq 25 ]
 	run fcvae-gen --start yesterday
 	[ "$status" -eq 2 ]
 	run fcvae-gen --loop
