@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,9 +232,11 @@ static int series_add(board *b, series *s, const point *pt)
 }
 
 /* Labelled points credited by point adjustment: every point of a labelled
- * segment (consecutive labelled buckets) in which anything was flagged. */
+ * segment (consecutive labelled buckets, no gap between them longer than
+ * the series' step, as fcvae-eval's events) in which anything was flagged. */
 static void pa_credit(const series *s, unsigned char *credit)
 {
+	double gap_max = fcvae_run_gap_max(s->p, s->n, sizeof *s->p, offsetof(point, ts));
 	size_t i = 0;
 	while (i < s->n) {
 		if (s->p[i].label != 1) {
@@ -242,8 +245,9 @@ static void pa_credit(const series *s, unsigned char *credit)
 		}
 		size_t j = i;
 		int hit = 0;
-		while (j < s->n && s->p[j].label == 1)
+		do
 			hit |= s->p[j++].anomaly == 1;
+		while (j < s->n && s->p[j].label == 1 && !(s->p[j].ts - s->p[j - 1].ts > gap_max));
 		for (; i < j; i++)
 			credit[i] = (unsigned char)hit;
 	}

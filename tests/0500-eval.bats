@@ -276,6 +276,22 @@ gap() { # N FORMAT
 	[ "$status" -eq 1 ]
 }
 
+@test "eval: a time gap parts an event; irregular times do not" {
+	# two labelled points ten days apart were one event, credited whole
+	printf '%s\n' '{"key":"A","ts":0,"score":-1,"anomaly":false,"label":0}' \
+		'{"key":"A","ts":3600,"score":-9,"anomaly":true,"label":1}' \
+		'{"key":"A","ts":864000,"score":-1,"anomaly":false,"label":1}' \
+		'{"key":"A","ts":867600,"score":-1,"anomaly":false,"label":0}' >"$tmp/gap"
+	check '.series[0] | .events == 2 and .events_detected == 1' "$tmp/gap"
+	# steps of 50 to 70 s (--agg none): one event of three points
+	printf '%s\n' '{"key":"A","ts":0,"score":-1,"anomaly":false,"label":0}' \
+		'{"key":"A","ts":50,"score":-9,"anomaly":true,"label":1}' \
+		'{"key":"A","ts":120,"score":-1,"anomaly":false,"label":1}' \
+		'{"key":"A","ts":175,"score":-1,"anomaly":false,"label":1}' \
+		'{"key":"A","ts":240,"score":-1,"anomaly":false,"label":0}' >"$tmp/irregular"
+	check '.series[0] | .events == 1 and .events_detected == 1 and .pa.f1 == 1' "$tmp/irregular"
+}
+
 @test "eval: labels on unscored records only: no scored record, not no label" {
 	# fcvae-window's output, labelled but never scored: it asked for --label
 	fcvae-gen --hourly --format ndjson --days 2 --combo Star/CMP | fcvae-window >"$tmp/windows"

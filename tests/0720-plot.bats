@@ -216,6 +216,14 @@ red_dots() {
 	[ "$(red_dots "$tmp/d/a.svg" 50)" = "$(x_of $t1 $t1 24 900)" ]
 	# the last 24 hours only: hour 5 is the first shown
 	[ "$(grep -c "<title>value</title>" "$tmp/d/a.svg")" -eq 1 ]
+	# a gap parts a segment, as fcvae-eval's events: hour 18 labelled, 19
+	# missing, 20-21 flagged; 18 is not credited (it was, adjacent in memory)
+	jq -c 'select(.key != "b/x y" or .ts != "2025-01-01T19:00:00Z") |
+		if .key == "b/x y" and .ts == "2025-01-01T18:00:00Z" then .label = 1 else . end' "$tmp/scored" >"$tmp/gap"
+	fcvae-plot -o "$tmp/g" --hours 24 -F svg "$tmp/gap"
+	orange=$(grep "color='rgb(255, 140,   0)'" "$tmp/g/b_x_y.svg" | grep -o "translate([0-9.]*,[0-9.]*)" |
+		tr '(,)' '   ' | awk '$3 > 50 { printf "%.0f\n", $2 }' | sort -n)
+	[ "$orange" = "$(for h in 20 21; do x_of $(date -u -d "2025-01-01 00:00 UTC + $h hour" +%s) $t1 24 900; done)" ]
 }
 
 @test "plot: fields of the wrong type are reported, counted and skipped; --strict stops" {

@@ -219,8 +219,10 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 		for (size_t i = 0; i < s->n; i++)
 			if (s->p[i].left_out == POINT && isnan(s->p[i].ts))
 				timed = 0;
-		/* without times, input order is the only order there is */
+		/* without times, input order is the only order there is, and
+		 * no gap between records is known */
 		size_t m = s->n;
+		double gap_max = INFINITY;
 		if (timed) {
 			/* in time order, what has no time has no place among the points */
 			m = 0;
@@ -229,12 +231,17 @@ void fcvae_scored_sort(fcvae_scored_set *set)
 					s->p[m++] = s->p[i];
 			fcvae_sort_by_time(s->p, m, sizeof *s->p, offsetof(fcvae_scored_point, ts));
 			m = last_of_each_time(set, s, m);
+			gap_max = fcvae_run_gap_max(s->p, m, sizeof *s->p, offsetof(fcvae_scored_point, ts));
 		}
-		/* an unscored record labelled anomalous leaves its event whole */
+		/* an unscored record labelled anomalous leaves its event whole;
+		 * records missing (a gap longer than the series' step) do not */
 		size_t n = 0;
 		int brk = 0;
+		double prev = NAN;
 		for (size_t i = 0; i < m; i++) {
 			fcvae_scored_point e = s->p[i];
+			brk |= e.ts - prev > gap_max;
+			prev = e.ts;
 			if (e.left_out) {
 				brk |= !(e.left_out == UNSCORED && e.label);
 				continue;

@@ -9,7 +9,8 @@
  * an interpolated point), are kept out of the metrics but counted; unless
  * labelled anomalous they break the sequence, so that the events on either
  * side of them stay two. So does a rejected line whose series and time can
- * be read. Of several records for one series and time (fcvae-window
+ * be read, and so does a gap: records missing, where the time to the one
+ * before is over fcvae_run_gap_max of the series' times. Of several records for one series and time (fcvae-window
  * --revise, a replayed stream) the last read stands; the others are
  * counted as replaced. */
 #ifndef FCVAE_SCORED_H

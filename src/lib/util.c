@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,4 +459,31 @@ void fcvae_sort_by_time(void *base, size_t n, size_t size, size_t time_at)
 	memcpy(p, sorted, n * size);
 	free(sorted);
 	free(s);
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double fcvae_run_gap_max(const void *base, size_t n, size_t size, size_t time_at)
+{
+	const char *p = base;
+	double *d = fcvae_xmalloc((n ? n : 1) * sizeof *d), prev = NAN, t;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&t, p + i * size + time_at, sizeof t);
+		if (t - prev > 0) /* false with either NaN */
+			d[m++] = t - prev;
+		if (!isnan(t))
+			prev = t;
+	}
+	double step = INFINITY;
+	if (m) {
+		qsort(d, m, sizeof *d, by_double);
+		step = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
+	}
+	free(d);
+	return 1.5 * step;
 }

@@ -1,5 +1,7 @@
 /* test-scored.c — scored records read back: breaks around what is left out,
  * replaced records, points in time order, undecided flags. */
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 
 #include "scored.h"
 #include "unit.h"
+#include "util.h"
 
 /* set, initialised, holding text's records, sorted. */
 static void read_text(fcvae_scored_set *set, const char *text)
@@ -93,6 +96,37 @@ static void test_breaks(void)
 	CHECK(set.ns == 1 && !strcmp(set.s[0].key, "A") && set.records == 1, "rejected series dropped: %d series",
 	      set.ns);
 	fcvae_scored_free(&set);
+}
+
+/* A gap longer than the series' step (1.5 times its median interval)
+ * parts a labelled run as a record left out does; the step itself does not. */
+static void test_gaps(void)
+{
+	fcvae_scored_set set;
+	char labels[64], flags[64];
+	static const char *const hours[2] = {"0,3600,7200,10800", "0,3600,10800,14400"};
+	for (int gap = 0; gap < 2; gap++) {
+		int t[4];
+		sscanf(hours[gap], "%d,%d,%d,%d", &t[0], &t[1], &t[2], &t[3]);
+		char text[1024];
+		snprintf(text, sizeof text,
+		         "{\"ts\":%d,\"score\":-1,\"anomaly\":false,\"label\":0}\n"
+		         "{\"ts\":%d,\"score\":-9,\"anomaly\":true,\"label\":1}\n"
+		         "{\"ts\":%d,\"score\":-1,\"anomaly\":false,\"label\":1}\n"
+		         "{\"ts\":%d,\"score\":-1,\"anomaly\":false,\"label\":0}\n",
+		         t[0], t[1], t[2], t[3]);
+		read_text(&set, text);
+		arrays_of(&set, 0, labels, flags);
+		CHECK(strlen(labels) == 4 && labels[1] != '0' && labels[2] != '0' &&
+		      (labels[1] != labels[2]) == gap, "hours %s: labels %s", hours[gap], labels);
+		fcvae_scored_free(&set);
+	}
+	/* the usual step is the median: NaN passed over, one long gap no weight */
+	struct timed { int pad; double ts; } p[] = {{0, 0}, {0, 10}, {0, 20}, {0, NAN}, {0, 30}, {0, 100}};
+	double g = fcvae_run_gap_max(p, 6, sizeof *p, offsetof(struct timed, ts));
+	CHECK(g == 15, "gap max of steps 10, 10, 10, 70: %g", g);
+	g = fcvae_run_gap_max(p, 1, sizeof *p, offsetof(struct timed, ts));
+	CHECK(isinf(g), "gap max of one time: %g", g);
 }
 
 static void test_order(void)
@@ -218,6 +252,7 @@ static void test_parse_live(void)
 int main(void)
 {
 	test_breaks();
+	test_gaps();
 	test_order();
 	test_replaced();
 	test_undecided();
