@@ -65,6 +65,8 @@ typedef struct {
 	const char *file;      /* key made safe as a file name, in board's files */
 	point *p;              /* time order, oldest first */
 	size_t n, cap;
+	double dropped;        /* the newest bucket time dropped from the span
+	                        * (-inf: none): every bucket seen after it is in p */
 	int dirty;             /* changed since last drawn */
 } series;
 
@@ -82,7 +84,7 @@ typedef struct {
 	double hours;
 	size_t received, scored, rejected;
 	double latest;                    /* newest bucket time over all series */
-	recent_anomaly recent[RECENT];    /* ring, newest at (nrecent-1) % RECENT */
+	recent_anomaly recent[RECENT];    /* by bucket time, newest first */
 	size_t nrecent;
 	unsigned long generation;         /* bumps on each draw, for image URLs */
 } board;
@@ -182,6 +184,7 @@ static series *series_get(board *b, const char *key, size_t len)
 	memset(s, 0, sizeof *s);
 	s->key = b->keys.key[i];
 	s->keylen = len;
+	s->dropped = -INFINITY;
 	/* two keys that map to one file name would overwrite each other's
 	 * image: a "-N" suffix, N counted up until the name is free */
 	char *base = file_name(key, len), *name = fcvae_xmalloc(strlen(base) + 24);
@@ -200,9 +203,13 @@ static series *series_get(board *b, const char *key, size_t len)
 }
 
 /* Add a point in time order; a bucket seen again replaces the old one (a
- * replay, or --revise): then 1. Points older than the shown span are dropped. */
+ * replay, or --revise): then 1. Points older than the shown span are dropped.
+ * A bucket no newer than one dropped is taken as seen (a replay after a
+ * restart reaches back past the span): 1, and nothing changes. */
 static int series_add(board *b, series *s, const point *pt)
 {
+	if (pt->ts <= s->dropped)
+		return 1;
 	int replaced = 0;
 	size_t i = s->n;
 	while (i > 0 && s->p[i - 1].ts > pt->ts)
@@ -224,11 +231,29 @@ static int series_add(board *b, series *s, const point *pt)
 	while (drop < s->n && s->p[drop].ts <= cut)
 		drop++;
 	if (drop) {
+		s->dropped = s->p[drop - 1].ts;
 		memmove(s->p, s->p + drop, (s->n - drop) * sizeof *s->p);
 		s->n -= drop;
 	}
 	s->dirty = 1;
 	return replaced;
+}
+
+/* Keep an anomaly among the RECENT newest by bucket time (arrival order
+ * is no guide: a replay or a late series brings old buckets last). */
+static void recent_add(board *b, size_t series, const point *pt)
+{
+	size_t i = b->nrecent;
+	if (i == RECENT) {
+		if (!(pt->ts > b->recent[RECENT - 1].pt.ts))
+			return;
+		i--;
+	} else
+		b->nrecent++;
+	/* before those of its time already kept: of one time, the last come first */
+	for (; i > 0 && b->recent[i - 1].pt.ts <= pt->ts; i--)
+		b->recent[i] = b->recent[i - 1];
+	b->recent[i] = (recent_anomaly){.series = series, .pt = *pt};
 }
 
 /* Labelled points credited by point adjustment: every point of a labelled
@@ -625,9 +650,9 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 	fputs("</div>\n<h2>Recent anomalies</h2>\n<table id=\"recent\">\n"
 	      "<tr><th>series</th><th>time</th><th>value</th><th>expected</th><th>score</th><th>threshold</th></tr>\n",
 	      fp);
-	size_t shown = b->nrecent < RECENT ? b->nrecent : RECENT;
+	size_t shown = b->nrecent;
 	for (size_t k = 0; k < shown; k++) {
-		const recent_anomaly *r = &b->recent[(b->nrecent - 1 - k) % RECENT];
+		const recent_anomaly *r = &b->recent[k];
 		fcvae_time_format(ts, r->pt.ts);
 		fputs("<tr><td>", fp);
 		html_text(fp, b->s[r->series].key, b->s[r->series].keylen);
@@ -805,11 +830,8 @@ int main(int argc, char **argv)
 			series *s = series_get(&b, key->str, key->slen);
 			if (!series_add(&b, s, &pt)) {
 				b.scored += isfinite(pt.score);
-				if (pt.anomaly == 1) {
-					recent_anomaly *ra = &b.recent[b.nrecent++ % RECENT];
-					ra->series = (size_t)(s - b.s);
-					ra->pt = pt;
-				}
+				if (pt.anomaly == 1)
+					recent_add(&b, (size_t)(s - b.s), &pt);
 			}
 			if (pt.ts > b.latest)
 				b.latest = pt.ts;

@@ -193,6 +193,19 @@ setup() {
 	! grep -q 'http-equiv="refresh"' "$tmp/n/index.html"
 }
 
+@test "plot: a replay counts each bucket once; recent anomalies by bucket time" {
+	# a's hour 2 anomalous: it has left the 24 hours shown when the replay
+	# brings it again (it was counted again and listed as the newest)
+	jq -c 'if .key == "a" and .ts == "2025-01-01T02:00:00Z" then .anomaly = true else . end' "$tmp/scored" >"$tmp/s2"
+	cat "$tmp/s2" "$tmp/s2" | fcvae-plot -o "$tmp/d" -F png
+	f=$tmp/d/index.html
+	[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$f")" = 120 ]
+	[ "$(xmllint --html --xpath 'string(//*[@id="scored"]/b)' "$f")" = 60 ]
+	[ "$(xmllint --html --xpath 'count(//table[@id="recent"]/tr)' "$f")" = 5 ]
+	times=$(for i in 2 3 4 5; do xmllint --html --xpath "string(//table[@id=\"recent\"]/tr[$i]/td[2])" "$f"; done)
+	[ "$times" = "$(printf '%s\n' 2025-01-02T05:00:00Z 2025-01-01T21:00:00Z 2025-01-01T20:00:00Z 2025-01-01T02:00:00Z)" ]
+}
+
 # x pixel of time t in an image W wide showing [t1 - hours, t1 + 30 min]:
 # the plot area spans screen 0.09..0.97 (fixed margins in fcvae-plot)
 x_of() { awk -v t="$1" -v t1="$2" -v h="$3" -v w="$4" 'BEGIN { t0 = t1 - h * 3600; printf "%.0f\n", w * (0.09 + 0.88 * (t - t0) / (t1 + 1800 - t0)) }'; }
