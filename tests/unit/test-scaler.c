@@ -20,10 +20,10 @@ static fcvae_model *model(int transform, double mean, double std)
 
 int main(void)
 {
-	CHECK(fcvae_transform_parse("none") == FCVAE_TRANSFORM_NONE && fcvae_transform_parse("sqrt") == FCVAE_TRANSFORM_SQRT,
-	      "none and sqrt parse");
-	CHECK(fcvae_transform_parse("log") == -1 && fcvae_transform_parse("") == -1 && fcvae_transform_parse("SQRT") == -1,
-	      "log, \"\" and SQRT do not");
+#define PARSE(lit) fcvae_transform_parse(lit, sizeof lit - 1)
+	CHECK(PARSE("none") == FCVAE_TRANSFORM_NONE && PARSE("sqrt") == FCVAE_TRANSFORM_SQRT, "none and sqrt parse");
+	CHECK(PARSE("log") == -1 && PARSE("") == -1 && PARSE("SQRT") == -1, "log, \"\" and SQRT do not");
+	CHECK(PARSE("sqrt\0x") == -1 && PARSE("non") == -1, "a name is whole: sqrt\\0x and non do not");
 	CHECK(!strcmp(fcvae_transform_name(FCVAE_TRANSFORM_SQRT), "sqrt"), "sqrt's name");
 
 	/* signed square root: defined, monotone and invertible on every value */
