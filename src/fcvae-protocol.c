@@ -476,13 +476,16 @@ static void read_scores(const char *path)
 		    ts->type != FCVAE_JSON_NUMBER || !score || score->type != FCVAE_JSON_NUMBER || !isfinite(score->num))
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: not a scored window (key, part, ts, score)", path,
 			          in.lineno);
-		if (strcmp(files[i].f.name, key->str))
-			for (i = 0; i < nfiles && strcmp(files[i].f.name, key->str); i++)
+		if (!fcvae_json_str_is(key, files[i].f.name))
+			for (i = 0; i < nfiles && !fcvae_json_str_is(key, files[i].f.name); i++)
 				;
-		if (i == nfiles)
-			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: \"%s\" is not a file of the data directory", path,
-			          in.lineno, key->str);
-		int p = !strcmp(part->str, "validation") ? VAL : !strcmp(part->str, "test") ? TEST : -1;
+		if (i == nfiles) {
+			fcvae_buf k = {0};
+			fcvae_json_add_string(&k, key->str, key->slen);
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: %s is not a file of the data directory", path,
+			          in.lineno, k.p);
+		}
+		int p = fcvae_json_str_is(part, "validation") ? VAL : fcvae_json_str_is(part, "test") ? TEST : -1;
 		bfile *b = &files[i];
 		size_t j = p < 0 ? 0 : got[i][p]++;
 		double want = p < 0 ? 0 : b->part[p].t0 + (double)(j + W - 1) * b->f.interval;

@@ -322,9 +322,12 @@ threshold_of() {
 	[ "$status" -eq 0 ]
 	[ "$stderr" = 'fcvae-calibrate: 4 records with "split": "test": a threshold chosen on test labels says nothing of data the model has not seen; calibrate on the validation split' ]
 	echo "$output" | jq -e '.calibration.threshold == -2.25'
-	jq -c '.split = "validation"' "$tmp/ac.ndjson" >"$tmp/valid"
-	run --separate-stderr fcvae-calibrate --print "$tmp/valid"
-	[ -z "$stderr" ]
+	# a split is its whole name: "test\u0000x" is not the test split
+	for s in '"validation"' '"test\u0000x"'; do
+		jq -c ".split = $s" "$tmp/ac.ndjson" >"$tmp/valid"
+		run --separate-stderr fcvae-calibrate --print "$tmp/valid"
+		[ -z "$stderr" ]
+	done
 }
 
 # what each example of fcvae-calibrate(1) shows: the answers worked out in

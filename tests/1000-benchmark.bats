@@ -301,6 +301,11 @@ protocol_example() {
 	run fcvae-benchmark $small --from-scores "$tmp/s3" "$tmp/d"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'"c.csv" is not a file of the data directory'* ]]
+	# a key is the file's whole name, NUL and all
+	sed '1s/"a.csv"/"a.csv\\u0000x"/' "$tmp/s" >"$tmp/s4"
+	run fcvae-benchmark $small --from-scores "$tmp/s4" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"a.csv\u0000x" is not a file of the data directory'* ]]
 	run fcvae-benchmark $small --from-scores "$tmp/nonexistent" "$tmp/d"
 	[ "$status" -eq 1 ]
 }

@@ -174,7 +174,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 				e.undecided = 1;
 		}
 		const fcvae_json *split = fcvae_json_get(r, "split");
-		if (split && split->type == FCVAE_JSON_STRING && !strcmp(split->str, "test"))
+		if (split && fcvae_json_str_is(split, "test"))
 			set->test_split++;
 	rejected:
 		push(set, s, e);
