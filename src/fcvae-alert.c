@@ -3,6 +3,7 @@
  * the exactly-once sink (each (series, bucket) logged once across restarts,
  * no alert repeated) (SPEC §7). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -33,6 +34,9 @@ static const char usage_text[] =
 	"  -a, --alerts FILE     append each alert to FILE as well (the outbox)\n"
 	"  -K, --key-delimiter D prefix each alert with its series key and D, for\n"
 	"                        kcat -P -K D (messages keyed by series)\n"
+	"      --sent FILE       send no alert whose id FILE holds: the alerts topic's\n"
+	"                        payloads, one a line, as a follower appends them\n"
+	"                        (kcat -C -u -f '%s\\n'); read again before each alert\n"
 	"  -r, --resend          read an alerts topic's payloads (kcat -C -e -f '%s\\n')\n"
 	"                        and write the alerts of --alerts FILE whose id it\n"
 	"                        lacks (with --state, of what the state committed)\n"
@@ -140,11 +144,109 @@ static void outfile_sync(outfile *o)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
 }
 
+/* --sent: the alerts already on the topic, as a follower of it appends
+ * their payloads to a file. Read on from where it was left before each
+ * alert, so that an alert another member sent (the series was its before a
+ * rebalance, and the hours it scored come again here) is not sent twice.
+ * A file cut shorter (the follower started over) is read again from its
+ * start; the ids already read stay. Memory: the ids, one per alert on the
+ * topic. */
+typedef struct {
+	const char *path;
+	int fd;
+	long long pos;      /* bytes of the file read */
+	fcvae_buf part;     /* the line not yet ended */
+	int skipping;       /* in a line longer than max: dropped whole */
+	size_t max;
+	fcvae_keyset ids;
+	size_t other, cut;  /* lines not alerts; lines too long to read */
+	fcvae_json_parser p;
+} sentfile;
+
+static void sent_open(sentfile *f, size_t max)
+{
+	if (!f->path)
+		return;
+	f->fd = open(f->path, O_RDONLY);
+	if (f->fd < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
+	f->max = max;
+	fcvae_json_parser_init(&f->p);
+}
+
+static void sent_line(sentfile *f, const char *line, size_t len)
+{
+	if (len == 0)
+		return;
+	const fcvae_json *r = fcvae_json_parse(&f->p, line, len);
+	const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
+	int added;
+	if (id && id->type == FCVAE_JSON_STRING)
+		fcvae_keyset_add(&f->ids, id->str, id->slen, &added);
+	else
+		f->other++;
+}
+
+/* Take in what the file gained since last read: its ended lines. */
+static void sent_refresh(sentfile *f)
+{
+	struct stat st;
+	if (fstat(f->fd, &st) < 0)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
+	if ((long long)st.st_size < f->pos) {
+		if (lseek(f->fd, 0, SEEK_SET) < 0)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
+		f->pos = 0;
+		f->skipping = 0;
+		fcvae_buf_clear(&f->part);
+	}
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(f->fd, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
+		}
+		f->pos += n;
+		const char *p = buf, *end = buf + n;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = (size_t)((nl ? nl : end) - p);
+			if (!f->skipping && f->part.len + len > f->max) {
+				f->skipping = 1;
+				f->cut++;
+				fcvae_buf_clear(&f->part);
+			}
+			if (!f->skipping)
+				fcvae_buf_add(&f->part, p, len);
+			if (!nl)
+				break;
+			if (!f->skipping)
+				sent_line(f, f->part.p, f->part.len);
+			f->skipping = 0;
+			fcvae_buf_clear(&f->part);
+			p = nl + 1;
+		}
+	}
+}
+
+static void sent_close(sentfile *f)
+{
+	if (!f->path)
+		return;
+	close(f->fd);
+	fcvae_buf_free(&f->part);
+	fcvae_keyset_free(&f->ids);
+	fcvae_json_parser_free(&f->p);
+}
+
 typedef struct {
 	series_table t;
 	outfile log, alerts;
+	sentfile sent;
 	const char *state;
-	size_t records, taken, duplicates, opened, closed;
+	size_t records, taken, duplicates, opened, closed, already;
 } sink;
 
 static void state_save(sink *k)
@@ -307,17 +409,24 @@ static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
 	fcvae_json_add_source(b, v);
 }
 
-/* An alert line: {"id","key","alert","ts",...}; the id names the run and the
- * event, so an alert read back from the topic is recognised exactly. */
-static void alert_head(fcvae_buf *b, const series *s, const char *kind)
+/* An alert's id, KEY@START/KIND: it names the run and the event, so an
+ * alert read back from the topic is recognised exactly. */
+static void alert_id(fcvae_buf *id, const series *s, const char *kind)
 {
 	char ts[FCVAE_TIME_MAX];
 	fcvae_time_format(ts, s->start);
+	fcvae_buf_clear(id);
+	fcvae_buf_add(id, s->key, s->keylen);
+	fcvae_buf_printf(id, "@%s/%s", ts, kind);
+}
+
+/* An alert line: {"id","key","alert","ts",...}. */
+static void alert_head(fcvae_buf *b, const series *s, const char *kind)
+{
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "id");
 	fcvae_buf id = {0};
-	fcvae_buf_add(&id, s->key, s->keylen);
-	fcvae_buf_printf(&id, "@%s/%s", ts, kind);
+	alert_id(&id, s, kind);
 	fcvae_json_add_string(b, id.p, id.len);
 	fcvae_buf_free(&id);
 	fcvae_buf_addc(b, ',');
@@ -475,13 +584,14 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 
 int main(int argc, char **argv)
 {
-	enum { O_KEY = 256, O_TS, O_EVERY, O_MAX_LINE, O_STRICT, O_VERSION };
+	enum { O_KEY = 256, O_TS, O_EVERY, O_MAX_LINE, O_STRICT, O_SENT, O_VERSION };
 	static const struct option longopts[] = {
 		{"state", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
 		{"alerts", required_argument, NULL, 'a'},
 		{"key-delimiter", required_argument, NULL, 'K'},
 		{"resend", no_argument, NULL, 'r'},
+		{"sent", required_argument, NULL, O_SENT},
 		{"key", required_argument, NULL, O_KEY},
 		{"ts", required_argument, NULL, O_TS},
 		{"every", required_argument, NULL, O_EVERY},
@@ -514,6 +624,7 @@ int main(int argc, char **argv)
 			delim = optarg;
 			break;
 		case 'r': do_resend = 1; break;
+		case O_SENT: k.sent.path = optarg; break;
 		case O_KEY: key_field = optarg; break;
 		case O_TS: ts_field = optarg; break;
 		case O_EVERY: every = fcvae_parse_long("--every", optarg, 1, 1000000000); break;
@@ -528,6 +639,8 @@ int main(int argc, char **argv)
 	if (do_resend) {
 		if (!k.alerts.path || optind < argc - 1)
 			fcvae_die(FCVAE_EXIT_USAGE, "--resend needs --alerts FILE and at most one input");
+		if (k.sent.path)
+			fcvae_die(FCVAE_EXIT_USAGE, "--sent is for a run, not --resend (whose input is the topic)");
 		fcvae_lines in;
 		const char *path = optind < argc ? argv[optind] : "-";
 		if (fcvae_lines_open(&in, path) < 0)
@@ -540,6 +653,7 @@ int main(int argc, char **argv)
 	}
 
 	sink_open(&k);
+	sent_open(&k.sent, max_line);
 	/* a stop (a signal, or --strict's first bad line) saves the state
 	 * first: what was taken is not taken again */
 	fcvae_catch_stop();
@@ -547,7 +661,7 @@ int main(int argc, char **argv)
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
 	p.allow_nan = 1; /* Python writes NaN bare: no score, not a bad line */
-	fcvae_buf out = {0}, line = {0};
+	fcvae_buf out = {0}, line = {0}, id = {0};
 	long since_save = 0;
 	int nfiles = optind < argc ? argc - optind : 1, stop = 0;
 	for (int f = 0; f < nfiles && !stop; f++) {
@@ -607,6 +721,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			double score = num_or(fcvae_json_get(r, "score"), NAN);
+			const char *kind = NULL;
 			fcvae_buf_clear(&out);
 			if (an->type == FCVAE_JSON_TRUE) {
 				if (!s->open) {
@@ -615,6 +730,7 @@ int main(int argc, char **argv)
 					s->points = 0;
 					s->min_score = score;
 					alert_open(&out, s, r);
+					kind = "open";
 					k.opened++;
 				}
 				s->points++;
@@ -622,10 +738,26 @@ int main(int argc, char **argv)
 					s->min_score = score;
 			} else if (s->open) {
 				alert_close(&out, s, ts);
+				kind = "close";
 				s->open = 0;
 				k.closed++;
 			}
 			since_save++;
+			/* sent already, by the member that had the series before a
+			 * rebalance (or by this one's last run): the run's state goes
+			 * on as if this member had sent it */
+			if (kind && k.sent.path) {
+				sent_refresh(&k.sent);
+				alert_id(&id, s, kind);
+				if (fcvae_keyset_find(&k.sent.ids, id.p, id.len) != FCVAE_KEYSET_NONE) {
+					fcvae_buf_clear(&line);
+					fcvae_json_add_string(&line, id.p, id.len);
+					fcvae_warn("alert %.*s is on the alerts topic already (%s): not sent again",
+					           (int)line.len, line.p, k.sent.path);
+					k.already++;
+					fcvae_buf_clear(&out);
+				}
+			}
 			if (out.len) {
 				/* outbox and state first: an alert on stdout that the
 				 * state does not know of would come again after a crash */
@@ -652,12 +784,23 @@ int main(int argc, char **argv)
 	fcvae_rejects_format(&rej, summary, sizeof summary);
 	if (*summary && stop != FCVAE_STOP_STRICT)  /* --strict: the bad line said it */
 		fcvae_warn("%s", summary);
-	if (verbose || k.duplicates)
-		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed",
-			   k.records, k.taken, k.duplicates, k.opened, k.closed);
+	char already[64] = "";
+	if (k.sent.path)
+		snprintf(already, sizeof already, "; %zu alerts sent already", k.already);
+	if (verbose || k.duplicates || k.already)
+		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed%s",
+			   k.records, k.taken, k.duplicates, k.opened, k.closed, already);
+	if (k.sent.other)
+		fcvae_warn("%s: %zu line%s not alerts, passed over", k.sent.path, k.sent.other,
+		           k.sent.other == 1 ? " is" : "s are");
+	if (k.sent.cut)
+		fcvae_warn("%s: %zu line%s longer than %zu bytes (see --max-line), not read", k.sent.path,
+		           k.sent.cut, k.sent.cut == 1 ? "" : "s", k.sent.max);
+	sent_close(&k.sent);
 	series_table_free(&k.t);
 	fcvae_buf_free(&out);
 	fcvae_buf_free(&line);
+	fcvae_buf_free(&id);
 	fcvae_json_parser_free(&p);
 	fcvae_stop_exit(stop);
 }

@@ -329,3 +329,49 @@ setup() {
 	cmp "$tmp/out" "$tmp/outbox"
 	cmp "$tmp/log" "$tmp/scored"
 }
+
+@test "alert: --sent: an alert already on the alerts topic is not sent again (a series taken over in a rebalance)" {
+	# the member that had the series sent these; the one it moves to is
+	# handed a's hours from 01:00 again (the other's last commit failed)
+	fcvae-alert "$tmp/scored" >"$tmp/topic"
+	{
+		rec a 1 90 -9 true
+		rec a 2 95 -12 true
+		rec a 3 11 -1 false
+		rec a 5 90 -8 true
+	} >"$tmp/again"
+	run --separate-stderr fcvae-alert -v --sent "$tmp/topic" --alerts "$tmp/box" "$tmp/again"
+	[ "$status" -eq 0 ]
+	# the run's open and close were sent: only the new run's open is
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(echo "${lines[0]}" | jq -r .id)" = "a@2025-01-01T05:00:00Z/open" ]
+	# and only it is in the outbox, for --resend
+	[ "$(jq -r .id "$tmp/box")" = "a@2025-01-01T05:00:00Z/open" ]
+	[[ "$stderr" == *"alert \"a@2025-01-01T01:00:00Z/close\" is on the alerts topic already ($tmp/topic): not sent again"* ]]
+	[[ "$stderr" == *"4 records: 4 taken, 0 duplicates dropped; 2 runs opened, 1 closed; 2 alerts sent already" ]]
+	# a file that is not there is an error; --resend's input is the topic
+	run --separate-stderr fcvae-alert --sent "$tmp/none" "$tmp/again"
+	[ "$status" -eq 1 ]
+	run --separate-stderr fcvae-alert --resend --alerts "$tmp/box" --sent "$tmp/topic" </dev/null
+	[ "$status" -eq 2 ]
+}
+
+@test "alert: --sent is read on before each alert, as the topic's follower appends to it" {
+	: >"$tmp/sent"
+	mkfifo "$tmp/in"
+	fcvae-alert --sent "$tmp/sent" <"$tmp/in" >"$tmp/out" 2>"$tmp/err" 3>&- &
+	pid=$!
+	exec 4>"$tmp/in"
+	rec b 1 90 -7 true >&4
+	for ((i = 0; i < 100; i++)); do [ -s "$tmp/out" ] && break; sleep 0.05; done
+	# then the other member's close of b reaches the topic, and a line
+	# not ended yet (a follower's write under way) of its open of c
+	printf '%s\n%s' '{"id":"b@2025-01-01T01:00:00Z/close"}' '{"id":"c@2025-01-01T01:00:00Z/open"}' >>"$tmp/sent"
+	rec b 2 10 -1 false >&4
+	rec c 1 90 -7 true >&4
+	exec 4>&-
+	wait "$pid"
+	# b's close was not sent; c's open was: its line had not ended
+	[ "$(jq -r .id "$tmp/out")" = "$(printf '%s\n' b@2025-01-01T01:00:00Z/open c@2025-01-01T01:00:00Z/open)" ]
+	grep -q 'b@2025-01-01T01:00:00Z/close.*not sent again' "$tmp/err"
+}
