@@ -115,12 +115,13 @@ need_strace() {
 	mkdir "$D/sweep"
 	cd "$D/sweep"
 	touch state.tmp.Stale1 state.tmp.Stale2 other.tmp.Other1 state.tmp.Longer1 xstate.tmp.Xstat1 state.tmp.
-	# a writer still at work holds its temp file's lock
-	flock state.tmp.Live01 sleep 60 &
+	# a writer still at work holds its temp file's lock (fd 3 closed and
+	# its sleep killed with it: bats waits at the file's end for fd 3)
+	flock state.tmp.Live01 sleep 60 3>&- &
 	holder=$!
 	for i in $(seq 50); do [ -e state.tmp.Live01 ] && break; sleep 0.1; done
 	fcvae-window --agg count --window 2 --state state "$D/events" >/dev/null
-	kill "$holder"
+	pkill -P "$holder" sleep
 	wait "$holder" || true
 	ls | sort | tr '\n' ' ' >"$D/left"
 	echo "left: $(cat "$D/left")"

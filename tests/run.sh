@@ -56,11 +56,13 @@ matches() {
 # not 0 without one, no plan, a plan of no test, or checks that do not add
 # up to the plan (a program that stopped early)
 run_one() {
-	local name=$1 rc plan ran
+	local name=$1 rc plan ran t0
 	shift
+	t0=$(date +%s)
 	(cd "$top" && "$@") >"$log.one" 2>&1
 	rc=$?
 	cat "$log.one"
+	echo "# $name took $(($(date +%s) - t0)) s"
 	cat "$log.one" >>"$log"
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log.one" | head -n 1)
 	ran=$(grep -Ec '^(not )?ok( |$)' "$log.one")
@@ -89,7 +91,7 @@ for t in "$top"/tests/*.bats; do
 	[ -f "$t" ] || continue
 	[ -n "$pat" ] && ! matches "$t" && continue
 	echo "# bats: $(basename "$t")"
-	run_one "$(basename "$t")" bats --tap "$t"
+	run_one "$(basename "$t")" bats --tap --timing "$t"
 done
 
 for p in $pat; do
