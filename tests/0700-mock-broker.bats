@@ -2,6 +2,8 @@
 # fcvae-mock-broker: a Kafka-protocol broker kcat can produce to and consume
 # from, consumer groups included.
 
+bats_require_minimum_version 1.5.0
+
 load helpers/kafka
 
 teardown() { broker_stop; }
@@ -14,6 +16,19 @@ teardown() { broker_stop; }
 	[ "$status" -eq 2 ]
 	run fcvae-mock-broker -p 0
 	[ "$status" -eq 2 ]
+	# a topic no client could name: refused before any broker starts
+	for t in '' 'a b' '..' "$(printf '%0250d' 0)"; do
+		run --separate-stderr timeout 5 fcvae-mock-broker -t in -t "$t"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$stderr" = "fcvae-mock-broker: --topic: '$t' is not a Kafka topic name (1 to 249 letters, digits, '.', '_', '-')" ]
+	done
+	# the longest name is one
+	fcvae-mock-broker -t "$(printf '%0249d' 0)" -o "$BATS_TEST_TMPDIR/addr" >/dev/null 3>&- &
+	pid=$!
+	wait_for_file "$BATS_TEST_TMPDIR/addr" 10
+	kill -TERM $pid
+	wait $pid
 }
 
 @test "mock-broker: prints host:port on stdout at once and exits 0 on SIGTERM" {

@@ -21,6 +21,15 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* A name Kafka takes for a topic (as fcvae-stream checks its own): one the
+ * mock cluster would make but no client could name is refused up front */
+static int kafka_topic_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 249 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
+	       strcmp(s, ".") && strcmp(s, "..");
+}
+
 static const char usage[] =
 	"usage: fcvae-mock-broker [-n BROKERS] [-p PARTITIONS] [-t TOPIC]... [-o FILE]\n"
 	"Starts a mock Kafka cluster, prints its bootstrap address, runs until\n"
@@ -56,6 +65,9 @@ int main(int argc, char **argv)
 		case 't':
 			if (ntopics == (int)(sizeof topics / sizeof *topics))
 				fcvae_die(FCVAE_EXIT_USAGE, "--topic: at most %d topics", ntopics);
+			if (!kafka_topic_name(optarg))
+				fcvae_die(FCVAE_EXIT_USAGE, "--topic: '%s' is not a Kafka topic name (1 to 249 letters, digits, '.', '_', '-')",
+				          optarg);
 			topics[ntopics++] = optarg;
 			break;
 		case 'o': output = optarg; break;
