@@ -226,9 +226,17 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (fcvae_stop_signal)
-		return n;  /* the record is not taken: the next run reads the rest back */
-	if (rc == 2)
+	if (fcvae_stop_signal && last + 1 < at->offset) {
+		/* the record at hand is still taken (a consumer stopped so commits
+		 * it, and the next run would read it back unwritten); what was
+		 * not read back is missed, as when the command ends short */
+		char cut[24];
+		if (last >= 0)
+			snprintf(cut, sizeof cut, "%lld", (long long)last + 1);
+		fcvae_warn("%s [%s]: --history cut short by the stop: the windows miss offsets %s to %lld",
+		           topic, part, last >= 0 ? cut : start, (long long)at->offset - 1);
+	}
+	else if (rc == 2)
 		fcvae_warn("%s [%s]: --history wrote nothing for %d s: given up", topic, part, HISTORY_TIMEOUT_MS / 1000);
 	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		fcvae_warn("%s [%s]: --history failed (exit status %d)", topic, part, WEXITSTATUS(st));
@@ -485,8 +493,7 @@ int main(int argc, char **argv)
 				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition, &seen);
 				if ((next < 0 || in.offset > next) && (isnan(seen) || now_wall() - seen > wo.partition_idle))
 					read_history(&w, &io, history, &in, next, max_line);
-				if (fcvae_stop_signal)
-					continue;  /* the record after its history, next run */
+				/* a stop meanwhile still takes the record, then stops */
 				w.now = now_wall();
 			}
 			int added = fcvae_window_add(&w, &in);
