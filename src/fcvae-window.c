@@ -36,6 +36,8 @@ static const char usage_text[] =
 	"                      is its bucket's value and is emitted at once, or\n"
 	"                      with --lateness held to be put in order)\n"
 	"  --window W          window length in buckets (default 24)\n"
+	"  --min-samples N     buckets a series needs before its first window, those\n"
+	"                      in --state and read back by --history too (default W)\n"
 	"  --lateness D        how far the watermark trails the latest event (default 0)\n"
 	"  --partition-idle D  kcat: a partition silent this long (wall clock) no longer\n"
 	"                      holds the watermark back (default 1m)\n"
@@ -251,7 +253,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_PIDLE, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_PIDLE, O_MINSAMP, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -264,6 +266,7 @@ int main(int argc, char **argv)
 		{ "bucket", required_argument, 0, O_BUCKET },
 		{ "agg", required_argument, 0, O_AGG },
 		{ "window", required_argument, 0, O_WINDOW },
+		{ "min-samples", required_argument, 0, O_MINSAMP },
 		{ "lateness", required_argument, 0, O_LATE },
 		{ "idle", required_argument, 0, O_IDLE },
 		{ "max-missing", required_argument, 0, O_MAXMISS },
@@ -285,7 +288,7 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0, 0 };
-	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000, 60 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000, 60, 0 };
 	size_t max_line = FCVAE_MAX_LINE;
 	const char *keyspec = "key", *state = NULL, *history = NULL;
 	double idle = 0, every_secs = 0;
@@ -315,6 +318,7 @@ int main(int argc, char **argv)
 				fcvae_die(FCVAE_EXIT_USAGE, "--agg: '%s' is not one of none, count, sum, mean, max, last", optarg);
 			break;
 		case O_WINDOW: wo.window = (int)fcvae_parse_long("--window", optarg, 1, 100000); break;
+		case O_MINSAMP: wo.min_samples = (uint64_t)fcvae_parse_long("--min-samples", optarg, 1, 1000000000); break;
 		case O_LATE: wo.lateness = parse_duration("--lateness", optarg); break;
 		case O_IDLE: idle = parse_duration("--idle", optarg); break;
 		case O_MAXMISS:
@@ -357,6 +361,9 @@ int main(int argc, char **argv)
 	if (!io.n_key)
 		fcvae_die(FCVAE_EXIT_USAGE, "--key: no field name");
 	io.key_fields = keys;
+	if (wo.min_samples && wo.min_samples < (uint64_t)wo.window)
+		fcvae_die(FCVAE_EXIT_USAGE, "--min-samples (%llu) must be at least --window (%d): a window needs that many buckets",
+		          (unsigned long long)wo.min_samples, wo.window);
 	if (csv && kcat)
 		fcvae_die(FCVAE_EXIT_USAGE, "--csv and --kcat: one input format");
 	if (!kcat && (io.kafka_time || history || pidle))

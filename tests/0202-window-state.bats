@@ -200,10 +200,18 @@ envelopes() {
 	[ "$(jq -c .window <<<"${lines[0]}")" = '[117,118,119,120]' ]
 	[ "$(cat "$T/asked")" = 'in 0 beginning 20' ]
 	[[ "$stderr" == *"in [0]: offsets beginning to 19 were read elsewhere: 20 records read back for the windows"* ]]
-	# with a state that read 0-9: from 10; the summary counts this run's own records
-	fcvae-window --kcat --window 4 --state "$T/st" --no-flush "$T/mine" >/dev/null
+	# --min-samples counts the buckets read back: the series had its 6
+	run --separate-stderr env H="$T" fcvae-window --kcat --window 4 --min-samples 6 --history "$cmd" "$T/later"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 10 ]
+	# (without them, from its 6th)
+	[ "$(fcvae-window --kcat --window 4 --min-samples 6 "$T/later" | jq -r .offset | head -n 1)" = 25 ]
+	# with a state that read 0-9: from 10; the summary counts this run's own
+	# records; --min-samples the state's buckets and those read back
+	[ -z "$(fcvae-window --kcat --window 4 --min-samples 12 --state "$T/st" --no-flush "$T/mine")" ]
 	rm "$T/asked"
-	run --separate-stderr env H="$T" fcvae-window --kcat --window 4 --state "$T/st" --no-flush -v --history "$cmd" "$T/later"
+	run --separate-stderr env H="$T" fcvae-window --kcat --window 4 --min-samples 12 --state "$T/st" --no-flush -v \
+		--history "$cmd" "$T/later"
 	[ "${#lines[@]}" -eq 10 ]
 	[ "$(cat "$T/asked")" = 'in 0 10 20' ]
 	[[ "$stderr" == *"offsets 10 to 19 were read elsewhere: 10 records read back"* ]]

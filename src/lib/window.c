@@ -221,7 +221,9 @@ static void gap(fcvae_window *w, fcvae_series *s, int64_t b)
 }
 
 /* Window ending at the series' k-th newest bucket (start ts), written to
- * w->out unless the series is too young or too much of it is missing;
+ * w->out unless the series is too young (under W buckets, or min_samples:
+ * counted in seen, which holds the buckets read back and those of a state
+ * loaded) or too much of it is missing;
  * revised: a late record changed the bucket, which is said when its window
  * was written before (not when this is its first: a gap bucket of agg none,
  * or a window dropped for --max-missing then). */
@@ -230,7 +232,8 @@ static void emit(fcvae_window *w, fcvae_series *s, int k, int64_t ts, double lab
 {
 	int W = w->o.window, nmiss = 0;
 	double *x = w->w;
-	if (s->seen < (uint64_t)(W + k - 1))
+	uint64_t need = w->o.min_samples > (uint64_t)W ? w->o.min_samples : (uint64_t)W;
+	if (s->seen < need + (uint64_t)(k - 1))
 		return;
 	for (int i = 0; i < W; i++) {
 		x[i] = s->val[slot_of(w, s, k + W - 1 - i)];

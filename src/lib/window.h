@@ -58,6 +58,8 @@ typedef struct {
 	                           * more buckets than this after the latest (0: no limit) */
 	double partition_idle;    /* Kafka: seconds (wall clock) after which a partition
 	                           * without records no longer holds the watermark back */
+	uint64_t min_samples;     /* buckets a series has had, read back ones too, before
+	                           * its windows are written (0, or less than window: window) */
 } fcvae_window_opts;
 
 typedef struct fcvae_series fcvae_series;
