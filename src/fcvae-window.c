@@ -56,10 +56,6 @@ static const char usage_text[] =
 	"  --history CMD       kcat: a partition's records before the first one read\n"
 	"                      here (another member had it) come from CMD, to refill\n"
 	"                      its series' windows (see the man page)\n"
-	"  --emit-from FILE    with --history: a partition listed in FILE (TOPIC TAB\n"
-	"                      PARTITION TAB OFFSET lines, read at each read-back)\n"
-	"                      has the windows of its read-back from OFFSET on\n"
-	"                      written, at its first record in this run\n"
 	"  --strict            stop at the first bad input line (exit 3; --state\n"
 	"                      saved, as at SIGINT and SIGTERM)\n"
 	"  --line-buffered     flush output after every record\n"
@@ -129,13 +125,11 @@ static void save_state(fcvae_window *w, const char *path)
  * group read (a rebalance moved it here, or back), from offset from (-1:
  * its beginning) up to the record at, as CMD writes them (kcat -C -p -o -e
  * -J). They refill the windows of its series without being emitted: the
- * other member scored them; but those from offset emit on (-1: none) are
- * emitted, as read here (--emit-from: read before an unclean stop and not
- * scored). Returns the number read back. */
+ * other member scored them. Returns the number read back. */
 static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const char *cmd, const fcvae_input *at,
-                           int64_t from, int64_t emit, size_t max_line)
+                           int64_t from, size_t max_line)
 {
-	char topic[4096], part[24], start[24], until[24], emitted_from[24];
+	char topic[4096], part[24], start[24], until[24];
 	snprintf(topic, sizeof topic, "%.*s", (int)(at->topiclen < 4000 ? at->topiclen : 4000), at->topic);
 	snprintf(part, sizeof part, "%lld", (long long)at->partition);
 	if (from < 0)
@@ -143,21 +137,18 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	else
 		snprintf(start, sizeof start, "%lld", (long long)from);
 	snprintf(until, sizeof until, "%lld", (long long)at->offset);
-	if (emit < 0 || emit > at->offset)
-		emit = at->offset;
-	snprintf(emitted_from, sizeof emitted_from, "%lld", (long long)emit);
 	/* the child's environment made here: after fork only what is safe
 	 * there (OpenBLAS may have started threads) */
 	extern char **environ;
 	size_t ne = 0;
 	while (environ[ne])
 		ne++;
-	char **env = fcvae_xmalloc((ne + 6) * sizeof *env);
+	char **env = fcvae_xmalloc((ne + 5) * sizeof *env);
 	fcvae_buf vars = {0};
-	const char *names[] = {"FCVAE_TOPIC", "FCVAE_PARTITION", "FCVAE_FROM", "FCVAE_UNTIL", "FCVAE_EMIT"};
-	const char *values[] = {topic, part, start, until, emitted_from};
-	size_t pos[5];
-	for (int i = 0; i < 5; i++) {
+	const char *names[] = {"FCVAE_TOPIC", "FCVAE_PARTITION", "FCVAE_FROM", "FCVAE_UNTIL"};
+	const char *values[] = {topic, part, start, until};
+	size_t pos[4];
+	for (int i = 0; i < 4; i++) {
 		pos[i] = vars.len;
 		fcvae_buf_printf(&vars, "%s=%s", names[i], values[i]);
 		fcvae_buf_addc(&vars, '\0');
@@ -165,12 +156,12 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	size_t k = 0;
 	for (size_t i = 0; i < ne; i++) {
 		int ours = 0;
-		for (int j = 0; j < 5; j++)
+		for (int j = 0; j < 4; j++)
 			ours |= !strncmp(environ[i], names[j], strlen(names[j])) && environ[i][strlen(names[j])] == '=';
 		if (!ours)
 			env[k++] = environ[i];
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 4; i++)
 		env[k++] = vars.p + pos[i];
 	env[k] = NULL;
 	int fds[2];
@@ -207,7 +198,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	fcvae_input_init(&rd, io);
 	fcvae_input_new_file(&rd);
 	/* what the summary counts is this member's own input */
-	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, n = 0, emitted = 0;
+	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, n = 0;
 	int64_t last = -1;
 	int rc;
 	w->quiet = 1;
@@ -223,17 +214,14 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 		if (in.offset >= at->offset)
 			break;
 		w->now = now_wall();
-		w->quiet = in.offset < emit;
 		if (fcvae_window_add(w, &in) == 0)
-			w->quiet ? n++ : emitted++;
-		if (!w->quiet)
-			write_out(w, 0);
+			n++;
 		last = in.offset;
 		if (last + 1 >= at->offset)
 			break;
 	}
 	w->quiet = 0;
-	w->records = records + emitted, w->late = late, w->revised = revised, w->replayed = replayed;
+	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed;
 	fcvae_input_free(&rd);
 	kill(-pid, SIGKILL);  /* done with it: it may be waiting for more */
 	fcvae_lines_close(&l);
@@ -257,51 +245,15 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	else if (rc == 0 && last + 1 < at->offset)
 		fcvae_warn("%s [%s]: --history ended at offset %lld, before %lld: the windows miss what lies between",
 		           topic, part, (long long)last, (long long)at->offset - 1);
-	if (emit > 0 && (from < 0 || emit > from))
-		fcvae_warn("%s [%s]: offsets %s to %lld were read elsewhere: %zu records read back for the windows",
-		           topic, part, start, (long long)emit - 1, n);
-	if (emit < at->offset)
-		fcvae_warn("%s [%s]: offsets %lld to %lld were read here before an unclean stop: %zu records written again",
-		           topic, part, (long long)(from > emit ? from : emit), (long long)at->offset - 1, emitted);
-	return n + emitted;
-}
-
-/* --emit-from FILE: the offset listed for this topic and partition, or -1
- * (no such line, or no file: the list may be taken away while the stream
- * runs) */
-static int64_t emit_from(const char *path, const char *topic, size_t topiclen, int64_t partition)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (errno != ENOENT)
-			fcvae_warn("%s:", path);
-		return -1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	int64_t found = -1;
-	ssize_t len;
-	while (found < 0 && (len = getline(&line, &cap, f)) > 0) {
-		char *tab = memchr(line, '\t', (size_t)len), *end;
-		if (!tab || (size_t)(tab - line) != topiclen || memcmp(line, topic, topiclen))
-			continue;
-		errno = 0;
-		long long p = strtoll(tab + 1, &end, 10), o;
-		if (errno || end == tab + 1 || *end != '\t' || p != partition)
-			continue;
-		o = strtoll(end + 1, &end, 10);
-		if (!errno && o >= 0 && (*end == '\n' || *end == '\0'))
-			found = o;
-	}
-	free(line);
-	fclose(f);
-	return found;
+	fcvae_warn("%s [%s]: offsets %s to %lld were read elsewhere: %zu records read back for the windows",
+	           topic, part, start, (long long)at->offset - 1, n);
+	return n;
 }
 
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_EMITFROM, O_PIDLE, O_MINSAMP, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_PIDLE, O_MINSAMP, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
@@ -326,7 +278,6 @@ int main(int argc, char **argv)
 		{ "no-flush", no_argument, 0, O_NOFLUSH },
 		{ "state", required_argument, 0, O_STATE },
 		{ "history", required_argument, 0, O_HISTORY },
-		{ "emit-from", required_argument, 0, O_EMITFROM },
 		{ "partition-idle", required_argument, 0, O_PIDLE },
 		{ "state-every", required_argument, 0, O_EVERY },
 		{ "strict", no_argument, 0, O_STRICT },
@@ -339,7 +290,7 @@ int main(int argc, char **argv)
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0, 0 };
 	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000, 60, 0 };
 	size_t max_line = FCVAE_MAX_LINE;
-	const char *keyspec = "key", *state = NULL, *history = NULL, *emitfile = NULL;
+	const char *keyspec = "key", *state = NULL, *history = NULL;
 	double idle = 0, every_secs = 0;
 	long every_records = 10000;
 	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, csv = 0, kcat = 0, pidle = 0, c;
@@ -383,7 +334,6 @@ int main(int argc, char **argv)
 		case O_NOFLUSH: noflush = 1; break;
 		case O_STATE: state = optarg; break;
 		case O_HISTORY: history = optarg; break;
-		case O_EMITFROM: emitfile = optarg; break;
 		case O_PIDLE: wo.partition_idle = parse_duration("--partition-idle", optarg), pidle = 1; break;
 		case O_EVERY:
 			/* a plain number counts records; with a unit it is a time */
@@ -427,8 +377,6 @@ int main(int argc, char **argv)
 	 * partition's history read back out of order would upset */
 	if (idle > 0 && w.at_once)
 		fcvae_die(FCVAE_EXIT_USAGE, "--idle needs an --agg other than none, or --lateness (--agg none writes each window at once)");
-	if (emitfile && !history)
-		fcvae_die(FCVAE_EXIT_USAGE, "--emit-from needs --history");
 	if (history && !w.at_once)
 		fcvae_die(FCVAE_EXIT_USAGE, "--history needs --agg none without --lateness (each window at once)");
 
@@ -551,9 +499,7 @@ int main(int argc, char **argv)
 				double seen;
 				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition, &seen);
 				if ((next < 0 || in.offset > next) && (isnan(seen) || now_wall() - seen > wo.partition_idle))
-					read_history(&w, &io, history, &in, next,
-					             emitfile && isnan(seen) ? emit_from(emitfile, in.topic, in.topiclen, in.partition) : -1,
-					             max_line);
+					read_history(&w, &io, history, &in, next, max_line);
 				/* a stop meanwhile still takes the record, then stops */
 				w.now = now_wall();
 			}
