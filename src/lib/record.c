@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "timeparse.h"
@@ -173,6 +174,26 @@ static void take_first_line(fcvae_lines *l, size_t upto, int unclosed)
 	l->unclosed = unclosed && !l->toolong;
 }
 
+/* At the end of a followed file: 1 when the file is shorter than what was
+ * read (cut, to be written again), and l is back at its start; 0 when not
+ * (the rest is yet to come); -1 on an error. */
+static int follow_cut(fcvae_lines *l)
+{
+	struct stat st;
+	off_t at = lseek(l->fd, 0, SEEK_CUR);
+	if (fstat(l->fd, &st) < 0)
+		return -1;
+	if (at < 0 || st.st_size >= at)  /* a pipe, or not cut */
+		return 0;
+	if (lseek(l->fd, 0, SEEK_SET) < 0)
+		return -1;
+	l->start = l->end = l->scanned = l->plain = l->inner = 0;
+	l->lineno = l->lastno = 0;
+	l->skipping = 0;
+	l->quote = CSV_FIELD;
+	return 1;
+}
+
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 {
 	size_t max = max_line(l);
@@ -215,7 +236,7 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			l->cap *= 2;
 			l->buf = fcvae_xrealloc(l->buf, l->cap + 1);
 		}
-		if (timeout_ms >= 0 || fcvae_stop_fd >= 0) {
+		if (!l->follow && (timeout_ms >= 0 || fcvae_stop_fd >= 0)) {
 			struct pollfd pfd[2] = { { .fd = l->fd, .events = POLLIN }, { .fd = fcvae_stop_fd, .events = POLLIN } };
 			int rc = poll(pfd, fcvae_stop_fd >= 0 ? 2 : 1, timeout_ms);
 			if (rc < 0 && errno != EINTR)
@@ -228,6 +249,12 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			if (errno == EINTR)
 				continue;
 			return -1;
+		}
+		if (n == 0 && l->follow) {
+			int cut = follow_cut(l);
+			if (cut <= 0)
+				return cut;
+			continue;
 		}
 		if (n == 0)
 			l->eof = 1;

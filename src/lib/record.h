@@ -40,6 +40,7 @@ typedef struct {
 	size_t len;         /* valid until the next read */
 	size_t max;         /* longest line kept, set after open (0: FCVAE_MAX_LINE) */
 	int csv;            /* set after open: CSV records, see below */
+	int follow;         /* set after open: a file that grows, see below */
 	int toolong;        /* the line was longer: line holds its first max bytes */
 	int unclosed;       /* CSV: a quote still open at max bytes: line is the record's first line */
 	int skipping;       /* inside a too-long line, dropping the rest */
@@ -78,7 +79,15 @@ void fcvae_lines_fdopen(fcvae_lines *l, int fd, const char *name);
  * at l->max bytes (then l->unclosed is set), cannot be told from a stray
  * one: its first line comes back alone, and the lines that the open quote
  * would have taken come back one by one, as without l->csv, so that one
- * stray quote costs one line, not the rest of the file. */
+ * stray quote costs one line, not the rest of the file.
+ *
+ * With l->follow set, the input is a file that another process appends to
+ * (a follower of a topic) and the end of input is only the end of what it
+ * holds so far: there the read returns 0 at once, keeping a last line
+ * whose newline has not come yet (a write under way), and the next read
+ * reads on from there. A file cut shorter than what was read (its writer
+ * started over) is read again from its start. Such a read never waits, so
+ * timeout_ms and stop signals play no part. */
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
 /* True when a complete line is already buffered, so the next read will not
  * wait for input: flush output before reading when this is false, and a

@@ -180,6 +180,35 @@ int main(void)
 	l.fd = -1;
 	fcvae_lines_close(&l);
 
+	/* a followed file (--sent's): a line is taken once its newline has
+	 * come, reads go on as the file grows, a line past the limit is cut
+	 * once ended, and a file cut shorter is read again from its start */
+	char fpath[] = "/tmp/test-record.XXXXXX";
+	int wfd = mkstemp(fpath);
+	char zs[100];
+	memset(zs, 'z', sizeof zs);
+	CHECK(write(wfd, "one\ntw", 6) == 6, "followed file written");
+	CHECK(fcvae_lines_open(&l, fpath) == 0, "open");
+	l.follow = 1;
+	l.max = 64;
+	CHECK(next_is(&l, "one", 1, 1), "follow: a line");
+	CHECK(fcvae_lines_read(&l, -1) == 0 && fcvae_lines_read(&l, -1) == 0, "follow: a line not ended is not taken");
+	CHECK(write(wfd, "o\nthree", 7) == 7, "file grown");
+	CHECK(next_is(&l, "two", 2, 2) && fcvae_lines_read(&l, -1) == 0, "follow: read on, the line ended");
+	CHECK(write(wfd, "\n", 1) == 1 && write(wfd, zs, sizeof zs) == sizeof zs, "a long line begun");
+	CHECK(next_is(&l, "three", 3, 3) && fcvae_lines_read(&l, -1) == 0 && l.skipping,
+	      "follow: a line past the limit, not ended: not taken, known too long");
+	CHECK(write(wfd, zs, sizeof zs) == sizeof zs && write(wfd, "\nfour\n", 6) == 6, "the long line ended");
+	CHECK(fcvae_lines_read(&l, -1) == 1 && l.toolong && l.len == 64 && l.lineno == 4, "follow: the long line, cut");
+	CHECK(next_is(&l, "four", 5, 5) && fcvae_lines_read(&l, -1) == 0, "follow: then the next");
+	CHECK(ftruncate(wfd, 0) == 0 && lseek(wfd, 0, SEEK_SET) == 0 && write(wfd, "new\npart", 8) == 8,
+	      "file cut shorter, written again");
+	CHECK(next_is(&l, "new", 1, 1) && fcvae_lines_read(&l, -1) == 0, "follow: a file cut shorter is read from its start");
+	CHECK(write(wfd, "ial\n", 4) == 4 && next_is(&l, "partial", 2, 2), "follow: and read on");
+	close(wfd);
+	unlink(fpath);
+	fcvae_lines_close(&l);
+
 	/* CSV records over several lines: the quote after a byte order mark
 	 * opens a field; CRLF inside quotes is the field's; a quote still open
 	 * at the end of input costs its first line only */
