@@ -144,101 +144,95 @@ static void outfile_sync(outfile *o)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
 }
 
+/* The ids of the alerts on an alerts topic, from its payloads one a line
+ * (--resend's input, --sent's file), and what else it held. */
+typedef struct {
+	fcvae_keyset ids;
+	fcvae_json_parser p;
+	size_t other, cut;  /* lines not alerts; lines too long to read */
+} topic_ids;
+
+/* Take in the topic's line that in holds. Other messages on the topic are
+ * not ours: passed over, counted; a cut one may have been an alert, which
+ * is then sent again. */
+static void topic_ids_add(topic_ids *t, const fcvae_lines *in)
+{
+	const fcvae_json *r = in->toolong ? NULL : fcvae_json_parse(&t->p, in->line, in->len);
+	const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
+	int added;
+	if (id && id->type == FCVAE_JSON_STRING)
+		fcvae_keyset_add(&t->ids, id->str, id->slen, &added);
+	else if (in->toolong)
+		t->cut++;
+	else
+		t->other++;
+}
+
+/* Say what of in was passed over, counted in what ("message", "line"). A
+ * line past the limit whose newline has not come yet (a followed file's
+ * last) is cut already: it counts too. */
+static void topic_ids_said(const topic_ids *t, const fcvae_lines *in, const char *what)
+{
+	size_t cut = t->cut + (in->skipping != 0);
+	if (t->other)
+		fcvae_warn("%s: %zu %s%s not alerts, passed over", in->name, t->other, what,
+		           t->other == 1 ? " is" : "s are");
+	if (cut)
+		fcvae_warn("%s: %zu %s%s longer than %zu bytes (see --max-line), not read", in->name, cut, what,
+		           cut == 1 ? "" : "s", in->max);
+}
+
+static void topic_ids_free(topic_ids *t)
+{
+	fcvae_keyset_free(&t->ids);
+	fcvae_json_parser_free(&t->p);
+}
+
 /* --sent: the alerts already on the topic, as a follower of it appends
  * their payloads to a file. Read on from where it was left before each
  * alert, so that an alert another member sent (the series was its before a
  * rebalance, and the hours it scored come again here) is not sent twice.
- * A file cut shorter (the follower started over) is read again from its
- * start; the ids already read stay. Memory: the ids, one per alert on the
- * topic. */
+ * A line is taken once its newline has come; a file cut shorter (the
+ * follower started over) is read again from its start, the ids already
+ * read staying. Memory: the ids, one per alert on the topic. */
 typedef struct {
 	const char *path;
-	int fd;
-	long long pos;      /* bytes of the file read */
-	fcvae_buf part;     /* the line not yet ended */
-	int skipping;       /* in a line longer than max: dropped whole */
-	size_t max;
-	fcvae_keyset ids;
-	size_t other, cut;  /* lines not alerts; lines too long to read */
-	fcvae_json_parser p;
+	fcvae_lines in;
+	topic_ids t;
 } sentfile;
 
 static void sent_open(sentfile *f, size_t max)
 {
 	if (!f->path)
 		return;
-	f->fd = open(f->path, O_RDONLY);
-	if (f->fd < 0)
+	/* not fcvae_lines_open(): "-" is a file's name here, not the input */
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
-	f->max = max;
-	fcvae_json_parser_init(&f->p);
+	fcvae_lines_fdopen(&f->in, fd, f->path);
+	f->in.max = max;
+	f->in.follow = 1;
+	fcvae_json_parser_init(&f->t.p);
 }
 
-static void sent_line(sentfile *f, const char *line, size_t len)
-{
-	if (len == 0)
-		return;
-	const fcvae_json *r = fcvae_json_parse(&f->p, line, len);
-	const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
-	int added;
-	if (id && id->type == FCVAE_JSON_STRING)
-		fcvae_keyset_add(&f->ids, id->str, id->slen, &added);
-	else
-		f->other++;
-}
-
-/* Take in what the file gained since last read: its ended lines. */
+/* Take in the lines the file gained since last read; blank ones are not
+ * counted. */
 static void sent_refresh(sentfile *f)
 {
-	struct stat st;
-	if (fstat(f->fd, &st) < 0)
+	int rc;
+	while ((rc = fcvae_lines_read(&f->in, -1)) == 1)
+		if (f->in.len)
+			topic_ids_add(&f->t, &f->in);
+	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
-	if ((long long)st.st_size < f->pos) {
-		if (lseek(f->fd, 0, SEEK_SET) < 0)
-			fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
-		f->pos = 0;
-		f->skipping = 0;
-		fcvae_buf_clear(&f->part);
-	}
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(f->fd, buf, sizeof buf)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
-		}
-		f->pos += n;
-		const char *p = buf, *end = buf + n;
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = (size_t)((nl ? nl : end) - p);
-			if (!f->skipping && f->part.len + len > f->max) {
-				f->skipping = 1;
-				f->cut++;
-				fcvae_buf_clear(&f->part);
-			}
-			if (!f->skipping)
-				fcvae_buf_add(&f->part, p, len);
-			if (!nl)
-				break;
-			if (!f->skipping)
-				sent_line(f, f->part.p, f->part.len);
-			f->skipping = 0;
-			fcvae_buf_clear(&f->part);
-			p = nl + 1;
-		}
-	}
 }
 
 static void sent_close(sentfile *f)
 {
 	if (!f->path)
 		return;
-	close(f->fd);
-	fcvae_buf_free(&f->part);
-	fcvae_keyset_free(&f->ids);
-	fcvae_json_parser_free(&f->p);
+	fcvae_lines_close(&f->in);
+	topic_ids_free(&f->t);
 }
 
 typedef struct {
@@ -420,24 +414,22 @@ static void alert_id(fcvae_buf *id, const series *s, const char *kind)
 	fcvae_buf_printf(id, "@%s/%s", ts, kind);
 }
 
-/* An alert line: {"id","key","alert","ts",...}. */
-static void alert_head(fcvae_buf *b, const series *s, const char *kind)
+/* An alert line into b: {"id","key","alert","ts",...}, its id into id. */
+static void alert_head(fcvae_buf *b, fcvae_buf *id, const series *s, const char *kind)
 {
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "id");
-	fcvae_buf id = {0};
-	alert_id(&id, s, kind);
-	fcvae_json_add_string(b, id.p, id.len);
-	fcvae_buf_free(&id);
+	alert_id(id, s, kind);
+	fcvae_json_add_string(b, id->p, id->len);
 	fcvae_buf_addc(b, ',');
 	fcvae_json_add_key(b, "key");
 	fcvae_json_add_string(b, s->key, s->keylen);
 	fcvae_buf_printf(b, ",\"alert\":\"%s\",", kind);
 }
 
-static void alert_open(fcvae_buf *b, const series *s, const fcvae_json *rec)
+static void alert_open(fcvae_buf *b, fcvae_buf *id, const series *s, const fcvae_json *rec)
 {
-	alert_head(b, s, "open");
+	alert_head(b, id, s, "open");
 	add_time(b, "ts", s->start);
 	static const char *const copy[] = {"value", "expected", "lower", "upper", "score", "threshold", "model"};
 	for (size_t i = 0; i < sizeof copy / sizeof *copy; i++)
@@ -445,9 +437,9 @@ static void alert_open(fcvae_buf *b, const series *s, const fcvae_json *rec)
 	fcvae_buf_adds(b, "}\n");
 }
 
-static void alert_close(fcvae_buf *b, const series *s, double end)
+static void alert_close(fcvae_buf *b, fcvae_buf *id, const series *s, double end)
 {
-	alert_head(b, s, "close");
+	alert_head(b, id, s, "close");
 	add_time(b, "ts", end);
 	fcvae_buf_addc(b, ',');
 	add_time(b, "start", s->start);
@@ -528,43 +520,27 @@ static int resend_box(sink *k, fcvae_lines *box)
  * are matched by id, which names the series, the run and the event. */
 static void resend(sink *k, const char *delim, fcvae_lines *in)
 {
-	fcvae_keyset sent = {0};   /* the ids on the topic */
-	fcvae_json_parser p;
-	fcvae_json_parser_init(&p);
-	int rc, added;
-	size_t other = 0, cut = 0;
-	while ((rc = fcvae_lines_read(in, -1)) == 1) {
-		/* other messages on the topic are not ours: passed over, counted; a
-		 * cut one may have been an alert, which is then sent again */
-		const fcvae_json *r = in->toolong ? NULL : fcvae_json_parse(&p, in->line, in->len);
-		const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
-		if (id && id->type == FCVAE_JSON_STRING)
-			fcvae_keyset_add(&sent, id->str, id->slen, &added);
-		else if (in->toolong)
-			cut++;
-		else
-			other++;
-	}
+	topic_ids sent = {0};   /* the ids on the topic */
+	fcvae_json_parser_init(&sent.p);
+	int rc;
+	while ((rc = fcvae_lines_read(in, -1)) == 1)
+		topic_ids_add(&sent, in);
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", in->name);
-	if (other)
-		fcvae_warn("%s: %zu message%s not alerts, passed over", in->name, other, other == 1 ? " is" : "s are");
-	if (cut)
-		fcvae_warn("%s: %zu message%s longer than %zu bytes (see --max-line), not read", in->name, cut,
-		           cut == 1 ? "" : "s", in->max);
+	topic_ids_said(&sent, in, "message");
 
 	fcvae_lines box;
 	size_t n = 0;
 	if (resend_box(k, &box) == 0) {
 		while ((rc = fcvae_lines_read(&box, -1)) == 1) {
-			const fcvae_json *r = fcvae_json_parse(&p, box.line, box.len);
+			const fcvae_json *r = fcvae_json_parse(&sent.p, box.line, box.len);
 			const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
 			const fcvae_json *key = r ? fcvae_json_get(r, "key") : NULL;
 			if (!id || id->type != FCVAE_JSON_STRING || !key || key->type != FCVAE_JSON_STRING) {
 				fcvae_warn("%s line %zu: not an alert", k->alerts.path, box.lineno);
 				continue;
 			}
-			if (fcvae_keyset_find(&sent, id->str, id->slen) != FCVAE_KEYSET_NONE)
+			if (fcvae_keyset_find(&sent.ids, id->str, id->slen) != FCVAE_KEYSET_NONE)
 				continue;
 			if (delim)
 				put_key(key->str, key->slen, delim);
@@ -575,8 +551,7 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", k->alerts.path);
 		fcvae_lines_close(&box);
 	}
-	fcvae_json_parser_free(&p);
-	fcvae_keyset_free(&sent);
+	topic_ids_free(&sent);
 	series_table_free(&k->t);
 	if (n)
 		fcvae_warn("%zu alert%s resent", n, n == 1 ? "" : "s");
@@ -721,7 +696,6 @@ int main(int argc, char **argv)
 				continue;
 			}
 			double score = num_or(fcvae_json_get(r, "score"), NAN);
-			const char *kind = NULL;
 			fcvae_buf_clear(&out);
 			if (an->type == FCVAE_JSON_TRUE) {
 				if (!s->open) {
@@ -729,16 +703,14 @@ int main(int argc, char **argv)
 					s->start = ts;
 					s->points = 0;
 					s->min_score = score;
-					alert_open(&out, s, r);
-					kind = "open";
+					alert_open(&out, &id, s, r);
 					k.opened++;
 				}
 				s->points++;
 				if (score < s->min_score || isnan(s->min_score))
 					s->min_score = score;
 			} else if (s->open) {
-				alert_close(&out, s, ts);
-				kind = "close";
+				alert_close(&out, &id, s, ts);
 				s->open = 0;
 				k.closed++;
 			}
@@ -746,10 +718,9 @@ int main(int argc, char **argv)
 			/* sent already, by the member that had the series before a
 			 * rebalance (or by this one's last run): the run's state goes
 			 * on as if this member had sent it */
-			if (kind && k.sent.path) {
+			if (out.len && k.sent.path) {
 				sent_refresh(&k.sent);
-				alert_id(&id, s, kind);
-				if (fcvae_keyset_find(&k.sent.ids, id.p, id.len) != FCVAE_KEYSET_NONE) {
+				if (fcvae_keyset_find(&k.sent.t.ids, id.p, id.len) != FCVAE_KEYSET_NONE) {
 					fcvae_buf_clear(&line);
 					fcvae_json_add_string(&line, id.p, id.len);
 					fcvae_warn("alert %.*s is on the alerts topic already (%s): not sent again",
@@ -790,12 +761,8 @@ int main(int argc, char **argv)
 	if (verbose || k.duplicates || k.already)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed%s",
 			   k.records, k.taken, k.duplicates, k.opened, k.closed, already);
-	if (k.sent.other)
-		fcvae_warn("%s: %zu line%s not alerts, passed over", k.sent.path, k.sent.other,
-		           k.sent.other == 1 ? " is" : "s are");
-	if (k.sent.cut)
-		fcvae_warn("%s: %zu line%s longer than %zu bytes (see --max-line), not read", k.sent.path,
-		           k.sent.cut, k.sent.cut == 1 ? "" : "s", k.sent.max);
+	if (k.sent.path)
+		topic_ids_said(&k.sent.t, &k.sent.in, "line");
 	sent_close(&k.sent);
 	series_table_free(&k.t);
 	fcvae_buf_free(&out);
