@@ -15,6 +15,7 @@
 #include "benchdata.h"
 #include "gemm.h"
 #include "json.h"
+#include "keyset.h"
 #include "metrics.h"
 #include "model.h"
 #include "record.h"
@@ -465,7 +466,11 @@ static void read_scores(const char *path)
 	size_t (*got)[FCVAE_PARTS] = fcvae_xcalloc(nfiles, sizeof *got);
 	fcvae_json_parser jp;
 	fcvae_json_parser_init(&jp);
-	int rc, i = 0;
+	/* a key's file by name: a directory may hold thousands */
+	fcvae_keyset names = {0};
+	int rc, added;
+	for (int i = 0; i < nfiles; i++)
+		fcvae_keyset_add(&names, files[i].f.name, strlen(files[i].f.name), &added);
 	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
 		const fcvae_json *r = fcvae_json_parse(&jp, in.line, in.len);
 		if (!r)
@@ -476,10 +481,8 @@ static void read_scores(const char *path)
 		    ts->type != FCVAE_JSON_NUMBER || !score || score->type != FCVAE_JSON_NUMBER || !isfinite(score->num))
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: not a scored window (key, part, ts, score)", path,
 			          in.lineno);
-		if (!fcvae_json_str_is(key, files[i].f.name))
-			for (i = 0; i < nfiles && !fcvae_json_str_is(key, files[i].f.name); i++)
-				;
-		if (i == nfiles) {
+		size_t i = fcvae_keyset_find(&names, key->str, key->slen);
+		if (i == FCVAE_KEYSET_NONE) {
 			fcvae_buf k = {0};
 			fcvae_json_add_string(&k, key->str, key->slen);
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: %s is not a file of the data directory", path,
@@ -496,11 +499,12 @@ static void read_scores(const char *path)
 	}
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
-	for (i = 0; i < nfiles; i++)
+	for (int i = 0; i < nfiles; i++)
 		for (int p = VAL; p <= TEST; p++)
 			if (got[i][p] != files[i].nwin[p])
 				fcvae_die(FCVAE_EXIT_FAIL, "%s: %zu scores of %s's %s part, not %zu", path, got[i][p],
 				          files[i].f.name, p == VAL ? "validation" : "test", files[i].nwin[p]);
+	fcvae_keyset_free(&names);
 	fcvae_json_parser_free(&jp);
 	fcvae_lines_close(&in);
 	free(got);
