@@ -51,3 +51,17 @@ teardown() {
 	diff <(expected_hours --split test --combo Star/CMP) <(scored_hours "$BATS_TEST_TMPDIR/a/scored.ndjson")
 	grep -q 'fcvae-window: 240 records, .*5 input lines rejected: 2 not JSON, 1 bad ts, 1 bad value, 1 not an object' "$BATS_TEST_TMPDIR/a.err"
 }
+
+@test "stream: --combo scores that series only, its key taken whole (a backslash, a quote)" {
+	k='Star\a"CMP'
+	fcvae-gen --follow --delay 0 --split test --combo Star/CMP |
+		jq -r --arg k "$k" '.key = $k | "\(.key)\u001f\(tojson)"' | kcat -P -b "$BROKER" -t in -K $'\x1f'
+	# another series, which the member passes over
+	produce --delay 0 --combo Accel/CMP --split test
+	stream_start a -m tests/data/seed_models/Star_CMP.safetensors --no-dashboard --combo "$k"
+	wait_for_lines "$BATS_TEST_TMPDIR/a/scored.ndjson" $((10 * 24 - 23)) 60
+	stream_stop a
+	cat "$BATS_TEST_TMPDIR/a.err"
+	[ "$(jq -r .key "$BATS_TEST_TMPDIR/a/scored.ndjson" | sort -u)" = "$k" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/a/scored.ndjson")" -eq $((10 * 24 - 23)) ]
+}
