@@ -988,8 +988,10 @@ int main(int argc, char **argv)
 		if (no_training_windows(0, nfiles, "pooled"))
 			exit(FCVAE_EXIT_FAIL);
 		fcvae_model *m = train_on(0, nfiles, "pooled", &pooled_res);
-		if (diverged("pooled", m, &pooled_res))
+		if (diverged("pooled", m, &pooled_res)) {
+			fcvae_model_free(m);
 			exit(FCVAE_EXIT_FAIL);
+		}
 		for (int i = 0; i < nfiles; i++)
 			files[i].model = m;
 		train_s = pooled_res.seconds;
