@@ -206,9 +206,14 @@ static void sent_open(sentfile *f, size_t max)
 	if (!f->path)
 		return;
 	/* not fcvae_lines_open(): "-" is a file's name here, not the input */
-	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	/* (not blocking: a FIFO would hold the open until a writer comes) */
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
+	/* a pipe or device would hold each alert until it is written to */
+	if (!S_ISREG(st.st_mode))
+		fcvae_die(FCVAE_EXIT_USAGE, "--sent %s: not a regular file (give the file the topic's follower appends to)", f->path);
 	fcvae_lines_fdopen(&f->in, fd, f->path);
 	f->in.max = max;
 	f->in.follow = 1;

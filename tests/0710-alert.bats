@@ -352,6 +352,12 @@ setup() {
 	# a file that is not there is an error; --resend's input is the topic
 	run --separate-stderr fcvae-alert --sent "$tmp/none" "$tmp/again"
 	[ "$status" -eq 1 ]
+	# nor a pipe (the follower's output straight in), which would hold
+	# each alert until it is written to
+	mkfifo "$tmp/fifo"
+	run --separate-stderr fcvae-alert --sent "$tmp/fifo" "$tmp/again"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fcvae-alert: --sent $tmp/fifo: not a regular file (give the file the topic's follower appends to)" ]
 	run --separate-stderr fcvae-alert --resend --alerts "$tmp/box" --sent "$tmp/topic" </dev/null
 	[ "$status" -eq 2 ]
 }

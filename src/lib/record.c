@@ -175,18 +175,28 @@ static void take_first_line(fcvae_lines *l, size_t upto, int unclosed)
 }
 
 /* At the end of a followed file: 1 when the file is shorter than what was
- * read (cut, to be written again), and l is back at its start; 0 when not
- * (the rest is yet to come); -1 on an error. */
+ * read (cut, to be written again) or another file has taken its name
+ * (renamed over it), and l is back at the start of the file under the
+ * name; 0 when not (the rest is yet to come); -1 on an error. */
 static int follow_cut(fcvae_lines *l)
 {
-	struct stat st;
+	struct stat st, named;
 	off_t at = lseek(l->fd, 0, SEEK_CUR);
 	if (fstat(l->fd, &st) < 0)
 		return -1;
-	if (at < 0 || st.st_size >= at)  /* a pipe, or not cut */
+	if (stat(l->name, &named) == 0 && (named.st_dev != st.st_dev || named.st_ino != st.st_ino)) {
+		int fd = open(l->name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		int ok = dup3(fd, l->fd, O_CLOEXEC) >= 0;
+		close(fd);
+		if (!ok)
+			return -1;
+	} else if (at < 0 || st.st_size >= at) {  /* not cut */
 		return 0;
-	if (lseek(l->fd, 0, SEEK_SET) < 0)
+	} else if (lseek(l->fd, 0, SEEK_SET) < 0) {
 		return -1;
+	}
 	l->start = l->end = l->scanned = l->plain = l->inner = 0;
 	l->lineno = l->lastno = 0;
 	l->skipping = 0;

@@ -86,8 +86,9 @@ void fcvae_lines_fdopen(fcvae_lines *l, int fd, const char *name);
  * holds so far: there the read returns 0 at once, keeping a last line
  * whose newline has not come yet (a write under way), and the next read
  * reads on from there. A file cut shorter than what was read (its writer
- * started over) is read again from its start. Such a read never waits, so
- * timeout_ms and stop signals play no part. */
+ * started over), or another file renamed over its name, is read again from
+ * its start. The input must be a regular file: then such a read never
+ * waits, so timeout_ms and stop signals play no part. */
 int fcvae_lines_read(fcvae_lines *l, int timeout_ms);
 /* True when a complete line is already buffered, so the next read will not
  * wait for input: flush output before reading when this is false, and a

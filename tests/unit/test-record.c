@@ -205,6 +205,17 @@ int main(void)
 	      "file cut shorter, written again");
 	CHECK(next_is(&l, "new", 1, 1) && fcvae_lines_read(&l, -1) == 0, "follow: a file cut shorter is read from its start");
 	CHECK(write(wfd, "ial\n", 4) == 4 && next_is(&l, "partial", 2, 2), "follow: and read on");
+	/* another file renamed over the name: read from its start once the old
+	 * one's end is reached (what it got till then is read first) */
+	char npath[] = "/tmp/test-record.XXXXXX";
+	int nfd = mkstemp(npath);
+	CHECK(write(nfd, "renamed\n", 8) == 8 && rename(npath, fpath) == 0 && write(wfd, "old\n", 4) == 4,
+	      "another file renamed over it");
+	CHECK(next_is(&l, "old", 3, 3) && next_is(&l, "renamed", 1, 1) && fcvae_lines_read(&l, -1) == 0,
+	      "follow: a file renamed over it is read from its start, after the old one's end");
+	CHECK(write(wfd, "gone\n", 5) == 5 && write(nfd, "more\n", 5) == 5 && next_is(&l, "more", 2, 2) &&
+	      fcvae_lines_read(&l, -1) == 0, "follow: and read on, the old one no longer");
+	close(nfd);
 	close(wfd);
 	unlink(fpath);
 	fcvae_lines_close(&l);
