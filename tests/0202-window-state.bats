@@ -4,6 +4,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers/envelopes
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	# events of three series over ten hours, some out of order within the
@@ -186,10 +188,7 @@ envelopes() {
 }
 
 @test "state: --history reads back the offsets another member read, for the windows, writing none of them" {
-	for i in $(seq 0 29); do
-		printf '{"topic":"in","partition":0,"offset":%d,"ts":null,"key":"a","payload":"{\\"key\\":\\"a\\",\\"ts\\":%d,\\"value\\":%d}"}\n' \
-			"$i" $((i * 3600)) $((100 + i))
-	done >"$T/all"
+	hourly_envelopes 30 >"$T/all"
 	sed -n '1,10p' "$T/all" >"$T/mine"
 	sed -n '21,30p' "$T/all" >"$T/later"
 	cmd='echo "$FCVAE_TOPIC $FCVAE_PARTITION $FCVAE_FROM $FCVAE_UNTIL" >>"$H/asked"; exec cat "$H/all"'
@@ -228,10 +227,7 @@ envelopes() {
 }
 
 @test "state: --history only when a partition comes to the run; its whole process group stopped; a short read-back said" {
-	for i in $(seq 0 2 58); do
-		printf '{"topic":"in","partition":0,"offset":%d,"ts":null,"key":"a","payload":"{\\"key\\":\\"a\\",\\"ts\\":%d,\\"value\\":%d}"}\n' \
-			"$i" $((i * 3600)) $((100 + i))
-	done >"$T/gaps"
+	hourly_envelopes 30 2 >"$T/gaps"
 	# offsets 0, 2, 4...: a transactional topic's gaps, not another member's
 	run --separate-stderr fcvae-window --kcat --window 4 --history "echo x >>$T/asked" "$T/gaps"
 	[ "$status" -eq 0 ]

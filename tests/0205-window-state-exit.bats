@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers/envelopes
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	# three series over ten hours, every 7th record 15 minutes late, one
@@ -106,10 +108,7 @@ wait_lines() {
 }
 
 @test "stop: a signal while --history reads back still takes the record at hand; the next run goes on after it" {
-	for i in $(seq 0 29); do
-		printf '{"topic":"in","partition":0,"offset":%d,"ts":null,"key":"a","payload":"{\\"key\\":\\"a\\",\\"ts\\":%d,\\"value\\":%d}"}\n' \
-			"$i" $((i * 3600)) $((100 + i))
-	done >"$T/all"
+	hourly_envelopes 30 >"$T/all"
 	sed -n '21,30p' "$T/all" >"$T/later"
 	# the command stops fcvae-window, its parent, midway (the record at
 	# hand was read: a consumer stopped so has committed it)
