@@ -205,8 +205,8 @@ static void sent_open(sentfile *f, size_t max)
 {
 	if (!f->path)
 		return;
-	/* not fcvae_lines_open(): "-" is a file's name here, not the input */
-	/* (not blocking: a FIFO would hold the open until a writer comes) */
+	/* not fcvae_lines_open(): "-" is a file's name here, not the input;
+	 * not blocking: a FIFO would hold the open until a writer comes */
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
