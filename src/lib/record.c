@@ -178,7 +178,7 @@ static void take_first_line(fcvae_lines *l, size_t upto, int unclosed)
  * read (cut, to be written again) or another file has taken its name
  * (renamed over it), and l is back at the start of the file under the
  * name; 0 when not (the rest is yet to come); -1 on an error. */
-static int follow_cut(fcvae_lines *l)
+static int follow_start_over(fcvae_lines *l)
 {
 	struct stat st, named;
 	off_t at = lseek(l->fd, 0, SEEK_CUR);
@@ -261,7 +261,7 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			return -1;
 		}
 		if (n == 0 && l->follow) {
-			int cut = follow_cut(l);
+			int cut = follow_start_over(l);
 			if (cut <= 0)
 				return cut;
 			continue;
