@@ -69,6 +69,8 @@ void fcvae_window_init(fcvae_window *w, const fcvae_window_opts *o)
 {
 	memset(w, 0, sizeof *w);
 	w->o = *o;
+	if (w->o.min_samples < (uint64_t)o->window)  /* a window needs W buckets */
+		w->o.min_samples = (uint64_t)o->window;
 	w->ring = o->revise ? 2 * o->window : o->window;
 	w->at_once = o->agg == FCVAE_AGG_NONE && !(o->lateness > 0);
 	w->maxts = -INFINITY;
@@ -221,9 +223,9 @@ static void gap(fcvae_window *w, fcvae_series *s, int64_t b)
 }
 
 /* Window ending at the series' k-th newest bucket (start ts), written to
- * w->out unless the series is too young (under W buckets, or min_samples:
- * counted in seen, which holds the buckets read back and those of a state
- * loaded) or too much of it is missing;
+ * w->out unless the series is too young (under min_samples buckets, at
+ * least W: counted in seen, which holds the buckets read back and those of
+ * a state loaded) or too much of it is missing;
  * revised: a late record changed the bucket, which is said when its window
  * was written before (not when this is its first: a gap bucket of agg none,
  * or a window dropped for --max-missing then). */
@@ -232,8 +234,7 @@ static void emit(fcvae_window *w, fcvae_series *s, int k, int64_t ts, double lab
 {
 	int W = w->o.window, nmiss = 0;
 	double *x = w->w;
-	uint64_t need = w->o.min_samples > (uint64_t)W ? w->o.min_samples : (uint64_t)W;
-	if (s->seen < need + (uint64_t)(k - 1))
+	if (s->seen < w->o.min_samples + (uint64_t)(k - 1))
 		return;
 	for (int i = 0; i < W; i++) {
 		x[i] = s->val[slot_of(w, s, k + W - 1 - i)];
