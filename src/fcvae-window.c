@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"  --csv               input is CSV with a header row\n"
 	"  --kcat              input is kcat -C -J envelopes (payload: a JSON record)\n"
 	"  --key F[,F...]      series key field(s), joined with '/' (default key)\n"
+	"  --series K          window only series K (repeatable); records of others\n"
+	"                      are counted and skipped\n"
 	"  --default-key K     key of records that have no key field\n"
 	"  --ts F              time field: RFC 3339 or epoch seconds (default ts)\n"
 	"  --value F           value field (default value)\n"
@@ -198,7 +200,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	fcvae_input_init(&rd, io);
 	fcvae_input_new_file(&rd);
 	/* what the summary counts is this member's own input */
-	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, n = 0;
+	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, other = w->other, n = 0;
 	int64_t last = -1;
 	int rc;
 	w->quiet = 1;
@@ -221,7 +223,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 			break;
 	}
 	w->quiet = 0;
-	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed;
+	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed, w->other = other;
 	fcvae_input_free(&rd);
 	kill(-pid, SIGKILL);  /* done with it: it may be waiting for more */
 	fcvae_lines_close(&l);
@@ -253,12 +255,13 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 int main(int argc, char **argv)
 {
 	enum { O_CSV = 256, O_KCAT, O_KEY, O_DEFKEY, O_TS, O_VALUE, O_LABEL, O_KTIME, O_BUCKET, O_AGG, O_WINDOW,
-	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_PIDLE, O_MINSAMP, O_VERSION };
+	       O_LATE, O_IDLE, O_MAXMISS, O_MAXGAP, O_MAXGAPB, O_REVISE, O_NOFLUSH, O_STATE, O_MAXSERIES, O_MAXLINE, O_EVERY, O_STRICT, O_LINEBUF, O_HISTORY, O_PIDLE, O_MINSAMP, O_SERIES, O_VERSION };
 	static const struct option opts[] = {
 		{ "csv", no_argument, 0, O_CSV },
 		{ "kcat", no_argument, 0, O_KCAT },
 		{ "key", required_argument, 0, O_KEY },
 		{ "default-key", required_argument, 0, O_DEFKEY },
+		{ "series", required_argument, 0, O_SERIES },
 		{ "ts", required_argument, 0, O_TS },
 		{ "value", required_argument, 0, O_VALUE },
 		{ "label", required_argument, 0, O_LABEL },
@@ -288,12 +291,13 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", NULL, 0, NULL, 0, 0 };
-	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000, 60, 0 };
+	fcvae_window_opts wo = { FCVAE_AGG_NONE, 3600, 24, 0, 0.5, 0, 366 * 86400.0, 1000000, 1000000, 60, 0, NULL };
 	size_t max_line = FCVAE_MAX_LINE;
 	const char *keyspec = "key", *state = NULL, *history = NULL;
 	double idle = 0, every_secs = 0;
 	long every_records = 10000;
 	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, csv = 0, kcat = 0, pidle = 0, c;
+	fcvae_keyset keep = { 0 };
 
 	fcvae_setprogname(argv);
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -302,6 +306,7 @@ int main(int argc, char **argv)
 		case O_KCAT: io.format = FCVAE_INPUT_KCAT, kcat = 1; break;
 		case O_KEY: keyspec = optarg; break;
 		case O_DEFKEY: io.default_key = optarg; break;
+		case O_SERIES: fcvae_keyset_add(&keep, optarg, strlen(optarg), &(int){ 0 }), wo.keep = &keep; break;
 		case O_TS: io.ts_field = optarg; break;
 		case O_VALUE: io.value_field = optarg; break;
 		case O_LABEL: io.label_field = optarg; break;
@@ -556,6 +561,8 @@ int main(int argc, char **argv)
 			fcvae_buf_printf(&sum, ", %zu late records revised", w.revised);
 		if (w.replayed)
 			fcvae_buf_printf(&sum, ", %zu records skipped (Kafka offset already processed)", w.replayed);
+		if (w.other)
+			fcvae_buf_printf(&sum, ", %zu records of other series skipped (--series)", w.other);
 		if (unwritten)
 			fcvae_buf_printf(&sum, ", %zu records left in open buckets (%s without --state)", unwritten,
 			                 stop ? "stopped" : "--no-flush");
@@ -567,6 +574,7 @@ int main(int argc, char **argv)
 	}
 	fcvae_input_free(&rd);
 	fcvae_window_free(&w);
+	fcvae_keyset_free(&keep);
 	free(keys);
 	free(keycopy);
 	fcvae_stop_exit(stop);

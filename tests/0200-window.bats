@@ -97,6 +97,34 @@ setup() {
 	[ "${lines[1]}" = 'fcvae-window: 4 records, 2 series, 1 windows, 1 late records dropped' ]
 }
 
+@test "window: --series windows the series named, its key whole; the others counted and skipped, their times not looked at" {
+	fcvae-gen --days 3 >"$T/tx.csv"
+	o=(--csv --agg count --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly)
+	fcvae-window "${o[@]}" "$T/tx.csv" >"$T/all"
+	# the windows of a run over every series, those of that series only
+	run --separate-stderr fcvae-window "${o[@]}" --series Star/CMP -v "$T/tx.csv"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -gt 24 ]
+	diff <(jq -c 'select(.key == "Star/CMP")' "$T/all") <(printf '%s\n' "${lines[@]}")
+	n=$(($(wc -l <"$T/tx.csv") - 1)) k=$(awk -F, 'NR > 1 && !($2 == "Star" && $3 == "CMP")' "$T/tx.csv" | wc -l)
+	[ "$k" -gt 0 ]
+	[ "$stderr" = "fcvae-window: $n records, 1 series, ${#lines[@]} windows, $k records of other series skipped (--series)" ]
+	# repeated: either; a key's beginning is not the key
+	diff <(jq -c 'select(.key == "Star/CMP" or .key == "Accel/no-pin")' "$T/all") \
+		<(fcvae-window "${o[@]}" --series Star/CMP --series Accel/no-pin "$T/tx.csv")
+	run --separate-stderr fcvae-window "${o[@]}" --series Star -v "$T/tx.csv"
+	[ -z "$output" ]
+	[ "$stderr" = "fcvae-window: $n records, 0 series, 0 windows, $n records of other series skipped (--series)" ]
+	# a key with a quote and a backslash, as JSON writes them; another
+	# series far ahead is not refused, nor does it move this one's buckets
+	printf '%s\n' '{"ts":0,"key":"q\"\\","value":1}' '{"ts":0,"key":"q","value":5}' \
+		'{"ts":9e9,"key":"far","value":5}' '{"ts":3600,"key":"q\"\\","value":2}' >"$T/in"
+	run --separate-stderr fcvae-window --window 2 --agg sum --series 'q"\' -v "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"q\"\\","ts":"1970-01-01T01:00:00Z","value":2,"window":[1,2],"missing":[]}' ]
+	[ "$stderr" = "fcvae-window: 4 records, 1 series, 1 windows, 2 records of other series skipped (--series)" ]
+}
+
 @test "window: CSV with a header row selects columns by name" {
 	cat >"$T/in.csv" <<-'E'
 	split,timestamp,network_type,transaction_type,amount,is_anomaly,note

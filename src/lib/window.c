@@ -617,6 +617,13 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 {
 	if (fcvae_window_replayed(w, in))
 		return 1;
+	/* before the time checks: another series' times are not this one's */
+	if (w->o.keep && fcvae_keyset_find(w->o.keep, in->key, in->keylen) == FCVAE_KEYSET_NONE) {
+		w->records++;
+		w->other++;
+		fcvae_window_refused(w, in);
+		return 0;
+	}
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
 		return 3;
 	int64_t b = bucket_of(w, in->ts);

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "keyset.h"
 #include "record.h"
 
 enum fcvae_agg { FCVAE_AGG_NONE, FCVAE_AGG_COUNT, FCVAE_AGG_SUM, FCVAE_AGG_MEAN, FCVAE_AGG_MAX, FCVAE_AGG_LAST };
@@ -60,6 +61,9 @@ typedef struct {
 	                           * without records no longer holds the watermark back */
 	uint64_t min_samples;     /* buckets a series has had, read back ones too, before
 	                           * its windows are written (0, or less than window: window) */
+	const fcvae_keyset *keep; /* set: only these series are windowed; a record of
+	                           * another is counted (other) and its Kafka offset
+	                           * processed, its time and value left alone */
 } fcvae_window_opts;
 
 typedef struct fcvae_series fcvae_series;
@@ -93,7 +97,7 @@ struct fcvae_window {
 	int quiet;                /* set: records fill the buckets and emit no windows
 	                           * (a partition's history read back, see fcvae-window --history) */
 	/* counts for the summary */
-	size_t records, windows, late, revised, dropped, replayed;
+	size_t records, windows, late, revised, dropped, replayed, other;
 	size_t overflowed;        /* buckets whose sum (or mean) is beyond a double: missing */
 	fcvae_buf out;            /* window records ready to write, one per line */
 	void (*sink)(fcvae_window *w);  /* optional: writes out w->out and clears it */
@@ -109,7 +113,8 @@ void fcvae_window_free(fcvae_window *w);
  * start a series beyond max_series, 4 when its bucket is more than
  * max_gap_buckets after the latest record's and every empty bucket is a
  * window (not taken: the caller reports these as bad input, then calls
- * fcvae_window_refused()). */
+ * fcvae_window_refused()). A record of a series outside o.keep returns 0,
+ * counted in w->other. */
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
 
 /* A Kafka message not taken (a bad line whose envelope was read, or one

@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fcvae_input_opts io = { FCVAE_INPUT_NDJSON, "ts", "value", "label", opt & 1 ? keys2 : keys1, opt & 1 ? 2 : 1,
 	                        opt & 2 ? "dflt" : NULL, 0, 0 };
 	fcvae_window_opts wo = { (int)(opt >> 2 & 7) % 6, opt & 32 ? 60 : 3600, opt & 64 ? 3 : 1, opt & 128 ? 600 : 0,
-	                         0.5, opt & 16, 366 * 86400.0, 0, 0, 60, 0 };
+	                         0.5, opt & 16, 366 * 86400.0, 0, 0, 60, 0, NULL };
 	/* a record may close up to a thousand buckets at once (fcvae-window's
 	 * --max-gap allows 366 days: legitimate work, too slow for fuzzing) */
 	wo.max_gap = 1000.0 * (double)wo.bucket;

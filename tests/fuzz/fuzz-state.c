@@ -20,7 +20,7 @@ static double header_num(const fcvae_json *h, const char *name, double dflt, dou
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fcvae_window_opts wo = { FCVAE_AGG_COUNT, 3600, 4, 0, 0.5, 0, 366 * 86400.0, 0, 0, 60, 0 };
+	fcvae_window_opts wo = { FCVAE_AGG_COUNT, 3600, 4, 0, 0.5, 0, 366 * 86400.0, 0, 0, 60, 0, NULL };
 	const uint8_t *nl = memchr(data, '\n', size);
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
