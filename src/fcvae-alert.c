@@ -146,6 +146,11 @@ static void outfile_sync(outfile *o)
 
 /* The ids of the alerts on an alerts topic, from its payloads one a line
  * (--resend's input, --sent's file), and what else it held. */
+static double num_or(const fcvae_json *v, double dflt)
+{
+	return v && v->type == FCVAE_JSON_NUMBER ? v->num : dflt;
+}
+
 typedef struct {
 	fcvae_keyset ids;
 	fcvae_json_parser p;
@@ -155,17 +160,20 @@ typedef struct {
 /* Take in the topic's line that in holds. Other messages on the topic are
  * not ours: passed over, counted; a cut one may have been an alert, which
  * is then sent again. */
-static void topic_ids_add(topic_ids *t, const fcvae_lines *in)
+static const fcvae_json *topic_ids_add(topic_ids *t, const fcvae_lines *in)
 {
 	const fcvae_json *r = in->toolong ? NULL : fcvae_json_parse(&t->p, in->line, in->len);
 	const fcvae_json *id = r ? fcvae_json_get(r, "id") : NULL;
 	int added;
-	if (id && id->type == FCVAE_JSON_STRING)
+	if (id && id->type == FCVAE_JSON_STRING) {
 		fcvae_keyset_add(&t->ids, id->str, id->slen, &added);
-	else if (in->toolong)
+		return r;
+	}
+	if (in->toolong)
 		t->cut++;
 	else
 		t->other++;
+	return NULL;
 }
 
 /* Say what of in was passed over, counted in what ("message", "line"). A
@@ -188,18 +196,77 @@ static void topic_ids_free(topic_ids *t)
 	fcvae_json_parser_free(&t->p);
 }
 
+/* A run on the alerts topic: its open, and its close if that came. */
+typedef struct {
+	double start, end;  /* end: the close's time, +inf while none */
+	double score;       /* the open's */
+} topic_run;
+
+/* A series' runs on the topic, in order of start (a series' alerts are in
+ * order: they go to its partition, keyed by it). */
+typedef struct {
+	topic_run *r;
+	size_t n, cap;
+} topic_runs;
+
 /* --sent: the alerts already on the topic, as a follower of it appends
  * their payloads to a file. Read on from where it was left before each
  * alert, so that an alert another member sent (the series was its before a
- * rebalance, and the hours it scored come again here) is not sent twice.
+ * rebalance, and the hours it scored come again here) is not sent twice;
+ * and before each verdict, so that a run another member opened while it
+ * had the series is taken on here, not opened a second time nor left open.
  * A line is taken once its newline has come; a file cut shorter (the
  * follower started over) is read again from its start, the ids already
- * read staying. Memory: the ids, one per alert on the topic. */
+ * read staying. Memory: the ids, one per alert on the topic, and the runs. */
 typedef struct {
 	const char *path;
 	fcvae_lines in;
 	topic_ids t;
+	fcvae_keyset keys;   /* runs[i] are the runs of keys.key[i] */
+	topic_runs *runs;
+	size_t cap;
 } sentfile;
+
+/* An alert read from the topic into its series' runs: an open later than
+ * the last run's (one not later was read before: the file read again from
+ * its start), a close into the run it names. */
+static void sent_run(sentfile *f, const fcvae_json *r)
+{
+	const fcvae_json *kind = fcvae_json_get(r, "alert"), *key = fcvae_json_get(r, "key");
+	if (!kind || kind->type != FCVAE_JSON_STRING || !key || key->type != FCVAE_JSON_STRING)
+		return;
+	int open = kind->slen == 4 && !memcmp(kind->str, "open", 4);
+	if (!open && !(kind->slen == 5 && !memcmp(kind->str, "close", 5)))
+		return;
+	const fcvae_json *st = fcvae_json_get(r, open ? "ts" : "start"), *et = fcvae_json_get(r, "ts");
+	double start, end;
+	if (!st || st->type != FCVAE_JSON_STRING || fcvae_time_parse(st->str, st->slen, &start) < 0 ||
+	    !et || et->type != FCVAE_JSON_STRING || fcvae_time_parse(et->str, et->slen, &end) < 0)
+		return;
+	int added;
+	size_t i = fcvae_keyset_add(&f->keys, key->str, key->slen, &added);
+	if (added) {
+		if (i == f->cap) {
+			f->cap = f->cap ? 2 * f->cap : 16;
+			f->runs = fcvae_xrealloc(f->runs, f->cap * sizeof *f->runs);
+		}
+		f->runs[i] = (topic_runs){ 0 };
+	}
+	topic_runs *l = &f->runs[i];
+	if (open) {
+		if (l->n && start <= l->r[l->n - 1].start)
+			return;
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 4;
+			l->r = fcvae_xrealloc(l->r, l->cap * sizeof *l->r);
+		}
+		l->r[l->n++] = (topic_run){ start, INFINITY, num_or(fcvae_json_get(r, "score"), NAN) };
+		return;
+	}
+	for (size_t j = l->n; j-- > 0 && l->r[j].start >= start;)
+		if (l->r[j].start == start)
+			l->r[j].end = end;
+}
 
 static void sent_open(sentfile *f, size_t max)
 {
@@ -225,9 +292,11 @@ static void sent_open(sentfile *f, size_t max)
 static void sent_refresh(sentfile *f)
 {
 	int rc;
-	while ((rc = fcvae_lines_read(&f->in, -1)) == 1)
-		if (f->in.len)
-			topic_ids_add(&f->t, &f->in);
+	while ((rc = fcvae_lines_read(&f->in, -1)) == 1) {
+		const fcvae_json *r = f->in.len ? topic_ids_add(&f->t, &f->in) : NULL;
+		if (r)
+			sent_run(f, r);
+	}
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", f->path);
 }
@@ -238,6 +307,10 @@ static void sent_close(sentfile *f)
 		return;
 	fcvae_lines_close(&f->in);
 	topic_ids_free(&f->t);
+	for (size_t i = 0; i < f->keys.n; i++)
+		free(f->runs[i].r);
+	fcvae_keyset_free(&f->keys);
+	free(f->runs);
 }
 
 typedef struct {
@@ -245,7 +318,7 @@ typedef struct {
 	outfile log, alerts;
 	sentfile sent;
 	const char *state;
-	size_t records, taken, duplicates, opened, closed, already;
+	size_t records, taken, duplicates, opened, closed, already, taken_on;
 } sink;
 
 static void state_save(sink *k)
@@ -282,11 +355,6 @@ static void state_save(sink *k)
 	if (fcvae_atomic_commit(&a) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "cannot save state %s:", k->state);
 	fcvae_buf_free(&b);
-}
-
-static double num_or(const fcvae_json *v, double dflt)
-{
-	return v && v->type == FCVAE_JSON_NUMBER ? v->num : dflt;
 }
 
 /* o's member name as a whole number in [lo, 2^53] (a file length, a count),
@@ -410,13 +478,31 @@ static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
 
 /* An alert's id, KEY@START/KIND: it names the run and the event, so an
  * alert read back from the topic is recognised exactly. */
-static void alert_id(fcvae_buf *id, const series *s, const char *kind)
+/* KEY@START: the run's name, its alerts' ids that and /open, /close */
+static void run_name(fcvae_buf *b, const series *s)
 {
 	char ts[FCVAE_TIME_MAX];
 	fcvae_time_format(ts, s->start);
+	fcvae_buf_add(b, s->key, s->keylen);
+	fcvae_buf_printf(b, "@%s", ts);
+}
+
+static void alert_id(fcvae_buf *id, const series *s, const char *kind)
+{
 	fcvae_buf_clear(id);
-	fcvae_buf_add(id, s->key, s->keylen);
-	fcvae_buf_printf(id, "@%s/%s", ts, kind);
+	run_name(id, s);
+	fcvae_buf_printf(id, "/%s", kind);
+}
+
+/* On standard error: run "KEY@START" what (path). */
+static void say_run(const series *s, const char *what, const char *path)
+{
+	fcvae_buf name = { 0 }, q = { 0 };
+	run_name(&name, s);
+	fcvae_json_add_string(&q, name.p, name.len);
+	fcvae_warn("run %.*s %s (%s)", (int)q.len, q.p, what, path);
+	fcvae_buf_free(&name);
+	fcvae_buf_free(&q);
 }
 
 /* An alert line into b: {"id","key","alert","ts",...}, its id into id. */
@@ -451,6 +537,44 @@ static void alert_close(fcvae_buf *b, fcvae_buf *id, const series *s, double end
 	fcvae_buf_printf(b, ",\"points\":%ld,\"min_score\":", s->points);
 	fcvae_json_add_number(b, s->min_score);
 	fcvae_buf_adds(b, "}\n");
+}
+
+/* --sent: the runs of this series on the topic that another member opened
+ * or closed while it had the series, between prev (this member's last
+ * bucket of it) and ts (the record at hand). The last run begun before ts,
+ * if it began after prev: this member's own run is over (that member took
+ * it on), and that run, if it goes on at ts, is taken on here, so that it
+ * is neither opened a second time nor left without a close. Or this
+ * member's own run, closed there after prev and before ts: it is over.
+ * The points of a run taken on are its open's and those scored here. */
+static void runs_follow(sink *k, series *s, double prev, double ts)
+{
+	sent_refresh(&k->sent);
+	size_t i = fcvae_keyset_find(&k->sent.keys, s->key, s->keylen);
+	if (i == FCVAE_KEYSET_NONE)
+		return;
+	const topic_runs *l = &k->sent.runs[i];
+	size_t j = l->n;
+	while (j > 0 && !(l->r[j - 1].start < ts))
+		j--;
+	if (!j)
+		return;
+	const topic_run *r = &l->r[j - 1];
+	int other = r->start > prev;
+	if (!other && !(s->open && s->start == r->start && r->end > prev && r->end < ts))
+		return;
+	if (s->open) {
+		say_run(s, "went on at another member: over here", k->sent.path);
+		s->open = 0;
+	}
+	if (other && r->end > ts) {
+		s->open = 1;
+		s->start = r->start;
+		s->points = 1;
+		s->min_score = r->score;
+		say_run(s, "is open on the alerts topic: taken on", k->sent.path);
+		k->taken_on++;
+	}
 }
 
 /* The key and delim that start an alert line for kcat -P -K DELIM. kcat
@@ -685,6 +809,7 @@ int main(int argc, char **argv)
 				k.duplicates++;
 				continue;
 			}
+			double prev = s->last;
 			s->last = ts;
 			k.taken++;
 			fcvae_buf_clear(&line);
@@ -700,6 +825,8 @@ int main(int argc, char **argv)
 				since_save++;
 				continue;
 			}
+			if (k.sent.path)
+				runs_follow(&k, s, prev, ts);
 			double score = num_or(fcvae_json_get(r, "score"), NAN);
 			fcvae_buf_clear(&out);
 			if (an->type == FCVAE_JSON_TRUE) {
@@ -760,10 +887,10 @@ int main(int argc, char **argv)
 	fcvae_rejects_format(&rej, summary, sizeof summary);
 	if (*summary && stop != FCVAE_STOP_STRICT)  /* --strict: the bad line said it */
 		fcvae_warn("%s", summary);
-	char already[64] = "";
+	char already[128] = "";
 	if (k.sent.path)
-		snprintf(already, sizeof already, "; %zu alerts sent already", k.already);
-	if (verbose || k.duplicates || k.already)
+		snprintf(already, sizeof already, "; %zu alerts sent already, %zu runs taken on", k.already, k.taken_on);
+	if (verbose || k.duplicates || k.already || k.taken_on)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed%s",
 			   k.records, k.taken, k.duplicates, k.opened, k.closed, already);
 	if (k.sent.path)

@@ -348,7 +348,7 @@ setup() {
 	# and only it is in the outbox, for --resend
 	[ "$(jq -r .id "$tmp/box")" = "a@2025-01-01T05:00:00Z/open" ]
 	[[ "$stderr" == *"alert \"a@2025-01-01T01:00:00Z/close\" is on the alerts topic already ($tmp/topic): not sent again"* ]]
-	[[ "$stderr" == *"4 records: 4 taken, 0 duplicates dropped; 2 runs opened, 1 closed; 2 alerts sent already" ]]
+	[[ "$stderr" == *"4 records: 4 taken, 0 duplicates dropped; 2 runs opened, 1 closed; 2 alerts sent already, 0 runs taken on" ]]
 	# a file that is not there is an error; --resend's input is the topic
 	run --separate-stderr fcvae-alert --sent "$tmp/none" "$tmp/again"
 	[ "$status" -eq 1 ]
@@ -360,6 +360,50 @@ setup() {
 	[ "$stderr" = "fcvae-alert: --sent $tmp/fifo: not a regular file (give the file the topic's follower appends to)" ]
 	run --separate-stderr fcvae-alert --resend --alerts "$tmp/box" --sent "$tmp/topic" </dev/null
 	[ "$status" -eq 2 ]
+}
+
+@test "alert: --sent: a run another member opened is taken on, not opened again; one it took on is over here" {
+	# the other member had series a up to 02:00, in a run since 01:00
+	{ rec a 0 10 -1 false; rec a 1 90 -9 true; rec a 2 95 -12 true; } | fcvae-alert >"$tmp/topic"
+	[ "$(jq -r .id "$tmp/topic")" = "a@2025-01-01T01:00:00Z/open" ]
+	# from 03:00 here: the run goes on, and closes here, under its id
+	{ rec a 3 99 -20 true; rec a 4 10 -1 false; } >"$tmp/here"
+	run --separate-stderr fcvae-alert -v --sent "$tmp/topic" --state "$tmp/st" "$tmp/here"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -c '[.id, .ts, .start, .points, .min_score]' <<<"${lines[0]}")" = \
+	  '["a@2025-01-01T01:00:00Z/close","2025-01-01T04:00:00Z","2025-01-01T01:00:00Z",2,-20]' ]
+	[[ "$stderr" == *"run \"a@2025-01-01T01:00:00Z\" is open on the alerts topic: taken on ($tmp/topic)"* ]]
+	[[ "$stderr" == *"2 records: 2 taken, 0 duplicates dropped; 0 runs opened, 1 closed; 0 alerts sent already, 1 runs taken on" ]]
+	# (without --sent, a second run: opened at 03:00)
+	[ "$(fcvae-alert "$tmp/here" | jq -r .id | head -n 1)" = "a@2025-01-01T03:00:00Z/open" ]
+	# handed again from within a run the other member closed (its last
+	# commit failed): the run is taken on, its close is on the topic already
+	{ rec a 0 10 -1 false; rec a 1 90 -9 true; rec a 2 95 -12 true; rec a 3 10 -1 false; rec a 4 90 -9 true; } |
+		fcvae-alert >"$tmp/topic4"
+	run --separate-stderr fcvae-alert -v --sent "$tmp/topic4" <(rec a 2 95 -12 true; rec a 3 10 -1 false; rec a 4 90 -9 true)
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"3 records: 3 taken, 0 duplicates dropped; 1 runs opened, 1 closed; 2 alerts sent already, 1 runs taken on" ]]
+
+	# the other way round: this member had a's run open when a went; the
+	# other member took it on, closed it and opened another; a comes back
+	{ rec a 0 10 -1 false; rec a 1 90 -9 true; } | fcvae-alert --state "$tmp/mine" >/dev/null
+	printf '%s\n' '{"id":"a@2025-01-01T01:00:00Z/open","key":"a","alert":"open","ts":"2025-01-01T01:00:00Z","score":-9}' \
+		'{"id":"a@2025-01-01T01:00:00Z/close","key":"a","alert":"close","ts":"2025-01-01T03:00:00Z","start":"2025-01-01T01:00:00Z","points":1,"min_score":-9}' \
+		'{"id":"a@2025-01-01T05:00:00Z/open","key":"a","alert":"open","ts":"2025-01-01T05:00:00Z","score":-7}' >"$tmp/topic2"
+	{ rec a 7 90 -8 true; rec a 8 10 -1 false; } >"$tmp/back"
+	run --separate-stderr fcvae-alert --sent "$tmp/topic2" --state "$tmp/mine" "$tmp/back"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.id, .points, .min_score]' <<<"$output")" = '["a@2025-01-01T05:00:00Z/close",2,-8]' ]
+	[[ "$stderr" == *"run \"a@2025-01-01T01:00:00Z\" went on at another member: over here ($tmp/topic2)"* ]]
+	# closed there, and no other run since: a new anomaly opens a new run
+	head -n 2 "$tmp/topic2" >"$tmp/topic3"
+	{ rec a 0 10 -1 false; rec a 1 90 -9 true; } | fcvae-alert --state "$tmp/mine2" >/dev/null
+	run --separate-stderr fcvae-alert --sent "$tmp/topic3" --state "$tmp/mine2" <(rec a 5 90 -7 true)
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .id <<<"$output")" = "a@2025-01-01T05:00:00Z/open" ]
+	[[ "$stderr" == *"run \"a@2025-01-01T01:00:00Z\" went on at another member: over here"* ]]
 }
 
 @test "alert: --sent is read on before each alert, as the topic's follower appends to it" {

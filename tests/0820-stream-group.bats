@@ -35,6 +35,34 @@ teardown() {
 		<(kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id | sort)
 }
 
+@test "stream: the producer's hours and a member's alerts reach their topics as they come, not at the next" {
+	# an hour a minute: the first hour's four records are there long before
+	# the second comes (a kcat -P for the whole stream sent them with it)
+	# (to a topic of its own: the stream below reads "in" from its start)
+	setsid fcvae-stream --produce -b "$BROKER" -t hourly --delay 60 --split test 2>/dev/null 3>&- &
+	producer=$!
+	for ((i = 0; i < 100; i++)); do
+		n=$(kcat -C -b "$BROKER" -t hourly -e -q -f '%s\n' | wc -l)
+		[ "$n" -ge 4 ] && break
+		sleep 0.2
+	done
+	kill -- "-$producer"
+	wait "$producer" || true
+	[ "$n" -eq 4 ]
+	# a member's last alert, with none after it, is on the topic while it runs
+	stream_start a
+	produce --delay 0 --split validation
+	wait_total $((4 * (192 - 23))) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson"
+	alert_ids_of "$BATS_TEST_TMPDIR/a/scored.ndjson" >"$BATS_TEST_TMPDIR/want"
+	[ -s "$BATS_TEST_TMPDIR/want" ]
+	for ((i = 0; i < 100; i++)); do
+		kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id | sort >"$BATS_TEST_TMPDIR/got"
+		cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" && break
+		sleep 0.2
+	done
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+}
+
 @test "stream: bad messages in the topic are counted and skipped, the stream goes on" {
 	{
 		echo 'Star/CMP:this is not JSON'
