@@ -39,12 +39,7 @@ teardown() {
 	# moved with its series has one open and one close, whoever sent them
 	alert_ids_of "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson >"$BATS_TEST_TMPDIR/want"
 	[ -s "$BATS_TEST_TMPDIR/want" ]
-	for ((i = 0; i < 100; i++)); do
-		kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id | sort >"$BATS_TEST_TMPDIR/got"
-		cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" && break
-		sleep 0.2
-	done
-	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	wait_alert_ids "$BATS_TEST_TMPDIR/want" 20
 	# (started now, to join its group while a stops: see the end)
 	stream_start c -g again --no-dashboard
 	stream_stop a

@@ -149,6 +149,18 @@ scored_hours() {
 	cat "$@" | jq -r '"\(.key) \(.ts)"' | sort
 }
 
+# wait_alert_ids FILE SECONDS: until the ids on the alerts topic (in-alerts),
+# sorted, are FILE's lines, at most SECONDS; then their diff, if any (fails)
+wait_alert_ids() {
+	local got=$BATS_TEST_TMPDIR/alert-ids i
+	for ((i = 0; i < $2 * 5; i++)); do
+		kcat -C -b "$BROKER" -t in-alerts -e -q -f '%s\n' | jq -r .id | sort >"$got"
+		cmp -s "$1" "$got" && return 0
+		sleep 0.2
+	done
+	diff "$1" "$got"
+}
+
 # alert_ids_of FILE...: the alerts the anomaly runs in scored records call
 # for (worked out here, not by fcvae-alert), sorted
 alert_ids_of() {
