@@ -66,3 +66,29 @@ teardown() {
 	[ -z "$(jq -r .id "$BATS_TEST_TMPDIR/alerts" | sort | uniq -d)" ]
 	grep -q 'alerts sent already' "$BATS_TEST_TMPDIR/c.err"
 }
+
+@test "rebalance: a run open when its series moves is taken on there: one open, one close" {
+	# the test split's hours, keyed by series, a part of them
+	hours() {
+		fcvae-gen --follow --delay 0 --split test 2>/dev/null | "$@" | jq -r '"\(.key)\u001f\(tojson)"' |
+			kcat -P -b "$BROKER" -t in -K $'\x1f'
+	}
+	stream_start a
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
+	# up to 2025-02-26T15:00 (40 hours of four series), where every series
+	# is in an anomaly run that goes on
+	hours head -n 160
+	wait_total $((4 * (40 - 23))) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson"
+	[ "$(jq -r 'select(.ts == "2025-02-26T15:00:00Z") | .anomaly' "$BATS_TEST_TMPDIR/a/scored.ndjson" | sort -u)" = true ]
+	stream_stop a
+	# b has the series from 16:00 on
+	stream_start b
+	hours tail -n +161
+	# (named: a glob would miss b's file while b starts)
+	wait_total $((4 * (240 - 23))) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson" "$BATS_TEST_TMPDIR/b/scored.ndjson"
+	alert_ids_of "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson >"$BATS_TEST_TMPDIR/want"
+	[ "$(grep -c '@2025-02-26T15:00:00Z/close' "$BATS_TEST_TMPDIR/want")" -eq 4 ]
+	wait_alert_ids "$BATS_TEST_TMPDIR/want" 20
+	stream_stop b
+	[ "$(grep -c 'is open on the alerts topic: taken on' "$BATS_TEST_TMPDIR/b.err")" -eq 4 ]
+}
