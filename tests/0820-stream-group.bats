@@ -88,3 +88,18 @@ teardown() {
 	[ "$(jq -r .key "$BATS_TEST_TMPDIR/a/scored.ndjson" | sort -u)" = "$k" ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/a/scored.ndjson")" -eq $((10 * 24 - 23)) ]
 }
+
+@test "stream: a member of one combo has a group of its own: it and a member of every series each score all their hours" {
+	# by default; in one group they would share the partitions out
+	stream_start a --no-dashboard
+	stream_start b --no-dashboard --combo Star/CMP
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/b/kcat.log"
+	produce --delay 0
+	wait_for_lines "$BATS_TEST_TMPDIR/a/scored.ndjson" 868 60
+	wait_for_lines "$BATS_TEST_TMPDIR/b/scored.ndjson" $((240 - 23)) 60
+	stream_stop a
+	stream_stop b
+	diff <(expected_hours --split test) <(scored_hours "$BATS_TEST_TMPDIR/a/scored.ndjson")
+	diff <(expected_hours --split test --combo Star/CMP) <(scored_hours "$BATS_TEST_TMPDIR/b/scored.ndjson")
+}
