@@ -144,13 +144,13 @@ static void outfile_sync(outfile *o)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o->path);
 }
 
-/* The ids of the alerts on an alerts topic, from its payloads one a line
- * (--resend's input, --sent's file), and what else it held. */
 static double num_or(const fcvae_json *v, double dflt)
 {
 	return v && v->type == FCVAE_JSON_NUMBER ? v->num : dflt;
 }
 
+/* The ids of the alerts on an alerts topic, from its payloads one a line
+ * (--resend's input, --sent's file), and what else it held. */
 typedef struct {
 	fcvae_keyset ids;
 	fcvae_json_parser p;
@@ -476,9 +476,7 @@ static void add_member(fcvae_buf *b, const fcvae_json *rec, const char *name)
 	fcvae_json_add_source(b, v);
 }
 
-/* An alert's id, KEY@START/KIND: it names the run and the event, so an
- * alert read back from the topic is recognised exactly. */
-/* KEY@START: the run's name, its alerts' ids that and /open, /close */
+/* KEY@START: the run's name */
 static void run_name(fcvae_buf *b, const series *s)
 {
 	char ts[FCVAE_TIME_MAX];
@@ -487,6 +485,8 @@ static void run_name(fcvae_buf *b, const series *s)
 	fcvae_buf_printf(b, "@%s", ts);
 }
 
+/* An alert's id, KEY@START/KIND: it names the run and the event, so an
+ * alert read back from the topic is recognised exactly. */
 static void alert_id(fcvae_buf *id, const series *s, const char *kind)
 {
 	fcvae_buf_clear(id);
@@ -809,7 +809,9 @@ int main(int argc, char **argv)
 				k.duplicates++;
 				continue;
 			}
-			double prev = s->last;
+			/* (before the verdict: a run goes on across records without one) */
+			if (k.sent.path)
+				runs_follow(&k, s, s->last, ts);
 			s->last = ts;
 			k.taken++;
 			fcvae_buf_clear(&line);
@@ -825,8 +827,6 @@ int main(int argc, char **argv)
 				since_save++;
 				continue;
 			}
-			if (k.sent.path)
-				runs_follow(&k, s, prev, ts);
 			double score = num_or(fcvae_json_get(r, "score"), NAN);
 			fcvae_buf_clear(&out);
 			if (an->type == FCVAE_JSON_TRUE) {

@@ -375,6 +375,10 @@ setup() {
 	  '["a@2025-01-01T01:00:00Z/close","2025-01-01T04:00:00Z","2025-01-01T01:00:00Z",2,-20]' ]
 	[[ "$stderr" == *"run \"a@2025-01-01T01:00:00Z\" is open on the alerts topic: taken on ($tmp/topic)"* ]]
 	[[ "$stderr" == *"2 records: 2 taken, 0 duplicates dropped; 0 runs opened, 1 closed; 0 alerts sent already, 1 runs taken on" ]]
+	# a first record without a verdict: the run is taken on all the same
+	run --separate-stderr fcvae-alert --sent "$tmp/topic" <(rec a 3 90 -20 null; rec a 4 10 -1 false)
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .id <<<"$output")" = "a@2025-01-01T01:00:00Z/close" ]
 	# (without --sent, a second run: opened at 03:00)
 	[ "$(fcvae-alert "$tmp/here" | jq -r .id | head -n 1)" = "a@2025-01-01T03:00:00Z/open" ]
 	# handed again from within a run the other member closed (its last
