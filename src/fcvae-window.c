@@ -200,7 +200,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 	fcvae_input_init(&rd, io);
 	fcvae_input_new_file(&rd);
 	/* what the summary counts is this member's own input */
-	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, other = w->other, n = 0;
+	size_t records = w->records, late = w->late, revised = w->revised, replayed = w->replayed, others = w->other, n = 0;
 	int64_t last = -1;
 	int rc;
 	w->quiet = 1;
@@ -216,14 +216,15 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 		if (in.offset >= at->offset)
 			break;
 		w->now = now_wall();
-		if (fcvae_window_add(w, &in) == 0)
+		size_t other = w->other;  /* (a record of a series not kept is not read back) */
+		if (fcvae_window_add(w, &in) == 0 && w->other == other)
 			n++;
 		last = in.offset;
 		if (last + 1 >= at->offset)
 			break;
 	}
 	w->quiet = 0;
-	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed, w->other = other;
+	w->records = records, w->late = late, w->revised = revised, w->replayed = replayed, w->other = others;
 	fcvae_input_free(&rd);
 	kill(-pid, SIGKILL);  /* done with it: it may be waiting for more */
 	fcvae_lines_close(&l);

@@ -150,6 +150,11 @@ envelopes() {
 	[ ! -e "$T/asked" ]
 	[ "${#lines[@]}" -eq 5 ]
 	[ "$(jq -c .window <<<"${lines[0]}")" = '[108,109,110]' ]
+	# without a state, offsets 0 to 13 were read elsewhere: a's seven are read back
+	run --separate-stderr env H="$T" fcvae-window --kcat --window 3 --series a --history "$cmd" < <(tail -n +15 "$T/ab")
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"in [0]: offsets beginning to 13 were read elsewhere: 7 records read back for the windows"* ]]
+	[ "$(jq -c .window <<<"${lines[0]}")" = '[112,113,114]' ]
 }
 
 @test "state: after a crash the replayed stream loses no window" {
