@@ -561,6 +561,15 @@ static fcvae_kafka_offset *processed(fcvae_window *w, const fcvae_input *in)
 	return &w->off[w->noff++];
 }
 
+/* ... by a record of this run: its partition seen now */
+static fcvae_kafka_offset *processed_now(fcvae_window *w, const fcvae_input *in)
+{
+	fcvae_kafka_offset *p = processed(w, in);
+	if (p)
+		p->seen = w->now;
+	return p;
+}
+
 int fcvae_window_replayed(fcvae_window *w, const fcvae_input *in)
 {
 	if (!replayed(w, in))
@@ -572,9 +581,7 @@ int fcvae_window_replayed(fcvae_window *w, const fcvae_input *in)
 
 void fcvae_window_refused(fcvae_window *w, const fcvae_input *in)
 {
-	fcvae_kafka_offset *p = processed(w, in);
-	if (p)
-		p->seen = w->now;
+	processed_now(w, in);
 }
 
 /* The latest event time every source has reached: with Kafka input the
@@ -621,7 +628,7 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (w->o.keep && fcvae_keyset_find(w->o.keep, in->key, in->keylen) == FCVAE_KEYSET_NONE) {
 		w->records++;
 		w->other++;
-		fcvae_window_refused(w, in);
+		processed_now(w, in);
 		return 0;
 	}
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
@@ -638,9 +645,7 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	    (b - bucket_of(w, w->maxts)) / w->o.bucket > w->o.max_gap_buckets)
 		return 4;
 	w->records++;
-	fcvae_kafka_offset *p = processed(w, in);
-	if (p)
-		p->seen = w->now;
+	fcvae_kafka_offset *p = processed_now(w, in);
 	if (w->at_once) {
 		fcvae_series *s = lookup(w, in->key, in->keylen, 1);
 		if (s->next == INT64_MIN)
