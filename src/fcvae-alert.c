@@ -34,9 +34,10 @@ static const char usage_text[] =
 	"  -a, --alerts FILE     append each alert to FILE as well (the outbox)\n"
 	"  -K, --key-delimiter D prefix each alert with its series key and D, for\n"
 	"                        kcat -P -K D (messages keyed by series)\n"
-	"      --sent FILE       send no alert whose id FILE holds: the alerts topic's\n"
-	"                        payloads, one a line, as a follower appends them\n"
-	"                        (kcat -C -u -f '%s\\n'); read again before each alert\n"
+	"      --sent FILE       send no alert whose id FILE holds, and take on a run\n"
+	"                        another member opened: the alerts topic's payloads,\n"
+	"                        one a line, as a follower appends them\n"
+	"                        (kcat -C -u -f '%s\\n'); read on before each record\n"
 	"  -r, --resend          read an alerts topic's payloads (kcat -C -e -f '%s\\n')\n"
 	"                        and write the alerts of --alerts FILE whose id it\n"
 	"                        lacks (with --state, of what the state committed)\n"
@@ -211,10 +212,10 @@ typedef struct {
 
 /* --sent: the alerts already on the topic, as a follower of it appends
  * their payloads to a file. Read on from where it was left before each
- * alert, so that an alert another member sent (the series was its before a
- * rebalance, and the hours it scored come again here) is not sent twice;
- * and before each verdict, so that a run another member opened while it
- * had the series is taken on here, not opened a second time nor left open.
+ * record taken, so that an alert another member sent (the series was its
+ * before a rebalance, and the hours it scored come again here) is not sent
+ * twice, and a run another member opened while it had the series is taken
+ * on here, not opened a second time nor left open.
  * A line is taken once its newline has come; a file cut shorter (the
  * follower started over) is read again from its start, the ids already
  * read staying. Memory: the ids, one per alert on the topic, and the runs. */
@@ -549,7 +550,6 @@ static void alert_close(fcvae_buf *b, fcvae_buf *id, const series *s, double end
  * The points of a run taken on are its open's and those scored here. */
 static void runs_follow(sink *k, series *s, double prev, double ts)
 {
-	sent_refresh(&k->sent);
 	size_t i = fcvae_keyset_find(&k->sent.keys, s->key, s->keylen);
 	if (i == FCVAE_KEYSET_NONE)
 		return;
@@ -809,9 +809,13 @@ int main(int argc, char **argv)
 				k.duplicates++;
 				continue;
 			}
-			/* (before the verdict: a run goes on across records without one) */
-			if (k.sent.path)
+			/* the topic read on once a record: for its runs (before the
+			 * verdict: a run goes on across records without one) and
+			 * for its alert below */
+			if (k.sent.path) {
+				sent_refresh(&k.sent);
 				runs_follow(&k, s, s->last, ts);
+			}
 			s->last = ts;
 			k.taken++;
 			fcvae_buf_clear(&line);
@@ -851,7 +855,6 @@ int main(int argc, char **argv)
 			 * rebalance (or by this one's last run): the run's state goes
 			 * on as if this member had sent it */
 			if (out.len && k.sent.path) {
-				sent_refresh(&k.sent);
 				if (fcvae_keyset_find(&k.sent.t.ids, id.p, id.len) != FCVAE_KEYSET_NONE) {
 					fcvae_buf_clear(&line);
 					fcvae_json_add_string(&line, id.p, id.len);
