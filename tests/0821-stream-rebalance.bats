@@ -40,8 +40,11 @@ teardown() {
 	alert_ids_of "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson >"$BATS_TEST_TMPDIR/want"
 	[ -s "$BATS_TEST_TMPDIR/want" ]
 	wait_alert_ids "$BATS_TEST_TMPDIR/want" 20
-	# (started now, to join its group while a stops: see the end)
-	stream_start c -g again --no-dashboard
+	# (started now, to join its group while a stops: see the end), its
+	# follower of the alerts topic late: what is on the topic at its start
+	# must be known before its first verdict all the same
+	slow_follower "$BATS_TEST_TMPDIR/slow" 8
+	PATH=$BATS_TEST_TMPDIR/slow:$PATH stream_start c -g again --no-dashboard
 	stream_stop a
 	cat "$BATS_TEST_TMPDIR/a.err"
 	# b's series: their history read back from the topic, said once per partition

@@ -170,3 +170,19 @@ alert_ids_of() {
 			elif ($r.anomaly == false) and (.open != null) then .ids += ["\($r.key)@\(.open)/close"] | .open = null
 			else . end) | .ids[]' | sort
 }
+
+# slow_follower DIR SECS: a kcat in DIR (put it first on PATH) that starts
+# fcvae-stream's follower of the alerts topic (kcat -C -u, not in a group,
+# not to its end) SECS seconds late, and runs every other kcat at once
+slow_follower() {
+	mkdir -p "$1"
+	cat >"$1/kcat" <<-END
+		#!/bin/sh
+		case " \$* " in
+		*" -G "* | *" -e "* | *" -P "*) ;;
+		*" -C "*" -u "*) sleep $2 ;;
+		esac
+		exec $(command -v kcat) "\$@"
+	END
+	chmod +x "$1/kcat"
+}
