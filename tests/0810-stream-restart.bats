@@ -169,3 +169,32 @@ teardown() {
 	[ ! -e "$BATS_TEST_TMPDIR/st/running" ]
 	[ ! -e "$BATS_TEST_TMPDIR/st/kcat.pid" ]
 }
+
+@test "stream: a kill -9 of fcvae-stream alone stops its run; the next start goes on from it" {
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 30
+	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 30
+	# the shell alone (a supervisor that kills its main process): its
+	# consumer, filters, follower and dashboard must not run on unwatched,
+	# holding the lock, so that the next start would wait for ever
+	kill -9 "$pid_st"
+	wait "$pid_st" || true
+	lock=$(realpath "$BATS_TEST_TMPDIR/st/lock")
+	for ((i = 0; i < 200; i++)); do
+		[ -n "$(find /proc/[0-9]*/fd -lname "$lock" 2>/dev/null)" ] || break
+		sleep 0.1
+	done
+	find /proc/[0-9]*/fd -lname "$lock" 2>/dev/null | cut -d/ -f3 | sort -u | xargs -r ps -o pid=,args= -p
+	[ -z "$(find /proc/[0-9]*/fd -lname "$lock" 2>/dev/null)" ]
+	grep -q "killed: stopping its run" "$BATS_TEST_TMPDIR/st.err"
+	# an unclean stop: the next run reads the topic again, scores nothing twice
+	produce --delay 0 --combo Star/CMP --split test
+	stream_start st
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((18 * 24 - 23)) 30
+	sleep 1
+	stream_stop st
+	grep -q "did not stop cleanly" "$BATS_TEST_TMPDIR/st.err"
+	diff <(expected_hours --combo Star/CMP --days 60 | awk '$2 >= "2025-02-17T23"') \
+		<(scored_hours "$BATS_TEST_TMPDIR/st/scored.ndjson")
+}
