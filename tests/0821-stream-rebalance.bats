@@ -95,3 +95,40 @@ teardown() {
 	stream_stop b
 	[ "$(grep -c 'is open on the alerts topic: taken on' "$BATS_TEST_TMPDIR/b.err")" -eq 4 ]
 }
+
+@test "rebalance: after an unclean stop, a partition handed over later is read from where its last member left it" {
+	# a scores the validation split alone, then is killed outright
+	stream_start a
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
+	produce --delay 0 --split validation
+	wait_total $((4 * (192 - 23))) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson"
+	sleep 6   # (the consumer's automatic commit, every 5 s)
+	stream_kill_all a
+	# b has all four partitions, then a is back: it reads those it is
+	# given from their beginning (hours of its own: none scored again),
+	# then on from the group's offsets
+	stream_start b
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/b/kcat.log"
+	stream_start a
+	wait_for_lines "$BATS_TEST_TMPDIR/a.err" 1 30
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'on from the group' "$BATS_TEST_TMPDIR/a.err" && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/a.err"
+	grep -q 'did not stop cleanly' "$BATS_TEST_TMPDIR/a.err"
+	grep -q 'on from the group' "$BATS_TEST_TMPDIR/a.err"
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
+	produce --delay 0 --split test
+	wait_total $((4 * (192 - 23) + 4 * 240)) 60 "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson
+	sleep 6
+	# b leaves: a gets its partitions from b's last commit, not again
+	# from their beginning
+	stream_stop b
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
+	sleep 2
+	stream_stop a
+	# every hour once, between the two
+	diff <({ expected_hours --split validation; fcvae-gen --hourly --format ndjson --split test |
+		jq -r '"\(.key) \(.ts)"'; } | sort) <(scored_hours "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson)
+}
