@@ -130,6 +130,40 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	! grep -q 'did not stop cleanly' "$T/st.err"
 }
 
+@test "edges: fcvae-stream after an unclean stop, stopped at random moments of its two consumers: every run ends, cleanly, none left" {
+	broker_start -t in -p 4
+	produce --delay 0 --split validation
+	seed=${FCVAE_TEST_SEED:-$$}
+	RANDOM=$seed
+	echo "random seed $seed (FCVAE_TEST_SEED)"
+	for i in $(seq 1 8); do
+		name=st$i st=$T/st$i
+		# what an unclean stop leaves: the first consumer reads the
+		# partitions to their end (a group join, 3 s), then a second one
+		# joins (3 s more)
+		mkdir -p "$st"
+		: >"$st/running"
+		KCAT_CONSUMER_OPTS="$KCAT_GROUP_PROPS" setsid fcvae-stream -b "$BROKER" -t in -g "g$i" \
+			-m tests/data/seed_models -n 4 -s "$st" --no-dashboard >/dev/null 2>"$T/st$i.err" 3>&- &
+		pid_st=$!
+		eval "pid_$name=$pid_st"
+		wait_for_file "$st/kcat.pid" 30
+		d=$((RANDOM % 80))
+		sleep "$((d / 10)).$((d % 10))"
+		echo "run $i: TERM after $((d / 10)).$((d % 10)) s"
+		kill -TERM $pid_st
+		until_gone $pid_st 20
+		rc=0
+		wait $pid_st || rc=$?
+		cat "$T/st$i.err"
+		[ $rc -eq 0 ]
+		grep -q 'stopped cleanly' "$T/st$i.err"
+		# no consumer of its group left behind
+		[ -z "$(pgrep -f -- "-G g$i ")" ]
+		name=
+	done
+}
+
 @test "edges: fcvae-stream: a stop while its consumer is still starting is not lost" {
 	broker_start -t in -p 4
 	name=st st=$T/st
