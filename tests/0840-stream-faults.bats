@@ -134,6 +134,21 @@ EOF
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: pipeline failed (stage fcvae-score, status 137)" ]
 	# an unclean stop: the next start reads the topic again
 	[ -e "$BATS_TEST_TMPDIR/st/running" ]
+	# and a stage that dies while its first consumer does so (in the
+	# group's first join, 3 s) starts no second one
+	: >"$BATS_TEST_TMPDIR/st.err"
+	stream_start st --no-dashboard
+	i=0
+	until sp=$(pgrep -g "$pid_st" -x fcvae-score); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	kill -9 "$sp"
+	i=0
+	while kill -0 "$pid_st" 2>/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	rc=0
+	wait "$pid_st" || rc=$?
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ $rc -eq 137 ]
+	grep -q 'did not stop cleanly' "$BATS_TEST_TMPDIR/st.err"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: pipeline failed (stage fcvae-score, status 137)" ]
 }
 
 @test "stream: a dashboard that dies is restarted, and the scoring goes on" {
