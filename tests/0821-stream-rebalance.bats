@@ -132,3 +132,34 @@ teardown() {
 	diff <({ expected_hours --split validation; fcvae-gen --hourly --format ndjson --split test |
 		jq -r '"\(.key) \(.ts)"'; } | sort) <(scored_hours "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson)
 }
+
+@test "rebalance: after an unclean stop, the partitions another member had are read from where it left them" {
+	stream_start a
+	stream_start b
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
+	produce --delay 0 --split validation
+	wait_total $((4 * (192 - 23))) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson" "$BATS_TEST_TMPDIR/b/scored.ndjson"
+	sleep 6   # (the consumers' automatic commit, every 5 s)
+	# a is killed outright, b stops cleanly; a, back alone, is given all
+	# four partitions: it reads its own two from their start, b's two from
+	# b's last commit
+	stream_kill_all a
+	stream_stop b
+	stream_start a
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err" && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/a.err"
+	grep -q 'reading the partitions of in it had ([0-9] [0-9] ) from their start' "$BATS_TEST_TMPDIR/a.err"
+	grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err"
+	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
+	produce --delay 0 --split test
+	wait_total $((4 * (192 - 23) + 4 * 240)) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson" "$BATS_TEST_TMPDIR/b/scored.ndjson"
+	sleep 2
+	stream_stop a
+	[ ! -e "$BATS_TEST_TMPDIR/a/held-partitions" ]
+	# every hour once, between the two
+	diff <({ expected_hours --split validation; fcvae-gen --hourly --format ndjson --split test |
+		jq -r '"\(.key) \(.ts)"'; } | sort) <(scored_hours "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson)
+}
