@@ -104,20 +104,20 @@ teardown() {
 	wait_total $((4 * (192 - 23))) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson"
 	sleep 6   # (the consumer's automatic commit, every 5 s)
 	stream_kill_all a
-	# b has all four partitions, then a is back: it reads those it is
-	# given from their beginning (hours of its own: none scored again),
-	# then on from the group's offsets
+	# b has all four partitions, then a is back: it reads those it had
+	# from their beginning (hours of its own: none scored again), then on
+	# in the group from its offsets
 	stream_start b
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/b/kcat.log"
 	stream_start a
 	wait_for_lines "$BATS_TEST_TMPDIR/a.err" 1 30
 	for ((i = 0; i < 600; i++)); do
-		grep -q 'on from the group' "$BATS_TEST_TMPDIR/a.err" && break
+		grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err" && break
 		sleep 0.1
 	done
 	cat "$BATS_TEST_TMPDIR/a.err"
 	grep -q 'did not stop cleanly' "$BATS_TEST_TMPDIR/a.err"
-	grep -q 'on from the group' "$BATS_TEST_TMPDIR/a.err"
+	grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err"
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
 	produce --delay 0 --split test
 	wait_total $((4 * (192 - 23) + 4 * 240)) 60 "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson
