@@ -151,7 +151,7 @@ teardown() {
 		sleep 0.1
 	done
 	cat "$BATS_TEST_TMPDIR/a.err"
-	grep -q 'reading the partitions of in it had ([0-9] [0-9] ) from their start' "$BATS_TEST_TMPDIR/a.err"
+	grep -q 'reading the partitions of in it had ([0-9] [0-9]) from their start' "$BATS_TEST_TMPDIR/a.err"
 	grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err"
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
 	produce --delay 0 --split test

@@ -173,3 +173,22 @@ EOF
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
 	[ ! -e "$BATS_TEST_TMPDIR/st/tail.pid" ]
 }
+
+@test "stream: after an unclean stop, partitions it had that are gone, or of another topic, are passed over" {
+	broker_start -t in -p 4
+	produce --delay 0 --combo Star/CMP --split validation
+	st=$BATS_TEST_TMPDIR/st
+	mkdir -p "$st"
+	: >"$st/running"
+	echo '% Group fcvae rebalanced (memberid 0x1): assigned: in [0], in [9], other [1]' >"$st/kcat.log"
+	printf 'in 2\nin 7\n' >"$st/held-partitions"
+	stream_start st --no-dashboard
+	wait_for_lines "$st/scored.ndjson" $((8 * 24 - 23)) 60
+	sleep 1
+	stream_stop st
+	cat "$BATS_TEST_TMPDIR/st.err"
+	grep -q 'reading the partitions of in it had (0 2) from their start' "$BATS_TEST_TMPDIR/st.err"
+	[ ! -e "$st/held-partitions" ]
+	# read twice (those two, then in the group), scored once
+	diff <(expected_hours --combo Star/CMP --split validation) <(scored_hours "$st/scored.ndjson")
+}
