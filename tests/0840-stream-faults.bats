@@ -192,3 +192,33 @@ EOF
 	# read twice (those two, then in the group), scored once
 	diff <(expected_hours --combo Star/CMP --split validation) <(scored_hours "$st/scored.ndjson")
 }
+
+@test "stream: an alerts topic it cannot read at start, with nothing to resend, is said and left to the follower" {
+	broker_start -t in -p 4
+	produce --delay 0 --combo Star/CMP --split validation
+	# a kcat whose reads of the alerts topic to its end fail
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/kcat" <<-END
+		#!/bin/sh
+		case " \$* " in
+		*" -t in-alerts "*" -e "*) echo "% ERROR: no alerts topic today" >&2; exit 1 ;;
+		esac
+		exec $(command -v kcat) "\$@"
+	END
+	chmod +x "$BATS_TEST_TMPDIR/bin/kcat"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH stream_start st --no-dashboard
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	# the follower read it: its alerts, all of them, once they are on it
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$BATS_TEST_TMPDIR/st/alerts.ndjson" ] &&
+			cmp -s <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts.ndjson" | sort) \
+				<(jq -r .id "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" | sort -u) && break
+		sleep 0.1
+	done
+	stream_stop st
+	cat "$BATS_TEST_TMPDIR/st.err"
+	grep -q 'cannot read the alerts topic in-alerts now (% ERROR: no alerts topic today): its follower will' "$BATS_TEST_TMPDIR/st.err"
+	grep -q 'stopped cleanly' "$BATS_TEST_TMPDIR/st.err"
+	[ -s "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" ]
+	diff <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts.ndjson" | sort) <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" | sort -u)
+}
