@@ -110,14 +110,8 @@ teardown() {
 	stream_start b
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/b/kcat.log"
 	stream_start a
-	wait_for_lines "$BATS_TEST_TMPDIR/a.err" 1 30
-	for ((i = 0; i < 600; i++)); do
-		grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err" && break
-		sleep 0.1
-	done
-	cat "$BATS_TEST_TMPDIR/a.err"
+	wait_said a 'on in the group' 60
 	grep -q 'did not stop cleanly' "$BATS_TEST_TMPDIR/a.err"
-	grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err"
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log" "$BATS_TEST_TMPDIR/b/kcat.log"
 	produce --delay 0 --split test
 	wait_total $((4 * (192 - 23) + 4 * 240)) 60 "$BATS_TEST_TMPDIR"/[ab]/scored.ndjson
@@ -146,13 +140,8 @@ teardown() {
 	stream_kill_all a
 	stream_stop b
 	stream_start a
-	for ((i = 0; i < 600; i++)); do
-		grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err" && break
-		sleep 0.1
-	done
-	cat "$BATS_TEST_TMPDIR/a.err"
+	wait_said a 'on in the group' 60
 	grep -q 'reading the partitions of in it had ([0-9] [0-9]) from their start' "$BATS_TEST_TMPDIR/a.err"
-	grep -q 'on in the group' "$BATS_TEST_TMPDIR/a.err"
 	wait_assigned 60 4 "$BATS_TEST_TMPDIR/a/kcat.log"
 	produce --delay 0 --split test
 	wait_total $((4 * (192 - 23) + 4 * 240)) 60 "$BATS_TEST_TMPDIR/a/scored.ndjson" "$BATS_TEST_TMPDIR/b/scored.ndjson"

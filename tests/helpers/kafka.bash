@@ -46,6 +46,18 @@ wait_for_lines() {
 	done
 }
 
+# wait_said NAME TEXT SECONDS: until stream NAME's stderr has TEXT (a
+# grep pattern), then that stderr (fails if it never came)
+wait_said() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q "$2" "$BATS_TEST_TMPDIR/$1.err" 2>/dev/null && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/$1.err"
+	grep -q "$2" "$BATS_TEST_TMPDIR/$1.err"
+}
+
 # wait_total N SECONDS FILE...: until the files hold N lines together
 wait_total() {
 	local n=$1 secs=$2 i=0
