@@ -49,6 +49,9 @@ static const char usage_text[] =
 	"      --history-anomalies R  clones with a 1-3 point anomaly before the last\n"
 	"                          point, masked (0: the paper has none)\n"	"      --phase-jumps R     clones whose tail repeats the window 1-4 points late,\n"
 	"                          normal (0: the paper has none)\n"
+	"      --level-shifts R[,S]  clones whose tail from a point in the second half\n"
+	"                          on runs at 1 + U(-S, S) times its level (S 0.3),\n"
+	"                          normal (0: the paper has none)\n"
 	"  -h, --help              this help\n"
 	"      --version           print the version\n";
 
@@ -470,13 +473,21 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 		else
 			fcvae_json_add_number(&b, d[i].v);
 	}
+	/* only when used, so that models made without them keep their bytes */
+	if (o->level_rate > 0) {
+		fcvae_buf_adds(&b, ",\"level_shifts\":");
+		fcvae_json_add_number(&b, o->level_rate);
+		fcvae_buf_adds(&b, ",\"level_size\":");
+		fcvae_json_add_number(&b, o->level_size);
+	}
 	fcvae_buf_adds(&b, "}}");
 	return b.p;
 }
 
 enum {
 	O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_TRANSFORM, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST,
-	O_JUMP
+	O_JUMP,
+	O_LEVEL
 };
 
 int main(int argc, char **argv)
@@ -492,6 +503,7 @@ int main(int argc, char **argv)
 		{"max-line", required_argument, 0, O_MAX_LINE}, {"strict", no_argument, 0, O_STRICT},
 		{"history-anomalies", required_argument, 0, O_HIST},
 		{"phase-jumps", required_argument, 0, O_JUMP},
+		{"level-shifts", required_argument, 0, O_LEVEL},
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv);
@@ -542,6 +554,15 @@ int main(int argc, char **argv)
 		case O_STRICT: opt.strict = 1; break;
 		case O_HIST: o.hist_rate = fcvae_parse_double("--history-anomalies", optarg); break;
 		case O_JUMP: o.jump_rate = fcvae_parse_double("--phase-jumps", optarg); break;
+		case O_LEVEL: {
+			char *comma = strchr(optarg, ',');
+			if (comma) {
+				*comma = 0;
+				o.level_size = fcvae_parse_double("--level-shifts", comma + 1);
+			}
+			o.level_rate = fcvae_parse_double("--level-shifts", optarg);
+			break;
+		}
 		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
@@ -552,6 +573,8 @@ int main(int argc, char **argv)
 	fcvae_trainopts_check(&cfg, &o);
 	fcvae_option_range("--history-anomalies", o.hist_rate, 0, 10);
 	fcvae_option_range("--phase-jumps", o.jump_rate, 0, 10);
+	fcvae_option_range("--level-shifts", o.level_rate, 0, 10);
+	fcvae_option_range("--level-shifts", o.level_size, 0, 0.9);
 	fcvae_option_range("--clip-x", clipx, 1e-6, FCVAE_CLIP_X_MAX);
 	o.cond_dropout = cfg.dropout;
 	/* training takes minutes to hours: an output that cannot be written

@@ -92,6 +92,22 @@ teardown() {
 	! cmp -s "$tmp/b" "$tmp/c"
 }
 
+@test "train: --level-shifts is recorded in the model when used, and changes the training" {
+	fcvae-train -q --epochs 2 -o "$tmp/a" "$tmp/train"
+	meta "$tmp/a" training | jq -e '.options | has("level_shifts") | not'
+	fcvae-train -q --epochs 2 --level-shifts 0.5,0.2 -o "$tmp/b" "$tmp/train"
+	meta "$tmp/b" training | jq -e '.options.level_shifts == 0.5 and .options.level_size == 0.2'
+	fcvae-train -q --epochs 2 --level-shifts 0.5 -o "$tmp/c" "$tmp/train"
+	meta "$tmp/c" training | jq -e '.options.level_size == 0.3'
+	! cmp -s "$tmp/a" "$tmp/c"
+	run fcvae-train -q --epochs 2 --level-shifts 0.5,0.95 -o "$tmp/d" "$tmp/train"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "fcvae-train: --level-shifts"* ]]
+	run fcvae-train -q --epochs 2 --level-shifts x -o "$tmp/d" "$tmp/train"
+	[ "$status" -eq 2 ]
+	[ ! -e "$tmp/d" ]
+}
+
 @test "train: any config of SPEC §2 by options" {
 	jq -s -c 'range(31; length) as $i | .[$i] + {window: [.[$i - 31:$i + 1][].value], missing: []}' \
 		"$tmp/hourly" >"$tmp/w32"

@@ -112,6 +112,7 @@ void fcvae_train_opts_default(fcvae_train_opts *o)
 	o->point_rate = 0.05;
 	o->seg_rate = 0.10;
 	o->miss_rate = 0.01;
+	o->level_size = 0.3;
 	o->seed = 42;
 }
 
@@ -138,10 +139,10 @@ static int count(double rate, int B)
 int fcvae_augment_extra(const fcvae_train_opts *o, int B)
 {
 	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B) +
-	       count(o->jump_rate, B);
+	       count(o->jump_rate, B) + count(o->level_rate, B);
 }
 
-int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W)
+int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W, float zero)
 {
 	size_t row = (size_t)W * sizeof *x;
 	int n = B;
@@ -208,6 +209,21 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 			xd[i] = xs[i - lag];
 			md[i] = ms[i - lag];
 		}
+	}
+	/* level shifts (not the paper's): from a point in the second half on
+	 * (the last point alone included), the series runs at another level,
+	 * as when a new day's level sets in at midnight; normal, so the model
+	 * expects such a change of level at the last point and follows it after */
+	for (int k = count(o->level_rate, B); k > 0; k--, n++) {
+		int src = (int)fcvae_rng_below(r, B);
+		int start = W / 2 + (int)fcvae_rng_below(r, (uint64_t)(W - W / 2));
+		double f = 1 + o->level_size * (2 * fcvae_rng_uniform(r) - 1);
+		float *xd = x + (size_t)n * W, *md = mask + (size_t)n * W;
+		memcpy(xd, x + (size_t)src * W, row);
+		memcpy(md, mask + (size_t)src * W, row);
+		for (int i = start; i < W; i++)
+			if (md[i] != 0)
+				xd[i] = (float)(zero + (xd[i] - zero) * f);
 	}
 	/* missing points: drawn with replacement over every row, as the paper's code */
 	long miss = o->miss_rate > 0 ? (long)(o->miss_rate * n * W) : 0;
@@ -282,6 +298,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 	res->best_val_loss = NAN;
 	res->diverged = -1;
 
+	float zero = (float)(-m->mean / m->std);
 	double t0 = fcvae_monotonic();
 	long step = 0, windows = 0;
 	int since_best = 0;
@@ -313,7 +330,7 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 				memcpy(bx + (size_t)i * W, train->x + (size_t)perm[first + i] * W, W * sizeof *bx);
 				memcpy(bm + (size_t)i * W, train->mask + (size_t)perm[first + i] * W, W * sizeof *bm);
 			}
-			int n = fcvae_augment(o, &r, bx, bm, B, W);
+			int n = fcvae_augment(o, &r, bx, bm, B, W, zero);
 			fill_normal(&r, eps, (size_t)n * L);
 			memset(grads, 0, P * sizeof *grads);
 			double loss = fcvae_train_forward(m, acts, bx, bm, eps, n, (float)klw, &drop, NULL, NULL);

@@ -53,6 +53,8 @@ typedef struct {
 	double miss_rate;    /* share of all points zeroed and masked (0.01) */
 	double hist_rate;    /* ... as anomalies of 1-3 points before the last (0: not the paper's) */
 	double jump_rate;    /* ... as phase jumps, normal (0: not the paper's) */
+	double level_rate;   /* ... as level shifts, normal (0: not the paper's) */
+	double level_size;   /* a level shift scales the tail by 1 + U(-size, size) (0.3) */
 	uint64_t seed;
 } fcvae_train_opts;
 
@@ -71,9 +73,10 @@ int fcvae_augment_extra(const fcvae_train_opts *o, int B);
 
 /* Augmentation of SPEC §4 in place: x, mask hold B windows followed by room
  * for fcvae_augment_extra() more; clones point anomalies and segment swaps
- * from the first B, then masks missing points over all of them. Returns the
- * new row count. */
-int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W);
+ * from the first B, then masks missing points over all of them. zero is the
+ * standardised value of a series at 0 (-mean/std), about which level shifts
+ * scale. Returns the new row count. */
+int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W, float zero);
 
 /* Per-epoch report to the caller (fcvae-train prints it). */
 typedef struct {

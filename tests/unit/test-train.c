@@ -108,7 +108,7 @@ static void test_augment(void)
 	int ok_point = 1, ok_seg = 1, starts[W] = {0}, shifts[40] = {0};
 	for (int rep = 0; rep < 300; rep++) {
 		fill(x, m, B, W);
-		int n = fcvae_augment(&o, &r, x, m, B, W);
+		int n = fcvae_augment(&o, &r, x, m, B, W, 0);
 		ok_point &= n == B + 9;
 		for (int k = B; k < B + 3; k++) {
 			int src = (int)floorf(x[k * W]);
@@ -155,7 +155,7 @@ static void test_augment(void)
 	float *hx = malloc(sizeof(float) * (B + 19) * W), *hm = malloc(sizeof(float) * (B + 19) * W);
 	for (int rep = 0; rep < 100; rep++) {
 		fill(hx, hm, B, W);
-		int n = fcvae_augment(&o, &r, hx, hm, B, W);
+		int n = fcvae_augment(&o, &r, hx, hm, B, W, 0);
 		ok_hist &= n == B + 19;
 		for (int k = B; k < n; k++) {
 			int src = (int)floorf(hx[k * W + W - 1]), len = 0, at = -1;
@@ -194,7 +194,7 @@ static void test_augment(void)
 	float *jx = malloc(sizeof(float) * (B + 19) * W), *jm = malloc(sizeof(float) * (B + 19) * W);
 	for (int rep = 0; rep < 100; rep++) {
 		fill(jx, jm, B, W);
-		int n = fcvae_augment(&o, &r, jx, jm, B, W);
+		int n = fcvae_augment(&o, &r, jx, jm, B, W, 0);
 		ok_jump &= n == B + 19;
 		for (int k = B; k < n; k++) {
 			int src = (int)floorf(jx[k * W]), start = 0;
@@ -218,13 +218,63 @@ static void test_augment(void)
 	free(jx);
 	free(jm);
 
+	/* level shifts: from a start in the second half on (the last point
+	 * alone included), the unmasked points scale about zero by one factor
+	 * in [1 - S, 1 + S]; masked points keep their value; all stay normal */
+	fcvae_train_opts_default(&o);
+	o.point_rate = o.seg_rate = o.miss_rate = 0;
+	o.level_rate = 0.3;
+	o.level_size = 0.2;
+	CHECK(fcvae_augment_extra(&o, B) == 19, "level shifts add 30%% of 64 = 19 rows");
+	const float zero = -2;
+	int ok_level = 1, lstarts[W] = {0}, up = 0, down = 0;
+	float *lx = malloc(sizeof(float) * (B + 19) * W), *lm = malloc(sizeof(float) * (B + 19) * W);
+	for (int rep = 0; rep < 100; rep++) {
+		fill(lx, lm, B, W);
+		int n = fcvae_augment(&o, &r, lx, lm, B, W, zero);
+		ok_level &= n == B + 19;
+		for (int k = B; k < n; k++) {
+			int src = (int)floorf(lx[k * W]), start = 0;
+			while (start < W && lx[k * W + start] == lx[src * W + start])
+				start++;
+			ok_level &= start >= W / 2 && start < W;
+			if (start >= W)
+				continue;
+			double f = (lx[k * W + start] - zero) / (lx[src * W + start] - zero);
+			ok_level &= f >= 1 - 0.2 - 1e-6 && f <= 1 + 0.2 + 1e-6;
+			for (int i = 0; i < W; i++) {
+				double want = i < start ? lx[src * W + i] : zero + (lx[src * W + i] - zero) * f;
+				ok_level &= fabs(lx[k * W + i] - want) < 1e-4 && lm[k * W + i] == 1;
+			}
+			if (ok_level) {
+				lstarts[start] = 1;
+				up += f > 1.1;
+				down += f < 0.9;
+			}
+		}
+	}
+	int all_levels = up > 0 && down > 0;
+	for (int i = W / 2; i < W; i++)
+		all_levels &= lstarts[i];
+	CHECK(ok_level, "level shifts: the tail from a start in [12, 23] scaled about zero by one factor in [0.8, 1.2], unmasked");
+	CHECK(all_levels, "every start 12..23 occurs, levels both up (%d) and down (%d) by more than 10%%", up, down);
+	fill(lx, lm, B, W);
+	for (int i = 0; i < B * W; i++)
+		lm[i] = 0;
+	int ln = fcvae_augment(&o, &r, lx, lm, B, W, zero), kept = 1;
+	for (int k = B; k < ln; k++)
+		kept &= floorf(lx[k * W]) == lx[k * W] && !memcmp(lx + k * W, lx + (int)lx[k * W] * W, W * sizeof *lx);
+	CHECK(ln == B + 19 && kept, "level shifts leave masked points as they were");
+	free(lx);
+	free(lm);
+
 	/* missing points: 1% of all points of the augmented batch, zeroed and masked */
 	fcvae_train_opts_default(&o);
 	long zeroed = 0, drawn = 0;
 	int ok_miss = 1;
 	for (int rep = 0; rep < 200; rep++) {
 		fill(x, m, B, W);
-		int n = fcvae_augment(&o, &r, x, m, B, W);
+		int n = fcvae_augment(&o, &r, x, m, B, W, 0);
 		drawn += (long)(0.01 * n * W);
 		for (int k = 0; k < B * W; k++)
 			if (m[k] == 0) {
@@ -243,7 +293,7 @@ static void test_augment(void)
 	enum { BB = 500, WW = 100 };
 	float *bx = malloc(sizeof(float) * BB * WW), *bm = malloc(sizeof(float) * BB * WW);
 	fill(bx, bm, BB, WW);
-	int n = fcvae_augment(&o, &r, bx, bm, BB, WW);
+	int n = fcvae_augment(&o, &r, bx, bm, BB, WW, 0);
 	long masked = 0;
 	for (int k = 0; k < BB * WW; k++)
 		masked += bm[k] == 0;
