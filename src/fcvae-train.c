@@ -47,7 +47,8 @@ static const char usage_text[] =
 	"      --dropout P         condition dropout (0.05)\n"
 	FCVAE_TRAINOPTS_USAGE
 	"      --history-anomalies R  clones with a 1-3 point anomaly before the last\n"
-	"                          point, masked (0: the paper has none)\n"	"      --phase-jumps R     clones whose tail repeats the window 1-4 points late,\n"
+	"                          point, masked (0: the paper has none)\n"
+	"      --phase-jumps R     clones whose tail repeats the window 1-4 points late,\n"
 	"                          normal (0: the paper has none)\n"
 	"      --level-shifts R[,S]  clones whose tail from a point in the second half\n"
 	"                          on runs at 1 + U(-S, S) times its level (S 0.3),\n"
@@ -486,8 +487,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 
 enum {
 	O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_TRANSFORM, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST,
-	O_JUMP,
-	O_LEVEL
+	O_JUMP, O_LEVEL
 };
 
 int main(int argc, char **argv)
