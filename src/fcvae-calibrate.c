@@ -36,6 +36,9 @@ static void usage(FILE *fp)
 	        "                       loosest such threshold; with --metric, the best under it\n"
 	        "      --beyond-normal M  no F1: M times (in deviations) beyond the most\n"
 	        "                       anomalous clean normal point\n"
+	        "      --deviations D   no F1 and no margin: the threshold at D deviations\n"
+	        "                       (score -D^2), the same for every series; the records\n"
+	        "                       are scored against it, not searched\n"
 	        "      --clean-after N  only with --beyond-normal: a normal point is clean\n"
 	        "                       when the N points before it are normal too (default 0;\n"
 	        "                       W-1: the windows ending there hold no labelled anomaly)\n"
@@ -59,6 +62,7 @@ static struct {
 	double max_fpr;
 	int has_max_fpr;
 	double beyond;        /* --beyond-normal margin; 0: off */
+	double deviations;    /* --deviations D; 0: off */
 	long clean_after;
 	int clean_after_set;  /* --clean-after given: only with --beyond-normal */
 } opt = {.mode = FCVAE_ADJUST_NONE, .metric = "f1", .k = 7, .max_fpr = 1};
@@ -113,7 +117,13 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 	int rc = -1;
 	if (c->n == 0)
 		fcvae_warn("%s: no scored, labelled records", who);
-	else if (opt.beyond > 0) {
+	else if (opt.deviations > 0) {
+		t = opt.deviations * opt.deviations;
+		/* as below: a point scoring the threshold itself is not flagged */
+		fcvae_metrics_at(&c->prf, a, label, c->n, nextafter(t, INFINITY), opt.mode, opt.k);
+		c->threshold = -t;
+		rc = 0;
+	} else if (opt.beyond > 0) {
 		size_t clean = i >= 0 ? fcvae_metrics_beyond_normal(&t, a, label, c->n, (size_t)opt.clean_after, opt.beyond)
 		                      : beyond_normal_each(&t, set);
 		if (clean == 0)
@@ -143,12 +153,17 @@ static void add_calibration(fcvae_buf *b, const calibration *c)
 {
 	fcvae_buf_addc(b, '{');
 	fcvae_json_add_key(b, "metric");
-	fcvae_json_add_cstring(b, opt.beyond > 0 ? "beyond-normal"
+	fcvae_json_add_cstring(b, opt.deviations > 0 ? "deviations"
+	                          : opt.beyond > 0 ? "beyond-normal"
 	                          : opt.has_max_fpr && !opt.metric_set ? "max-fpr" : opt.metric);
 	if (opt.beyond > 0) {
 		fcvae_buf_adds(b, ",\"margin\":");
 		fcvae_json_add_number(b, opt.beyond);
 		fcvae_buf_printf(b, ",\"clean_after\":%ld", opt.clean_after);
+	}
+	if (opt.deviations > 0) {
+		fcvae_buf_adds(b, ",\"deviations\":");
+		fcvae_json_add_number(b, opt.deviations);
 	}
 	if (opt.mode == FCVAE_ADJUST_DELAY)
 		fcvae_buf_printf(b, ",\"delay\":%d", opt.k);
@@ -284,7 +299,7 @@ static int shared_files(model_file *mf, int n, const fcvae_scored_set *set)
 
 int main(int argc, char **argv)
 {
-	enum { O_METRIC = 256, O_MAX_FPR, O_BEYOND, O_CLEAN_AFTER, O_VERSION };
+	enum { O_METRIC = 256, O_MAX_FPR, O_BEYOND, O_DEVIATIONS, O_CLEAN_AFTER, O_VERSION };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"models", required_argument, NULL, 'M'},
@@ -293,6 +308,7 @@ int main(int argc, char **argv)
 		{"delay", required_argument, NULL, 'd'},
 		{"max-fpr", required_argument, NULL, O_MAX_FPR},
 		{"beyond-normal", required_argument, NULL, O_BEYOND},
+		{"deviations", required_argument, NULL, O_DEVIATIONS},
 		{"clean-after", required_argument, NULL, O_CLEAN_AFTER},
 		FCVAE_SCORED_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
@@ -340,6 +356,11 @@ int main(int argc, char **argv)
 			if (!(opt.beyond >= 1 && opt.beyond <= 1000))
 				fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal: '%s' is not a margin from 1 to 1000", optarg);
 			break;
+		case O_DEVIATIONS:
+			opt.deviations = fcvae_parse_double("--deviations", optarg);
+			if (!(opt.deviations > 0 && opt.deviations <= 1000))
+				fcvae_die(FCVAE_EXIT_USAGE, "--deviations: '%s' is not a number of deviations above 0, at most 1000", optarg);
+			break;
 		case O_CLEAN_AFTER:
 			opt.clean_after = fcvae_parse_long("--clean-after", optarg, 0, 1000000);
 			opt.clean_after_set = 1;
@@ -360,6 +381,8 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--model and --models exclude each other");
 	if (opt.beyond > 0 && (opt.metric_set || opt.has_max_fpr))
 		fcvae_die(FCVAE_EXIT_USAGE, "--beyond-normal chooses without F1: it excludes --metric and --max-fpr");
+	if (opt.deviations > 0 && (opt.beyond > 0 || opt.metric_set || opt.has_max_fpr))
+		fcvae_die(FCVAE_EXIT_USAGE, "--deviations chooses nothing: it excludes --beyond-normal, --metric and --max-fpr");
 	if (opt.clean_after_set && !(opt.beyond > 0))
 		fcvae_die(FCVAE_EXIT_USAGE, "--clean-after only means something with --beyond-normal");
 	if (opt.k_set && opt.mode != FCVAE_ADJUST_DELAY)

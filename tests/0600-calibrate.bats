@@ -114,6 +114,30 @@ threshold_of() {
 	[[ "$output" == *"--clean-after only means something with --beyond-normal"* ]]
 }
 
+@test "calibrate: --deviations sets the threshold at D deviations for every series, and scores the records against it" {
+	# a 9, 8 and 7 lie beyond 6.5 deviations: one point of each event, no normal one
+	fcvae-calibrate --print --deviations 6.5 "$tmp/ac.ndjson" |
+		jq -e '.calibration | .threshold == -42.25 and .metric == "deviations" and .deviations == 6.5 and .tp == 3 and .fp == 0 and .events_detected == 3'
+	# the normal point at 6 deviations scores the threshold itself: not flagged, as scoring has it
+	fcvae-calibrate --print --deviations 6 "$tmp/ac.ndjson" | jq -e '.calibration | .threshold == -36 and .fp == 0 and .tp == 3'
+	fcvae-calibrate --print --deviations 4.5 "$tmp/ac.ndjson" | jq -e '.calibration | .tp == 4 and .fp == 1'
+	# per series the same threshold, whatever each series' scores (Accel/no-pin's are ten times larger)
+	jq -c '.key = "Accel/no-pin" | .score *= 10' "$tmp/ac.ndjson" >"$tmp/an.ndjson"
+	cat "$tmp/ac.ndjson" "$tmp/an.ndjson" | fcvae-calibrate --models "$tmp/models" --deviations 6.5 >/dev/null
+	[ "$(threshold_of "$tmp/models/Accel_CMP.safetensors")" = -42.25 ]
+	[ "$(threshold_of "$tmp/models/Accel_nopin.safetensors")" = -42.25 ]
+	# it chooses nothing: with a rule that chooses, a usage error; D above 0
+	run fcvae-calibrate --print --deviations 3 --beyond-normal 1.4 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--deviations chooses nothing"* ]]
+	run fcvae-calibrate --print --deviations 3 --metric pa-f1 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	run fcvae-calibrate --print --deviations 0 "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+	run fcvae-calibrate --print --deviations x "$tmp/ac.ndjson"
+	[ "$status" -eq 2 ]
+}
+
 @test "calibrate: --model writes the threshold and the calibration, and nothing else" {
 	m="$tmp/models/Accel_CMP.safetensors"
 	meta='.__metadata__ | del(.threshold, .training) | map_values(fromjson? // .)'
@@ -338,12 +362,14 @@ calibrate_example() {
 	2) # at most one normal point in ten flagged, of four: none, the
 		# threshold below the lowest score
 		echo "$output" | jq -e '.calibration | .metric == "max-fpr" and .fp == 0 and .points == 4 and .threshold < -4' ;;
+	4) # 2.8 deviations: a score of -7.84; the anomaly at -30 flagged, no normal point
+		echo "$output" | jq -e '(.[0] + 7.84 | fabs) < 1e-9 and .[1] == 1 and .[2] == 0' ;;
 	*) echo "no check for example $man_n"; false ;;
 	esac
 }
 
 @test "calibrate: the man page examples run" {
-	man_examples -c calibrate_example man/fcvae-calibrate.1 3
+	man_examples -c calibrate_example man/fcvae-calibrate.1 4
 }
 
 @test "calibrate: the seed pipeline end to end (gen, window, score, calibrate, eval)" {
