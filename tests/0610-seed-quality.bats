@@ -40,9 +40,10 @@ teardown() {
 @test "seed-study: one line per rule over the data sets it trained on" {
 	run env FCVAE_BIN="$bin" OUT="$tmp/out" TRAIN_OPTS="--epochs 1" sh scripts/seed-study 3
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | wc -l)" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
 	echo "$output" | sed -n 1p | grep -E '^best point F1 +[0-4]/4 combos meet the target, [0-9]+/12 events, [0-9]+ false-positive hours$'
 	echo "$output" | sed -n 2p | grep -E '^--beyond-normal 1.4 --clean-after 23 +[0-4]/4 combos'
+	echo "$output" | sed -n 3p | grep -E '^--deviations 2.8 +[0-4]/4 combos'
 	[ "$(ls "$tmp/out/g3" | wc -l)" -eq 4 ]
 }
 
