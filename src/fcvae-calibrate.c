@@ -117,15 +117,13 @@ static int calibrate(calibration *c, const fcvae_scored_set *set, int i, const c
 	int rc = -1;
 	if (c->n == 0)
 		fcvae_warn("%s: no scored, labelled records", who);
-	else if (opt.deviations > 0) {
-		t = opt.deviations * opt.deviations;
-		/* as below: a point scoring the threshold itself is not flagged */
-		fcvae_metrics_at(&c->prf, a, label, c->n, nextafter(t, INFINITY), opt.mode, opt.k);
-		c->threshold = -t;
-		rc = 0;
-	} else if (opt.beyond > 0) {
-		size_t clean = i >= 0 ? fcvae_metrics_beyond_normal(&t, a, label, c->n, (size_t)opt.clean_after, opt.beyond)
-		                      : beyond_normal_each(&t, set);
+	else if (opt.deviations > 0 || opt.beyond > 0) {
+		size_t clean = 1;
+		if (opt.deviations > 0)
+			t = opt.deviations * opt.deviations;
+		else
+			clean = i >= 0 ? fcvae_metrics_beyond_normal(&t, a, label, c->n, (size_t)opt.clean_after, opt.beyond)
+			               : beyond_normal_each(&t, set);
 		if (clean == 0)
 			fcvae_warn("%s: no normal point with %ld normal points before it: nothing to go beyond "
 			           "(lower --clean-after)", who, opt.clean_after);
