@@ -142,15 +142,19 @@ int fcvae_augment_extra(const fcvae_train_opts *o, int B)
 	       count(o->jump_rate, B) + count(o->level_rate, B);
 }
 
+/* Row `to` of x and mask made a copy of row `from`: each clone starts so. */
+static void clone_row(float *x, float *mask, int W, int to, int from)
+{
+	memcpy(x + (size_t)to * W, x + (size_t)from * W, (size_t)W * sizeof *x);
+	memcpy(mask + (size_t)to * W, mask + (size_t)from * W, (size_t)W * sizeof *mask);
+}
+
 int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask, int B, int W, float zero)
 {
-	size_t row = (size_t)W * sizeof *x;
 	int n = B;
 	/* point anomalies: the last point pushed by ±(1..19)/2 standard deviations */
 	for (int k = count(o->point_rate, B); k > 0; k--, n++) {
-		int src = (int)fcvae_rng_below(r, B);
-		memcpy(x + (size_t)n * W, x + (size_t)src * W, row);
-		memcpy(mask + (size_t)n * W, mask + (size_t)src * W, row);
+		clone_row(x, mask, W, n, (int)fcvae_rng_below(r, B));
 		double shift = (1 + (double)fcvae_rng_below(r, 19)) / 2;
 		if (fcvae_rng_below(r, 2))
 			shift = -shift;
@@ -167,8 +171,7 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 			other += other >= src;
 			int start = a + (int)fcvae_rng_below(r, hi - a);
 			float *xd = x + (size_t)n * W, *md = mask + (size_t)n * W;
-			memcpy(xd, x + (size_t)src * W, row);
-			memcpy(md, mask + (size_t)src * W, row);
+			clone_row(x, mask, W, n, src);
 			memcpy(xd + start, x + (size_t)other * W + start, (size_t)(W - start) * sizeof *x);
 			for (int i = start; i < W; i++)
 				md[i] = 0;
@@ -186,8 +189,7 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 		double shift = (1 + (double)fcvae_rng_below(r, 19)) / 2;
 		if (fcvae_rng_below(r, 2))
 			shift = -shift;
-		memcpy(x + (size_t)n * W, x + (size_t)src * W, row);
-		memcpy(mask + (size_t)n * W, mask + (size_t)src * W, row);
+		clone_row(x, mask, W, n, src);
 		for (int i = start; i < start + len; i++) {
 			x[(size_t)n * W + i] += (float)shift;
 			mask[(size_t)n * W + i] = 0;
@@ -203,8 +205,7 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 		int start = W / 2 + (int)fcvae_rng_below(r, (uint64_t)(W - 1 - W / 2));
 		float *xd = x + (size_t)n * W, *md = mask + (size_t)n * W;
 		const float *xs = x + (size_t)src * W, *ms = mask + (size_t)src * W;
-		memcpy(xd, xs, row);
-		memcpy(md, ms, row);
+		clone_row(x, mask, W, n, src);
 		for (int i = start; i < W; i++) {
 			xd[i] = xs[i - lag];
 			md[i] = ms[i - lag];
@@ -219,8 +220,7 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 		int start = W / 2 + (int)fcvae_rng_below(r, (uint64_t)(W - W / 2));
 		double f = 1 + o->level_size * (2 * fcvae_rng_uniform(r) - 1);
 		float *xd = x + (size_t)n * W, *md = mask + (size_t)n * W;
-		memcpy(xd, x + (size_t)src * W, row);
-		memcpy(md, mask + (size_t)src * W, row);
+		clone_row(x, mask, W, n, src);
 		for (int i = start; i < W; i++)
 			if (md[i] != 0)
 				xd[i] = (float)(zero + (xd[i] - zero) * f);
