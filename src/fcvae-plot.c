@@ -290,9 +290,17 @@ static double tick_step(double lo, double hi)
 	return want <= p ? p : want <= 2 * p ? 2 * p : want <= 5 * p ? 5 * p : 10 * p;
 }
 
+/* gnuplot takes a number beyond about 9e307 for undefined (and one such
+ * point for a failed script, all of its batch with it), and its range and
+ * tick arithmetic overflows well before: such a value is drawn as missing. */
+static int drawable(double x)
+{
+	return isfinite(x) && fabs(x) <= 1e300;
+}
+
 static void put_num(FILE *fp, double x)
 {
-	if (isfinite(x))
+	if (drawable(x))
 		fprintf(fp, " %.9g", x);
 	else
 		fputs(" ?", fp);
@@ -323,14 +331,17 @@ static void put_yrange(FILE *fp, double lo, double hi)
 
 /* A plot command of the clauses whose data has a point to draw: gnuplot
  * warns of a clause without one ("Skipping data file with no valid
- * points"). None: an empty plot, which draws the axes and grid. */
-static void put_plot(FILE *fp, const char *const *clause, const int *shown, int n)
+ * points"). None: an empty plot, which draws the axes and grid. A clause
+ * of lines or an area draws nothing of a single point: its data has
+ * points[i] of them, and with one its second form (clause[i][1]) is used. */
+static void put_plot(FILE *fp, const char *const (*clause)[2], const int *points, int n)
 {
 	int any = 0;
 	fputs("plot", fp);
 	for (int i = 0; i < n; i++)
-		if (shown[i]) {
-			fprintf(fp, "%s $d %s", any ? ", \\\n " : "", clause[i]);
+		if (points[i]) {
+			const char *c = points[i] == 1 && clause[i][1] ? clause[i][1] : clause[i][0];
+			fprintf(fp, "%s $d %s", any ? ", \\\n " : "", c);
 			any = 1;
 		}
 	fputs(any ? "\n" : " $d using 1:(1/0) notitle\n", fp);
@@ -376,30 +387,35 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 		fprintf(fp, "%.3f", p->ts);
 		for (int k = 0; k < NCOL; k++) {
 			put_num(fp, col[k]);
-			if (!isfinite(col[k]))
+			if (!drawable(col[k]))
 				continue;
 			int panel = k >= C_SCORE;
 			lo[panel] = fmin(lo[panel], col[k]);
 			hi[panel] = fmax(hi[panel], col[k]);
-			has[k] = 1;
+			has[k]++;
 		}
-		band |= isfinite(p->lower) && isfinite(p->upper);
+		band += drawable(p->lower) && drawable(p->upper);
 		fprintf(fp, " %d %d\n", p->anomaly == 1, credit[i]);
 	}
 	fprintf(fp, "EOD\n");
 	free(credit);
 	double step = tick_step(lo[1], hi[1]);
-	static const char *const value_plot[] = {
-		"using 1:4:5 with filledcurves lc rgb '#cfe0f5' title 'expected band'",
-		"using 1:3 with lines lc rgb '#4a7fc1' dt 2 title 'expected'",
-		"using 1:2 with lines lc rgb '#202020' lw 1.5 title 'value'",
-		"using 1:($9 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#ff8c00' title 'labelled, credited'",
-		"using 1:($8 > 0 ? $2 : 1/0) with points pt 7 ps 1.0 lc rgb '#ff0000' title 'anomaly'",
+	static const char *const value_plot[][2] = {
+		{"using 1:4:5 with filledcurves lc rgb '#cfe0f5' title 'expected band'",
+		 "using 1:4:(0):($5-$4) with vectors nohead lw 8 lc rgb '#cfe0f5' title 'expected band'"},
+		{"using 1:3 with lines lc rgb '#4a7fc1' dt 2 title 'expected'",
+		 "using 1:3 with points pt 1 lc rgb '#4a7fc1' title 'expected'"},
+		{"using 1:2 with lines lc rgb '#202020' lw 1.5 title 'value'",
+		 "using 1:2 with points pt 7 ps 0.6 lc rgb '#202020' title 'value'"},
+		{"using 1:($9 > 0 ? $2 : 1/0) with points pt 7 ps 1.6 lc rgb '#ff8c00' title 'labelled, credited'"},
+		{"using 1:($8 > 0 ? $2 : 1/0) with points pt 7 ps 1.0 lc rgb '#ff0000' title 'anomaly'"},
 	};
 	const int value_shown[] = {band, has[C_EXPECTED], has[C_VALUE], has[C_VALUE], has[C_VALUE]};
-	static const char *const score_plot[] = {
-		"using 1:6 with lines lc rgb '#6a3d9a' title 'score'",
-		"using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'",
+	static const char *const score_plot[][2] = {
+		{"using 1:6 with lines lc rgb '#6a3d9a' title 'score'",
+		 "using 1:6 with points pt 7 ps 0.6 lc rgb '#6a3d9a' title 'score'"},
+		{"using 1:7 with lines lc rgb '#ff0000' dt 2 title 'threshold'",
+		 "using 1:7 with points pt 1 lc rgb '#ff0000' title 'threshold'"},
 	};
 	const int score_shown[] = {has[C_SCORE], has[C_THRESHOLD]};
 
@@ -410,14 +426,15 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	double t0 = t1 - b->hours * 3600;
 	fprintf(fp, "set xrange [%.3f:%.3f]\n", t0, t1 + 1800);
 	fprintf(fp, "score_ytics = %.17g\n", step);
-	/* the series name top left, the key top right, both above the plot
-	 * area, so that no marker of the key sits among the data */
-	fprintf(fp, "set label 1 ");
-	put_string(fp, s->key, s->keylen);
-	fprintf(fp, " noenhanced at screen 0.01,0.95 left font ',12'\n");
 	for (int f = 0; f < 2; f++) {
 		if (!(f ? o->svg : o->png))
 			continue;
+		/* the series name top left, the key top right, both above the
+		 * plot area, so that no marker of the key sits among the data;
+		 * set for each image, as the score panel unsets it */
+		fprintf(fp, "set label 1 ");
+		put_string(fp, s->key, s->keylen);
+		fprintf(fp, " noenhanced at screen 0.01,0.95 left font ',12'\n");
 		if (f)
 			fprintf(fp, "set terminal svg size %d,%d font 'sans,10' background '#ffffff'\n",
 				o->width, o->height);
