@@ -50,6 +50,41 @@ setup() {
 	[ "${lines[1]}" = '{"key":"a","ts":"2025-02-25T06:00:00Z","value":6,"window":[3,3,4,5,6],"missing":[0,3]}' ]
 }
 
+@test "window: --max-missing is a share: a window exactly at it is kept (0.58 of 50)" {
+	# hours 0-19 and 49: the window ending at 49 misses 29 of 50 points;
+	# 0.58 * 50 is 28.999999999999996 in doubles, and dropped it
+	for h in $(seq 0 19) 49; do echo "{\"ts\":$((h * 3600)),\"key\":\"a\",\"value\":$h}"; done >"$T/in"
+	run --separate-stderr fcvae-window --window 50 --max-missing 0.58 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -c '.missing | length' <<<"${lines[0]}")" -eq 29 ]
+	run --separate-stderr fcvae-window --window 50 --max-missing 0.57 "$T/in"
+	[ "${#lines[@]}" -eq 0 ]
+	[[ "$stderr" == *", 1 windows dropped (too many missing)" ]]
+}
+
+@test "window: a gap between values near the double's limit is interpolated, not null" {
+	# (1.7e308 - -1.7e308) overflows: the midpoint is 0
+	printf '%s\n' '{"ts":0,"key":"a","value":1.7e308}' '{"ts":7200,"key":"a","value":-1.7e308}' >"$T/in"
+	run fcvae-window --window 3 --max-missing 1 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"key":"a","ts":"1970-01-01T02:00:00Z","value":-1.7e308,"window":[1.7e308,0,-1.7e308],"missing":[1]}' ]
+}
+
+@test "window: a jump over missing buckets counts as dropped only windows --min-samples would write" {
+	# W 2, agg mean: a has hours 0 and 1, then 100. With --min-samples 50
+	# the windows ending at hours 49-99 are due (51), each missing a point
+	# too many; those of hours 2-48 were never due
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":1}' '{"ts":360000,"key":"a","value":1}' >"$T/in"
+	run --separate-stderr fcvae-window --window 2 --agg mean --min-samples 50 "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = 'fcvae-window: 3 records, 1 series, 1 windows, 51 windows dropped (too many missing)' ]
+	# the same hours closed one by one (by b's records, never missing): the same count
+	{ head -n 2 "$T/in"; for h in $(seq 2 99); do echo "{\"ts\":$((h * 3600)),\"key\":\"b\",\"value\":1}"; done; tail -n 1 "$T/in"; } >"$T/slow"
+	run --separate-stderr fcvae-window --window 2 --agg mean --min-samples 50 "$T/slow"
+	[[ "$stderr" == *", 51 windows dropped (too many missing)" ]]
+}
+
 @test "window: unknown fields pass through byte for byte, after the window fields" {
 	printf '%s\n' '{"meta":{"a": [1, 2.50]},"ts":1740441600,"s":"\u00e9\n","key":"k","value":1.50,"label":true,"n":-0}' >"$T/in"
 	run fcvae-window --window 1 "$T/in"

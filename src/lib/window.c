@@ -222,6 +222,13 @@ static void gap(fcvae_window *w, fcvae_series *s, int64_t b)
 		push(w, s, NAN, 0, NAN);
 }
 
+/* --max-missing: a share, compared as one (0.58 * 50 is 28.999999999999996,
+ * 29 / 50 is 0.58 as parsed) */
+static int too_many_missing(const fcvae_window *w, int nmiss)
+{
+	return (double)nmiss / w->o.window > w->o.max_missing;
+}
+
 /* Window ending at the series' k-th newest bucket (start ts), written to
  * w->out unless the series is too young (under min_samples buckets, at
  * least W: counted in seen, which holds the buckets read back and those of
@@ -240,7 +247,7 @@ static void emit(fcvae_window *w, fcvae_series *s, int k, int64_t ts, double lab
 		x[i] = s->val[slot_of(w, s, k + W - 1 - i)];
 		nmiss += isnan(x[i]);
 	}
-	if (nmiss > w->o.max_missing * W) {
+	if (too_many_missing(w, nmiss)) {
 		w->dropped += !w->quiet;
 		return;
 	}
@@ -268,8 +275,13 @@ static void emit(fcvae_window *w, fcvae_series *s, int k, int64_t ts, double lab
 	for (int i = 0; i < W; i++) {
 		if (isnan(x[i]))
 			continue;
-		for (int j = prev + 1; j < i; j++)
-			x[j] = prev < 0 ? x[i] : x[prev] + (x[i] - x[prev]) * (double)(j - prev) / (double)(i - prev);
+		/* (between values of opposite sign near the largest double the
+		 * difference overflows: weighted there instead) */
+		double d = prev < 0 ? 0 : x[i] - x[prev];
+		for (int j = prev + 1; j < i; j++) {
+			double f = (double)(j - prev) / (double)(i - prev);
+			x[j] = prev < 0 ? x[i] : isfinite(d) ? x[prev] + d * f : x[prev] * (1 - f) + x[i] * f;
+		}
 		prev = i;
 	}
 	for (int j = prev + 1; j < W; j++)
@@ -363,9 +375,14 @@ static void skip_missing(fcvae_window *w, fcvae_series *s, int64_t f)
 		return;
 	for (int k = 1; k < W; k++)
 		nmiss += isnan(s->val[slot_of(w, s, k)]);
-	if (!(nmiss > w->o.max_missing * W))
+	if (!too_many_missing(w, nmiss))
 		return;
-	w->dropped += (size_t)((end - s->next) / w->o.bucket);
+	/* each skipped bucket's window, but those of a series still under
+	 * --min-samples buckets, which would not have been written anyway */
+	uint64_t n = (uint64_t)((end - s->next) / w->o.bucket), young = 0;
+	if (w->o.min_samples > s->seen + 1)
+		young = w->o.min_samples - s->seen - 1;
+	w->dropped += (size_t)(n > young ? n - young : 0);
 	gap(w, s, end);
 }
 
