@@ -309,6 +309,15 @@ int fcvae_metrics_choose(double *t, fcvae_prf *r, const double *a, const unsigne
 	double upper = j1 > 0 ? v[j1 - 1] : v[0] + margin;
 	double lower = j2 < m ? v[j2] : v[m - 1] - margin;
 	*t = upper / 2 + lower / 2;
+	/* the middle of the plateau can be one of the scores inside it (two
+	 * scores, the plateau running past the last by one mean gap): the
+	 * middle of the gap below that score instead, so that t lies between
+	 * scores as said */
+	for (size_t j = j1; j < j2; j++)
+		if (v[j] == *t) {
+			*t = v[j] / 2 + (j + 1 < m ? v[j + 1] : lower) / 2;
+			break;
+		}
 	*r = cut[best];
 	free(cut);
 	free(v);

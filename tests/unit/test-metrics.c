@@ -182,6 +182,13 @@ static void test_thresholds(void)
 	/* fpr limit 0 on all-normal labels: flag nothing, t midway between 3 and 3 + 1 */
 	rc = fcvae_metrics_choose(&t, &r, b, lb0, 3, FCVAE_ADJUST_NONE, 0, 0, 1);
 	CHECK(rc == 0 && t == 3.5 && r.fp == 0, "loosest, fpr 0: t %g (want 3.5)", t);
+	/* a plateau's middle on a score inside it: {3, 1}, one labelled event
+	 * of both; with PA flagging 3 alone or both counts the same, the
+	 * plateau runs from 3 to 1 - 2 = -1, its middle 1 is the score 1:
+	 * the middle of the gap below it instead, 0 */
+	const double two[] = {3, 1};
+	rc = fcvae_metrics_choose(&t, &r, two, lb1, 2, FCVAE_ADJUST_PA, 0, 1, 0);
+	CHECK(rc == 0 && t == 0 && r.tp == 2, "plateau middle on a score: t %g (want 0)", t);
 	/* F1 needs a labelled anomaly */
 	rc = fcvae_metrics_choose(&t, &r, b, lb0, 3, FCVAE_ADJUST_NONE, 0, 1, 0);
 	CHECK(rc == -1, "choose F1 without labelled anomalies fails");
