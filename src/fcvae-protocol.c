@@ -167,6 +167,11 @@ static void load_dir(const char *dir, int strict, fcvae_rejects *rej)
 			           path, tr->value[0]);
 			ok = 0;
 		}
+		else if (ok && opt.honest && !tr->n) {
+			fcvae_warn("%s: the train part is empty: --honest has no statistics to standardise the file with; skipped",
+			           path);
+			ok = 0;
+		}
 		if (ok) {
 			for (int p = 0; p < FCVAE_PARTS; p++) {
 				const fcvae_bench_part *pp = &b->part[p];
@@ -466,17 +471,30 @@ static void read_scores(const char *path)
 	size_t (*got)[FCVAE_PARTS] = fcvae_xcalloc(nfiles, sizeof *got);
 	fcvae_json_parser jp;
 	fcvae_json_parser_init(&jp);
-	/* a key's file by name: a directory may hold thousands */
+	/* a key's file by name: a directory may hold thousands. By the name as
+	 * the key reads back: write_scores() wrote bytes that are not UTF-8
+	 * as U+FFFD, as JSON must */
 	fcvae_keyset names = {0};
 	int rc, added;
-	for (int i = 0; i < nfiles; i++)
-		fcvae_keyset_add(&names, files[i].f.name, strlen(files[i].f.name), &added);
+	fcvae_buf esc = {0};
+	for (int i = 0; i < nfiles; i++) {
+		fcvae_buf_clear(&esc);
+		fcvae_json_add_cstring(&esc, files[i].f.name);
+		const fcvae_json *name = fcvae_json_parse(&jp, esc.p, esc.len);
+		size_t at = fcvae_keyset_add(&names, name->str, name->slen, &added);
+		if (!added)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: the data directory's file names %s and %s differ only in bytes "
+			          "that are not UTF-8: their scores cannot be told apart", path, files[at].f.name,
+			          files[i].f.name);
+	}
+	fcvae_buf_free(&esc);
 	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
 		const fcvae_json *r = fcvae_json_parse(&jp, in.line, in.len);
 		if (!r)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: %s", path, in.lineno, jp.err);
 		const fcvae_json *key = fcvae_json_get(r, "key"), *part = fcvae_json_get(r, "part"),
-		                 *ts = fcvae_json_get(r, "ts"), *score = fcvae_json_get(r, "score");
+		                 *ts = fcvae_json_get(r, "ts"), *score = fcvae_json_get(r, "score"),
+		                 *x = fcvae_json_get(r, "x");
 		if (!key || key->type != FCVAE_JSON_STRING || !part || part->type != FCVAE_JSON_STRING || !ts ||
 		    ts->type != FCVAE_JSON_NUMBER || !score || score->type != FCVAE_JSON_NUMBER || !isfinite(score->num))
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: not a scored window (key, part, ts, score)", path,
@@ -495,6 +513,12 @@ static void read_scores(const char *path)
 		if (p < 0 || j >= b->nwin[p] || !(fabs(ts->num - want) < 1e-3 * b->f.interval))
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: not window %zu of %s's %s part (another window "
 			          "length, split or data directory?)", path, in.lineno, j + 1, key->str, part->str);
+		/* x as written (shortest round trip): the same standardisation */
+		size_t last = j + W - 1;
+		double xw = b->part[p].missing[last] ? 0 : b->x[p][last];
+		if (x && x->type == FCVAE_JSON_NUMBER && x->num != xw)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: x is %.17g, here %.17g (scores of another "
+			          "standardisation: --honest, --transform?)", path, in.lineno, x->num, xw);
 		b->score[p][j] = -score->num;
 	}
 	if (rc < 0)
@@ -536,10 +560,16 @@ static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 	s->label = fcvae_xmalloc(n + 1);
 	size_t k = 0;
 	double *raw = opt.agg != FCVAE_AGG_NONE && span > 1 ? fcvae_xmalloc((n + 1) * sizeof *raw) : NULL;
+	/* labels 1 and 2 by turns, file by file, so that a segment at the end
+	 * of one file and one at the start of the next stay two; counted over
+	 * the files with windows here (one without would join its neighbours) */
+	int turn = 0;
 	for (int i = 0; i < nfiles; i++) {
 		if (only >= 0 && only != i)
 			continue;
 		size_t k0 = k;
+		const unsigned char lab = (unsigned char)(1 + turn % 2);
+		turn += files[i].nwin[p] > 0;
 		const bfile *b = &files[i];
 		fcvae_rng r;
 		fcvae_rng_init(&r, opt.train.seed + (uint64_t)draw,
@@ -550,7 +580,7 @@ static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 			s->a[k] = src == SRC_MODEL ? b->score[p][j]
 			        : src == SRC_RANDOM ? fcvae_rng_uniform(&r)
 			                            : fmin(fabs(x), opt.clipx);
-			s->label[k] = b->part[p].label[last] ? (unsigned char)(1 + i % 2) : 0;
+			s->label[k] = b->part[p].label[last] ? lab : 0;
 		}
 		if (raw) {
 			memcpy(raw, s->a + k0, (k - k0) * sizeof *raw);

@@ -308,6 +308,57 @@ protocol_example() {
 	[[ "$output" == *'"a.csv\u0000x" is not a file of the data directory'* ]]
 	run fcvae-benchmark $small --from-scores "$tmp/nonexistent" "$tmp/d"
 	[ "$status" -eq 1 ]
+	# scores of another standardisation: their x differ
+	run fcvae-benchmark $small --honest --from-scores "$tmp/s" "$tmp/d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"line 1: x is "*"(scores of another standardisation: --honest, --transform?)"* ]]
+	# a file name that is not UTF-8 is written with U+FFFD, and read back so
+	mv "$tmp/d/b.csv" "$tmp/d/$(printf 'b\xe9.csv')"
+	fcvae-benchmark $small --scores "$tmp/s5" --json "$tmp/j5" "$tmp/d" >/dev/null
+	grep -q "\"key\":\"b$(printf '\xef\xbf\xbd').csv\"" "$tmp/s5"
+	run fcvae-benchmark $small --from-scores "$tmp/s5" --json "$tmp/j6" "$tmp/d"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.pooled' "$tmp/j5")" = "$(jq -c '.pooled' "$tmp/j6")" ]
+}
+
+@test "benchmark: a file without windows in a part does not join its neighbours' labelled segments" {
+	# x ends its test part with a labelled spike, z starts its test part
+	# with a labelled stretch that looks normal (from its first window,
+	# at row 107 with W 8); y between them has 14 rows, too few for a test
+	# window. Each file's segments are its own: the same
+	# figures with y as without it (y made x's and z's labels alike, one
+	# segment, and the spike credited z's stretch)
+	mkdir "$tmp/e"
+	for f in x z; do
+		awk -v f=$f 'BEGIN { print "timestamp,value,label"
+			for (i = 0; i < 200; i++) {
+				l = (f == "x" && i >= 195) || (f == "z" && i >= 107 && i < 112)
+				printf "%d,%.6f,%d\n", 1700000000 + 60 * i, 10 + sin(i / 3) + 20 * (f == "x" && l), l } }' >"$tmp/e/$f.csv"
+	done
+	run fcvae-protocol $small --format json "$tmp/e"
+	[ "$status" -eq 0 ]
+	without=$(echo "$output" | jq -c '.pooled.abs')
+	head -n 15 "$tmp/e/x.csv" >"$tmp/e/y.csv"
+	run --separate-stderr fcvae-protocol $small --format json "$tmp/e"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '.pooled.abs')" = "$without" ]
+	echo "$output" | jq -e '.per_file | map(.file) == ["x.csv", "y.csv", "z.csv"]'
+	# z's stretch is missed: not all points credited
+	echo "$without" | jq -e '.best_f1 < 1'
+}
+
+@test "benchmark: --honest skips a file whose train part is empty, said" {
+	# b.csv: 19 rows; with a train fraction of 0.05 its train part has none
+	# (a.csv's 10), while its validation and test parts hold windows: the
+	# train part's statistics (none) left them unscaled
+	head -n 20 "$tmp/d/a.csv" >"$tmp/d/b.csv"
+	run --separate-stderr fcvae-protocol $small --honest --split 0.05,0.5 --format json "$tmp/d"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "fcvae-protocol: $tmp/d/b.csv: the train part is empty: --honest has no statistics to standardise the file with; skipped" ]
+	echo "$output" | jq -e '.per_file | map(.file) == ["a.csv"]'
+	# the paper's standardisation (each part its own) keeps it
+	run --separate-stderr fcvae-protocol $small --split 0.05,0.5 --format json "$tmp/d"
+	echo "$output" | jq -e '.per_file | map(.file) == ["a.csv", "b.csv"]'
 }
 
 @test "benchmark: the model's validation thresholds lie midway in deviations, as fcvae-calibrate's" {

@@ -1,4 +1,5 @@
 /* aggregate.c — trailing maximum and mean of a score sequence. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,13 +23,23 @@ static void trailing_max(double *out, const double *a, size_t n, size_t span)
 	free(q);
 }
 
+/* Beyond this a score swamps a running sum of the others (a score that was
+ * not a number is taken as FLT_MAX, about 3e38): the sum is made anew
+ * when it leaves the span, not cut by it, which would leave 0. */
+#define SWAMPS 1e12
+
 static void trailing_mean(double *out, const double *a, size_t n, size_t span)
 {
 	/* a running sum: scores are of one scale, so its rounding stays tiny */
 	double sum = 0;
 	for (size_t i = 0; i < n; i++) {
 		sum += a[i];
-		if (i >= span)
+		if (i >= span && fabs(a[i - span]) > SWAMPS) {
+			sum = 0;
+			for (size_t j = i - span + 1; j <= i; j++)
+				sum += a[j];
+		}
+		else if (i >= span)
 			sum -= a[i - span];
 		out[i] = sum / (double)(i < span ? i + 1 : span);
 	}

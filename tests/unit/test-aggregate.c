@@ -1,5 +1,6 @@
 /* test-aggregate.c — trailing max and mean on sequences worked out by hand,
  * and against a direct loop over every window on a long random one. */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,14 @@ static void test_by_hand(void)
 	CHECK(out[0] == 1 && out[1] == 1 && out[2] == 5 && out[9] == 5, "span longer than the sequence: running max");
 	fcvae_aggregate_trailing(out, a, N(a), 100, FCVAE_AGG_MEAN);
 	CHECK(fabs(out[9] - 1.0) < 1e-12, "span longer than the sequence: mean of all 10 (sum 10) is %g", out[9]);
+	/* a score that was not a number, taken as FLT_MAX, swamps the running
+	 * sum while it is in the span; once it has left, the means are the
+	 * others' again (cut from the sum, it left 0: means 0 and 2, not 3.5
+	 * and 4.5) */
+	const double big[] = {1, 2, FLT_MAX, 3, 4, 5};
+	fcvae_aggregate_trailing(out, big, N(big), 2, FCVAE_AGG_MEAN);
+	CHECK(out[0] == 1 && out[1] == 1.5 && out[2] > 1e38 && out[3] > 1e38 && out[4] == 3.5 && out[5] == 4.5,
+	      "mean over 2 after FLT_MAX left: %g %g (want 3.5 4.5)", out[4], out[5]);
 	/* an empty sequence: nothing written, whatever the span and kind */
 	for (int how = FCVAE_AGG_NONE; how <= FCVAE_AGG_MEAN; how++) {
 		double untouched[2] = {42, 42};
