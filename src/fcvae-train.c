@@ -150,8 +150,6 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		fcvae_reject(&s->rej, in, "bad missing", "\"missing\" is not an array");
 		goto bad;
 	}
-	int added;
-	r.key = (int)fcvae_keyset_add(&s->keys, k ? k->str : "", k ? k->slen : 0, &added);
 	/* a label of another kind ("no", 2) was taken as anomalous: every
 	 * point masked, without a word */
 	r.label = opt.label ? fcvae_label_of(fcvae_json_get(root, opt.label)) : 0;
@@ -160,6 +158,9 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		goto bad;
 	}
 	r.label = r.label == 1;
+	/* (only now: a rejected line's series is no series of the data) */
+	int added;
+	r.key = (int)fcvae_keyset_add(&s->keys, k ? k->str : "", k ? k->slen : 0, &added);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 1024;
 		s->r = fcvae_xrealloc(s->r, s->cap * sizeof *s->r);

@@ -363,6 +363,15 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *'line 5: "label" is not 0, 1, true or false'* ]]
 	meta "$tmp/g" training | jq -e '.labelled_points == 0'
+	# a rejected line's series is none of the data's: one of another key
+	# made the input two series ("choose it with --key")
+	{ cat "$tmp/train"; sed -n '1s/"label":0/"label":"no"/p' "$tmp/train" | jq -c '.key = "B"'; } >"$tmp/lab5"
+	run --separate-stderr fcvae-train -q --epochs 1 -o "$tmp/h" "$tmp/lab5"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'"label" is not 0, 1, true or false'* ]]
+	run --separate-stderr fcvae-train -q --epochs 1 -k B -o "$tmp/h" "$tmp/lab5"
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[-1]}" = 'fcvae-train: training data: no windows of series "B"' ]
 }
 
 # what each example of fcvae-train(1) shows; -q: training says nothing

@@ -50,6 +50,7 @@ setup() {
 --ts ''|fcvae-batch: --ts: no column name
 --value ''|fcvae-batch: --value: no column name
 -m /etc/passwd|fcvae-score: /etc/passwd: header length 3475222254926655346 is beyond the end of the file (1221 bytes): truncated or not a model file
+-m /nonexistent|fcvae-batch: /nonexistent: cannot read the model
 EOF
 }
 
@@ -106,6 +107,17 @@ EOF
 	run --separate-stderr fcvae-batch -n 2 -m "$model" "$tmp/odd"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"$tmp/odd/a|b.csv line "*": 3 fields, the header has 2"* ]]
+	# a control character, which gnuplot takes in no path: the dashboard's
+	# directory has _ for it (the file failed on every run, never stamped)
+	mkdir "$tmp/ctl"
+	cp "$tmp/in/star.csv" "$tmp/ctl/x$(printf '\t')y.csv"
+	run fcvae-batch -n 2 -m "$model" "$tmp/ctl"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 1 scored ("*", 0 unchanged, 0 failed" ]]
+	[ -s "$tmp/ctl/scored/x$(printf '\t')y.ndjson" ]
+	[ -s "$tmp/ctl/scored/x_y/index.html" ]
+	run fcvae-batch -n 2 -m "$model" "$tmp/ctl"
+	[[ "$output" == *": 0 scored ("*", 1 unchanged, 0 failed" ]]
 }
 
 @test "batch: -o DIR DIR does not read its results back; one run per output directory" {
