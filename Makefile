@@ -127,7 +127,8 @@ fuzz: fuzz-build
 # removes: the programs and scripts (and the file the scripts source), the
 # mock broker (fcvae-stream(1)'s examples run against it), the library and
 # its headers, the man pages, and the shipped models in share/fcvae/models.
-HEADERS  = $(sort $(wildcard src/lib/*.h))
+# (kernels-body.h is kernels.c's template, included once per instruction set)
+HEADERS  = $(sort $(filter-out src/lib/kernels-body.h,$(wildcard src/lib/*.h)))
 MODELS   = $(sort $(wildcard models/*.safetensors))
 INSTALL_TOOLS = $(BUILD)/tools/fcvae-mock-broker
 P        = $(DESTDIR)$(PREFIX)

@@ -6,9 +6,15 @@
 
 # Run from a checkout, not installed: the programs are in its build/, which
 # is searched after PATH (so that an installed or test build comes first).
+# Installed, they are beside the script, which cron runs by its full path
+# with a PATH of /usr/bin:/bin: searched after PATH too.
 checkout=$(cd "$(dirname "$0")/.." && pwd)
 if [ -d "$checkout/build/bin" ]; then
 	PATH="$PATH:$checkout/build/bin:$checkout/build/tools"
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$here/fcvae-score" ]; then
+	PATH="$PATH:$here"
 fi
 
 # die MESSAGE [STATUS]: "prog: MESSAGE" on stderr, exit STATUS (default 1)

@@ -32,11 +32,24 @@ setup() {
 	[ -x "$p/bin/fcvae-score" ]
 	[ -x "$p/bin/fcvae-batch" ]
 	[ -x "$p/bin/fcvae-mock-broker" ]
-	# the installed scripts find what they source beside them
+	# the installed scripts find what they source beside them, and the
+	# programs too, run by their full path with cron's PATH
 	for s in fcvae-batch fcvae-benchmark fcvae-stream; do
-		run "$p/bin/$s" --version
+		run env PATH=/usr/bin:/bin "$p/bin/$s" --version
 		[ "$status" -eq 0 ]
 		[ "$output" = "$s (fcvae) $("$p/bin/fcvae-score" --version | awk '{print $NF}')" ]
+	done
+	mkdir "$BATS_TEST_TMPDIR/csv"
+	"$p/bin/fcvae-gen" --hourly --days 2 --combo Accel/CMP --columns timestamp,value,label >"$BATS_TEST_TMPDIR/csv/a.csv"
+	run env PATH=/usr/bin:/bin "$p/bin/fcvae-batch" -n 2 --no-plot -m "$p/share/fcvae/models/Accel_CMP.safetensors" \
+		"$BATS_TEST_TMPDIR/csv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 1 scored (25 records, "* ]]
+	# each installed header compiles on its own
+	for h in "$p"/include/fcvae/*.h; do
+		echo "#include <fcvae/$(basename "$h")>" | cc -std=c11 -fsyntax-only -I"$p/include" -x c - ||
+			{ echo "$h"; false; }
 	done
 	[ -f "$p/share/man/man1/fcvae-score.1" ]
 	[ -f "$p/share/man/man1/fcvae-mock-broker.1" ]
