@@ -186,6 +186,8 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 		close(fds[1]);
 		if (pid < 0)
 			close(fds[0]);
+		else
+			setpgid(pid, pid);  /* (in both: a stop may kill(-pid) before the child has run) */
 	}
 	free(env);
 	fcvae_buf_free(&vars);
@@ -245,12 +247,34 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 		fcvae_warn("%s [%s]: --history wrote nothing for %d s: given up", topic, part, HISTORY_TIMEOUT_MS / 1000);
 	else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		fcvae_warn("%s [%s]: --history failed (exit status %d)", topic, part, WEXITSTATUS(st));
+	else if (rc == 0 && last < 0)
+		fcvae_warn("%s [%s]: --history wrote no record of it before offset %lld: the windows miss them",
+		           topic, part, (long long)at->offset);
 	else if (rc == 0 && last + 1 < at->offset)
 		fcvae_warn("%s [%s]: --history ended at offset %lld, before %lld: the windows miss what lies between",
 		           topic, part, (long long)last, (long long)at->offset - 1);
 	fcvae_warn("%s [%s]: offsets %s to %lld were read elsewhere: %zu records read back for the windows",
 	           topic, part, start, (long long)at->offset - 1, n);
 	return n;
+}
+
+/* --history: a partition that reaches this run past offsets it never read
+ * (another member had them) has those read back first, for its series'
+ * windows; only one that comes to this run (first, or again after a
+ * silence): gaps in a partition that flows are a transactional or
+ * compacted topic's, not another member's. Its record may be a bad line:
+ * the offsets before it are read back all the same. */
+static void take_history(fcvae_window *w, const fcvae_input_opts *io, const char *cmd, const fcvae_input *in,
+                         size_t max_line)
+{
+	if (!cmd || !in->topic || in->offset <= 0)
+		return;
+	double seen;
+	int64_t next = fcvae_window_next_offset(w, in->topic, in->topiclen, in->partition, &seen);
+	if ((next < 0 || in->offset > next) && (isnan(seen) || now_wall() - seen > w->o.partition_idle))
+		read_history(w, io, cmd, in, next, max_line);
+	/* a stop meanwhile still takes the record, then stops */
+	w->now = now_wall();
 }
 
 int main(int argc, char **argv)
@@ -487,8 +511,10 @@ int main(int argc, char **argv)
 				if (fcvae_window_replayed(&w, &in))
 					continue;
 				fcvae_reject(&rej, &l, reason, "%s", msg);
-				if (!strict)
+				if (!strict) {
+					take_history(&w, &io, history, &in, max_line);
 					fcvae_window_refused(&w, &in);
+				}
 				continue;
 			}
 			if (got == 0)
@@ -496,19 +522,7 @@ int main(int argc, char **argv)
 			if (idle > 0)
 				last_record = now_wall();
 			valued += in.has_value;
-			/* a partition that reaches us past offsets we never read (another
-			 * member had them): its history first, for its series' windows */
-			if (history && in.topic && in.offset > 0) {
-				/* only a partition that comes to this run (first, or again
-				 * after a silence): gaps in a partition that flows are a
-				 * transactional or compacted topic's, not another member's */
-				double seen;
-				int64_t next = fcvae_window_next_offset(&w, in.topic, in.topiclen, in.partition, &seen);
-				if ((next < 0 || in.offset > next) && (isnan(seen) || now_wall() - seen > wo.partition_idle))
-					read_history(&w, &io, history, &in, next, max_line);
-				/* a stop meanwhile still takes the record, then stops */
-				w.now = now_wall();
-			}
+			take_history(&w, &io, history, &in, max_line);
 			int added = fcvae_window_add(&w, &in);
 			if (added == 2) {
 				char span[32];

@@ -255,6 +255,18 @@ envelopes() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 7 ]
 	[[ "$stderr" == *"in [0]: --history failed (exit status 7)"* ]]
+	# the partition's first record a bad line: read back all the same (it
+	# was taken as read, and the later records saw no gap)
+	sed '1s/\\"value\\":120/\\"value\\":\\"oops\\"/' "$T/later" >"$T/later-bad"
+	grep -q oops "$T/later-bad"
+	run --separate-stderr env H="$T" fcvae-window --kcat --window 4 --history "$cmd" "$T/later-bad"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/asked")" = 'in 0 beginning 20' ]
+	[ "${#lines[@]}" -eq 9 ]
+	[ "$(jq -c .window <<<"${lines[0]}")" = '[118,119,120,121]' ]
+	# a command that writes nothing of it
+	run --separate-stderr fcvae-window --kcat --window 4 --history true "$T/later"
+	[[ "$stderr" == *"in [0]: --history wrote no record of it before offset 20: the windows miss them"* ]]
 }
 
 @test "state: --history only when a partition comes to the run; its whole process group stopped; a short read-back said" {
