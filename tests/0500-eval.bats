@@ -262,6 +262,10 @@ gap() { # N FORMAT
 	# the later one in input order, whatever it says: here the unrevised
 	{ grep T05:00 "$tmp/a.ndjson" | jq -c '.anomaly = true'; cat "$tmp/a.ndjson"; } >"$tmp/dup2"
 	check '.series[0] | .points == 10 and .replaced == 1 and (.at_threshold.f1 - 4/9 | fabs) < 1e-12' "$tmp/dup2"
+	# a --key that no record has: all one series, and the replacements say so
+	run --separate-stderr fcvae-eval -k series --format json "$tmp/dup"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'records replaced by a later one for the same time: no record has a "series" member, so all are one series (see --key)'* ]]
 }
 
 @test "eval: no labels at all is an error" {

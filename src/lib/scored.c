@@ -121,6 +121,7 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 		const fcvae_json *th = fcvae_json_get(r, "threshold");
 		const char *key = "";
 		size_t keylen = 0;
+		set->keyed += k != NULL;
 		if (k && k->type == FCVAE_JSON_STRING) {
 			key = k->str;
 			keylen = k->slen;
@@ -326,7 +327,12 @@ int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcv
 	if (set->labelled == 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "no record has a \"%s\" (%zu records, %zu unscored): %s", set->label_field,
 		          set->records, set->unscored, no_labels);
-	if (set->replaced)
+	/* (records of several series read as one, say a --key misspelt) */
+	if (set->replaced && !set->keyed)
+		fcvae_warn("%zu record%s replaced by a later one for the same time: no record has a \"%s\" member, "
+		           "so all are one series (see --key)", set->replaced, set->replaced == 1 ? "" : "s",
+		           set->key_field);
+	else if (set->replaced)
 		fcvae_warn("%zu record%s replaced by a later one for the same series and time", set->replaced,
 		           set->replaced == 1 ? "" : "s");
 	if (set->unlabelled)

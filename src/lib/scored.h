@@ -58,6 +58,7 @@ typedef struct {
 	fcvae_scored_series *s;    /* in order of first appearance */
 	int ns;
 	size_t records, unlabelled, unscored, labelled, replaced;
+	size_t keyed;              /* records with a key_field member */
 	size_t test_split;         /* records with "split": "test" */
 	fcvae_keyset keys;         /* until fcvae_scored_sort, key i is s[i]'s */
 	size_t cap;                /* of s */
