@@ -320,6 +320,7 @@ typedef struct {
 	sentfile sent;
 	const char *state;
 	size_t records, taken, duplicates, opened, closed, already, taken_on;
+	size_t judged;      /* records taken with an "anomaly" member */
 } sink;
 
 static void state_save(sink *k)
@@ -818,6 +819,7 @@ int main(int argc, char **argv)
 			}
 			s->last = ts;
 			k.taken++;
+			k.judged += an != NULL;
 			fcvae_buf_clear(&line);
 			fcvae_json_add_source(&line, r); /* a NaN read is written null: the log is JSON */
 			fcvae_buf_addc(&line, '\n');
@@ -896,6 +898,8 @@ int main(int argc, char **argv)
 	if (verbose || k.duplicates || k.already || k.taken_on)
 		fcvae_warn("%zu records: %zu taken, %zu duplicates dropped; %zu runs opened, %zu closed%s",
 			   k.records, k.taken, k.duplicates, k.opened, k.closed, already);
+	if (k.taken && !k.judged && stop != FCVAE_STOP_STRICT)
+		fcvae_warn("no record has an \"anomaly\" member: nothing to alert on (is this fcvae-score output?)");
 	if (k.sent.path)
 		topic_ids_said(&k.sent.t, &k.sent.in, "line");
 	sent_close(&k.sent);

@@ -133,6 +133,16 @@ setup() {
 	[ "$(fcvae-alert "$tmp/bad" 2>/dev/null | wc -l)" -eq 3 ]
 	run fcvae-alert --strict "$tmp/bad"
 	[ "$status" -eq 3 ]
+	# fcvae-window's output, not fcvae-score's: no verdict in any record,
+	# said (it was silent, exit 0, no alert)
+	fcvae-gen --hourly --format ndjson --days 2 --combo Star/CMP | fcvae-window >"$tmp/windows"
+	run --separate-stderr fcvae-alert "$tmp/windows"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'fcvae-alert: no record has an "anomaly" member: nothing to alert on (is this fcvae-score output?)' ]
+	# one verdict is enough: a stream whose first records come unscored
+	run --separate-stderr fcvae-alert "$tmp/scored"
+	[ -z "$stderr" ]
 }
 
 @test "alert: NaN as Python writes it is no score, not a bad line; what is written is JSON" {
