@@ -557,11 +557,13 @@ int main(int argc, char **argv)
 	/* without --state, what the open buckets hold at --no-flush or a stop
 	 * is not written anywhere, so say how much */
 	size_t unwritten = (noflush || stop) && !state ? fcvae_window_open_records(&w) : 0;
+	/* ... and of a series too short for a window, nothing at all */
+	size_t young = state ? 0 : fcvae_window_young(&w);
 
 	if (io.need_value && w.records && !valued && !stop)
 		fcvae_warn("no record has a \"%s\" field: every value is missing (see --value)", io.value_field);
 	/* --strict: the bad line said it */
-	if (verbose || unwritten ||
+	if (verbose || unwritten || young || (w.other && !w.windows) ||
 	    (stop != FCVAE_STOP_STRICT && (rej.total || w.late || w.replayed || w.dropped || w.overflowed))) {
 		fcvae_buf sum = { 0 };
 		char r[512];
@@ -581,6 +583,10 @@ int main(int argc, char **argv)
 		if (unwritten)
 			fcvae_buf_printf(&sum, ", %zu records left in open buckets (%s without --state)", unwritten,
 			                 stop ? "stopped" : "--no-flush");
+		if (young)
+			fcvae_buf_printf(&sum, ", %zu series with fewer than %llu buckets: no window of %s (see --window%s)",
+			                 young, (unsigned long long)w.o.min_samples, young == 1 ? "it" : "them",
+			                 w.o.min_samples > (uint64_t)w.o.window ? ", --min-samples" : "");
 		fcvae_rejects_format(&rej, r, sizeof r);
 		if (r[0])
 			fcvae_buf_printf(&sum, "; %s", r);

@@ -85,6 +85,23 @@ setup() {
 	[[ "$stderr" == *", 51 windows dropped (too many missing)" ]]
 }
 
+@test "window: a series too short for a window, or a --series that matched none, is said" {
+	for h in 0 1 2; do echo "{\"ts\":$((h * 3600)),\"key\":\"a\",\"value\":$h}"; done >"$T/in"
+	# (silent before: no output, nothing on stderr, exit 0)
+	run --separate-stderr fcvae-window --window 4 "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'fcvae-window: 3 records, 1 series, 0 windows, 1 series with fewer than 4 buckets: no window of it (see --window)' ]
+	run --separate-stderr fcvae-window --window 2 --min-samples 5 "$T/in"
+	[ "$stderr" = 'fcvae-window: 3 records, 1 series, 0 windows, 1 series with fewer than 5 buckets: no window of it (see --window, --min-samples)' ]
+	# with --state they are kept for the next run: nothing to say
+	run --separate-stderr fcvae-window --window 4 --state "$T/st" "$T/in"
+	[ -z "$stderr" ]
+	run --separate-stderr fcvae-window --window 2 --series b "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = 'fcvae-window: 3 records, 0 series, 0 windows, 3 records of other series skipped (--series)' ]
+}
+
 @test "window: unknown fields pass through byte for byte, after the window fields" {
 	printf '%s\n' '{"meta":{"a": [1, 2.50]},"ts":1740441600,"s":"\u00e9\n","key":"k","value":1.50,"label":true,"n":-0}' >"$T/in"
 	run fcvae-window --window 1 "$T/in"
@@ -129,7 +146,8 @@ setup() {
 	# the third record is 00:00 UTC again: a duplicate of an emitted bucket
 	[ "${#lines[@]}" -eq 2 ]
 	[ "${lines[0]}" = '{"key":"Star/CMP","ts":"2025-02-25T01:00:00Z","value":6,"window":[5,6],"missing":[],"label":1}' ]
-	[ "${lines[1]}" = 'fcvae-window: 4 records, 2 series, 1 windows, 1 late records dropped' ]
+	# and Accel/CMP's one bucket gave no window: said, not lost in silence
+	[ "${lines[1]}" = 'fcvae-window: 4 records, 2 series, 1 windows, 1 late records dropped, 1 series with fewer than 2 buckets: no window of it (see --window)' ]
 }
 
 @test "window: --series windows the series named, its key whole; the others counted and skipped, their times not looked at" {
@@ -167,9 +185,10 @@ setup() {
 	train,2025-01-06T01:00:00Z,Accel,CMP,11,0,plain
 	train,2025-01-06T01:00:00Z,Star,no-pin,3,1,
 	E
-	run fcvae-window --csv --window 2 --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly "$T/in.csv"
+	run --separate-stderr fcvae-window --csv --window 2 --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly "$T/in.csv"
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"key":"Accel/CMP","ts":"2025-01-06T01:00:00Z","value":11,"window":[10.5,11],"missing":[],"label":0,"split":"train","note":"plain"}' ]
+	[ "$stderr" = 'fcvae-window: 3 records, 2 series, 1 windows, 1 series with fewer than 2 buckets: no window of it (see --window)' ]
 	run fcvae-window --csv --window 1 --key network_type,transaction_type --ts timestamp --value amount --label is_anomaly "$T/in.csv"
 	[ "${lines[0]}" = '{"key":"Accel/CMP","ts":"2025-01-06T00:00:00Z","value":10.5,"window":[10.5],"missing":[],"label":0,"split":"train","note":"a, \"quoted\" note"}' ]
 	[ "${lines[2]}" = '{"key":"Star/no-pin","ts":"2025-01-06T01:00:00Z","value":3,"window":[3],"missing":[],"label":1,"split":"train","note":""}' ]

@@ -734,6 +734,14 @@ size_t fcvae_window_open_records(const fcvae_window *w)
 	return n;
 }
 
+size_t fcvae_window_young(const fcvae_window *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++)
+		n += w->s[i]->seen < w->o.min_samples;
+	return n;
+}
+
 /* ---- state ---- */
 
 static void add_int(fcvae_buf *b, int64_t x)

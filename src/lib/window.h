@@ -148,6 +148,9 @@ void fcvae_window_settle(fcvae_window *w);
 /* Records held in open buckets (what end of input without a flush and
  * without a saved state would lose). */
 size_t fcvae_window_open_records(const fcvae_window *w);
+/* Series that have had fewer buckets than a window needs (--min-samples,
+ * at least W): none of their windows written yet. */
+size_t fcvae_window_young(const fcvae_window *w);
 
 /* Save / load everything needed to resume (series rings, open buckets,
  * watermark, Kafka offsets). Save is atomic. 0, or -1 with err set. */
