@@ -696,14 +696,6 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
  * hours is -6.6e10 s. */
 #define HOURS_MAX 1000000
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 int main(int argc, char **argv)
 {
 	enum { O_KEY = 256, O_TS, O_LABEL, O_GNUPLOT, O_MAX_LINE, O_STRICT, O_VERSION };
@@ -791,12 +783,9 @@ int main(int argc, char **argv)
 	if (mkdir(o.dir, 0755) < 0 && errno != EEXIST)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", o.dir);
 
-	/* Ctrl-C or SIGTERM: draw what arrived, then stop */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Ctrl-C or SIGTERM: draw what arrived, then end as stopped by it
+	 * (a read waiting for input is woken) */
+	fcvae_catch_stop();
 
 	fcvae_json_parser p;
 	fcvae_json_parser_init(&p);
@@ -805,17 +794,15 @@ int main(int argc, char **argv)
 	double last_draw = -INFINITY;
 	int pending = 0;
 	write_index(&b, &o, title, refresh);
-	for (int f = 0; f < nfiles && !stop; f++) {
+	for (int f = 0; f < nfiles && !fcvae_stop_signal; f++) {
 		const char *path = optind < argc ? argv[optind + f] : "-";
 		fcvae_lines in;
 		if (fcvae_lines_open(&in, path) < 0)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 		in.max = max_line;
 		int rc = 0;
-		while (!stop) {
-			/* following, wake at least twice a second to notice a
-			 * signal (reads resume after EINTR) */
-			int wait_ms = follow ? 500 : -1;
+		while (!fcvae_stop_signal) {
+			int wait_ms = -1;
 			if (follow && pending) {
 				double due = last_draw + interval - fcvae_monotonic();
 				wait_ms = due > 0 ? (int)(due * 1000) + 1 : 0;
@@ -854,7 +841,7 @@ int main(int argc, char **argv)
 				b.latest = pt.ts;
 			pending = follow;
 		}
-		if (rc < 0 && !(stop && errno == EINTR))
+		if (rc < 0 && !(fcvae_stop_signal && errno == EINTR))
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", in.name);
 		fcvae_lines_close(&in);
 	}
@@ -872,6 +859,8 @@ int main(int argc, char **argv)
 	fcvae_keyset_free(&b.keys);
 	fcvae_keyset_free(&b.files);
 	fcvae_json_parser_free(&p);
+	if (fcvae_stop_signal && !failed)
+		fcvae_stop_exit(FCVAE_STOP_SIGNAL);
 	fcvae_close_stdout();
 	return failed ? FCVAE_EXIT_FAIL : FCVAE_EXIT_OK;
 }

@@ -405,3 +405,31 @@ fcvae-plot: gnuplot:   line 8: on stderr" ]
 	[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html")" = 60 ]
 	[ -z "$(find "$tmp/d" -name '*.tmp*')" ]
 }
+
+@test "plot: a stop signal ends it at once, even while it waits for input, drawing what came, as stopped by it" {
+	# (waiting for input it read on until its end; stopped, it exited 0)
+	for follow in "" --follow; do
+		rm -rf "$tmp/d" "$tmp/in"
+		mkfifo "$tmp/in"
+		fcvae-plot -o "$tmp/d" $follow --interval 0.2 <"$tmp/in" 3>&- &
+		pid=$!
+		exec 4>"$tmp/in"
+		head -n 10 "$tmp/scored" >&4
+		# the records read (the dashboard counts them with --follow; without,
+		# its first, empty, index.html is written before reading)
+		i=0
+		until [ -s "$tmp/d/index.html" ] && { [ -z "$follow" ] ||
+			[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html" 2>/dev/null)" = 10 ]; }; do
+			i=$((i + 1)); [ $i -lt 100 ] || false; sleep 0.05
+		done
+		sleep 0.2
+		kill -TERM $pid
+		i=0
+		while kill -0 $pid 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || { exec 4>&-; false; }; sleep 0.05; done
+		run wait $pid
+		exec 4>&-
+		[ "$status" -eq 143 ]
+		[ "$(png_size "$tmp/d/a.png")" = "900 420" ]
+		[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html")" = 10 ]
+	done
+}
