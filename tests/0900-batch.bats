@@ -30,6 +30,21 @@ setup() {
 	run --separate-stderr fcvae-batch -w 0 -m "$model" "$tmp/in"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == "fcvae-batch: --window: '0' "* ]]
+	# options after DIR are options (they were a bare usage message)
+	run --separate-stderr fcvae-batch "$tmp/in" -m "$model" -n 2 --no-plot
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 2 scored ("* ]]
+	# two operands, or none, said before the usage
+	run --separate-stderr fcvae-batch -m "$model" "$tmp/in" "$tmp/other"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-batch: one DIR, not 2: $tmp/in $tmp/other" ]
+	run --separate-stderr fcvae-batch -m "$model"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-batch: no DIR" ]
+	# after --, an operand that looks like an option
+	run --separate-stderr fcvae-batch -m "$model" -- -n
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-batch: -n: not a directory" ]
 }
 
 @test "batch: a bad option or model is one usage error, before any file" {
