@@ -366,7 +366,8 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 {
 	const fcvae_json *r = fcvae_json_parse(&parser, line, len);
 	if (!r)
-		return bad(why, whylen, "not JSON", "not JSON: %s", parser.err);
+		return bad(why, whylen, "not JSON", "not JSON: %s%s", parser.err,
+		           fcvae_looks_csv(line, len) ? " (CSV? fcvae-score reads fcvae-window's output)" : "");
 	if (r->type != FCVAE_JSON_OBJECT)
 		return bad(why, whylen, "not JSON", "not a JSON object");
 	const fcvae_json *key = fcvae_json_get(r, "key");
@@ -384,7 +385,8 @@ static int take(const char *line, size_t len, char *why, size_t whylen)
 		return bad(why, whylen, "bad ts", "\"ts\" is out of range (years 0 to 9999)");
 	const fcvae_json *win = fcvae_json_get(r, "window");
 	if (!win || win->type != FCVAE_JSON_ARRAY)
-		return bad(why, whylen, "bad window", "\"window\" is missing or not an array");
+		return bad(why, whylen, "bad window", "\"window\" is missing or not an array%s",
+		           fcvae_json_get(r, "window") ? "" : " (is this fcvae-window output?)");
 
 	model_slot *ms;
 	if (opt.model_file)

@@ -295,8 +295,9 @@ fcvae-window: 3 records, 1 series, 0 windows, 2 windows dropped (too many missin
 	[ -z "$output" ]
 	printf '%s\n' "${stderr_lines[@]:0:15}"
 	[ "${#stderr_lines[@]}" -eq 14 ]
-	[ "${stderr_lines[0]}" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1" ]
-	[ "${stderr_lines[9]}" = "fcvae-window: $T/in.csv line 10: not JSON: unexpected '-' after the value at column 5" ]
+	# each with the hint what the mistake is
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1 (CSV? see --csv)" ]
+	[ "${stderr_lines[9]}" = "fcvae-window: $T/in.csv line 10: not JSON: unexpected '-' after the value at column 5 (CSV? see --csv)" ]
 	[ "${stderr_lines[10]}" = "fcvae-window: $T/in.csv line 11: \"not JSON\" again (11 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
 	# and so do the 100th and 1000th, so a long stream still says it now and then
 	[ "${stderr_lines[11]}" = "fcvae-window: $T/in.csv line 100: \"not JSON\" again (100 lines): further ones are counted, not printed (their count comes at 100, 1000, ... lines, hourly, and at exit)" ]
@@ -311,5 +312,5 @@ fcvae-window: 3 records, 1 series, 0 windows, 2 windows dropped (too many missin
 	# --strict stops at the first
 	run --separate-stderr fcvae-window --strict "$T/in.csv"
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1" ]
+	[ "$stderr" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1 (CSV? see --csv)" ]
 }

@@ -351,6 +351,13 @@ constant_variance() {
 	[[ "$output" == *"10 input lines rejected"* ]]
 	fcvae-score --models "$SEED" <"$tmp/in" 2>/dev/null >"$tmp/out"
 	[ "$(wc -l <"$tmp/out")" -eq 3 ]
+	# the wrong program's output: the hint what was meant (only there)
+	[[ "$output" != *"input line 2: not JSON"*"(CSV?"* ]]
+	{ echo 'timestamp,key,value'; echo '2025-02-25T00:00:00Z,Star/CMP,12'; echo '{"key":"Star/CMP","ts":0,"value":12}'; } >"$tmp/wrong"
+	run --separate-stderr fcvae-score --models "$SEED" "$tmp/wrong"
+	[ "${stderr_lines[0]}" = "fcvae-score: $tmp/wrong line 1: not JSON: invalid literal (expected true) at column 1 (CSV? fcvae-score reads fcvae-window's output)" ]
+	[[ "${stderr_lines[1]}" == "fcvae-score: $tmp/wrong line 2: not JSON: "*" (CSV? fcvae-score reads fcvae-window's output)" ]]
+	[ "${stderr_lines[2]}" = "fcvae-score: $tmp/wrong line 3: \"window\" is missing or not an array (is this fcvae-window output?)" ]
 }
 
 @test "score: --strict stops at the first bad line with exit 3, after what came before" {

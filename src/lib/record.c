@@ -894,6 +894,13 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
+int fcvae_looks_csv(const char *line, size_t len)
+{
+	while (len && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	return len && *line != '{' && *line != '[' && memchr(line, ',', len);
+}
+
 int fcvae_input_parse(fcvae_input_reader *r, const char *line, size_t len, fcvae_input *in,
                       const char **reason, char *msg, size_t msgsize)
 {
@@ -910,7 +917,8 @@ int fcvae_input_parse(fcvae_input_reader *r, const char *line, size_t len, fcvae
 		fcvae_json_parser *p = r->o.format == FCVAE_INPUT_KCAT ? &r->env : &r->pay;
 		const fcvae_json *o = fcvae_json_parse(p, line, len);
 		if (!o)
-			rc = bad(reason, "not JSON", m, "not JSON: %s", p->err);
+			rc = bad(reason, "not JSON", m, "not JSON: %s%s", p->err,
+			         r->o.format == FCVAE_INPUT_NDJSON && fcvae_looks_csv(line, len) ? " (CSV? see --csv)" : "");
 		else if (r->o.format == FCVAE_INPUT_KCAT)
 			rc = from_envelope(r, o, in, reason, m);
 		else

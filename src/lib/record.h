@@ -213,6 +213,10 @@ typedef struct {
 	fcvae_buf csv;
 } fcvae_input_reader;
 
+/* A line that is no JSON but reads as a CSV row (no brace or bracket first,
+ * a comma in it): for the hint that CSV was given where NDJSON is read. */
+int fcvae_looks_csv(const char *line, size_t len);
+
 void fcvae_input_init(fcvae_input_reader *r, const fcvae_input_opts *o);
 void fcvae_input_free(fcvae_input_reader *r);
 /* A new file starts (CSV: expect its header row). */
