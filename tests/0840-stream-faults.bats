@@ -37,6 +37,10 @@ c=?' ]
 	[[ "${stderr_lines[1]}" == usage:* ]]
 	run -2 --separate-stderr fcvae-stream models
 	[ "${stderr_lines[0]}" = "fcvae-stream: takes no operands ('models')" ]
+	# a state directory it cannot make: said as its own (mkdir's bare message)
+	touch "$BATS_TEST_TMPDIR/file"
+	run -1 --separate-stderr fcvae-stream -b 127.0.0.1:1 -s "$BATS_TEST_TMPDIR/file/st" --no-dashboard
+	[ "$stderr" = "fcvae-stream: state directory: cannot create directory '$BATS_TEST_TMPDIR/file': Not a directory" ]
 }
 
 @test "stream: a start that fails before its pipeline runs leaves no mark of an unclean stop" {
@@ -217,7 +221,7 @@ score_dies() {
 	done
 	stream_stop st
 	cat "$BATS_TEST_TMPDIR/st.err"
-	grep -q 'cannot read the alerts topic in-alerts now (% ERROR: no alerts topic today): its follower will' "$BATS_TEST_TMPDIR/st.err"
+	grep -q 'cannot read the alerts topic in-alerts now (% ERROR: no alerts topic today): its follower will read it once it can' "$BATS_TEST_TMPDIR/st.err"
 	grep -q 'stopped cleanly' "$BATS_TEST_TMPDIR/st.err"
 	[ -s "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" ]
 	diff <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts.ndjson" | sort) <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" | sort -u)
