@@ -386,6 +386,7 @@ int main(int argc, char **argv)
 	if (opt.k_set && opt.mode != FCVAE_ADJUST_DELAY)
 		fcvae_die(FCVAE_EXIT_USAGE, "--delay only means something with --metric delay-f1");
 	if (!opt.model && !opt.models && !opt.print) {
+		fcvae_warn("give where the threshold goes: --model FILE, --models DIR or --print");
 		usage(stderr);
 		return FCVAE_EXIT_USAGE;
 	}

@@ -46,8 +46,11 @@ threshold_of() {
 	[[ "$output" == usage:* ]]
 	run fcvae-calibrate --version
 	[ "$status" -eq 0 ]
-	run fcvae-calibrate "$tmp/ac.ndjson"
+	run --separate-stderr fcvae-calibrate "$tmp/ac.ndjson"
 	[ "$status" -eq 2 ]
+	# what is missing, then the usage (the usage alone left it to guess)
+	[ "${stderr_lines[0]}" = "fcvae-calibrate: give where the threshold goes: --model FILE, --models DIR or --print" ]
+	[[ "${stderr_lines[1]}" == usage:* ]]
 	run fcvae-calibrate --model a --models b "$tmp/ac.ndjson"
 	[ "$status" -eq 2 ]
 	run fcvae-calibrate --print --metric auc "$tmp/ac.ndjson"
