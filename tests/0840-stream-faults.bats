@@ -226,3 +226,76 @@ score_dies() {
 	[ -s "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" ]
 	diff <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts.ndjson" | sort) <(jq -r .id "$BATS_TEST_TMPDIR/st/alerts-sent.ndjson" | sort -u)
 }
+
+@test "stream: a stop while the brokers cannot be reached ends within its grace, as a clean stop" {
+	# (the consumer waited for the group's coordinator for ever to leave it)
+	broker_start -t in -p 4
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st --no-dashboard
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	kill -STOP "$BROKER_PID"
+	sleep 2
+	start=$SECONDS
+	stream_stop st
+	kill -CONT "$BROKER_PID"
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ $((SECONDS - start)) -le 25 ]
+	grep -q "the consumer has not left the group in 15s (brokers unreachable?): killed" "$BATS_TEST_TMPDIR/st.err"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
+	[ ! -e "$BATS_TEST_TMPDIR/st/running" ]
+}
+
+@test "stream: brokers gone: the run ends at once, saying why, for its supervisor to start it again" {
+	broker_start -t in -p 4
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st --no-dashboard
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	broker_stop
+	i=0
+	while kill -0 "$pid_st" 2>/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	rc=0
+	wait "$pid_st" || rc=$?
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ $rc -eq 1 ]
+	# kcat's reason on stderr (the consumer's was in kcat.log only)
+	grep -q "All broker connections are down" "$BATS_TEST_TMPDIR/st.err"
+	last=$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")
+	[[ "$last" == "fcvae-stream: pipeline failed (stage kcat -"[CP]", status 1)"* ]]
+	[[ "$last" != *"stage kcat -C"* ]] || [[ "$last" == *"): Local: All broker connections are down"* ]]
+}
+
+@test "stream: Ctrl-C (INT to the whole group) stops it cleanly, the dashboard not taken for dead and restarted" {
+	broker_start -t in -p 4
+	# as from a terminal: INT not ignored, as a shell's background job has it
+	KCAT_CONSUMER_OPTS="$KCAT_GROUP_PROPS" setsid env --default-signal=INT fcvae-stream -b "$BROKER" -t in \
+		-m tests/data/seed_models -n 4 -s "$BATS_TEST_TMPDIR/st" --refresh 0 \
+		>/dev/null 2>>"$BATS_TEST_TMPDIR/st.err" 3>&- &
+	pid_st=$!
+	i=0
+	until pgrep -g "$pid_st" -x fcvae-plot >/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
+	kill -INT -- "-$pid_st"
+	rc=0
+	wait "$pid_st" || rc=$?
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
+	! grep -q "dashboard died" "$BATS_TEST_TMPDIR/st.err"
+}
+
+@test "stream: --produce stopped by TERM ends all of its pipeline, exit 0" {
+	# (the generator, jq and the batches' kcat were left publishing)
+	broker_start -t in -p 4
+	fcvae-stream --produce -b "$BROKER" -t in --delay 0.1 --loop 2>/dev/null 3>&- &
+	p=$!
+	sleep 2
+	kill -TERM "$p"
+	rc=0
+	wait "$p" || rc=$?
+	[ $rc -eq 0 ]
+	sleep 0.5
+	n=$(kcat -C -b "$BROKER" -t in -e -q | wc -l)
+	[ "$n" -gt 0 ]
+	sleep 1
+	[ "$(kcat -C -b "$BROKER" -t in -e -q | wc -l)" -eq "$n" ]
+	! pgrep -f "^fcvae-gen --follow --delay 0.1 .*--loop" >/dev/null
+}
