@@ -91,6 +91,17 @@ envelopes() {
 	run fcvae-window --state /nonexistent/dir/state </dev/null
 	[ "$status" -eq 1 ]
 	[[ "$output" == "fcvae-window: cannot save state: /nonexistent/dir/state: No such file or directory" ]]
+	# cut at a line's end (a series' line whole, the next ones gone): its
+	# first line counts the series (it loaded, the others lost in silence)
+	[ "$(wc -l <"$T/state")" -eq 4 ]
+	head -n 2 "$T/state" >"$T/cut"
+	run fcvae-window --agg sum --state "$T/cut" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-window: cannot load state: $T/cut: damaged state: 1 series, its first line says 3 (cut short?)" ]
+	# a state of an older version, without the count, loads as it did
+	{ head -n 1 "$T/cut" | jq -c 'del(.series)'; tail -n +2 "$T/cut"; } >"$T/old"
+	run fcvae-window --agg sum --state "$T/old" --no-flush </dev/null
+	[ "$status" -eq 0 ]
 }
 
 @test "kcat: envelopes are unwrapped, key from the message, origin kept" {

@@ -757,8 +757,11 @@ int fcvae_window_save(const fcvae_window *w, const char *path, char *err, size_t
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fcvae_buf_printf(&b, "{\"fcvae_window_state\":1,\"agg\":\"%s\",\"bucket\":%lld,\"window\":%d,\"revise\":%s,\"maxts\":",
-	                 fcvae_agg_name(w->o.agg), (long long)w->o.bucket, w->o.window, w->o.revise ? "true" : "false");
+	/* "series": the lines that follow, so that a file cut at a line's end
+	 * is not taken for a whole one */
+	fcvae_buf_printf(&b, "{\"fcvae_window_state\":1,\"agg\":\"%s\",\"bucket\":%lld,\"window\":%d,\"revise\":%s,"
+	                 "\"series\":%zu,\"maxts\":", fcvae_agg_name(w->o.agg), (long long)w->o.bucket, w->o.window,
+	                 w->o.revise ? "true" : "false", w->n);
 	fcvae_json_add_number(&b, w->maxts);
 	fcvae_buf_adds(&b, ",\"frontier\":");
 	if (w->frontier == INT64_MIN)
@@ -1035,6 +1038,7 @@ int fcvae_window_load(fcvae_window *w, const char *path, char *err, size_t errsi
 	}
 	l.max = (size_t)1 << 30;  /* our own file: a series line holds its window and open buckets */
 	fcvae_json_parser_init(&p);
+	double series = -1;  /* the header's count (a state of an older version has none) */
 	while ((rc = fcvae_lines_read(&l, -1)) == 1) {
 		const fcvae_json *r = fcvae_json_parse(&p, l.line, l.len);
 		if (!r)
@@ -1044,12 +1048,21 @@ int fcvae_window_load(fcvae_window *w, const char *path, char *err, size_t errsi
 			status = -1;
 			break;
 		}
+		if (l.lineno == 1 && fcvae_json_get(r, "series") && whole(r, "series", 0, 0x1p53, 0, &series) < 0) {
+			snprintf(err, errsize, "%s line 1: damaged state: bad \"series\"", path);
+			status = -1;
+			break;
+		}
 	}
 	if (rc < 0) {
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		status = -1;
 	} else if (status == 0 && l.lineno == 0) {
 		snprintf(err, errsize, "%s: empty state file", path);
+		status = -1;
+	} else if (status == 0 && series >= 0 && (double)(l.lineno - 1) != series) {
+		snprintf(err, errsize, "%s: damaged state: %zu series, its first line says %.0f (cut short?)", path,
+		         l.lineno - 1, series);
 		status = -1;
 	}
 	fcvae_json_parser_free(&p);
