@@ -298,4 +298,6 @@ score_dies() {
 	sleep 1
 	[ "$(kcat -C -b "$BROKER" -t in -e -q | wc -l)" -eq "$n" ]
 	! pgrep -f "^fcvae-gen --follow --delay 0.1 .*--loop" >/dev/null
+	# a producer that fails still fails (no broker there)
+	run -1 fcvae-stream --produce -b 127.0.0.1:1 -t in --delay 0 -c Star/CMP
 }
