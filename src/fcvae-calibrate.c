@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "json.h"
 #include "metrics.h"
@@ -247,10 +248,13 @@ static void print_result(fcvae_buf *out, const fcvae_scored_series *s, const cha
 	fcvae_buf_adds(out, "}\n");
 }
 
-/* A series and the model file modeldir.h finds for it. */
+/* A series and the model file modeldir.h finds for it; the file it is
+ * (links followed), 0/0 if it cannot be looked at. */
 typedef struct {
 	char *path;
 	int series;
+	dev_t dev;
+	ino_t ino;
 } model_file;
 
 static int by_series(const void *a, const void *b)
@@ -259,24 +263,34 @@ static int by_series(const void *a, const void *b)
 	return (x->series > y->series) - (x->series < y->series);
 }
 
-static int by_path(const void *a, const void *b)
+static int same_file(const model_file *x, const model_file *y)
 {
-	int d = strcmp(((const model_file *)a)->path, ((const model_file *)b)->path);
+	return x->ino ? x->dev == y->dev && x->ino == y->ino : !strcmp(x->path, y->path);
+}
+
+static int by_file(const void *a, const void *b)
+{
+	const model_file *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	int d = strcmp(x->path, y->path);
 	return d ? d : by_series(a, b);
 }
 
 /* Series whose keys differ only where modeldir.h maps them alike
- * (Accel/no-pin, Accel/nopin, Accel_nopin) find one file: each threshold
- * would replace the one before, the last kept. Each such file said with
- * its keys (as JSON strings: a key may hold anything); 1 if any. Sorts mf
- * by path. */
+ * (Accel/no-pin, Accel/nopin, Accel_nopin), or whose files are links to
+ * one, find one file: each threshold would replace the one before, the
+ * last kept. Each such file said with its keys (as JSON strings: a key may
+ * hold anything); 1 if any. Sorts mf by file. */
 static int shared_files(model_file *mf, int n, const fcvae_scored_set *set)
 {
-	qsort(mf, (size_t)n, sizeof *mf, by_path);
+	qsort(mf, (size_t)n, sizeof *mf, by_file);
 	int shared = 0;
 	fcvae_buf keys = {0};
 	for (int f = 0, g; f < n; f = g) {
-		for (g = f + 1; g < n && !strcmp(mf[g].path, mf[f].path); g++)
+		for (g = f + 1; g < n && same_file(&mf[g], &mf[f]); g++)
 			;
 		if (g - f == 1)
 			continue;
@@ -432,7 +446,10 @@ int main(int argc, char **argv)
 				failed = 1;
 				continue;
 			}
+			struct stat st;
 			mf[nf].path = fcvae_xstrdup(path.p);
+			if (stat(path.p, &st) == 0)
+				mf[nf].dev = st.st_dev, mf[nf].ino = st.st_ino;
 			mf[nf++].series = i;
 		}
 		if (shared_files(mf, nf, &set))

@@ -69,6 +69,14 @@ teardown() {
 	meta "$tmp/m.safetensors" config | jq -e '.window == 24 and .latent_dim == 8 and .hidden_dims == [64, 64]'
 	meta "$tmp/m.safetensors" training | jq -e '.series == "Accel/CMP" and .train_windows == 80 and
 		.validation_windows == 41 and .epochs == 2 and (.val_loss | length) == 2 and .seed == 42'
+	# a new file's mode is the umask's, as open(2) gives it (it was 0644
+	# whatever the umask); one replaced keeps its own
+	[ "$(stat -c %a "$tmp/m.safetensors")" = "$(printf '%o' $((0666 & ~$(umask))))" ]
+	(umask 077 && fcvae-train -q --epochs 1 -o "$tmp/private.safetensors" "$tmp/train")
+	[ "$(stat -c %a "$tmp/private.safetensors")" = 600 ]
+	chmod 640 "$tmp/private.safetensors"
+	fcvae-train -q --epochs 1 -o "$tmp/private.safetensors" "$tmp/train"
+	[ "$(stat -c %a "$tmp/private.safetensors")" = 640 ]
 }
 
 @test "train: the same seed gives the same bytes, another seed others" {

@@ -237,6 +237,16 @@ threshold_of() {
 	run fcvae-calibrate --models "$tmp/models" "$tmp/two"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -s -e 'map(.model | sub(".*/"; "")) == ["Accel_no-pin.safetensors", "Accel_nopin.safetensors", "Accel_CMP.safetensors"]'
+	# files of their own by name, one file by a link: refused too (each
+	# was written, the second threshold replacing the first)
+	mkdir "$tmp/linked"
+	cp "$tmp/nopin" "$tmp/linked/A.safetensors"
+	ln -s A.safetensors "$tmp/linked/B.safetensors"
+	{ jq -c '.key = "A"' "$tmp/ac.ndjson"; jq -c '.key = "B"' "$tmp/ac.ndjson"; } >"$tmp/ab"
+	run --separate-stderr fcvae-calibrate --models "$tmp/linked" "$tmp/ab"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"the model file of 2 series"*'("A", "B")'*"nothing written"* ]]
+	cmp "$tmp/linked/A.safetensors" "$tmp/nopin"
 }
 
 @test "calibrate: labels missing, or no labelled anomaly, are clear errors" {

@@ -340,9 +340,12 @@ int fcvae_atomic_open(fcvae_atomic *a, const char *path)
 		errno = e;
 		return -1;
 	}
-	/* a file replaced keeps its mode; a new one is 0644 (mkstemp's is 0600) */
+	/* a file replaced keeps its mode; a new one has what open(2) would
+	 * give it, 0666 less the umask (mkstemp's is 0600) */
 	struct stat old;
-	fchmod(fd, stat(a->path, &old) == 0 ? (old.st_mode & 07777) : 0644);
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, stat(a->path, &old) == 0 ? (old.st_mode & 07777) : (0666 & ~mask));
 	/* the lock lives as long as any descriptor of the file: this one is
 	 * closed only after the rename */
 	a->lock = dup(fd);
