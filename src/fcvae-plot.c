@@ -311,6 +311,15 @@ typedef struct {
 	int width, height, png, svg;
 } draw_opts;
 
+/* Font sizes are for the default 900x420: scaled with the image (its
+ * smaller ratio), so that labels neither crowd a small image nor shrink
+ * to a few pixels in a large one scaled to fit the page. */
+static double font_scale(const draw_opts *o)
+{
+	double f = fmin(o->width / 900.0, o->height / 420.0);
+	return f < 0.6 ? 0.6 : f > 2.5 ? 2.5 : f;
+}
+
 /* Data columns of the script: 1 time, then these; 8 anomaly, 9 credited. */
 enum { C_VALUE, C_EXPECTED, C_LOWER, C_UPPER, C_SCORE, C_THRESHOLD, NCOL };
 
@@ -434,13 +443,13 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 		 * set for each image, as the score panel unsets it */
 		fprintf(fp, "set label 1 ");
 		put_string(fp, s->key, s->keylen);
-		fprintf(fp, " noenhanced at screen 0.01,0.95 left font ',12'\n");
+		fprintf(fp, " noenhanced at screen 0.01,0.95 left font ',%.3g'\n", 12 * font_scale(o));
 		if (f)
-			fprintf(fp, "set terminal svg size %d,%d font 'sans,10' background '#ffffff'\n",
-				o->width, o->height);
+			fprintf(fp, "set terminal svg size %d,%d font 'sans,%.3g' background '#ffffff'\n",
+				o->width, o->height, 10 * font_scale(o));
 		else
-			fprintf(fp, "set terminal pngcairo size %d,%d font 'sans,9' background '#ffffff'\n",
-				o->width, o->height);
+			fprintf(fp, "set terminal pngcairo size %d,%d font 'sans,%.3g' background '#ffffff'\n",
+				o->width, o->height, 9 * font_scale(o));
 		fprintf(fp, "set output ");
 		put_string(fp, img[f].tmp, strlen(img[f].tmp));
 		fprintf(fp, "\n");
@@ -454,7 +463,7 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 		put_plot(fp, value_plot, value_shown, 5);
 		fprintf(fp,
 			"set yrange [*:*]; unset label 1\n"
-			"set key inside top left horizontal\n"
+			"set key at screen 0.97,0.375 right top horizontal\n"
 			"set tmargin at screen 0.34; set bmargin at screen 0.10\n"
 			"set format x \"%%d %%b\\n%%H:%%M\" timedate; set ylabel 'score'\n"
 			"if (score_ytics > 0) { set ytics score_ytics }\n");
@@ -545,8 +554,8 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 	fprintf(fp,
 		"set datafile missing '?'\n"
 		"set xdata time; set timefmt '%%s'\n"
-		"set grid; set key font ',8' samplen 2\n"
-		"set style fill solid 1.0 noborder\n");
+		"set grid; set key font ',%.3g' samplen 2\n"
+		"set style fill solid 1.0 noborder\n", 8 * font_scale(o));
 	for (size_t k = 0; k < n; k++)
 		script_series(fp, b, &b->s[sel[k]], o, img[k]);
 	int werr = ferror(fp);
@@ -638,7 +647,7 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 	      ".counter b{display:block;font-size:1.6em}\n"
 	      ".alarm b{color:#d00000}\n"
 	      ".plots{display:flex;flex-wrap:wrap;gap:1em}\n"
-	      ".plots img{background:#fff;border:1px solid #ddd;max-width:100%}\n"
+	      ".plots img{background:#fff;border:1px solid #ddd;max-width:100%;height:auto}\n"
 	      "table{border-collapse:collapse;background:#fff;margin-top:1em}\n"
 	      "td,th{border:1px solid #ddd;padding:.2em .6em;text-align:right}\n"
 	      "td:first-child,th:first-child{text-align:left}\n"
@@ -661,6 +670,9 @@ static void write_index(board *b, const draw_opts *o, const char *title, int ref
 		fprintf(fp, "<a href=\"%s.%s\"><img src=\"%s.%s?g=%lu\" width=\"%d\" height=\"%d\" alt=\"",
 			b->s[i].file, o->svg ? "svg" : "png", b->s[i].file, o->png ? "png" : "svg",
 			b->generation, o->width, o->height);
+		html_text(fp, b->s[i].key, b->s[i].keylen);
+		/* (a long key is cut off in the image: whole as its tooltip) */
+		fputs("\" title=\"", fp);
 		html_text(fp, b->s[i].key, b->s[i].keylen);
 		fputs("\"></a>\n", fp);
 	}

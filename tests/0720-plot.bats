@@ -191,6 +191,11 @@ setup() {
 	grep -q '<meta http-equiv="refresh" content="7">' "$f"
 	fcvae-plot -o "$tmp/n" --refresh 0 "$tmp/scored"
 	! grep -q 'http-equiv="refresh"' "$tmp/n/index.html"
+	# each image's key whole as its tooltip (cut off in a long key's image);
+	# scaled down to a narrow window, an image keeps its proportions (its
+	# height stayed at the attribute's)
+	[ "$(xmllint --html --xpath 'string(//img[@alt="b/x y"]/@title)' "$f")" = "b/x y" ]
+	grep -q '\.plots img{[^}]*max-width:100%;height:auto}' "$f"
 }
 
 @test "plot: a replay counts each bucket once; recent anomalies by bucket time" {
@@ -404,6 +409,17 @@ fcvae-plot: gnuplot:   line 8: on stderr" ]
 	wait $pid
 	[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html")" = 60 ]
 	[ -z "$(find "$tmp/d" -name '*.tmp*')" ]
+}
+
+@test "plot: fonts scale with the image: legible when small, not a few pixels when large" {
+	fcvae-plot -o "$tmp/d" -F svg "$tmp/scored"
+	fcvae-plot -o "$tmp/s" -F svg --size 480x240 "$tmp/scored"
+	fcvae-plot -o "$tmp/l" -F svg --size 1800x840 "$tmp/scored"
+	sizes() { grep -o 'font-size="[0-9.]*"' "$1" | sort -u | tr -dc '0-9.\n' | sort -n | tr '\n' ' '; }
+	[ "$(sizes "$tmp/d/a.svg")" = "8.00 10.00 12.00 " ]
+	# 480x240: 0.57 of the default, held at 0.6
+	[ "$(sizes "$tmp/s/a.svg")" = "4.80 6.00 7.20 " ]
+	[ "$(sizes "$tmp/l/a.svg")" = "16.00 20.00 24.00 " ]
 }
 
 @test "plot: a stop signal ends it at once, even while it waits for input, drawing what came, as stopped by it" {
