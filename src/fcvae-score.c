@@ -636,12 +636,17 @@ static void score_input(const char *file)
 	}
 	in.max = opt.max_line;
 	cur_in = &in;
-	/* with work pending, only look: a quiet input flushes it. A stop
+	/* with work pending, or records read since --prom was written (a
+	 * rejected one leaves nothing pending, nor does a full batch flushed
+	 * within its second), only look: a quiet input flushes it. A stop
 	 * signal wakes the read (rc 2): the line read before it is scored */
-	while (!fcvae_stop_signal && (rc = fcvae_lines_read(&in, npend ? 0 : -1)) != 0) {
+	size_t in_prom = records_read;
+	while (!fcvae_stop_signal &&
+	       (rc = fcvae_lines_read(&in, npend || (opt.prom && in_prom != records_read) ? 0 : -1)) != 0) {
 		if (rc == 2) {
 			flush();
 			prom_write(0);
+			in_prom = records_read;
 			continue;
 		}
 		if (rc < 0) {

@@ -112,3 +112,29 @@ setup() {
 		[ -c "$tmp/null" ]
 	fi
 }
+
+@test "prom: rewritten when the input pauses, after a rejected line or a full batch too" {
+	# (a rejected line, or a batch flushed within its second, left nothing
+	# pending: the read then waited for more, the file stale meanwhile)
+	mkfifo "$tmp/in"
+	fcvae-score -m tests/data/seed_models/Accel_CMP.safetensors -n 2 -b 4 --prom "$tmp/live.prom" \
+		<"$tmp/in" >"$tmp/out" 2>/dev/null 3>&- &
+	pid=$!
+	exec 4>"$tmp/in"
+	total() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/live.prom" 2>/dev/null; }
+	until_total() {
+		local i=0
+		until [ "$(total "$1")" = "$2" ]; do i=$((i + 1)); [ $i -lt 100 ] || { echo "$1: $(total "$1")"; return 1; }; sleep 0.05; done
+	}
+	head -n 1 "$tmp/windows" >&4
+	until_total fcvae_records_total 1
+	# five bad lines: counted in the file while the input is quiet
+	for i in 1 2 3 4 5; do echo 'not json' >&4; done
+	until_total fcvae_rejected_total 5
+	until_total fcvae_records_total 6
+	# a full batch of 4 at once, flushed within the second of the last write
+	sed -n '2,5p' "$tmp/windows" >&4
+	until_total fcvae_records_total 10
+	exec 4>&-
+	wait $pid
+}
