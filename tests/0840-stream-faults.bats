@@ -125,24 +125,36 @@ EOF
 # score_dies: kill -9 the run's fcvae-score once it runs; the run ends by
 # itself (no further message is needed for the consumer to notice), failed
 # with that stage's status
-score_dies() {
-	local sp i=0
-	until sp=$(pgrep -g "$pid_st" -x fcvae-score); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
-	kill -9 "$sp"
-	i=0
+# star_validation_scored: a broker, Star/CMP's validation split on it, and
+# stream st (no dashboard) once it has scored all of it
+star_validation_scored() {
+	broker_start -t in -p 4
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st --no-dashboard
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+}
+
+# stream_ended: until stream st has ended by itself; its status in rc, its
+# stderr shown
+stream_ended() {
+	local i=0
 	while kill -0 "$pid_st" 2>/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	rc=0
 	wait "$pid_st" || rc=$?
 	cat "$BATS_TEST_TMPDIR/st.err"
+}
+
+score_dies() {
+	local sp i=0
+	until sp=$(pgrep -g "$pid_st" -x fcvae-score); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	kill -9 "$sp"
+	stream_ended
 	[ $rc -eq 137 ]
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: pipeline failed (stage fcvae-score, status 137)" ]
 }
 
 @test "stream: a stage that dies stops the consumer at once, and the run fails saying which" {
-	broker_start -t in -p 4
-	produce --delay 0 --combo Star/CMP --split validation
-	stream_start st --no-dashboard
-	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	star_validation_scored
 	score_dies
 	# an unclean stop: the next start reads the topic again
 	[ -e "$BATS_TEST_TMPDIR/st/running" ]
@@ -229,10 +241,7 @@ score_dies() {
 
 @test "stream: a stop while the brokers cannot be reached ends within its grace, as a clean stop" {
 	# (the consumer waited for the group's coordinator for ever to leave it)
-	broker_start -t in -p 4
-	produce --delay 0 --combo Star/CMP --split validation
-	stream_start st --no-dashboard
-	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	star_validation_scored
 	kill -STOP "$BROKER_PID"
 	sleep 2
 	start=$SECONDS
@@ -246,16 +255,9 @@ score_dies() {
 }
 
 @test "stream: brokers gone: the run ends at once, saying why, for its supervisor to start it again" {
-	broker_start -t in -p 4
-	produce --delay 0 --combo Star/CMP --split validation
-	stream_start st --no-dashboard
-	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
+	star_validation_scored
 	broker_stop
-	i=0
-	while kill -0 "$pid_st" 2>/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
-	rc=0
-	wait "$pid_st" || rc=$?
-	cat "$BATS_TEST_TMPDIR/st.err"
+	stream_ended
 	[ $rc -eq 1 ]
 	# kcat's reason on stderr (the consumer's was in kcat.log only)
 	grep -q "All broker connections are down" "$BATS_TEST_TMPDIR/st.err"
@@ -275,9 +277,7 @@ score_dies() {
 	until pgrep -g "$pid_st" -x fcvae-plot >/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
 	kill -INT -- "-$pid_st"
-	rc=0
-	wait "$pid_st" || rc=$?
-	cat "$BATS_TEST_TMPDIR/st.err"
+	stream_ended
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
 	! grep -q "dashboard died" "$BATS_TEST_TMPDIR/st.err"
 }
