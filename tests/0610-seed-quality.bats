@@ -20,6 +20,11 @@ teardown() {
 	[ "$(echo "$output" | grep -cE '^(ours|original) ')" -eq 8 ]
 	total=${output##*total: }
 	grep -F "In all: $total" README.md
+	# ours at make-models' 3 deviations, the original's at best point F1 on validation
+	[ "$(echo "$output" | awk '$1 == "ours" { print $3 }' | sort -u)" = -9 ]
+	[ "$(echo "$output" | awk '$1 == "original" && $3 != -9' | wc -l)" -eq 4 ]
+	run env FCVAE_BIN="$bin" ORIGINAL_CALIBRATE_OPTS="--deviations 2" sh scripts/seed-quality
+	[ "$(echo "$output" | awk '$1 == "original" { print $3 }' | sort -u)" = -4 ]
 }
 
 @test "seed-quality: ORIGINAL none, GEN_SEED and CALIBRATE_OPTS" {
@@ -43,17 +48,18 @@ teardown() {
 	[ "$(echo "$output" | wc -l)" -eq 3 ]
 	echo "$output" | sed -n 1p | grep -E '^best point F1 +[0-4]/4 combos meet the target, [0-9]+/12 events, [0-9]+ false-positive hours$'
 	echo "$output" | sed -n 2p | grep -E '^--beyond-normal 1.4 --clean-after 23 +[0-4]/4 combos'
-	echo "$output" | sed -n 3p | grep -E '^--deviations 2.8 +[0-4]/4 combos'
+	echo "$output" | sed -n 3p | grep -E '^--deviations 3.0 +[0-4]/4 combos'
 	[ "$(ls "$tmp/out/g3" | wc -l)" -eq 4 ]
 }
 
 @test "seed-quality: SCORE_OPTS score validation and test alike" {
 	[ -d models ] || skip "no models/ (make models)"
-	run env FCVAE_BIN="$bin" SCORE_OPTS="--single-pass --samples 4" sh scripts/seed-quality models none
+	# best point F1, whose thresholds follow the validation scores
+	run env FCVAE_BIN="$bin" CALIBRATE_OPTS= SCORE_OPTS="--single-pass --samples 4" sh scripts/seed-quality models none
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | grep -c '^ours ')" -eq 4 ]
 	# other scores, so other thresholds than the default scoring's
-	seed=$(env FCVAE_BIN="$bin" sh scripts/seed-quality models none | awk '$1 == "ours" { print $3 }')
+	seed=$(env FCVAE_BIN="$bin" CALIBRATE_OPTS= sh scripts/seed-quality models none | awk '$1 == "ours" { print $3 }')
 	other=$(echo "$output" | awk '$1 == "ours" { print $3 }')
 	[ "$seed" != "$other" ]
 	# and a bad option is fcvae-score's usage error, not a table
