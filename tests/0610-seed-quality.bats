@@ -25,6 +25,12 @@ teardown() {
 	[ "$(echo "$output" | awk '$1 == "original" && $3 != -9' | wc -l)" -eq 4 ]
 	run env FCVAE_BIN="$bin" ORIGINAL_CALIBRATE_OPTS="--deviations 2" sh scripts/seed-quality
 	[ "$(echo "$output" | awk '$1 == "original" { print $3 }' | sort -u)" = -4 ]
+	# ours at the threshold written in each model, not one chosen anew
+	mkdir "$tmp/m"
+	cp models/*.safetensors "$tmp/m"
+	echo '{"score":-1,"label":0}' | fcvae-calibrate -m "$tmp/m/Star_CMP.safetensors" --deviations 2 >/dev/null
+	run env FCVAE_BIN="$bin" sh scripts/seed-quality "$tmp/m" none
+	[ "$(echo "$output" | awk '$1 == "ours" { print $2, $3 }' | sort | tr '\n' ,)" = "Accel/CMP -9,Accel/no-pin -9,Star/CMP -4,Star/no-pin -9," ]
 }
 
 @test "seed-quality: ORIGINAL none, GEN_SEED and CALIBRATE_OPTS" {
