@@ -60,6 +60,29 @@ takes() {
 	printf '%s\n' "$_err" >&2
 	exit 2
 }
+# model_window FILE: the points per window in a model file's config (its
+# JSON header, SPEC §9); nothing when that cannot be read (not a model
+# file: fcvae-score says why)
+model_window() {
+	_len=$(head -c 8 "$1" 2>/dev/null | od -An -tu8 | tr -d ' ')
+	case $_len in ''|*[!0-9]*) return 0 ;; esac
+	[ ${#_len} -le 9 ] || return 0
+	head -c $((8 + _len)) "$1" | tail -c +9 |
+		jq -r '.__metadata__.config | fromjson | .window | numbers' 2>/dev/null
+}
+# fits_window WINDOW FILE...: a usage error (2) unless each model FILE
+# takes windows of WINDOW points: a model of another length would refuse
+# every window it was given, one message at a time
+fits_window() {
+	_want=$1
+	shift
+	for _f; do
+		[ -f "$_f" ] || continue
+		_w=$(model_window "$_f")
+		[ -z "$_w" ] || [ "$_w" = "$_want" ] ||
+			die "--window $_want, but $_f is a model of $_w-point windows" 2
+	done
+}
 # help: the script's usage() on standard output, exit 0; a write error
 # there (a full disk) is said, exit 1 (SPEC §10), as for version
 help() { usage 2>/dev/null || die "write error on standard output"; exit 0; }

@@ -69,25 +69,43 @@ setup() {
 EOF
 }
 
-@test "batch: a model of another window length fails every file, stamps none; -w fits it" {
+@test "batch: a model of another window length is refused before any file; -w fits it" {
 	fcvae-gen --hourly --days 4 --combo Star/CMP --format ndjson | fcvae-window --window 32 >"$tmp/w32"
 	fcvae-train -q --epochs 1 --d-model 16 --d-inner 32 --heads 2 --kernel 8 --stride 4 -o "$tmp/m32" "$tmp/w32"
-	for i in 1 2; do # and again: a failed file is not "unchanged" the next time
-		run --separate-stderr fcvae-batch -n 2 --no-plot -m "$tmp/m32" "$tmp/in"
-		echo "$output"; echo "$stderr"
-		[ "$status" -eq 1 ]
-		[ "$output" = "fcvae-batch: 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 0 unchanged, 2 failed" ]
-		[[ "$stderr" == *"$tmp/in/accel.csv: fcvae-score: input line 1: \"window\" has 24 points, m32 needs 32"* ]]
-		[[ "$stderr" == *"$tmp/in/star.csv: fcvae-score: 0 records scored, 0 anomalous; 25 input lines rejected: 25 wrong window length"* ]]
-		[ ! -e "$tmp/in/scored/.accel.sum" ]
-		[ ! -e "$tmp/in/scored/accel.ndjson" ]
-	done
+	run --separate-stderr fcvae-batch -n 2 --no-plot -m "$tmp/m32" "$tmp/in"
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[ "$stderr" = "fcvae-batch: --window 24, but $tmp/m32 is a model of 32-point windows" ]
+	[ ! -e "$tmp/in/scored/accel.ndjson" ]
 	run --separate-stderr fcvae-batch -n 2 --no-plot -w 32 -m "$tmp/m32" "$tmp/in"
 	[ "$status" -eq 0 ]
 	[ "$output" = "fcvae-batch: 2 files in $tmp/in: 2 scored ($((72 - 31 + 48 - 31)) records, 0 anomalous), 0 unchanged, 0 failed" ]
 	[ -s "$tmp/in/scored/.accel.sum" ]
 	run --separate-stderr fcvae-batch -n 2 --no-plot -w 32 -m "$tmp/m32" "$tmp/in"
 	[ "$output" = "fcvae-batch: 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 2 unchanged, 0 failed" ]
+}
+
+@test "batch: a model replaced by one of another window length during the run fails every file, stamps none" {
+	fcvae-gen --hourly --days 4 --combo Star/CMP --format ndjson | fcvae-window --window 32 >"$tmp/w32"
+	fcvae-train -q --epochs 1 --d-model 16 --d-inner 32 --heads 2 --kernel 8 --stride 4 -o "$tmp/m32" "$tmp/w32"
+	cp "$model" "$tmp/model"
+	# fcvae-window, first on PATH, swaps the model once it windows a file
+	# (after the start's checks)
+	mkdir "$tmp/wrap"
+	printf '#!/bin/sh\ncase "$*" in *--default-key*) cp "%s" "%s" ;; esac\nexec "%s" "$@"\n' \
+		"$tmp/m32" "$tmp/model" "$(command -v fcvae-window)" >"$tmp/wrap/fcvae-window"
+	chmod +x "$tmp/wrap/fcvae-window"
+	for i in 1 2; do # and again: a failed file is not "unchanged" the next time
+		cp "$model" "$tmp/model"
+		PATH=$tmp/wrap:$PATH run --separate-stderr fcvae-batch -n 2 --no-plot -m "$tmp/model" "$tmp/in"
+		echo "$output"; echo "$stderr"
+		[ "$status" -eq 1 ]
+		[ "$output" = "fcvae-batch: 2 files in $tmp/in: 0 scored (0 records, 0 anomalous), 0 unchanged, 2 failed" ]
+		[[ "$stderr" == *"$tmp/in/accel.csv: fcvae-score: input line 1: \"window\" has 24 points, model needs 32"* ]]
+		[[ "$stderr" == *"$tmp/in/star.csv: fcvae-score: 0 records scored, 0 anomalous; 25 input lines rejected: 25 wrong window length"* ]]
+		[ ! -e "$tmp/in/scored/.accel.sum" ]
+		[ ! -e "$tmp/in/scored/accel.ndjson" ]
+	done
 }
 
 @test "batch: every file scored, with CSV, NDJSON, a plot and one summary line" {
