@@ -516,6 +516,9 @@ static void said_nan(const pending *p, const fcvae_score_result *r)
 /* Score every pending batch and write the records in input order. */
 static void flush(void)
 {
+	/* the counts as written so far: the summary after a write error
+	 * counts what reached the output, not this batch */
+	size_t scored0 = stats.scored, anomalies0 = stats.anomalies, nan0 = stats.nan;
 	for (int i = 0; i < nslots; i++) {
 		model_slot *s = slots[i];
 		if (s->n)
@@ -577,6 +580,9 @@ static void flush(void)
 	fcvae_buf_clear(&key_text);
 	if (fcvae_buf_write(&out, stdout) < 0 || fflush(stdout) != 0) {
 		fcvae_warn("write error on standard output:");
+		stats.scored = scored0;
+		stats.anomalies = anomalies0;
+		stats.nan = nan0;
 		prom_write(0);
 		summary();
 		exit(FCVAE_EXIT_FAIL);

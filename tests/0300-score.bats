@@ -472,6 +472,16 @@ constant_variance() {
 	run sh -c 'fcvae-score --models "$SEED" <"$WIN" >/dev/full'
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"write error"* ]]
+	# the summary counts what was written, not the batch that failed
+	[[ "$output" == *"fcvae-score: 0 records scored, 0 anomalous"* ]]
+	# a file that may grow to 1 KiB (ulimit -f, its signal ignored): the
+	# records that fit whole, one batch each, are those the summary counts
+	run sh -c 'trap "" XFSZ; ulimit -f 1; fcvae-score -b 1 --models "$SEED" <"$WIN" >"$1"' sh "$tmp/out"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error on standard output: File too large"* ]]
+	n=$(wc -l <"$tmp/out")
+	[ "$n" -ge 1 ]
+	[[ "$output" == *"fcvae-score: $n record"?" scored, "* || "$output" == *"fcvae-score: $n record scored, "* ]]
 }
 
 @test "score: live in a pipe, a record is scored without waiting for more input" {
