@@ -52,6 +52,12 @@ teardown() {
 	run fcvae-benchmark --kernel 9 "$tmp/d"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"kernel 9 must be even"* ]]
+	# the engine's messages in the script's name
+	run --separate-stderr fcvae-benchmark --bogus "$tmp/d"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "fcvae-benchmark: unrecognized option '--bogus'" ]
+	run --separate-stderr fcvae-benchmark "$tmp/nonexistent"
+	[ "$stderr" = "fcvae-benchmark: $tmp/nonexistent: No such file or directory" ]
 	# checked as fcvae-train checks them: no run of these would converge
 	run fcvae-protocol --adam-eps 0 "$tmp/d"
 	[ "$status" -eq 2 ]
@@ -185,7 +191,7 @@ teardown() {
 	run --separate-stderr fcvae-benchmark $small --strict "$tmp/d"
 	[ "$status" -eq 3 ]
 	[ -z "$output" ]
-	[ "$stderr" = "fcvae-protocol: $tmp/d/a.csv line 5: 4 fields, the header has 3" ]
+	[ "$stderr" = "fcvae-benchmark: $tmp/d/a.csv line 5: 4 fields, the header has 3" ]
 	# a header cut at --max-line is a rejected line too (not a file skipped)
 	mkdir "$tmp/h"
 	sed -e "1s/\$/,$(printf '%070d' 0)/" -e '2,$s/$/,/' "$tmp/d/a.csv" >"$tmp/h/a.csv"
@@ -206,9 +212,9 @@ teardown() {
 	mv "$tmp/a.csv" "$tmp/d/a.csv"
 	run --separate-stderr fcvae-benchmark $small --max-line 64 --format json "$tmp/d"
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"fcvae-protocol: $tmp/d/a.csv line 23: unterminated quote within 64 bytes (see --max-line)"* ]]
-	[[ "$stderr" == *"fcvae-protocol: $tmp/d/a.csv line 201: unterminated quote"* ]]
-	[[ "$stderr" == *"fcvae-protocol: 2 input lines rejected: 2 bad CSV"* ]]
+	[[ "$stderr" == *"fcvae-benchmark: $tmp/d/a.csv line 23: unterminated quote within 64 bytes (see --max-line)"* ]]
+	[[ "$stderr" == *"fcvae-benchmark: $tmp/d/a.csv line 201: unterminated quote"* ]]
+	[[ "$stderr" == *"fcvae-benchmark: 2 input lines rejected: 2 bad CSV"* ]]
 	echo "$output" | jq -e '.per_file[0].rows == 198'
 	echo "$output" >"$tmp/j1"
 	fcvae-benchmark $small --format json "$tmp/e" >"$tmp/j2"
@@ -473,10 +479,10 @@ protocol_example() {
 	# not quiet: a file read or an epoch trained would be said first
 	run --separate-stderr fcvae-benchmark ${small/-q/} --json "$tmp/no/such/r.json" "$tmp/d"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "fcvae-protocol: $tmp/no/such/r.json: No such file or directory" ]
+	[ "$stderr" = "fcvae-benchmark: $tmp/no/such/r.json: No such file or directory" ]
 	run --separate-stderr fcvae-benchmark ${small/-q/} --scores "$tmp" "$tmp/d"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "fcvae-protocol: $tmp: Is a directory" ]
+	[ "$stderr" = "fcvae-benchmark: $tmp: Is a directory" ]
 	# and nothing is left behind
 	[ "$(ls "$tmp")" = d ]
 }
@@ -524,7 +530,7 @@ fcvae-protocol: $tmp/d/g.csv: skipped"* ]]
 	# --per-file: the file whose model it was; fcvae-benchmark passes it on
 	run --separate-stderr fcvae-benchmark $small --lr 1e3 --per-file "$tmp/d"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "fcvae-protocol: a.csv: training diverged at epoch 1: its validation loss is not finite; nothing evaluated (a lower --lr, or --clip, may help)" ]
+	[ "$stderr" = "fcvae-benchmark: a.csv: training diverged at epoch 1: its validation loss is not finite; nothing evaluated (a lower --lr, or --clip, may help)" ]
 }
 
 @test "benchmark: --per-file with threads: every file without a training window is said once, in file order" {
