@@ -45,7 +45,7 @@ typedef struct {
 	fcvae_event *ev;
 	fcvae_prf point, pa, delay, composite;
 	fcvae_prf best[3];          /* test-tuned: none, PA, delay */
-	double best_t[3];           /* as score thresholds (score <= it flagged) */
+	double best_t[3];           /* as score thresholds (score < it flagged) */
 	double pr_auc, roc_auc;
 } report;
 
@@ -70,7 +70,10 @@ static void evaluate(report *r, const fcvae_scored_set *set, int i)
 		if (r->n && r->anomalous) {
 			double t;
 			fcvae_metrics_best_paper(&r->best[m], &t, a, label, r->n, modes[m], delay_k);
-			r->best_t[m] = -t;
+			/* the sweep flags score <= -t; the least double above it
+			 * flags the same points as --threshold and fcvae-score do,
+			 * score < threshold, so that it can be given back to them */
+			r->best_t[m] = nextafter(-t, INFINITY);
 		} else {
 			memset(&r->best[m], 0, sizeof r->best[m]);
 			r->best_t[m] = NAN;

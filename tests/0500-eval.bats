@@ -71,6 +71,15 @@ check() {
 	# t_223 = 8.9919*223/2000; best PA F1 1 (a >= 7) at t_1335
 	check '.series[0].test_tuned | (.best_f1.f1 - 6/7 | fabs) < 1e-12 and (.best_f1.threshold + 8.9919*223/2000 | fabs) < 1e-9 and
 		.best_pa_f1.f1 == 1 and (.best_pa_f1.threshold + 8.9919*1335/2000 | fabs) < 1e-9' "$tmp/a.ndjson"
+	# every point flagged is best, at the sweep's first threshold, the
+	# least anomalous score: printed as a threshold that --threshold takes
+	# back and flags the same points with (score < it, not <=)
+	printf '%s\n' '{"key":"k","ts":"2025-01-01T00:00:00Z","score":-1,"label":1}' \
+		'{"key":"k","ts":"2025-01-01T01:00:00Z","score":-2,"label":1}' \
+		'{"key":"k","ts":"2025-01-01T02:00:00Z","score":-3,"label":0}' >"$tmp/all.ndjson"
+	check '.series[0].test_tuned.best_f1 | (.f1 - 0.8 | fabs) < 1e-12 and .threshold > -1 and .threshold < -0.999999' "$tmp/all.ndjson"
+	t=$(fcvae-eval --format json "$tmp/all.ndjson" | jq -r '.series[0].test_tuned.best_f1.threshold')
+	check '(.series[0].at_threshold.f1 - 0.8 | fabs) < 1e-12' -t "$t" "$tmp/all.ndjson"
 	# ROC: 19 of 24 positive/negative pairs ordered right; AP 3/6 + 4/30 + 5/42 + 1/8
 	check '(.series[0].roc_auc - 19/24 | fabs) < 1e-12 and (.series[0].pr_auc - (3/6 + 4/30 + 5/42 + 1/8) | fabs) < 1e-12' "$tmp/a.ndjson"
 }
