@@ -125,8 +125,10 @@ fuzz: fuzz-build
 
 # What make install puts under $(PREFIX), and so what make uninstall
 # removes: the programs and scripts (and the file the scripts source), the
-# mock broker (fcvae-stream(1)'s examples run against it), the library and
-# its headers, the man pages, and the shipped models in share/fcvae/models.
+# mock broker (fcvae-stream(1)'s examples run against it), the library, its
+# headers and its pkg-config file (fcvae.pc: the static library needs the
+# libraries it calls named too), the man pages, and the shipped models in
+# share/fcvae/models.
 # (kernels-body.h is kernels.c's template, included once per instruction set)
 HEADERS  = $(sort $(filter-out src/lib/kernels-body.h,$(wildcard src/lib/*.h)))
 MODELS   = $(sort $(wildcard models/*.safetensors))
@@ -141,6 +143,10 @@ install: all
 	install -m 644 $(SCRIPT_LIB) $(P)/bin
 	install -m 644 $(LIB) $(P)/lib
 	install -m 644 $(HEADERS) $(P)/include/fcvae
+	install -d $(P)/lib/pkgconfig
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	  'Name: fcvae' 'Description: FCVAE time-series anomaly detection (libfcvae, static)' 'Version: $(VERSION)' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lfcvae $(LDLIBS)' >$(P)/lib/pkgconfig/fcvae.pc
 	$(if $(MAN1),install -m 644 $(MAN1) $(P)/share/man/man1)
 	$(if $(MAN7),install -m 644 $(MAN7) $(P)/share/man/man7)
 	$(if $(MODELS),install -m 644 $(MODELS) $(P)/share/fcvae/models)
@@ -150,7 +156,7 @@ install: all
 # directory).
 uninstall:
 	rm -f $(addprefix $(P)/bin/,$(notdir $(PROGS) $(INSTALL_TOOLS) $(SCRIPTS) $(SCRIPT_LIB))) \
-	  $(P)/lib/$(notdir $(LIB)) $(addprefix $(P)/include/fcvae/,$(notdir $(HEADERS))) \
+	  $(P)/lib/$(notdir $(LIB)) $(P)/lib/pkgconfig/fcvae.pc $(addprefix $(P)/include/fcvae/,$(notdir $(HEADERS))) \
 	  $(addprefix $(P)/share/man/man1/,$(notdir $(MAN1))) $(addprefix $(P)/share/man/man7/,$(notdir $(MAN7))) \
 	  $(addprefix $(P)/share/fcvae/models/,$(notdir $(MODELS)))
 	rmdir $(P)/include/fcvae $(P)/share/fcvae/models $(P)/share/fcvae 2>/dev/null || true

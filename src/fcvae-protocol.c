@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
+#include "trailing.h"
 #include "benchdata.h"
 #include "gemm.h"
 #include "json.h"
@@ -73,7 +73,7 @@ static struct {
 	double train_end, valid_end, clipx;
 	size_t max_line;             /* of the data files (0: FCVAE_MAX_LINE) */
 	const char *json_file, *scores_file, *from_scores;
-	enum fcvae_agg agg;
+	enum fcvae_trail agg;
 	size_t *spans;               /* --span candidates */
 	int nspans;
 	fcvae_config cfg;
@@ -559,7 +559,7 @@ static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 	s->a = fcvae_xmalloc((n + 1) * sizeof *s->a);
 	s->label = fcvae_xmalloc(n + 1);
 	size_t k = 0;
-	double *raw = opt.agg != FCVAE_AGG_NONE && span > 1 ? fcvae_xmalloc((n + 1) * sizeof *raw) : NULL;
+	double *raw = opt.agg != FCVAE_TRAIL_NONE && span > 1 ? fcvae_xmalloc((n + 1) * sizeof *raw) : NULL;
 	/* labels 1 and 2 by turns, file by file, so that a segment at the end
 	 * of one file and one at the start of the next stay two; counted over
 	 * the files with windows here (one without would join its neighbours) */
@@ -584,7 +584,7 @@ static void seq_build(seq *s, int p, int src, int draw, int only, size_t span)
 		}
 		if (raw) {
 			memcpy(raw, s->a + k0, (k - k0) * sizeof *raw);
-			fcvae_aggregate_trailing(s->a + k0, raw, k - k0, span, opt.agg);
+			fcvae_trail_apply(s->a + k0, raw, k - k0, span, opt.agg);
 		}
 	}
 	free(raw);
@@ -669,7 +669,7 @@ static int span_unchosen; /* no candidate had a validation ROC-AUC: the shortest
 
 static size_t choose_span(int src, int d)
 {
-	if (opt.agg == FCVAE_AGG_NONE)
+	if (opt.agg == FCVAE_TRAIL_NONE)
 		return 1;
 	size_t best = opt.spans[0];
 	double best_roc = -2;
@@ -755,7 +755,7 @@ static void json_figures(fcvae_buf *b, const figures *f, int with_thr)
 		fcvae_json_add_key(b, fig_name[i]);
 		fcvae_json_add_number(b, f->v[i]);
 	}
-	if (opt.agg != FCVAE_AGG_NONE) {
+	if (opt.agg != FCVAE_TRAIL_NONE) {
 		fcvae_buf_adds(b, ",\"span\":");
 		fcvae_json_add_number(b, f->span);
 	}
@@ -842,9 +842,9 @@ static void table(FILE *fp, const char *dir, figures pool[3], figures *per[3], d
 		fprintf(fp, "training %.1f s (%.0f windows/s), scoring %.1f s (%.0f windows/s, %zu windows)\n", train_s,
 		        train_s > 0 ? train_w / train_s : 0, score_s, score_s > 0 ? scored_windows / score_s : 0,
 		        scored_windows);
-	if (opt.agg != FCVAE_AGG_NONE)
+	if (opt.agg != FCVAE_TRAIL_NONE)
 		fprintf(fp, "scores: trailing %s over the last N windows of the file, N %s: model %g, random %g (mean), "
-		        "|x| %g\n", fcvae_aggregate_name(opt.agg),
+		        "|x| %g\n", fcvae_trail_name(opt.agg),
 		        opt.nspans == 1 ? "given"
 		        : span_unchosen ? "the shortest given (none chosen: validation ROC-AUC undefined, "
 		                          "no labelled point or no normal one)"
@@ -962,7 +962,7 @@ int main(int argc, char **argv)
 		case O_SCORES: opt.scores_file = optarg; break;
 		case O_FROM: opt.from_scores = optarg; break;
 		case O_AGG:
-			if (fcvae_aggregate_parse(optarg, &opt.agg) != 0)
+			if (fcvae_trail_parse(optarg, &opt.agg) != 0)
 				fcvae_die(FCVAE_EXIT_USAGE, "--aggregate: '%s' is not none, max or mean", optarg);
 			break;
 		case O_SPAN: parse_spans(optarg); break;
@@ -1074,8 +1074,8 @@ int main(int argc, char **argv)
 		fcvae_json_add_cstring(&b, opt.from_scores);
 		fcvae_buf_addc(&b, ',');
 	}
-	fcvae_buf_printf(&b, "\"aggregate\":\"%s\",", fcvae_aggregate_name(opt.agg));
-	if (opt.agg != FCVAE_AGG_NONE) {
+	fcvae_buf_printf(&b, "\"aggregate\":\"%s\",", fcvae_trail_name(opt.agg));
+	if (opt.agg != FCVAE_TRAIL_NONE) {
 		fcvae_buf_adds(&b, "\"span_candidates\":[");
 		for (int i = 0; i < opt.nspans; i++)
 			fcvae_buf_printf(&b, "%s%zu", i ? "," : "", opt.spans[i]);

@@ -51,6 +51,32 @@ setup() {
 		echo "#include <fcvae/$(basename "$h")>" | cc -std=c11 -fsyntax-only -I"$p/include" -x c - ||
 			{ echo "$h"; false; }
 	done
+	# and all of them together (no name declared twice)
+	for h in "$p"/include/fcvae/*.h; do echo "#include <fcvae/$(basename "$h")>"; done |
+		cc -std=c11 -fsyntax-only -I"$p/include" -x c -
+	# a program of one's own, built with what pkg-config says, loads an
+	# installed model
+	cat >"$BATS_TEST_TMPDIR/mine.c" <<'EOF'
+#include <stdio.h>
+#include <fcvae/safetensors.h>
+int main(int argc, char **argv)
+{
+	char err[256];
+	fcvae_model *m = fcvae_model_load(argv[argc - 1], err, sizeof err);
+	if (!m) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("window %d, threshold %g\n", m->cfg.window, m->threshold);
+	fcvae_model_free(m);
+	return 0;
+}
+EOF
+	# shellcheck disable=SC2046 # pkg-config's flags are words
+	cc -std=c11 -o "$BATS_TEST_TMPDIR/mine" "$BATS_TEST_TMPDIR/mine.c" \
+		$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --cflags --libs fcvae)
+	run "$BATS_TEST_TMPDIR/mine" "$p/share/fcvae/models/Star_CMP.safetensors"
+	[ "$output" = "window 24, threshold -9" ]
 	[ -f "$p/share/man/man1/fcvae-score.1" ]
 	[ -f "$p/share/man/man1/fcvae-mock-broker.1" ]
 	[ -f "$p/share/man/man7/fcvae.7" ]

@@ -1,9 +1,9 @@
-/* aggregate.c — trailing maximum and mean of a score sequence. */
+/* trailing.c — trailing maximum and mean of a score sequence. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
+#include "trailing.h"
 #include "util.h"
 
 /* The maximum with a monotone queue of indices whose scores decrease:
@@ -45,11 +45,11 @@ static void trailing_mean(double *out, const double *a, size_t n, size_t span)
 	}
 }
 
-void fcvae_aggregate_trailing(double *out, const double *a, size_t n, size_t span, enum fcvae_agg how)
+void fcvae_trail_apply(double *out, const double *a, size_t n, size_t span, enum fcvae_trail how)
 {
-	if (how == FCVAE_AGG_NONE || span <= 1)
+	if (how == FCVAE_TRAIL_NONE || span <= 1)
 		memcpy(out, a, n * sizeof *out);
-	else if (how == FCVAE_AGG_MAX)
+	else if (how == FCVAE_TRAIL_MAX)
 		trailing_max(out, a, n, span);
 	else
 		trailing_mean(out, a, n, span);
@@ -57,17 +57,17 @@ void fcvae_aggregate_trailing(double *out, const double *a, size_t n, size_t spa
 
 static const char *const agg_names[] = {"none", "max", "mean"};
 
-int fcvae_aggregate_parse(const char *name, enum fcvae_agg *how)
+int fcvae_trail_parse(const char *name, enum fcvae_trail *how)
 {
 	for (int i = 0; i < 3; i++)
 		if (!strcmp(name, agg_names[i])) {
-			*how = (enum fcvae_agg)i;
+			*how = (enum fcvae_trail)i;
 			return 0;
 		}
 	return -1;
 }
 
-const char *fcvae_aggregate_name(enum fcvae_agg how)
+const char *fcvae_trail_name(enum fcvae_trail how)
 {
 	return agg_names[how];
 }

@@ -1,10 +1,10 @@
-/* test-aggregate.c — trailing max and mean on sequences worked out by hand,
+/* test-trailing.c — trailing max and mean on sequences worked out by hand,
  * and against a direct loop over every window on a long random one. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
+#include "trailing.h"
 #include "rng.h"
 #include "unit.h"
 
@@ -28,33 +28,33 @@ static void test_by_hand(void)
 	 * (3,3,-1), (3,-1,-4), (-1,-4,-2) */
 	static const double mean3[] = {1, 0.5, 2, 7.0 / 3, 10.0 / 3, 8.0 / 3, 3, 5.0 / 3, -2.0 / 3, -7.0 / 3};
 	double out[N(a)];
-	fcvae_aggregate_trailing(out, a, N(a), 3, FCVAE_AGG_MAX);
+	fcvae_trail_apply(out, a, N(a), 3, FCVAE_TRAIL_MAX);
 	CHECK(same(out, max3, N(a), 0), "max over 3 by hand");
-	fcvae_aggregate_trailing(out, a, N(a), 3, FCVAE_AGG_MEAN);
+	fcvae_trail_apply(out, a, N(a), 3, FCVAE_TRAIL_MEAN);
 	CHECK(same(out, mean3, N(a), 1e-12), "mean over 3 by hand");
 	/* span 1, none: a copy; a span past the end: running max / mean from the start */
-	fcvae_aggregate_trailing(out, a, N(a), 1, FCVAE_AGG_MAX);
+	fcvae_trail_apply(out, a, N(a), 1, FCVAE_TRAIL_MAX);
 	CHECK(same(out, a, N(a), 0), "span 1 copies");
-	fcvae_aggregate_trailing(out, a, N(a), 4, FCVAE_AGG_NONE);
+	fcvae_trail_apply(out, a, N(a), 4, FCVAE_TRAIL_NONE);
 	CHECK(same(out, a, N(a), 0), "none copies");
-	fcvae_aggregate_trailing(out, a, N(a), 100, FCVAE_AGG_MAX);
+	fcvae_trail_apply(out, a, N(a), 100, FCVAE_TRAIL_MAX);
 	CHECK(out[0] == 1 && out[1] == 1 && out[2] == 5 && out[9] == 5, "span longer than the sequence: running max");
-	fcvae_aggregate_trailing(out, a, N(a), 100, FCVAE_AGG_MEAN);
+	fcvae_trail_apply(out, a, N(a), 100, FCVAE_TRAIL_MEAN);
 	CHECK(fabs(out[9] - 1.0) < 1e-12, "span longer than the sequence: mean of all 10 (sum 10) is %g", out[9]);
 	/* a score that was not a number, taken as FLT_MAX, swamps the running
 	 * sum while it is in the span; once it has left, the means are the
 	 * others' again (cut from the sum, it left 0: means 0 and 2, not 3.5
 	 * and 4.5) */
 	const double big[] = {1, 2, FLT_MAX, 3, 4, 5};
-	fcvae_aggregate_trailing(out, big, N(big), 2, FCVAE_AGG_MEAN);
+	fcvae_trail_apply(out, big, N(big), 2, FCVAE_TRAIL_MEAN);
 	CHECK(out[0] == 1 && out[1] == 1.5 && out[2] > 1e38 && out[3] > 1e38 && out[4] == 3.5 && out[5] == 4.5,
 	      "mean over 2 after FLT_MAX left: %g %g (want 3.5 4.5)", out[4], out[5]);
 	/* an empty sequence: nothing written, whatever the span and kind */
-	for (int how = FCVAE_AGG_NONE; how <= FCVAE_AGG_MEAN; how++) {
+	for (int how = FCVAE_TRAIL_NONE; how <= FCVAE_TRAIL_MEAN; how++) {
 		double untouched[2] = {42, 42};
-		fcvae_aggregate_trailing(untouched, a, 0, 3, (enum fcvae_agg)how);
+		fcvae_trail_apply(untouched, a, 0, 3, (enum fcvae_trail)how);
 		CHECK(untouched[0] == 42 && untouched[1] == 42, "an empty sequence writes nothing (%s)",
-		      fcvae_aggregate_name((enum fcvae_agg)how));
+		      fcvae_trail_name((enum fcvae_trail)how));
 	}
 }
 
@@ -69,7 +69,7 @@ static void test_against_loop(void)
 	static const size_t spans[] = {2, 7, 150, 4999, 5000, 6000};
 	for (size_t s = 0; s < N(spans); s++) {
 		size_t span = spans[s];
-		for (int how = FCVAE_AGG_MAX; how <= FCVAE_AGG_MEAN; how++) {
+		for (int how = FCVAE_TRAIL_MAX; how <= FCVAE_TRAIL_MEAN; how++) {
 			for (size_t i = 0; i < n; i++) {
 				size_t lo = i + 1 >= span ? i + 1 - span : 0;
 				double m = a[lo], sum = 0;
@@ -77,10 +77,10 @@ static void test_against_loop(void)
 					m = a[j] > m ? a[j] : m;
 					sum += a[j];
 				}
-				want[i] = how == FCVAE_AGG_MAX ? m : sum / (double)(i - lo + 1);
+				want[i] = how == FCVAE_TRAIL_MAX ? m : sum / (double)(i - lo + 1);
 			}
-			fcvae_aggregate_trailing(out, a, n, span, (enum fcvae_agg)how);
-			CHECK(same(out, want, n, 1e-9), "%s over %zu matches the direct loop", how == FCVAE_AGG_MAX ? "max" : "mean",
+			fcvae_trail_apply(out, a, n, span, (enum fcvae_trail)how);
+			CHECK(same(out, want, n, 1e-9), "%s over %zu matches the direct loop", how == FCVAE_TRAIL_MAX ? "max" : "mean",
 			      span);
 		}
 	}
@@ -91,12 +91,12 @@ static void test_against_loop(void)
 
 static void test_names(void)
 {
-	enum fcvae_agg h = FCVAE_AGG_NONE;
-	CHECK(fcvae_aggregate_parse("max", &h) == 0 && h == FCVAE_AGG_MAX, "parse max");
-	CHECK(fcvae_aggregate_parse("mean", &h) == 0 && h == FCVAE_AGG_MEAN, "parse mean");
-	CHECK(fcvae_aggregate_parse("none", &h) == 0 && h == FCVAE_AGG_NONE, "parse none");
-	CHECK(fcvae_aggregate_parse("median", &h) == -1, "median is refused");
-	CHECK(!strcmp(fcvae_aggregate_name(FCVAE_AGG_MEAN), "mean"), "name of mean");
+	enum fcvae_trail h = FCVAE_TRAIL_NONE;
+	CHECK(fcvae_trail_parse("max", &h) == 0 && h == FCVAE_TRAIL_MAX, "parse max");
+	CHECK(fcvae_trail_parse("mean", &h) == 0 && h == FCVAE_TRAIL_MEAN, "parse mean");
+	CHECK(fcvae_trail_parse("none", &h) == 0 && h == FCVAE_TRAIL_NONE, "parse none");
+	CHECK(fcvae_trail_parse("median", &h) == -1, "median is refused");
+	CHECK(!strcmp(fcvae_trail_name(FCVAE_TRAIL_MEAN), "mean"), "name of mean");
 }
 
 int main(void)
