@@ -532,6 +532,9 @@ int main(int argc, char **argv)
 			else if (added == 4)
 				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is %.0f buckets after the latest record (see --max-gap-buckets)",
 				             io.ts_field, floor(in.ts / (double)wo.bucket) - floor(w.maxts / (double)wo.bucket));
+			else if (added == 5)
+				fcvae_reject(&rej, &l, "bad ts", "\"%s\" is in a bucket that would start before year 0 (years 0 to 9999)",
+				             io.ts_field);
 			else if (added == 3)
 				fcvae_reject(&rej, &l, "too many series", "a new series beyond %zu (see --max-series)",
 				             wo.max_series);

@@ -99,6 +99,21 @@ one_bad() {
 	one_bad '{"ts":"2025-02-30","key":"a"}' '"ts" is not a timestamp' 'bad ts'
 }
 
+@test "bad: a time of year 0 whose bucket would start before it (a week's, 7 s) is refused; year 0's own buckets are not" {
+	for b in 1w 7; do
+		printf '%s\n' '{"ts":"0000-01-01T00:00:00Z","key":"a","value":1}' '{"ts":"0000-01-09T00:00:00Z","key":"a","value":2}' >"$T/in"
+		run --separate-stderr fcvae-window --window 1 --bucket "$b" <"$T/in"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[ "$(echo "$output" | jq .value)" = 2 ]
+		[ "${stderr_lines[0]}" = 'fcvae-window: input line 1: "ts" is in a bucket that would start before year 0 (years 0 to 9999)' ]
+		[[ "${stderr_lines[1]}" == *"1 input line rejected: 1 bad ts" ]]
+	done
+	run fcvae-window --window 1 --bucket 1d "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .ts | head -n 1)" = 0000-01-01T00:00:00Z ]
+}
+
 @test "bad: invalid UTF-8" {
 	one_bad $'{"ts":0,"key":"a\xc3\x28"}' 'not JSON: invalid UTF-8 (byte 0xc3) in string at column 17' 'not JSON'
 	one_bad $'{"ts":0,"key":"\xed\xa0\x80"}' 'not JSON: invalid UTF-8 (byte 0xed) in string at column 16' 'not JSON'

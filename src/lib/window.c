@@ -651,6 +651,10 @@ int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 	if (w->o.max_series && w->n >= w->o.max_series && !lookup(w, in->key, in->keylen, 0))
 		return 3;
 	int64_t b = bucket_of(w, in->ts);
+	/* a bucket that starts before year 0 has no RFC 3339 time to be
+	 * written as (a week's buckets of year 0's first days) */
+	if (!fcvae_time_in_range((double)b))
+		return 5;
 	/* a time far ahead is almost surely a damaged record, not a real
 	 * jump: taken, it would close every bucket up to it for every series,
 	 * and (emitted at once) make its series' next records late */

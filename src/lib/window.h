@@ -112,7 +112,8 @@ void fcvae_window_free(fcvae_window *w);
  * its time is more than max_gap after the latest record, 3 when it would
  * start a series beyond max_series, 4 when its bucket is more than
  * max_gap_buckets after the latest record's and every empty bucket is a
- * window (not taken: the caller reports these as bad input, then calls
+ * window, 5 when its bucket would start before year 0 (not taken: the
+ * caller reports these as bad input, then calls
  * fcvae_window_refused()). A record of a series outside o.keep returns 0,
  * counted in w->other. */
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in);
