@@ -70,6 +70,10 @@ typedef struct {
 	size_t n, cap;
 	fcvae_keyset keys;    /* with their length: "A" and "A\u0000B" are two series */
 	int W;                /* window length: from --window or the first record kept */
+	const fcvae_config *cfg;   /* while W is 0: what a first record's length must fit */
+	int unfit_W;          /* the first length it did not fit, 0 if none */
+	const char *key;      /* with --key: that series' records only */
+	size_t keylen;
 	fcvae_rejects rej;
 	long lines;
 } recset;
@@ -79,6 +83,27 @@ static struct {
 	int strict, quiet;
 	size_t max_line;
 } opt = {"label", 0, 0, FCVAE_MAX_LINE};
+
+/* The inputs' bad lines by reason, said once at exit, whatever ends the
+ * run once reading has begun: an error's exit too (their count was
+ * promised "at exit"). */
+static struct {
+	const recset *tr, *va;
+	const char *validation;
+	int done;
+} said;
+
+static void say_rejects(void)
+{
+	if (said.done)
+		return;
+	said.done = 1;
+	char b[256];
+	if (said.tr && (fcvae_rejects_format(&said.tr->rej, b, sizeof b), *b))
+		fcvae_warn("training data: %s", b);
+	if (said.va && (fcvae_rejects_format(&said.va->rej, b, sizeof b), *b))
+		fcvae_warn("%s: %s", said.validation, b);
+}
 
 /* Parse one line into s; a bad one is reported, counted and skipped. */
 static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
@@ -95,6 +120,15 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		fcvae_reject(&s->rej, in, "no window", "no \"window\" array (is this fcvae-window output?)");
 		return;
 	}
+	const fcvae_json *k = fcvae_json_get(root, "key");
+	if (k && k->type != FCVAE_JSON_STRING) {
+		fcvae_reject(&s->rej, in, "bad key", "\"key\" is not a string");
+		return;
+	}
+	/* with --key, another series' records are passed over before their
+	 * length is looked at: theirs is not this model's to set */
+	if (s->key && !(k ? k->slen == s->keylen && memcmp(k->str, s->key, s->keylen) == 0 : s->keylen == 0))
+		return;
 	/* the first record kept sets W, not merely the first seen: a bad first
 	 * line must not make every good one the wrong length; worded as
 	 * fcvae-score words it */
@@ -111,11 +145,6 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 	if (!v || (v->type == FCVAE_JSON_NUMBER ? (ts = v->num, !isfinite(ts))
 	                                         : v->type != FCVAE_JSON_STRING || fcvae_time_parse(v->str, v->slen, &ts) != 0)) {
 		fcvae_reject(&s->rej, in, "bad ts", "\"ts\" is not a time");
-		return;
-	}
-	const fcvae_json *k = fcvae_json_get(root, "key");
-	if (k && k->type != FCVAE_JSON_STRING) {
-		fcvae_reject(&s->rej, in, "bad key", "\"key\" is not a string");
 		return;
 	}
 	rec r = {0};
@@ -158,6 +187,21 @@ static void read_line(recset *s, fcvae_json_parser *p, const fcvae_lines *in)
 		goto bad;
 	}
 	r.label = r.label == 1;
+	/* nor a first line of a length that no model of these options takes
+	 * (odd, or too short for the kernel): said once, then counted (every
+	 * record of the data may be so: then the options are said to be at
+	 * fault, at the end) */
+	char err[128];
+	fcvae_config c = s->W ? (fcvae_config){0} : *s->cfg;
+	c.window = W;
+	if (!s->W && fcvae_config_check(&c, err, sizeof err) != 0) {
+		if (!s->unfit_W) {
+			fcvae_reject(&s->rej, in, "window length", "\"window\" has %d points: %s", W, err);
+			s->unfit_W = W;
+		} else
+			fcvae_rejects_count(&s->rej, "window length");
+		goto bad;
+	}
 	/* (only now: a rejected line's series is no series of the data) */
 	int added;
 	r.key = (int)fcvae_keyset_add(&s->keys, k ? k->str : "", k ? k->slen : 0, &added);
@@ -187,8 +231,10 @@ static void read_file(recset *s, const char *path)
 		s->lines++;
 		if (in.len)
 			read_line(s, &p, &in);
-		if (opt.strict && s->rej.total)
-			exit(FCVAE_EXIT_DATA); /* the bad line said why */
+		if (opt.strict && s->rej.total) {
+			said.done = 1; /* the bad line said why; nothing after it */
+			exit(FCVAE_EXIT_DATA);
+		}
 	}
 	if (rc < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", strcmp(path, "-") ? path : "standard input");
@@ -375,6 +421,7 @@ static void build_dataset(fcvae_dataset *d, const recset *s, double mean, double
 typedef struct {
 	int tty;
 	long per_epoch; /* training windows per epoch */
+	int open;       /* a bar drawn, its line not ended (an epoch cut short) */
 } progress;
 
 static void fmt_duration(char *out, size_t n, double s)
@@ -388,7 +435,7 @@ static void fmt_duration(char *out, size_t n, double s)
 
 static void report(const fcvae_train_progress *p, void *ctx)
 {
-	const progress *g = ctx;
+	progress *g = ctx;
 	if (opt.quiet)
 		return;
 	double rate = p->seconds > 0 ? p->windows / p->seconds : 0;
@@ -407,7 +454,8 @@ static void report(const fcvae_train_progress *p, void *ctx)
 		bar[width] = 0;
 		fprintf(stderr, "\r\033[Kepoch %d/%d [%s] loss %.4f%s %.0f windows/s ETA %s (at most)",
 		        p->epoch + 1, p->epochs, bar, p->loss, val, rate, eta);
-		if (p->batch == p->batches)
+		g->open = p->batch != p->batches;
+		if (!g->open)
 			fputc('\n', stderr);
 	} else if (p->batch == p->batches) {
 		fprintf(stderr, "%s: epoch %d/%d loss %.4f%s lr %.3g kl %.3f %.0f windows/s ETA %s (at most)\n",
@@ -508,6 +556,7 @@ int main(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	fcvae_setprogname(argv);
+	atexit(say_rejects);
 	/* a closed pipe on the progress (stderr) must not cost the model; on
 	 * stdout it is a write error to report (exit 1) */
 	signal(SIGPIPE, SIG_IGN);
@@ -583,6 +632,7 @@ int main(int argc, char **argv)
 	fcvae_atomic_check(output);
 
 	char err[256];
+	fcvae_buf shown = {0};
 	/* the options' errors are usage errors, said before reading; when the
 	 * records give the window, it is checked after (with the largest one
 	 * here, so that only the records' length can fail then) */
@@ -593,34 +643,45 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "bad model configuration: %s", err);
 	recset tr = {0}, va = {0};
 	tr.W = va.W = window_given ? cfg.window : 0;
+	tr.cfg = &cfg;
+	tr.key = key;
+	tr.keylen = key ? strlen(key) : 0;
+	said.tr = &tr;
 	if (optind == argc)
 		read_file(&tr, "-");
 	for (int i = optind; i < argc; i++)
 		read_file(&tr, argv[i]);
+	if (tr.n == 0 && tr.unfit_W) {
+		/* every record of a length these options' model cannot take: a
+		 * length no model can have is the data's fault; one the kernel
+		 * does not fit, the command line's to change */
+		fcvae_config c = cfg, smallest = cfg;
+		c.window = smallest.window = tr.unfit_W;
+		smallest.kernel = 2;
+		if (fcvae_config_check(&smallest, NULL, 0) == 0)
+			fcvae_die(FCVAE_EXIT_USAGE, "--kernel %d does not fit the training windows of %d points: "
+			          "it must be below the window", cfg.kernel, tr.unfit_W);
+		fcvae_config_check(&c, err, sizeof err);
+		fcvae_die(FCVAE_EXIT_FAIL, "training windows of %d points: bad model configuration: %s", tr.unfit_W, err);
+	}
+	if (tr.n == 0 && key && tr.lines)
+		fcvae_die(FCVAE_EXIT_FAIL, "training data: no windows of series %s", (key_quoted(&shown, key, tr.keylen), shown.p));
 	if (tr.n == 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "no training windows%s (fcvae-window emits one per bucket once a series has W buckets)",
 		          tr.lines ? " among the input's lines" : ": the input is empty");
 	cfg.window = tr.W;
-	/* only the records' window length can fail here: a length no model
-	 * can have is the data's fault; one the kernel does not fit, the
-	 * command line's to change */
-	if (fcvae_config_check(&cfg, err, sizeof err) != 0) {
-		fcvae_config smallest = cfg;
-		smallest.kernel = 2;
-		if (fcvae_config_check(&smallest, NULL, 0) == 0)
-			fcvae_die(FCVAE_EXIT_USAGE, "--kernel %d does not fit the training windows of %d points: "
-			          "it must be below the window", cfg.kernel, tr.W);
-		fcvae_die(FCVAE_EXIT_FAIL, "training windows of %d points: bad model configuration: %s", tr.W, err);
-	}
-	select_series(&tr, "training data", key, key ? strlen(key) : 0);
+	select_series(&tr, "training data", key, tr.keylen);
 	/* the key outlives tr: copied with its length, shown quoted */
 	size_t serieslen = tr.keys.len[tr.r[0].key];
 	char *series = fcvae_xmalloc(serieslen + 1);
 	memcpy(series, tr.keys.key[tr.r[0].key], serieslen + 1);
-	fcvae_buf shown = {0};
 	key_quoted(&shown, series, serieslen);
 	if (validation) {
 		va.W = tr.W;
+		va.key = series;
+		va.keylen = serieslen;
+		said.va = &va;
+		said.validation = validation;
 		read_file(&va, validation);
 		if (va.n == 0)
 			fcvae_warn("%s: no validation windows; training without early stopping", validation);
@@ -648,9 +709,6 @@ int main(int argc, char **argv)
 	long masked[3] = {0, 0, 0}, vcount[3] = {0, 0, 0};
 	build_dataset(&train, &tr, mean, std, clipx, 0, masked);
 	build_dataset(&val, &va, mean, std, clipx, 1, vcount);
-	char bad[2][256];
-	fcvae_rejects_format(&tr.rej, bad[0], sizeof bad[0]);
-	fcvae_rejects_format(&va.rej, bad[1], sizeof bad[1]);
 	uint64_t hash = fcvae_hash64(train.x, (size_t)train.n * train.W * sizeof *train.x, 0);
 	hash = fcvae_hash64(train.mask, (size_t)train.n * train.W * sizeof *train.mask, hash);
 	recset_free(&tr);
@@ -662,13 +720,16 @@ int main(int argc, char **argv)
 	m->mean = mean;
 	m->std = std;
 	m->clip = clipx; /* scoring clips as training did */
-	progress g = {isatty(2), train.n};
+	progress g = {isatty(2), train.n, 0};
 	if (!opt.quiet)
 		fprintf(stderr, "%s: series %s: %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler%s mean %g std %g\n",
 		        fcvae_argv0, shown.p, train.n, val.n, vcount[2],
 		        transform == FCVAE_TRANSFORM_SQRT ? " (of square roots)" : "", mean, std);
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
+	/* what comes next (a divergence said, the summary) starts a line */
+	if (g.open)
+		fputc('\n', stderr);
 	/* the output is left as it was: a model every reader refuses is no model */
 	char why[128];
 	if (fcvae_train_diverged(m, &res, why, sizeof why))
@@ -691,10 +752,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: wrote %s: %d epoch%s, %s, %.1f s\n", fcvae_argv0, output, res.epochs_run,
 		        res.epochs_run == 1 ? "" : "s", kept, res.seconds);
 	}
-	if (*bad[0])
-		fcvae_warn("training data: %s", bad[0]);
-	if (*bad[1])
-		fcvae_warn("%s: %s", validation, bad[1]);
+	say_rejects();
 	free(res.train_loss);
 	free(res.val_loss);
 	fcvae_dataset_free(&train);

@@ -50,9 +50,13 @@ teardown() {
 	[ "$output" = "fcvae-train: bad model configuration: kernel 9 must be even and at least 2" ]
 	# a kernel the records' windows are too short for: the option's fault
 	# (exit 2), said so, whether the window is given or the records'
+	# (the first record's said, the others counted)
 	run fcvae-train -q -o "$tmp/m" --kernel 24 "$tmp/train"
 	[ "$status" -eq 2 ]
-	[ "$output" = "fcvae-train: --kernel 24 does not fit the training windows of 24 points: it must be below the window" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "fcvae-train: $tmp/train line 1: \"window\" has 24 points: kernel 24 must be below the window (24 points)" ]
+	[ "${lines[1]}" = "fcvae-train: --kernel 24 does not fit the training windows of 24 points: it must be below the window" ]
+	[ "${lines[2]}" = "fcvae-train: training data: 80 input lines rejected: 80 window length" ]
 	run fcvae-train -q -o "$tmp/m" --kernel 24 --window 24 "$tmp/train"
 	[ "$status" -eq 2 ]
 	[ "$output" = "fcvae-train: bad model configuration: kernel 24 must be below the window (24 points)" ]
@@ -132,6 +136,14 @@ teardown() {
 	echo "$output"
 	[ "$(echo "$output" | grep -c '^fcvae-train: epoch [123]/3 loss .* val .* windows/s ETA')" -eq 3 ]
 	[[ "$output" == *"wrote $tmp/m"* ]]
+}
+
+@test "train: on a terminal, an error after an epoch cut short starts a line of its own" {
+	command -v script >/dev/null || skip "no script(1)"
+	run script -qec "fcvae-train --epochs 3 --lr 1000 --clip 0 -o '$tmp/m' '$tmp/train'" /dev/null
+	[ "$status" -eq 1 ]
+	echo "$output" | cat -A
+	[[ "$output" == *$'\r\nfcvae-train: training diverged at epoch 1'* ]]
 }
 
 @test "train: the last line says which epoch's model was written, and its loss" {
@@ -217,6 +229,22 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	run fcvae-train -q --epochs 1 --window 23 -o "$tmp/m2" "$tmp/odd"
 	[ "$status" -eq 2 ]
 	[ ! -e "$tmp/m2" ]
+	# a first line of a length no model of these options takes (odd, or
+	# too short for the kernel) is a bad line, not the length of the rest
+	# (the first said, the others counted)
+	{ echo '{"ts":0,"window":[1,2,3,4]}'; echo '{"ts":0,"window":[1,2,3]}'; cat "$tmp/train"; } >"$tmp/bad"
+	run fcvae-train -q --epochs 1 -o "$tmp/m3" "$tmp/bad"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "fcvae-train: $tmp/bad line 1: \"window\" has 4 points: kernel 8 must be below the window (4 points)" ]
+	[ "${lines[1]}" = "fcvae-train: training data: 2 input lines rejected: 2 window length" ]
+	meta "$tmp/m3" training | jq -e '.train_windows == 80'
+	# nor is another series' length, with --key
+	{ echo '{"key":"other","ts":0,"window":[1,2,3,4,5,6,7,8,9,10]}'; cat "$tmp/train"; } >"$tmp/two"
+	run fcvae-train -q --epochs 1 -k "$(head -n 1 "$tmp/train" | jq -r .key)" -o "$tmp/m4" "$tmp/two"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	meta "$tmp/m4" training | jq -e '.train_windows == 80'
 }
 
 @test "train: an output that cannot be written is said before reading the input" {
@@ -273,6 +301,12 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	run fcvae-train -q -o "$tmp/m" </dev/null
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no training windows"* ]]
+	# the count of bad lines promised "at exit" comes on an error's exit too
+	for i in $(seq 150); do echo '{"ts":0,"window":"x"}'; done >"$tmp/bad"
+	run --separate-stderr fcvae-train -q -o "$tmp/m" "$tmp/bad"
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[-2]}" = "fcvae-train: no training windows among the input's lines (fcvae-window emits one per bucket once a series has W buckets)" ]
+	[ "${stderr_lines[-1]}" = "fcvae-train: training data: 150 input lines rejected: 150 no window" ]
 	# hourly records are not windows: too short a series gives none
 	run fcvae-train -q -o "$tmp/m" "$tmp/hourly"
 	[ "$status" -eq 1 ]
@@ -379,7 +413,8 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	[[ "$stderr" == *'"label" is not 0, 1, true or false'* ]]
 	run --separate-stderr fcvae-train -q --epochs 1 -k B -o "$tmp/h" "$tmp/lab5"
 	[ "$status" -eq 1 ]
-	[ "${stderr_lines[-1]}" = 'fcvae-train: training data: no windows of series "B"' ]
+	[ "${stderr_lines[-2]}" = 'fcvae-train: training data: no windows of series "B"' ]
+	[ "${stderr_lines[-1]}" = 'fcvae-train: training data: 1 input line rejected: 1 bad label' ]
 }
 
 # what each example of fcvae-train(1) shows; -q: training says nothing
