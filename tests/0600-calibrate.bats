@@ -336,6 +336,9 @@ threshold_of() {
 		fcvae-calibrate --print --metric $m "$tmp/gaps" |
 			jq -e '.calibration | .threshold == -1 and (.f1 - 0.8 | fabs) < 1e-12 and .events == 2 and .points == 4'
 	done
+	# the unscored ones are counted, as the unlabelled are
+	run --separate-stderr fcvae-calibrate --print "$tmp/gaps"
+	[ "$stderr" = "fcvae-calibrate: 2 records without a score (null, or none) left out" ]
 	# a line rejected there: what it held is not known, so also two
 	echo '{"key":"A","ts":2,"score":-1,"label":"no"}' | ev >"$tmp/rej"
 	run --separate-stderr fcvae-calibrate --print --metric pa-f1 "$tmp/rej"

@@ -338,6 +338,9 @@ int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcv
 	if (set->unlabelled)
 		fcvae_warn("%zu record%s without a \"%s\" left out", set->unlabelled, set->unlabelled == 1 ? "" : "s",
 		           set->label_field);
+	if (set->unscored)
+		fcvae_warn("%zu record%s without a score (null, or none) left out", set->unscored,
+		           set->unscored == 1 ? "" : "s");
 	return 0;
 }
 
