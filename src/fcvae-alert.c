@@ -683,6 +683,8 @@ static void resend(sink *k, const char *delim, fcvae_lines *in)
 	}
 	topic_ids_free(&sent);
 	series_table_free(&k->t);
+	/* the count is of alerts that got out: a write error is said instead */
+	fcvae_close_stdout();
 	if (n)
 		fcvae_warn("%zu alert%s resent", n, n == 1 ? "" : "s");
 }
@@ -753,7 +755,6 @@ int main(int argc, char **argv)
 		in.max = max_line;
 		resend(&k, delim, &in);
 		fcvae_lines_close(&in);
-		fcvae_close_stdout();
 		return FCVAE_EXIT_OK;
 	}
 
@@ -789,7 +790,7 @@ int main(int argc, char **argv)
 				continue;  /* a stop signal */
 			if (rc != 1)
 				break;
-			if (in.len == 0)
+			if (fcvae_lines_blank(&in))
 				continue;
 			k.records++;
 			double ts;
@@ -826,16 +827,17 @@ int main(int argc, char **argv)
 			outfile_write(&k.log, &line);
 
 			/* no verdict: the run stays as it is. fcvae-score flags no
-			 * window whose own bucket was missing, so a false there says
-			 * nothing; a true is a verdict whatever the value */
-			if (!an || an->type == FCVAE_JSON_NULL ||
-			    (an->type == FCVAE_JSON_FALSE && !fcvae_scored_judged(r))) {
-				since_save++;
-				continue;
-			}
+			 * window whose own bucket was missing, nor any of a model
+			 * without a threshold (replaced by an uncalibrated one, say),
+			 * so a false there says nothing; a true is a verdict whatever
+			 * the value */
+			const fcvae_json *th = fcvae_json_get(r, "threshold");
+			int verdict = an && an->type != FCVAE_JSON_NULL &&
+			              (an->type == FCVAE_JSON_TRUE ||
+			               (fcvae_scored_judged(r) && !(th && th->type == FCVAE_JSON_NULL)));
 			double score = num_or(fcvae_json_get(r, "score"), NAN);
 			fcvae_buf_clear(&out);
-			if (an->type == FCVAE_JSON_TRUE) {
+			if (verdict && an->type == FCVAE_JSON_TRUE) {
 				if (!s->open) {
 					s->open = 1;
 					s->start = ts;
@@ -847,7 +849,7 @@ int main(int argc, char **argv)
 				s->points++;
 				if (score < s->min_score || isnan(s->min_score))
 					s->min_score = score;
-			} else if (s->open) {
+			} else if (verdict && s->open) {
 				alert_close(&out, &id, s, ts);
 				s->open = 0;
 				k.closed++;

@@ -832,7 +832,7 @@ int main(int argc, char **argv)
 				continue;
 			if (rc != 1)
 				break;
-			if (in.len == 0)
+			if (fcvae_lines_blank(&in))
 				continue;
 			b.received++;
 			point pt;

@@ -659,8 +659,7 @@ static void score_input(const char *file)
 			fcvae_warn("%s: read error:", file);
 			finish(FCVAE_EXIT_FAIL);
 		}
-		/* a line past the reader's limit arrives cut, its rest unseen: never blank */
-		if (!in.toolong && strspn(in.line, " \t\r") == in.len)
+		if (fcvae_lines_blank(&in))
 			continue;
 		records_read++;
 		if (in.toolong || take(in.line, in.len, why, sizeof why) < 0) {

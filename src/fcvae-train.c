@@ -229,7 +229,7 @@ static void read_file(recset *s, const char *path)
 	int rc;
 	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
 		s->lines++;
-		if (in.len)
+		if (!fcvae_lines_blank(&in))
 			read_line(s, &p, &in);
 		if (opt.strict && s->rej.total) {
 			said.done = 1; /* the bad line said why; nothing after it */

@@ -124,6 +124,37 @@ setup() {
 		'["open","2025-01-01T01:00:00Z",null]' '["close","2025-01-01T04:00:00Z",2]')" ]
 }
 
+@test "alert: a record of a model without a threshold is no verdict either" {
+	# an uncalibrated model picked up while fcvae-score runs flags nothing
+	printf '%s\n' '{"key":"A","ts":3600,"value":9,"score":-50,"threshold":-9,"anomaly":true}' \
+		'{"key":"A","ts":7200,"value":9,"score":-60,"threshold":null,"anomaly":false}' \
+		'{"key":"A","ts":10800,"value":9,"score":-70,"threshold":-9,"anomaly":true}' \
+		'{"key":"A","ts":14400,"value":9,"score":-1,"threshold":-9,"anomaly":false}' >"$tmp/nothr"
+	run --separate-stderr fcvae-alert "$tmp/nothr"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -c '[.alert, .points]')" = "$(printf '%s\n' '["open",null]' '["close",2]')" ]
+}
+
+@test "alert: lines of blanks are passed over, not bad lines, --strict too" {
+	{ sed -n 1p "$tmp/scored"; echo; echo ' '; printf '\t\r\n'; sed -n '2,$p' "$tmp/scored"; } >"$tmp/blanks"
+	run --separate-stderr fcvae-alert --strict "$tmp/blanks"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(fcvae-alert "$tmp/scored")" ]
+}
+
+@test "alert: --every counts records without a verdict too" {
+	command -v strace >/dev/null && strace -e trace=rename -o /dev/null true 2>/dev/null || skip "no strace"
+	for a in null false; do
+		rm -f "$tmp/e.state"
+		seq 0 999 | awk -v a=$a '{ printf "{\"key\":\"A\",\"ts\":%d,\"anomaly\":%s}\n", 3600 * $1, a }' >"$tmp/in"
+		strace -f -e trace=rename -o "$tmp/trace" fcvae-alert --every 10 --state "$tmp/e.state" "$tmp/in" >/dev/null
+		n=$(grep -c 'rename(' "$tmp/trace")
+		echo "anomaly $a: $n saves"
+		[ "$n" -ge 100 ]
+	done
+}
+
 @test "alert: bad lines are reported, counted and skipped" {
 	{ echo 'not json'; echo '{"key":"a"}'; echo '{"ts":"2025-01-01T00:00:00Z"}'; echo '{"key":"a","ts":"x"}'; cat "$tmp/scored"; } >"$tmp/bad"
 	run fcvae-alert "$tmp/bad"
@@ -262,6 +293,11 @@ setup() {
 	[[ "$stderr" == *"2 alerts resent"* ]]
 	run fcvae-alert --resend --alerts "$tmp/outbox" "$tmp/outbox"
 	[ -z "$output" ]
+	# alerts that could not be written are not counted as resent
+	[ -w /dev/full ] || skip "no /dev/full"
+	run sh -c 'fcvae-alert --resend --alerts "$1" "$2" >/dev/full' sh "$tmp/outbox" "$tmp/topic"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fcvae-alert: write error on standard output: No space left on device" ]
 }
 
 @test "alert: --resend matches alerts by id and passes over other messages" {

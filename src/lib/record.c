@@ -894,6 +894,11 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
+int fcvae_lines_blank(const fcvae_lines *l)
+{
+	return !l->toolong && blank(l->line, l->len);
+}
+
 int fcvae_looks_csv(const char *line, size_t len)
 {
 	while (len && (*line == ' ' || *line == '\t'))

@@ -97,6 +97,10 @@ int fcvae_lines_ready(fcvae_lines *l);
 /* Where the current line is, for messages: "input line 17" (standard
  * input), "FILE line 17", or "lines 17-19" for a CSV record over several. */
 void fcvae_lines_where(const fcvae_lines *l, char *out, size_t size);
+/* The current line holds blanks only (spaces, tabs, a CR) or nothing: no
+ * record, passed over by every reader (a stray line of a tee or a jq). One
+ * cut at the length limit is never blank: its rest was not seen. */
+int fcvae_lines_blank(const fcvae_lines *l);
 void fcvae_lines_close(fcvae_lines *l);
 
 /* Years 0 to 9999: what RFC 3339 can write, and far from int64 trouble. */

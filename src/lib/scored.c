@@ -99,12 +99,12 @@ int fcvae_scored_read(fcvae_scored_set *set, fcvae_lines *in, fcvae_rejects *rej
 	while (!(set->strict && rej->total) && (rc = fcvae_lines_read(in, -1)) == 1) {
 		if (fcvae_reject_toolong(rej, in))
 			continue;
+		if (fcvae_lines_blank(in))
+			continue;
 		const char *line = in->line;
 		size_t len = in->len;
 		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
 			len--;
-		if (len == 0)
-			continue;
 		const fcvae_json *r = fcvae_json_parse(&set->p, line, len);
 		if (!r) {
 			fcvae_reject(rej, in, "not JSON", "not JSON: %s", set->p.err);
