@@ -405,6 +405,9 @@ static void write_follow(void)
 			}
 		}
 		shift += 86400LL * (day1 - day0 + 1);
+		/* a pass beyond the year 9999 would write times no program reads */
+		if (loop && seq > 0 && !fcvae_time_in_range((double)(start + shift + 86400LL * (day1 + 1) - 1)))
+			fcvae_die(FCVAE_EXIT_FAIL, "--loop: the next pass would run beyond the year 9999: stopped");
 	} while (loop && seq > 0);
 	free(cd.t);
 }
@@ -460,7 +463,8 @@ int main(int argc, char **argv)
 			char *end;
 			errno = 0;
 			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-')
+			/* digits only: strtoull takes " -1" (blanks, then a sign) as 2^64 - 1 */
+			if (errno || end == optarg || *end || strspn(optarg, "0123456789") != strlen(optarg))
 				fcvae_die(FCVAE_EXIT_USAGE, "--seed: '%s' is not a whole number", optarg);
 			seed = v;
 			break;

@@ -151,6 +151,21 @@ teardown() {
 		[ "$status" -eq 2 ]
 		[ "$output" = "fcvae-gen: --start, --days: the days run beyond the years 0 to 9999" ]
 	done
+	# --loop stops before a pass that would run beyond them
+	run --separate-stderr fcvae-gen --follow --loop --delay 0 --start 9999-12-30 --days 1 --combo Accel/CMP
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 48 ]
+	[ "$(echo "${lines[47]}" | jq -r .timestamp)" = 9999-12-31T23:00:00Z ]
+	[ "$stderr" = "fcvae-gen: --loop: the next pass would run beyond the year 9999: stopped" ]
+}
+
+@test "gen: --seed is digits only: a sign or a blank before one is a usage error" {
+	for s in -1 ' -1' +7 ' 42' '' 1x 18446744073709551616; do
+		run fcvae-gen --seed "$s" --days 1
+		[ "$status" -eq 2 ]
+		[ "$output" = "fcvae-gen: --seed: '$s' is not a whole number" ]
+	done
+	fcvae-gen --seed 18446744073709551615 --days 1 --hourly >/dev/null
 }
 
 @test "gen: train hourly mean and std per combo within 5% of SPEC §6" {
