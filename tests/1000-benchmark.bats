@@ -510,12 +510,16 @@ fcvae-protocol: $tmp/d/g.csv: skipped"* ]]
 @test "benchmark: a file whose train part is constant is skipped, said, with --honest or not" {
 	# b.csv: a.csv with its first 70 rows (the train part) all 5. Its std
 	# of 0 counted as 1: --honest left validation and test unscaled
-	awk -F, -v OFS=, 'NR > 1 && NR <= 71 { $2 = 5 } 1' "$tmp/d/a.csv" >"$tmp/d/b.csv"
-	for h in --honest ""; do
-		run --separate-stderr fcvae-protocol $small $h --format json "$tmp/d"
-		[ "$status" -eq 0 ]
-		[ "$stderr" = "fcvae-protocol: $tmp/d/b.csv: the train part is constant (every value 5): its standard deviation is 0; skipped" ]
-		echo "$output" | jq -e '.per_file | map(.file) == ["a.csv"]'
+	# 0.1 too, whose mean is not quite 0.1 (a std of 1e-16 standardised
+	# the part into noise)
+	for v in 5 0.1; do
+		awk -F, -v OFS=, -v v=$v 'NR > 1 && NR <= 71 { $2 = v } 1' "$tmp/d/a.csv" >"$tmp/d/b.csv"
+		for h in --honest ""; do
+			run --separate-stderr fcvae-protocol $small $h --format json "$tmp/d"
+			[ "$status" -eq 0 ]
+			[ "$stderr" = "fcvae-protocol: $tmp/d/b.csv: the train part is constant (every value $v): its standard deviation is 0; skipped" ]
+			echo "$output" | jq -e '.per_file | map(.file) == ["a.csv"]'
+		done
 	done
 }
 

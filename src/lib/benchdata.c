@@ -220,16 +220,13 @@ int fcvae_bench_part_build(fcvae_bench_part *p, const fcvae_bench_file *f, size_
 		}
 	}
 	/* the values stay raw (what a scores file says); the statistics are
-	 * of what the model sees */
-	double sum = 0, ss = 0;
+	 * of what the model sees, fitted as fcvae-train fits them (values all
+	 * alike are constant: std 0, not the rounding of their mean) */
+	double *t = fcvae_xmalloc(n * sizeof *t);
 	for (size_t i = 0; i < n; i++)
-		sum += fcvae_transform(transform, p->value[i]);
-	p->mean = sum / (double)n;
-	for (size_t i = 0; i < n; i++) {
-		double d = fcvae_transform(transform, p->value[i]) - p->mean;
-		ss += d * d;
-	}
-	p->std = sqrt(ss / (double)n);
+		t[i] = fcvae_transform(transform, p->value[i]);
+	fcvae_scaler_fit(t, n, &p->mean, &p->std);
+	free(t);
 	free(taken);
 	free(s);
 	return 0;

@@ -1,6 +1,7 @@
 /* scaler.c — raw values to a model's standardised units and back. */
 #include "scaler.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -51,4 +52,45 @@ void fcvae_model_band(const fcvae_model *m, double mu, double sd, double k, doub
 	}
 	*lo = fcvae_model_raw(m, mu - k * sd);
 	*hi = fcvae_model_raw(m, mu + k * sd);
+}
+
+int fcvae_scaler_fit(const double *v, size_t n, double *mean, double *std)
+{
+	if (!n)
+		return -1;
+	/* two passes: the sum of squared deviations does not cancel badly */
+	double s = 0, lo = v[0], hi = v[0];
+	for (size_t i = 0; i < n; i++) {
+		s += v[i];
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	/* deviations below 1 are scaled up by a power of two so that their
+	 * squares do not underflow (0, 1e-300 and 2e-300 summed to 0: called
+	 * constant); exact, so a std that did not underflow keeps its bits */
+	double up = 1;
+	if (hi > lo && hi - lo < 1) {
+		int e = -ilogb(hi - lo);
+		up = ldexp(1, e < DBL_MAX_EXP - 2 ? e : DBL_MAX_EXP - 2);
+	}
+	double mu = s / n, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += ((v[i] - mu) * up) * ((v[i] - mu) * up);
+	*mean = mu;
+	*std = sqrt(ss / n) / up;
+	/* values all alike are constant although the rounded mean is not quite
+	 * any of them (every point 0.1 gave std 2e-16, then garbage): equal, or
+	 * apart by less than summing's rounding */
+	if (hi - lo <= FCVAE_SCALER_ALIKE * fmax(fabs(lo), fabs(hi))) {
+		*mean = lo == hi ? lo : mu;
+		*std = 0;
+		return 0;
+	}
+	/* not constant, but standardising by a subnormal std would keep a
+	 * few bits of each value; 0 would say constant */
+	if (*std < DBL_MIN) {
+		*std = fmax(*std, DBL_TRUE_MIN);
+		return 1;
+	}
+	return 0;
 }

@@ -19,6 +19,14 @@ const char *fcvae_transform_name(int t);
 double fcvae_transform(int t, double v);
 double fcvae_transform_inverse(int t, double y);
 
+/* Mean and population standard deviation of n values; returns -1 (and sets
+ * nothing) when n is 0. Values that are all equal, or differ by no more
+ * than FCVAE_SCALER_ALIKE of their magnitude, are constant: std exactly 0
+ * (the caller decides: fcvae-train stops, fcvae-protocol skips the file). Values that differ by more but
+ * whose std is below DBL_MIN (not a normal double) return 1, std above 0. */
+#define FCVAE_SCALER_ALIKE 1e-12
+int fcvae_scaler_fit(const double *v, size_t n, double *mean, double *std);
+
 /* raw → standardised, not clipped (the caller clips at m->clip) */
 double fcvae_model_standardise(const fcvae_model *m, double raw);
 /* standardised → raw */

@@ -26,14 +26,6 @@ void fcvae_dataset_add(fcvae_dataset *d, const double *raw, const unsigned char 
                        const unsigned char *anomalous, double mean, double std, double clip);
 void fcvae_dataset_free(fcvae_dataset *d);
 
-/* Mean and population standard deviation of n values; returns -1 (and sets
- * nothing) when n is 0. Values that are all equal, or differ by no more
- * than FCVAE_SCALER_ALIKE of their magnitude, are constant: std exactly 0
- * (the caller decides; fcvae-train stops). Values that differ by more but
- * whose std is below DBL_MIN (not a normal double) return 1, std above 0. */
-#define FCVAE_SCALER_ALIKE 1e-12
-int fcvae_scaler_fit(const double *v, size_t n, double *mean, double *std);
-
 typedef struct {
 	int epochs;          /* at most (75) */
 	int batch;           /* 64 */

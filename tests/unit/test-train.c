@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scaler.h"
 #include "train.h"
 #include "unit.h"
 #include "util.h"
