@@ -116,5 +116,5 @@ EOF
 	grep -q '`data/`' README.md
 	git rev-parse --is-inside-work-tree >/dev/null 2>&1 || skip "not a git checkout"
 	git check-ignore -q data/NAB/Twitter_volume_AAPL.csv
-	! git check-ignore -q data/README.md
+	run ! git check-ignore -q data/README.md
 }

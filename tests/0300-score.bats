@@ -58,10 +58,9 @@ first() {
 	[ "$(sort -u <<<"$output")" = "$(printf 'Accel/CMP\tAccel_CMP.safetensors\nAccel/no-pin\tAccel_nopin.safetensors\nStar/CMP\tStar_CMP.safetensors\nStar/no-pin\tStar_nopin.safetensors')" ]
 	# order kept, every record complete
 	[ "$(jq -c '[.key, .ts]' "$WIN")" = "$(jq -c '[.key, .ts]' "$tmp/out")" ]
-	run jq -e 'has("window") | not' "$tmp/out"
-	[ "$status" -eq 0 ]
-	run jq -e '(.score | type) == "number" and (.anomaly | type) == "boolean" and .lower < .expected and .expected < .upper and .threshold != null' "$tmp/out"
-	[ "$status" -eq 0 ]
+	# (every record: jq -e alone judges the last)
+	jq -s -e 'all(.[]; has("window") | not)' "$tmp/out"
+	jq -s -e 'all(.[]; (.score | type) == "number" and (.anomaly | type) == "boolean" and .lower < .expected and .expected < .upper and .threshold != null)' "$tmp/out"
 	grep -q "records scored" "$tmp/err"
 }
 
@@ -143,8 +142,7 @@ score_near() {
 @test "score: --threshold overrides the model's" {
 	jq -c 'select(.key == "Star/no-pin")' "$WIN" | head -n 48 >"$tmp/in"
 	fcvae-score --models "$SEED" --threshold -0.5 <"$tmp/in" >"$tmp/out"
-	run jq -e '.threshold == -0.5 and (.anomaly == (.score < -0.5))' "$tmp/out"
-	[ "$status" -eq 0 ]
+	jq -s -e 'all(.[]; .threshold == -0.5 and (.anomaly == (.score < -0.5)))' "$tmp/out"
 	[ "$(jq -s '[.[] | select(.anomaly)] | length' "$tmp/out")" -gt 0 ]
 	fcvae-score --models "$SEED" --threshold -1000 <"$tmp/in" >"$tmp/out"
 	[ "$(jq -s '[.[] | select(.anomaly)] | length' "$tmp/out")" -eq 0 ]
@@ -157,12 +155,11 @@ score_near() {
 	jq -c 'select(.key == "Star/CMP")' "$WIN" >"$tmp/in"
 	fcvae-score --models "$tmp/m" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
 	[ "$(grep -c 'has no threshold' "$tmp/err")" -eq 1 ]
-	run jq -e '.threshold == null and .anomaly == false and (.score | type) == "number"' "$tmp/out"
-	[ "$status" -eq 0 ]
+	jq -s -e 'all(.[]; .threshold == null and .anomaly == false and (.score | type) == "number")' "$tmp/out"
 	[ "$(wc -l <"$tmp/out")" -eq "$(wc -l <"$tmp/in")" ]
 	# with --threshold, no message
 	fcvae-score --models "$tmp/m" --threshold -1 <"$tmp/in" >/dev/null 2>"$tmp/err"
-	! grep -q 'has no threshold' "$tmp/err"
+	run ! grep -q 'has no threshold' "$tmp/err"
 }
 
 @test "score: a window whose last point is missing is scored, never flagged" {
@@ -314,7 +311,7 @@ constant_variance() {
 	[ "$(cat "$tmp/single")" = "$(sed -n 150p "$tmp/all")" ]
 	# another seed, other noise: other scores
 	fcvae-score --models "$SEED" --seed 5 <"$tmp/in" >"$tmp/s5"
-	! cmp -s "$tmp/all" "$tmp/s5"
+	run ! cmp -s "$tmp/all" "$tmp/s5"
 }
 
 @test "score: bad lines are reported with their number, counted and skipped" {

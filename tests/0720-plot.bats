@@ -190,7 +190,7 @@ setup() {
 	[ "$(xmllint --html --xpath 'string(//table[@id="recent"]/tr[3]/td[2])' "$f")" = 2025-01-01T21:00:00Z ]
 	grep -q '<meta http-equiv="refresh" content="7">' "$f"
 	fcvae-plot -o "$tmp/n" --refresh 0 "$tmp/scored"
-	! grep -q 'http-equiv="refresh"' "$tmp/n/index.html"
+	run ! grep -q 'http-equiv="refresh"' "$tmp/n/index.html"
 	# each image's key whole as its tooltip (cut off in a long key's image);
 	# scaled down to a narrow window, an image keeps its proportions (its
 	# height stayed at the attribute's)

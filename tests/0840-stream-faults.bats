@@ -282,7 +282,7 @@ score_dies() {
 	kill -INT -- "-$pid_st"
 	stream_ended
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
-	! grep -q "dashboard died" "$BATS_TEST_TMPDIR/st.err"
+	run ! grep -q "dashboard died" "$BATS_TEST_TMPDIR/st.err"
 }
 
 @test "stream: --produce stopped by TERM ends all of its pipeline, exit 0" {
@@ -300,7 +300,7 @@ score_dies() {
 	[ "$n" -gt 0 ]
 	sleep 1
 	[ "$(kcat -C -b "$BROKER" -t in -e -q | wc -l)" -eq "$n" ]
-	! pgrep -f "^fcvae-gen --follow --delay 0.1 .*--loop" >/dev/null
+	run ! pgrep -f "^fcvae-gen --follow --delay 0.1 .*--loop" >/dev/null
 	# a producer that fails still fails (no broker there)
 	run -1 fcvae-stream --produce -b 127.0.0.1:1 -t in --delay 0 -c Star/CMP
 }

@@ -127,7 +127,7 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 		[ $rc -eq 0 ]
 	done
 	[ "$(grep -c 'stopped cleanly' "$T/st.err")" -eq 20 ]
-	! grep -q 'did not stop cleanly' "$T/st.err"
+	run ! grep -q 'did not stop cleanly' "$T/st.err"
 }
 
 @test "edges: fcvae-stream after an unclean stop, stopped at random moments of its two consumers: every run ends, cleanly, none left" {

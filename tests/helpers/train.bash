@@ -18,6 +18,12 @@ meta() {
 	tail -c +9 "$1" | head -c "$n" | jq -c ".__metadata__.$2 | fromjson"
 }
 
+# tensors FILE: the bytes after the safetensors header, the weights alone
+# (two models whose metadata differ, a seed recorded, may hold the same)
+tensors() {
+	tail -c +$((9 + $(head -c 8 "$1" | od -An -tu8))) "$1"
+}
+
 # scaler_fitted MODEL [JQ]: MODEL's scaler is the population mean and std
 # of the distinct hours the 80 training windows cover (0 .. 80+23), each
 # value put through JQ first (default: as it is), computed here with jq.
