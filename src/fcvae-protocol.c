@@ -489,6 +489,8 @@ static void read_scores(const char *path)
 	}
 	fcvae_buf_free(&esc);
 	while ((rc = fcvae_lines_read(&in, -1)) == 1) {
+		if (fcvae_lines_blank(&in))
+			continue;
 		const fcvae_json *r = fcvae_json_parse(&jp, in.line, in.len);
 		if (!r)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s: line %zu: %s", path, in.lineno, jp.err);
