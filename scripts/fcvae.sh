@@ -52,13 +52,15 @@ seconds() {
 	esac
 	die "$1: '$2' is not a number of seconds from 0 to $3" 2
 }
-# takes COMMAND...: a usage error (2) unless COMMAND, a stage with the
-# options the script will give it, takes them (a model that loads, a field
-# name): run on no input, what it says is shown only when it fails
+# takes COMMAND...: COMMAND, a stage with the options the script will give
+# it, run on no input; when it refuses them, what it says is shown and the
+# script exits with its status (2 for an option, 1 for a model that does
+# not load: SPEC §10), before anything starts
 takes() {
 	_err=$("$@" </dev/null 2>&1 >/dev/null) && return
+	_rc=$?
 	printf '%s\n' "$_err" >&2
-	exit 2
+	exit $_rc
 }
 # model_window FILE: the points per window in a model file's config (its
 # JSON header, SPEC §9); nothing when that cannot be read (not a model

@@ -102,5 +102,5 @@ END
 	echo 'not a model' >"$BATS_TEST_TMPDIR/model"
 	run -1 timeout 40 scripts/demo --delay 0.2 --dir "$d" --models "$BATS_TEST_TMPDIR/model"
 	echo "$output"
-	[[ "$output" == *"demo: the stream ended (status 2); the end of $d/stream.log:"$'\n'*"fcvae-score: $BATS_TEST_TMPDIR/model: "* ]]
+	[[ "$output" == *"demo: the stream ended (status 1); the end of $d/stream.log:"$'\n'*"fcvae-score: $BATS_TEST_TMPDIR/model: "* ]]
 }

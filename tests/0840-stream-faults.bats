@@ -95,7 +95,7 @@ LOOP_DATA=maybe||2|fcvae-stream: LOOP_DATA: 'maybe' is not true or false
 |-A in/alerts|2|fcvae-stream: --alerts: 'in/alerts' is not a Kafka topic name
 |-X no.such.property=1|2|fcvae-stream: -X, -C: No such configuration property: "no.such.property"
 |-C session.timeout.ms=soon|2|fcvae-stream: -X, -C: Invalid value for configuration property "session.timeout.ms"
-|-m /etc/passwd|2|fcvae-score: /etc/passwd: 
+|-m /etc/passwd|1|fcvae-score: /etc/passwd: 
 |-w 48 --min-samples 48|2|fcvae-stream: --window 48, but tests/data/seed_models/Accel_CMP.safetensors is a model of 24-point windows
 |-w 48 --min-samples 48 -c Star/no-pin|2|fcvae-stream: --window 48, but tests/data/seed_models/Star_nopin.safetensors is a model of 24-point windows
 |-w 48 --min-samples 48 -m tests/data/seed_models/Star_CMP.safetensors|2|fcvae-stream: --window 48, but tests/data/seed_models/Star_CMP.safetensors is a model of 24-point windows

@@ -47,7 +47,7 @@ setup() {
 	[ "$stderr" = "fcvae-batch: -n: not a directory" ]
 }
 
-@test "batch: a bad option or model is one usage error, before any file" {
+@test "batch: a bad option is one usage error, a bad model one failure, before any file" {
 	# (each was once found file by file: every file failed, exit 1, with
 	# fcvae-window's "write error ... Broken pipe" besides)
 	while IFS='|' read -r opts msg; do
@@ -64,8 +64,17 @@ setup() {
 -b 0.5s|fcvae-window: --bucket: '0.5s' must be a whole number of seconds from 1 to 1000000000 (about 31 years)
 --ts ''|fcvae-batch: --ts: no column name
 --value ''|fcvae-batch: --value: no column name
--m /etc/passwd|fcvae-score: /etc/passwd: header length 3475222254926655346 is beyond the end of the file (1221 bytes): truncated or not a model file
--m /nonexistent|fcvae-batch: /nonexistent: cannot read the model
+EOF
+	# a model that does not load is a runtime failure (SPEC §10: 1), found
+	# before any file too
+	while IFS='|' read -r m msg; do
+		run -1 --separate-stderr fcvae-batch -m "$m" "$tmp/in"
+		[ "$stderr" = "$msg" ]
+		[ -z "$output" ]
+		[ ! -e "$tmp/in/scored" ]
+	done <<'EOF'
+/etc/passwd|fcvae-score: /etc/passwd: header length 3475222254926655346 is beyond the end of the file (1221 bytes): truncated or not a model file
+/nonexistent|fcvae-batch: /nonexistent: cannot read the model
 EOF
 }
 
