@@ -30,3 +30,18 @@ programs="fcvae-alert fcvae-calibrate fcvae-eval fcvae-gen fcvae-plot fcvae-prot
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "fcvae-batch: write error on standard output" ]
 }
+
+@test "help: fcvae-bench (make bench's) too: -h on a full disk, sections and operands checked, its JSON valid" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "fcvae-bench -h >/dev/full"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "fcvae-bench: write error"* ]]
+	run -2 --separate-stderr fcvae-bench -s scorin
+	[ "$stderr" = "fcvae-bench: --sections: 'scorin' is not a list of kernels, scoring and training" ]
+	run -2 --separate-stderr fcvae-bench x
+	[ "$stderr" = "fcvae-bench: takes no operands ('x')" ]
+	# a model path with a quote in it is a JSON string still
+	cp tests/data/seed_models/Star_CMP.safetensors "$BATS_TEST_TMPDIR/a\"b.safetensors"
+	fcvae-bench -q -r 1 -s kernels -m "$BATS_TEST_TMPDIR/a\"b.safetensors" >"$BATS_TEST_TMPDIR/b.json"
+	jq -e --arg m "$BATS_TEST_TMPDIR/a\"b.safetensors" '.model == $m and (.figures | length) > 0' "$BATS_TEST_TMPDIR/b.json"
+}

@@ -13,6 +13,7 @@
 
 #include "fft.h"
 #include "gemm.h"
+#include "json.h"
 #include "kernels.h"
 #include "model.h"
 #include "rng.h"
@@ -137,7 +138,6 @@ static void bench_training(const fcvae_model *seed_model, int *first)
 
 typedef struct {
 	float *x, *w, *wt, *out, *bias;
-	double *xd, *outd;
 	fcvae_rfft *fft;
 } kdata;
 
@@ -233,9 +233,26 @@ static void bench_kernels(int *first)
 	free(kd.x), free(kd.w), free(kd.wt), free(kd.out), free(kd.bias), free(v);
 }
 
-static void usage(FILE *f)
+static const char usage_text[] = "usage: fcvae-bench [-q] [-r repeats] [-m model] [-s scoring,training,kernels]\n";
+
+/* --sections: a comma-separated list of kernels, scoring and training; each
+ * name whole (an unknown one is a usage error, not a section left out) */
+static int sections_parse(const char *s, int *want)
 {
-	fprintf(f, "usage: fcvae-bench [-q] [-r repeats] [-m model] [-s scoring,training,kernels]\n");
+	static const char *names[3] = {"kernels", "scoring", "training"};
+	want[0] = want[1] = want[2] = 0;
+	for (const char *p = s;; p++) {
+		size_t n = strcspn(p, ",");
+		int i = 0;
+		while (i < 3 && !(strlen(names[i]) == n && !strncmp(p, names[i], n)))
+			i++;
+		if (i == 3)
+			return -1;
+		want[i] = 1;
+		p += n;
+		if (!*p)
+			return 0;
+	}
 }
 
 int main(int argc, char **argv)
@@ -253,9 +270,14 @@ int main(int argc, char **argv)
 		case 'r': repeats = (int)fcvae_parse_long("--repeats", optarg, 1, 1000); break;
 		case 'm': model = optarg; break;
 		case 's': sections = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return FCVAE_EXIT_USAGE;
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
+	int want[3];
+	if (sections_parse(sections, want) < 0)
+		fcvae_die(FCVAE_EXIT_USAGE, "--sections: '%s' is not a list of kernels, scoring and training", sections);
+	if (optind < argc)
+		fcvae_die(FCVAE_EXIT_USAGE, "takes no operands ('%s')", argv[optind]);
 	char err[512];
 	fcvae_model *m = fcvae_model_load(model, err, sizeof err);
 	if (!m)
@@ -264,14 +286,17 @@ int main(int argc, char **argv)
 	/* the training figures are fcvae-train's, kernels and all */
 	fcvae_blas_pin();
 	int first = 1;
+	fcvae_buf name = {0};
+	fcvae_json_add_cstring(&name, model);
 	printf("{\n  \"isa\": \"%s\",\n  \"openblas\": \"%s\",\n  \"fftw\": \"%s\",\n  \"timing\": \"process CPU time\",\n"
-	       "  \"model\": \"%s\",\n  \"figures\": {",
-	       fcvae_kernels_isa(), openblas_get_config(), fftwf_version, model);
-	if (strstr(sections, "kernels"))
+	       "  \"model\": %s,\n  \"figures\": {",
+	       fcvae_kernels_isa(), openblas_get_config(), fftwf_version, name.p);
+	fcvae_buf_free(&name);
+	if (want[0])
 		bench_kernels(&first);
-	if (strstr(sections, "scoring"))
+	if (want[1])
 		bench_scoring(m, &first);
-	if (strstr(sections, "training"))
+	if (want[2])
 		bench_training(m, &first);
 	printf("\n  }\n}\n");
 	fcvae_model_free(m);
