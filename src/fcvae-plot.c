@@ -82,7 +82,7 @@ typedef struct {
 	size_t ns, cap;
 	fcvae_keyset keys, files;
 	double hours;
-	size_t received, scored, rejected;
+	size_t received, scored;
 	double latest;                    /* newest bucket time over all series */
 	recent_anomaly recent[RECENT];    /* by bucket time, newest first */
 	size_t nrecent;

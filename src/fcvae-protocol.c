@@ -184,8 +184,8 @@ static void load_dir(const char *dir, int strict, fcvae_rejects *rej)
 				b->nwin[p] = pp->n >= (size_t)W ? pp->n - W + 1 : 0;
 			}
 			if (!opt.quiet)
-				fprintf(stderr, "%s: %s: %zu rows every %g s; windows train %zu, validation %zu, test %zu\n",
-				        fcvae_argv0, b->f.name, b->f.n, b->f.interval, b->nwin[0], b->nwin[1], b->nwin[2]);
+				fcvae_warn("%s: %zu rows every %g s; windows train %zu, validation %zu, test %zu", b->f.name,
+				           b->f.n, b->f.interval, b->nwin[0], b->nwin[1], b->nwin[2]);
 			nfiles++;
 		} else {
 			for (int p = 0; p < FCVAE_PARTS; p++)
@@ -209,25 +209,17 @@ static void add_windows(fcvae_dataset *d, const bfile *b, int p)
 
 /* ---- training ---- */
 
-typedef struct {
-	const char *what;
-	long per_epoch;
-} progress;
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void report(const fcvae_train_progress *p, void *ctx)
 {
-	const progress *g = ctx;
+	const char *what = ctx;
 	if (opt.quiet || p->batch != p->batches)
 		return;
 	double rate = p->seconds > 0 ? p->windows / p->seconds : 0;
-	pthread_mutex_lock(&lock);
-	fprintf(stderr, "%s: %s: epoch %d/%d loss %.4f val %.4f%s %.0f windows/s %.0f s\n", fcvae_argv0, g->what,
-	        p->epoch + 1, p->epochs, p->loss, p->val_loss, p->best_epoch == p->epoch ? "*" : "", rate,
-	        p->seconds);
-	fflush(stderr);
-	pthread_mutex_unlock(&lock);
+	/* one write a line: the threads' lines do not mix */
+	fcvae_warn("%s: epoch %d/%d loss %.4f val %.4f%s %.0f windows/s %.0f s", what, p->epoch + 1, p->epochs,
+	           p->loss, p->val_loss, p->best_epoch == p->epoch ? "*" : "", rate, p->seconds);
 }
 
 /* Says so when files [a, b) have no training window; returns whether.
@@ -263,13 +255,9 @@ static fcvae_model *train_on(int a, int b, const char *what, fcvae_train_result 
 	m->mean = 0;
 	m->std = 1;
 	m->clip = opt.clipx;
-	progress g = {what, tr.n};
-	if (!opt.quiet) {
-		pthread_mutex_lock(&lock);
-		fprintf(stderr, "%s: %s: training on %d windows, validation %d\n", fcvae_argv0, what, tr.n, va.n);
-		pthread_mutex_unlock(&lock);
-	}
-	fcvae_train(m, &tr, &va, &opt.train, report, &g, res);
+	if (!opt.quiet)
+		fcvae_warn("%s: training on %d windows, validation %d", what, tr.n, va.n);
+	fcvae_train(m, &tr, &va, &opt.train, report, (void *)what, res);
 	fcvae_dataset_free(&tr);
 	fcvae_dataset_free(&va);
 	return m;
@@ -375,8 +363,8 @@ static void *score_worker(void *arg)
 				           "output not a number): taken as -FLT_MAX, the most anomalous", b->f.name,
 				           b->nan_scores);
 			if (!opt.quiet)
-				fprintf(stderr, "%s: %s: scored %zu validation and %zu test windows\n", fcvae_argv0,
-				        b->f.name, b->nwin[VAL], b->nwin[TEST]);
+				fcvae_warn("%s: scored %zu validation and %zu test windows", b->f.name, b->nwin[VAL],
+				           b->nwin[TEST]);
 		}
 		pthread_mutex_unlock(&lock);
 	}

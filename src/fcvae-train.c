@@ -458,8 +458,8 @@ static void report(const fcvae_train_progress *p, void *ctx)
 		if (!g->open)
 			fputc('\n', stderr);
 	} else if (p->batch == p->batches) {
-		fprintf(stderr, "%s: epoch %d/%d loss %.4f%s lr %.3g kl %.3f %.0f windows/s ETA %s (at most)\n",
-		        fcvae_argv0, p->epoch + 1, p->epochs, p->loss, val, p->lr, p->kl_weight, rate, eta);
+		fcvae_warn("epoch %d/%d loss %.4f%s lr %.3g kl %.3f %.0f windows/s ETA %s (at most)", p->epoch + 1,
+		           p->epochs, p->loss, val, p->lr, p->kl_weight, rate, eta);
 	}
 	fflush(stderr);
 }
@@ -722,9 +722,9 @@ int main(int argc, char **argv)
 	m->clip = clipx; /* scoring clips as training did */
 	progress g = {isatty(2), train.n, 0};
 	if (!opt.quiet)
-		fprintf(stderr, "%s: series %s: %d training windows, %d validation windows (%ld more hold labelled anomalies: left out), scaler%s mean %g std %g\n",
-		        fcvae_argv0, shown.p, train.n, val.n, vcount[2],
-		        transform == FCVAE_TRANSFORM_SQRT ? " (of square roots)" : "", mean, std);
+		fcvae_warn("series %s: %d training windows, %d validation windows (%ld more hold labelled anomalies: "
+		           "left out), scaler%s mean %g std %g", shown.p, train.n, val.n, vcount[2],
+		           transform == FCVAE_TRANSFORM_SQRT ? " (of square roots)" : "", mean, std);
 	fcvae_train_result res;
 	fcvae_train(m, &train, &val, &o, report, &g, &res);
 	/* what comes next (a divergence said, the summary) starts a line */
@@ -749,8 +749,8 @@ int main(int argc, char **argv)
 			snprintf(kept, sizeof kept, "the last kept (val loss %.4f)", res.best_val_loss);
 		else
 			snprintf(kept, sizeof kept, "best %d (val loss %.4f)", res.best_epoch + 1, res.best_val_loss);
-		fprintf(stderr, "%s: wrote %s: %d epoch%s, %s, %.1f s\n", fcvae_argv0, output, res.epochs_run,
-		        res.epochs_run == 1 ? "" : "s", kept, res.seconds);
+		fcvae_warn("wrote %s: %d epoch%s, %s, %.1f s", output, res.epochs_run, res.epochs_run == 1 ? "" : "s", kept,
+		           res.seconds);
 	}
 	say_rejects();
 	free(res.train_loss);
