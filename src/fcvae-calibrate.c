@@ -19,38 +19,35 @@
 #include "scored.h"
 #include "util.h"
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	        "usage: fcvae-calibrate (--model FILE | --models DIR | --print) [options] [FILE...]\n"
-	        "Choose the anomaly threshold from scored, labelled validation records and\n"
-	        "write it into the model (atomically); one JSON line per threshold on stdout.\n"
-	        "  -m, --model FILE     one threshold from all records, into FILE\n"
-	        "  -M, --models DIR     one threshold per series, into DIR/KEY.safetensors\n"
-	        "                       ('/' as '_', then '-' dropped: Accel/no-pin -> Accel_nopin)\n"
-	        "  -p, --print          only print the threshold(s), write nothing\n"
-	        "      --metric M       maximise f1 (default), pa-f1, delay-f1 or composite-f1\n"
-	        "                       (precision over points, recall over events)\n"
-	        "  -d, --delay K        delay-f1 credits a flag within K points of an event's\n"
-	        "                       start (default 7)\n"
-	        "      --max-fpr R      at most this share of normal points flagged: alone, the\n"
-	        "                       loosest such threshold; with --metric, the best under it\n"
-	        "      --beyond-normal M  no F1: M times (in deviations) beyond the most\n"
-	        "                       anomalous clean normal point\n"
-	        "      --deviations D   no F1 and no margin: the threshold at D deviations\n"
-	        "                       (score -D^2), the same for every series; the records\n"
-	        "                       are scored against it, not searched\n"
-	        "      --clean-after N  only with --beyond-normal: a normal point is clean\n"
-	        "                       when the N points before it are normal too (default 0;\n"
-	        "                       W-1: the windows ending there hold no labelled anomaly)\n"
-	        "  -l, --label NAME     label field (default label)\n"
-	        "  -k, --key NAME       series key field (default key)\n"
-	        "      --ts NAME        time field (default ts)\n"
-	        "      --max-line N     " FCVAE_MAX_LINE_HELP
-	        "      --strict         stop at the first bad record (exit 3)\n"
-	        "  -h, --help           this text\n"
-	        "      --version        print the version\n");
-}
+static const char usage_text[] =
+	"usage: fcvae-calibrate (--model FILE | --models DIR | --print) [options] [FILE...]\n"
+	"Choose the anomaly threshold from scored, labelled validation records and\n"
+	"write it into the model (atomically); one JSON line per threshold on stdout.\n"
+	"  -m, --model FILE     one threshold from all records, into FILE\n"
+	"  -M, --models DIR     one threshold per series, into DIR/KEY.safetensors\n"
+	"                       ('/' as '_', then '-' dropped: Accel/no-pin -> Accel_nopin)\n"
+	"  -p, --print          only print the threshold(s), write nothing\n"
+	"      --metric M       maximise f1 (default), pa-f1, delay-f1 or composite-f1\n"
+	"                       (precision over points, recall over events)\n"
+	"  -d, --delay K        delay-f1 credits a flag within K points of an event's\n"
+	"                       start (default 7)\n"
+	"      --max-fpr R      at most this share of normal points flagged: alone, the\n"
+	"                       loosest such threshold; with --metric, the best under it\n"
+	"      --beyond-normal M  no F1: M times (in deviations) beyond the most\n"
+	"                       anomalous clean normal point\n"
+	"      --deviations D   no F1 and no margin: the threshold at D deviations\n"
+	"                       (score -D^2), the same for every series; the records\n"
+	"                       are scored against it, not searched\n"
+	"      --clean-after N  only with --beyond-normal: a normal point is clean\n"
+	"                       when the N points before it are normal too (default 0;\n"
+	"                       W-1: the windows ending there hold no labelled anomaly)\n"
+	"  -l, --label NAME     label field (default label)\n"
+	"  -k, --key NAME       series key field (default key)\n"
+	"      --ts NAME        time field (default ts)\n"
+	"      --max-line N     " FCVAE_MAX_LINE_HELP
+	"      --strict         stop at the first bad record (exit 3)\n"
+	"  -h, --help           this text\n"
+	"      --version        print the version\n";
 
 static struct {
 	const char *model, *models;
@@ -378,15 +375,12 @@ int main(int argc, char **argv)
 			opt.clean_after_set = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			fcvae_close_stdout();
-			return FCVAE_EXIT_OK;
+			fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
 		default:
 			if (fcvae_scored_option(&set, o, optarg))
 				break;
-			usage(stderr);
-			return FCVAE_EXIT_USAGE;
+			fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (opt.model && opt.models)
@@ -401,8 +395,7 @@ int main(int argc, char **argv)
 		fcvae_die(FCVAE_EXIT_USAGE, "--delay only means something with --metric delay-f1");
 	if (!opt.model && !opt.models && !opt.print) {
 		fcvae_warn("give where the threshold goes: --model FILE, --models DIR or --print");
-		usage(stderr);
-		return FCVAE_EXIT_USAGE;
+		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
 	if (opt.models)
 		fcvae_modeldir_check(opt.models);

@@ -14,24 +14,21 @@
 #include "timeparse.h"
 #include "util.h"
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	        "usage: fcvae-eval [options] [FILE...]\n"
-	        "Metrics of scored, labelled records (fcvae-score output with a label),\n"
-	        "per series and pooled.\n"
-	        "  -d, --delay K        delay F1 credits a flag within K points of an\n"
-	        "                       event's start (default 7)\n"
-	        "  -f, --format FMT     table (default) or json\n"
-	        "  -t, --threshold X    flag score < X instead of the records' anomaly\n"
-	        "  -l, --label NAME     label field (default label)\n"
-	        "  -k, --key NAME       series key field (default key)\n"
-	        "      --ts NAME        time field (default ts)\n"
-	        "      --max-line N     " FCVAE_MAX_LINE_HELP
-	        "      --strict         stop at the first bad record (exit 3)\n"
-	        "  -h, --help           this text\n"
-	        "      --version        print the version\n");
-}
+static const char usage_text[] =
+	"usage: fcvae-eval [options] [FILE...]\n"
+	"Metrics of scored, labelled records (fcvae-score output with a label),\n"
+	"per series and pooled.\n"
+	"  -d, --delay K        delay F1 credits a flag within K points of an\n"
+	"                       event's start (default 7)\n"
+	"  -f, --format FMT     table (default) or json\n"
+	"  -t, --threshold X    flag score < X instead of the records' anomaly\n"
+	"  -l, --label NAME     label field (default label)\n"
+	"  -k, --key NAME       series key field (default key)\n"
+	"      --ts NAME        time field (default ts)\n"
+	"      --max-line N     " FCVAE_MAX_LINE_HELP
+	"      --strict         stop at the first bad record (exit 3)\n"
+	"  -h, --help           this text\n"
+	"      --version        print the version\n";
 
 static int delay_k = 7;
 
@@ -281,15 +278,12 @@ int main(int argc, char **argv)
 			set.has_threshold = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			fcvae_close_stdout();
-			return FCVAE_EXIT_OK;
+			fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
 		default:
 			if (fcvae_scored_option(&set, opt, optarg))
 				break;
-			usage(stderr);
-			return FCVAE_EXIT_USAGE;
+			fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (fcvae_scored_read_files(&set, argv + optind, argc - optind, &rej, "evaluate",

@@ -36,14 +36,6 @@ static const char usage_text[] =
 	"  -h, --help        this text\n"
 	"  --version         print the version\n";
 
-static _Noreturn void usage(int code)
-{
-	fputs(usage_text, code ? stderr : stdout);
-	if (!code)
-		fcvae_close_stdout();
-	exit(code);
-}
-
 /* Options, as parsed. */
 static uint64_t seed = FCVAE_SEEDDATA_SEED;
 static int ndays = FCVAE_SEEDDATA_DAYS;
@@ -496,14 +488,14 @@ int main(int argc, char **argv)
 			delay_set = 1;
 			break;
 		case O_LOOP: loop = 1; break;
-		case 'h': usage(0);
+		case 'h': fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case O_VERSION: fcvae_version();
-		default: usage(FCVAE_EXIT_USAGE);
+		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (optind < argc) {
 		fcvae_warn("unexpected operand '%s'", argv[optind]);
-		usage(FCVAE_EXIT_USAGE);
+		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
 	if (follow && format_set && !ndjson)
 		fcvae_die(FCVAE_EXIT_USAGE, "--follow writes NDJSON only");

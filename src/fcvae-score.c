@@ -108,36 +108,33 @@ static fcvae_buf model_path;   /* a model file's name, made again when needed ra
 /* Fields fcvae-score writes: an input's own copies are replaced, not repeated. */
 static const char *const own_fields[] = {"score", "threshold", "anomaly", "expected", "lower", "upper", "model"};
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	        "usage: fcvae-score (--model FILE | --models DIR) [options] [FILE...]\n"
-	        "Score window records (NDJSON, from fcvae-window) with FCVAE, MCMC mode 2.\n"
-	        "  -m, --model FILE      one model for every series\n"
-	        "  -M, --models DIR      DIR/KEY.safetensors per series, '/' in KEY as '_'\n"
-	        "                        (then with '-' removed: Accel/no-pin -> Accel_nopin)\n"
-	        "  -t, --threshold X     anomaly when score < X (default: the model's)\n"
-	        "  -k, --band K          lower/upper = expected -/+ K sigma (default 3, at most 1000)\n"
-	        "  -i, --iterations N    refinement passes (default 10)\n"
-	        "  -n, --samples N       decoder samples per score (default 16)\n"
-	        "  -1, --single-pass     no refinement (--iterations 0)\n"
-	        "  -s, --seed N          noise seed (default 0)\n"
-	        "  -b, --batch N         windows scored together at most (default 256)\n"
-	        "  -w, --keep-window     keep the \"window\" field in the output\n"
-	        "      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
-	        "                        series' last score, threshold, anomaly and bucket\n"
-	        "                        time, and the record counters (atomic writes)\n"
-	        "      --max-series N    series kept at most (default 1000000): with --models,\n"
-	        "                        records of new series beyond N are refused; with\n"
-	        "                        --model, --prom leaves new series beyond N out\n"
-	        "      --recheck S       look again at most every S seconds for the model file\n"
-	        "                        of a series without one, and for a changed model file\n"
-	        "                        to load (default 10; 0: never)\n"
-	        "      --max-line N      " FCVAE_MAX_LINE_HELP
-	        "      --strict          stop at the first bad record (exit 3)\n"
-	        "  -h, --help            this text\n"
-	        "      --version         program version\n");
-}
+static const char usage_text[] =
+	"usage: fcvae-score (--model FILE | --models DIR) [options] [FILE...]\n"
+	"Score window records (NDJSON, from fcvae-window) with FCVAE, MCMC mode 2.\n"
+	"  -m, --model FILE      one model for every series\n"
+	"  -M, --models DIR      DIR/KEY.safetensors per series, '/' in KEY as '_'\n"
+	"                        (then with '-' removed: Accel/no-pin -> Accel_nopin)\n"
+	"  -t, --threshold X     anomaly when score < X (default: the model's)\n"
+	"  -k, --band K          lower/upper = expected -/+ K sigma (default 3, at most 1000)\n"
+	"  -i, --iterations N    refinement passes (default 10)\n"
+	"  -n, --samples N       decoder samples per score (default 16)\n"
+	"  -1, --single-pass     no refinement (--iterations 0)\n"
+	"  -s, --seed N          noise seed (default 0)\n"
+	"  -b, --batch N         windows scored together at most (default 256)\n"
+	"  -w, --keep-window     keep the \"window\" field in the output\n"
+	"      --prom FILE       keep a Prometheus node-exporter textfile of each\n"
+	"                        series' last score, threshold, anomaly and bucket\n"
+	"                        time, and the record counters (atomic writes)\n"
+	"      --max-series N    series kept at most (default 1000000): with --models,\n"
+	"                        records of new series beyond N are refused; with\n"
+	"                        --model, --prom leaves new series beyond N out\n"
+	"      --recheck S       look again at most every S seconds for the model file\n"
+	"                        of a series without one, and for a changed model file\n"
+	"                        to load (default 10; 0: never)\n"
+	"      --max-line N      " FCVAE_MAX_LINE_HELP
+	"      --strict          stop at the first bad record (exit 3)\n"
+	"  -h, --help            this text\n"
+	"      --version         program version\n";
 
 static void flush(void);
 static void prom_write(double min_interval);
@@ -737,19 +734,15 @@ int main(int argc, char **argv)
 		}
 		case OPT_STRICT: opt.strict = 1; break;
 		case 'h':
-			usage(stdout);
-			fcvae_close_stdout();
-			return FCVAE_EXIT_OK;
+			fcvae_usage(usage_text, FCVAE_EXIT_OK);
 		case OPT_VERSION: fcvae_version();
 		default:
-			usage(stderr);
-			return FCVAE_EXIT_USAGE;
+			fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	}
 	if (!opt.model_file == !opt.models_dir) {
 		fcvae_warn("give one of --model FILE or --models DIR");
-		usage(stderr);
-		return FCVAE_EXIT_USAGE;
+		fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 	}
 	if (!isfinite(opt.threshold))
 		fcvae_die(FCVAE_EXIT_USAGE, "--threshold must be a finite number");
