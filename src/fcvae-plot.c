@@ -22,6 +22,7 @@
 #include "record.h"
 #include "scored.h"
 #include "timeparse.h"
+#include "timeorder.h"
 #include "util.h"
 
 static const char usage_text[] =

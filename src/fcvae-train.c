@@ -20,6 +20,7 @@
 #include "timeparse.h"
 #include "train.h"
 #include "trainopts.h"
+#include "timeorder.h"
 #include "util.h"
 
 static const char usage_text[] =

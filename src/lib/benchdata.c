@@ -10,13 +10,8 @@
 #include <unistd.h>
 
 #include "scaler.h"
+#include "timeorder.h"
 #include "util.h"
-
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
 
 /* The most common positive difference of the sorted times; ties go to the
  * smaller one. Gaps are rarer than regular steps in any usable series. */
@@ -26,14 +21,14 @@ static double common_interval(const double *ts, size_t n)
 		return 1;
 	double *s = fcvae_xmalloc(n * sizeof *s);
 	memcpy(s, ts, n * sizeof *s);
-	qsort(s, n, sizeof *s, cmp_double);
+	qsort(s, n, sizeof *s, fcvae_cmp_double);
 	size_t m = 0;
 	for (size_t i = 1; i < n; i++)
 		if (s[i] > s[i - 1])
 			s[m++] = s[i] - s[i - 1];
 	double best = 1;
 	if (m) {
-		qsort(s, m, sizeof *s, cmp_double);
+		qsort(s, m, sizeof *s, fcvae_cmp_double);
 		size_t bestn = 0;
 		for (size_t i = 0; i < m;) {
 			size_t e = i;

@@ -205,12 +205,6 @@ void fcvae_metrics_at(fcvae_prf *r, const double *a, const unsigned char *label,
 	cutset_free(&c);
 }
 
-static int cmp_double_asc(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
-
 double fcvae_metrics_percentile(const double *a, size_t n, double q)
 {
 	if (n == 0)
@@ -218,7 +212,7 @@ double fcvae_metrics_percentile(const double *a, size_t n, double q)
 	double *s = fcvae_xmalloc(n * sizeof *s);
 	for (size_t i = 0; i < n; i++)
 		s[i] = finite_a(a[i]);
-	qsort(s, n, sizeof *s, cmp_double_asc);
+	qsort(s, n, sizeof *s, fcvae_cmp_double);
 	double pos = q / 100 * (double)(n - 1);
 	size_t lo = (size_t)floor(pos);
 	double v = lo + 1 < n ? s[lo] + (pos - (double)lo) * (s[lo + 1] - s[lo]) : s[n - 1];

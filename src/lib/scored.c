@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "timeparse.h"
+#include "timeorder.h"
 #include "util.h"
 
 void fcvae_scored_init(fcvae_scored_set *set)

@@ -1,4 +1,5 @@
-/* util.h — error reporting, checked allocation, atomic file writes, exit codes. */
+/* util.h — what every program needs: error reporting and exit codes, stop
+ * signals, checked allocation, atomic file writes, option parsing. */
 #ifndef FCVAE_UTIL_H
 #define FCVAE_UTIL_H
 
@@ -101,18 +102,7 @@ double fcvae_monotonic(void);
 long fcvae_parse_long(const char *opt, const char *s, long min, long max);
 double fcvae_parse_double(const char *opt, const char *s);
 
-/* Sort n elements of size bytes at base into time order by the double at
- * byte offset time_at in each; equal times keep their order (qsort alone
- * would not: the later of two records for one time must stay the later).
- * No time may be NaN (callers leave such records out first). */
-void fcvae_sort_by_time(void *base, size_t n, size_t size, size_t time_at);
-
-/* The longest time between two consecutive of n elements in time order
- * (laid out as for fcvae_sort_by_time) that keeps them in one run, such as
- * a labelled event: 1.5 times the median positive interval, the series'
- * usual step. One step missing or more breaks a run; irregular times
- * (fcvae-window --agg none) mostly do not. INFINITY when no positive
- * interval is known (NaN times are passed over). */
-double fcvae_run_gap_max(const void *base, size_t n, size_t size, size_t time_at);
+/* qsort's comparison of two doubles, ascending (no NaN among them). */
+int fcvae_cmp_double(const void *a, const void *b);
 
 #endif

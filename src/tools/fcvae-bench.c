@@ -34,16 +34,10 @@ static double cpu_now(void)
 	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* "name": {"impl": …, "unit": …, "min": …, "median": …, "max": …} from n samples */
 static void figure(const char *name, const char *impl, const char *unit, double *v, int n, int *first)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	qsort(v, n, sizeof *v, fcvae_cmp_double);
 	double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	printf("%s\n    \"%s\": {\"impl\": \"%s\", \"unit\": \"%s\", \"min\": %.6g, \"median\": %.6g, "
 	       "\"max\": %.6g, \"repeats\": %d}",

@@ -9,6 +9,7 @@
 
 #include "scored.h"
 #include "unit.h"
+#include "timeorder.h"
 #include "util.h"
 
 /* set, initialised, holding text's records, sorted. */
