@@ -502,6 +502,14 @@ static void pass_on(const char *prog, int fd)
 	fclose(fp);
 }
 
+/* out = DIR/NAME.EXT, whole: a path cut at the buffer's end would name
+ * another file (open(2) refuses one this long anyway) */
+static void file_path(char *out, size_t size, const char *dir, const char *name, const char *ext)
+{
+	if ((size_t)snprintf(out, size, "%s/%s.%s", dir, name, ext) >= size)
+		fcvae_die(FCVAE_EXIT_FAIL, "%s/%s.%s: %s", dir, name, ext, strerror(ENAMETOOLONG));
+}
+
 /* Draw the series sel[0..n) with one gnuplot child fed the script on a
  * pipe. Each image goes to its own locked temp file (fcvae_atomic), renamed
  * into place only after gnuplot exited 0. gnuplot inherits the temp files'
@@ -515,7 +523,7 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 		for (int f = 0; f < 2; f++) {
 			if (!(f ? o->svg : o->png))
 				continue;
-			snprintf(path, sizeof path, "%s/%s.%s", o->dir, b->s[sel[k]].file, formats[f]);
+			file_path(path, sizeof path, o->dir, b->s[sel[k]].file, formats[f]);
 			if (fcvae_atomic_open(&img[k][f], path) < 0)
 				fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 		}
@@ -627,7 +635,7 @@ static void html_num(FILE *fp, double x)
 static void write_index(board *b, const draw_opts *o, const char *title, int refresh)
 {
 	char path[4096], ts[FCVAE_TIME_MAX];
-	snprintf(path, sizeof path, "%s/index.html", o->dir);
+	file_path(path, sizeof path, o->dir, "index", "html");
 	fcvae_atomic a;
 	if (fcvae_atomic_open(&a, path) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);

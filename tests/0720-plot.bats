@@ -449,3 +449,15 @@ fcvae-plot: gnuplot:   line 8: on stderr" ]
 		[ "$(xmllint --html --xpath 'string(//*[@id="received"]/b)' "$tmp/d/index.html")" = 10 ]
 	done
 }
+
+@test "plot: a file path beyond the buffer is an error, not a file of the path cut short" {
+	# an -o of 4090 bytes: DIR/index.html is 4101, cut at 4095 it was
+	# DIR/index.ht, written
+	p=$BATS_TEST_TMPDIR/l
+	while [ ${#p} -lt 3830 ]; do p=$p/$(printf 'y%.0s' $(seq 200)); done
+	mkdir -p "$p"
+	q=$p/$(printf 'z%.0s' $(seq $((4090 - ${#p} - 1))))
+	run -1 --separate-stderr fcvae-plot -o "$q" <<<'{"key":"a","ts":"2025-01-01T00:00:00Z","value":1,"score":1,"threshold":-9,"anomaly":false}'
+	[ "$stderr" = "fcvae-plot: $q/index.html: File name too long" ]
+	[ -z "$(ls "$q")" ]
+}
