@@ -98,12 +98,12 @@ EOF
 	fcvae-gen --hourly --days 4 --combo Star/CMP --format ndjson | fcvae-window --window 32 >"$tmp/w32"
 	fcvae-train -q --epochs 1 --d-model 16 --d-inner 32 --heads 2 --kernel 8 --stride 4 -o "$tmp/m32" "$tmp/w32"
 	cp "$model" "$tmp/model"
-	# fcvae-window, first on PATH, swaps the model once it windows a file
-	# (after the start's checks)
+	# fcvae-score, first on PATH, swaps the model before it scores a file
+	# (after the start's checks, which give no --samples)
 	mkdir "$tmp/wrap"
-	printf '#!/bin/sh\ncase "$*" in *--default-key*) cp "%s" "%s" ;; esac\nexec "%s" "$@"\n' \
-		"$tmp/m32" "$tmp/model" "$(command -v fcvae-window)" >"$tmp/wrap/fcvae-window"
-	chmod +x "$tmp/wrap/fcvae-window"
+	printf '#!/bin/sh\ncase "$*" in *--samples*) cp "%s" "%s" ;; esac\nexec "%s" "$@"\n' \
+		"$tmp/m32" "$tmp/model" "$(command -v fcvae-score)" >"$tmp/wrap/fcvae-score"
+	chmod +x "$tmp/wrap/fcvae-score"
 	for i in 1 2; do # and again: a failed file is not "unchanged" the next time
 		cp "$model" "$tmp/model"
 		PATH=$tmp/wrap:$PATH run --separate-stderr fcvae-batch -n 2 --no-plot -m "$tmp/model" "$tmp/in"
