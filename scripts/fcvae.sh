@@ -66,10 +66,10 @@ takes() {
 # JSON header, SPEC §9); nothing when that cannot be read (not a model
 # file: fcvae-score says why)
 model_window() {
-	_len=$(head -c 8 "$1" 2>/dev/null | od -An -tu8 | tr -d ' ')
+	_len=$(head -c 8 -- "$1" 2>/dev/null | od -An -tu8 | tr -d ' ')
 	case $_len in ''|*[!0-9]*) return 0 ;; esac
 	[ ${#_len} -le 9 ] || return 0
-	head -c $((8 + _len)) "$1" | tail -c +9 |
+	head -c $((8 + _len)) -- "$1" | tail -c +9 |
 		jq -r '.__metadata__.config | fromjson | .window | numbers' 2>/dev/null
 }
 # fits_window WINDOW FILE...: a usage error (2) unless each model FILE

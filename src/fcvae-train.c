@@ -85,9 +85,10 @@ static struct {
 	size_t max_line;
 } opt = {"label", 0, 0, FCVAE_MAX_LINE};
 
-/* The inputs' bad lines by reason, said once at exit, whatever ends the
- * run once reading has begun: an error's exit too (their count was
- * promised "at exit"). */
+/* The inputs' bad lines by reason, said once at exit, however the run
+ * ends once reading has begun: an error's exit too (their count was
+ * promised "at exit"); not --strict's, whose bad line said it, nor a stop
+ * signal's. */
 static struct {
 	const recset *tr, *va;
 	const char *validation;

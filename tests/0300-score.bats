@@ -206,7 +206,7 @@ score_near() {
 	for i in 1 2 3 4 5 6 7 8; do
 		t=$(sed -n ${i}p "$tmp/scores")
 		fcvae-score --models "$SEED" --threshold "$t" "$tmp/in" >"$tmp/out"
-		run jq -e '.anomaly == (.score < .threshold)' "$tmp/out"
+		run jq -s -e 'all(.[]; .anomaly == (.score < .threshold))' "$tmp/out"
 		[ "$status" -eq 0 ]
 		[ "$(sed -n ${i}p "$tmp/out" | jq .anomaly)" = false ]
 	done

@@ -338,7 +338,7 @@ threshold_of() {
 	done
 	# the unscored ones are counted, as the unlabelled are
 	run --separate-stderr fcvae-calibrate --print "$tmp/gaps"
-	[ "$stderr" = "fcvae-calibrate: 2 records without a score (null, or none) left out" ]
+	[ "$stderr" = "fcvae-calibrate: 2 records without a score to judge (score null or none, or value null: a gap) left out" ]
 	# a line rejected there: what it held is not known, so also two
 	echo '{"key":"A","ts":2,"score":-1,"label":"no"}' | ev >"$tmp/rej"
 	run --separate-stderr fcvae-calibrate --print --metric pa-f1 "$tmp/rej"

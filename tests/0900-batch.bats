@@ -86,6 +86,12 @@ EOF
 	[ "$output" = "" ]
 	[ "$stderr" = "fcvae-batch: --window 24, but $tmp/m32 is a model of 32-point windows" ]
 	[ ! -e "$tmp/in/scored/accel.ndjson" ]
+	# a model's path that begins with '-' is a path to it too
+	cp "$tmp/m32" "$tmp/-m32"
+	cd "$tmp"
+	run -2 --separate-stderr fcvae-batch -n 2 --no-plot -m -m32 in
+	[ "$stderr" = "fcvae-batch: --window 24, but -m32 is a model of 32-point windows" ]
+	cd - >/dev/null
 	run --separate-stderr fcvae-batch -n 2 --no-plot -w 32 -m "$tmp/m32" "$tmp/in"
 	[ "$status" -eq 0 ]
 	[ "$output" = "fcvae-batch: 2 files in $tmp/in: 2 scored ($((72 - 31 + 48 - 31)) records, 0 anomalous), 0 unchanged, 0 failed" ]

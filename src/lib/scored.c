@@ -340,8 +340,8 @@ int fcvae_scored_read_files(fcvae_scored_set *set, char **files, int nfiles, fcv
 		fcvae_warn("%zu record%s without a \"%s\" left out", set->unlabelled, set->unlabelled == 1 ? "" : "s",
 		           set->label_field);
 	if (set->unscored)
-		fcvae_warn("%zu record%s without a score (null, or none) left out", set->unscored,
-		           set->unscored == 1 ? "" : "s");
+		fcvae_warn("%zu record%s without a score to judge (score null or none, or value null: a gap) left out",
+		           set->unscored, set->unscored == 1 ? "" : "s");
 	return 0;
 }
 
