@@ -127,7 +127,8 @@ fuzz: fuzz-build
 # removes: the programs and scripts (and the file the scripts source), the
 # mock broker (fcvae-stream(1)'s examples run against it), the library, its
 # headers and its pkg-config file (fcvae.pc: the static library needs the
-# libraries it calls named too), the man pages, and the shipped models in
+# libraries it calls named too, and the LDFLAGS it was built with: a
+# sanitizer's runtime), the man pages, and the shipped models in
 # share/fcvae/models.
 # (kernels-body.h is kernels.c's template, included once per instruction set)
 HEADERS  = $(sort $(filter-out src/lib/kernels-body.h,$(wildcard src/lib/*.h)))
@@ -146,7 +147,7 @@ install: all
 	install -d $(P)/lib/pkgconfig
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	  'Name: fcvae' 'Description: FCVAE time-series anomaly detection (libfcvae, static)' 'Version: $(VERSION)' \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lfcvae $(LDLIBS)' >$(P)/lib/pkgconfig/fcvae.pc
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lfcvae $(strip $(LDFLAGS) $(LDLIBS))' >$(P)/lib/pkgconfig/fcvae.pc
 	$(if $(MAN1),install -m 644 $(MAN1) $(P)/share/man/man1)
 	$(if $(MAN7),install -m 644 $(MAN7) $(P)/share/man/man7)
 	$(if $(MODELS),install -m 644 $(MODELS) $(P)/share/fcvae/models)
