@@ -41,11 +41,7 @@ static const char usage_text[] =
 	"      --clean-after N  only with --beyond-normal: a normal point is clean\n"
 	"                       when the N points before it are normal too (default 0;\n"
 	"                       W-1: the windows ending there hold no labelled anomaly)\n"
-	"  -l, --label NAME     label field (default label)\n"
-	"  -k, --key NAME       series key field (default key)\n"
-	"      --ts NAME        time field (default ts)\n"
-	"      --max-line N     " FCVAE_MAX_LINE_HELP
-	"      --strict         stop at the first bad record (exit 3)\n"
+	FCVAE_SCORED_HELP
 	"  -h, --help           this text\n"
 	"      --version        print the version\n";
 

@@ -22,11 +22,7 @@ static const char usage_text[] =
 	"                       event's start (default 7)\n"
 	"  -f, --format FMT     table (default) or json\n"
 	"  -t, --threshold X    flag score < X instead of the records' anomaly\n"
-	"  -l, --label NAME     label field (default label)\n"
-	"  -k, --key NAME       series key field (default key)\n"
-	"      --ts NAME        time field (default ts)\n"
-	"      --max-line N     " FCVAE_MAX_LINE_HELP
-	"      --strict         stop at the first bad record (exit 3)\n"
+	FCVAE_SCORED_HELP
 	"  -h, --help           this text\n"
 	"      --version        print the version\n";
 

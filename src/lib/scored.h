@@ -78,6 +78,13 @@ enum { FCVAE_SCORED_O_TS = 0x1000, FCVAE_SCORED_O_MAX_LINE, FCVAE_SCORED_O_STRIC
 	{"ts", required_argument, NULL, FCVAE_SCORED_O_TS},                          \
 	{"max-line", required_argument, NULL, FCVAE_SCORED_O_MAX_LINE},              \
 	{"strict", no_argument, NULL, FCVAE_SCORED_O_STRICT}
+/* their lines of the usage text */
+#define FCVAE_SCORED_HELP                                          \
+	"  -l, --label NAME     label field (default label)\n"       \
+	"  -k, --key NAME       series key field (default key)\n"    \
+	"      --ts NAME        time field (default ts)\n"           \
+	"      --max-line N     " FCVAE_MAX_LINE_HELP                  \
+	"      --strict         stop at the first bad record (exit 3)\n"
 int fcvae_scored_option(fcvae_scored_set *set, int o, const char *arg);
 
 /* Read every line of in; bad lines go to rej (too long, not JSON, score not
