@@ -62,15 +62,20 @@ takes() {
 	printf '%s\n' "$_err" >&2
 	exit $_rc
 }
-# model_window FILE: the points per window in a model file's config (its
-# JSON header, SPEC §9); nothing when that cannot be read (not a model
-# file: fcvae-score says why)
-model_window() {
-	_len=$(head -c 8 -- "$1" 2>/dev/null | od -An -tu8 | tr -d ' ')
-	case $_len in ''|*[!0-9]*) return 0 ;; esac
-	[ ${#_len} -le 9 ] || return 0
-	head -c $((8 + _len)) -- "$1" | tail -c +9 |
-		jq -r '.__metadata__.config | fromjson | .window | numbers' 2>/dev/null
+# model_windows FILE...: the points per window in each model file's config
+# (its JSON header, SPEC §9), a line each, in order; "?" for one whose
+# header cannot be read (not a model file: fcvae-score says why). One jq
+# for them all: a directory of a thousand models is read in a second.
+model_windows() {
+	for _f; do
+		_len=$(od -An -tu8 -N8 -- "$_f" 2>/dev/null)
+		_len=${_len#"${_len%%[! ]*}"}
+		case $_len in ''|*[!0-9]*) _len=0 ;; esac
+		[ ${#_len} -le 9 ] || _len=0
+		# a header on one line (JSON's own line breaks are blanks)
+		[ "$_len" -eq 0 ] || head -c $((8 + _len)) -- "$_f" | tail -c +9 | tr '\n' ' '
+		echo
+	done | jq -R -r '(fromjson? | .__metadata__.config | fromjson? | .window | numbers) // "?"'
 }
 # fits_window WINDOW FILE...: a usage error (2) unless each model FILE
 # takes windows of WINDOW points: a model of another length would refuse
@@ -78,11 +83,12 @@ model_window() {
 fits_window() {
 	_want=$1
 	shift
+	_other=$(model_windows "$@" | grep -v -x -e "$_want" -e '?' | head -n 1)
+	[ -n "$_other" ] || return 0
+	# which file: the first of that length (read again, once)
 	for _f; do
-		[ -f "$_f" ] || continue
-		_w=$(model_window "$_f")
-		[ -z "$_w" ] || [ "$_w" = "$_want" ] ||
-			die "--window $_want, but $_f is a model of $_w-point windows" 2
+		[ "$(model_windows "$_f")" != "$_other" ] ||
+			die "--window $_want, but $_f is a model of $_other-point windows" 2
 	done
 }
 # help: the script's usage() on standard output, exit 0; a write error
