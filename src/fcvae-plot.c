@@ -359,23 +359,12 @@ static void put_plot(FILE *fp, const char *const (*clause)[2], const int *points
 
 static const char *const formats[2] = {"png", "svg"};
 
-/* --format: a comma-separated list of whole names, each of formats[]; a
- * part misspelt ("pn,svg") is an error, not a format quietly left out. */
+/* --format: a comma-separated list of formats[] */
 static int parse_formats(const char *list, draw_opts *o)
 {
-	int want[2] = {0, 0};
-	for (const char *p = list;; p++) {
-		size_t len = strcspn(p, ",");
-		int f = 0;
-		while (f < 2 && !(strlen(formats[f]) == len && !strncmp(p, formats[f], len)))
-			f++;
-		if (f == 2)
-			return -1;
-		want[f] = 1;
-		p += len;
-		if (!*p)
-			break;
-	}
+	int want[2];
+	if (fcvae_parse_list(list, formats, 2, want) < 0)
+		return -1;
 	o->png = want[0];
 	o->svg = want[1];
 	return 0;

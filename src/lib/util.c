@@ -416,6 +416,24 @@ long fcvae_parse_long(const char *opt, const char *s, long min, long max)
 	return v;
 }
 
+int fcvae_parse_list(const char *list, const char *const *names, int n, int *want)
+{
+	for (int i = 0; i < n; i++)
+		want[i] = 0;
+	for (const char *p = list;; p++) {
+		size_t len = strcspn(p, ",");
+		int i = 0;
+		while (i < n && !(strlen(names[i]) == len && !strncmp(p, names[i], len)))
+			i++;
+		if (i == n)
+			return -1;
+		want[i] = 1;
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
 double fcvae_parse_double(const char *opt, const char *s)
 {
 	char *end;

@@ -98,6 +98,11 @@ _Noreturn void fcvae_stop_exit(int stop);
 /* Seconds of CLOCK_MONOTONIC: for intervals, never for times of day. */
 double fcvae_monotonic(void);
 
+/* A comma-separated list of whole names, each one of names[0..n): want[i]
+ * set to 1 for each named, 0 for the others. -1 when a part is none of
+ * them ("pn,svg"): an error, not a name quietly left out. */
+int fcvae_parse_list(const char *list, const char *const *names, int n, int *want);
+
 /* Parse helpers for option arguments; die with a usage error naming the option. */
 long fcvae_parse_long(const char *opt, const char *s, long min, long max);
 double fcvae_parse_double(const char *opt, const char *s);

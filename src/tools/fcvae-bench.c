@@ -229,25 +229,8 @@ static void bench_kernels(int *first)
 
 static const char usage_text[] = "usage: fcvae-bench [-q] [-r repeats] [-m model] [-s scoring,training,kernels]\n";
 
-/* --sections: a comma-separated list of kernels, scoring and training; each
- * name whole (an unknown one is a usage error, not a section left out) */
-static int sections_parse(const char *s, int *want)
-{
-	static const char *names[3] = {"kernels", "scoring", "training"};
-	want[0] = want[1] = want[2] = 0;
-	for (const char *p = s;; p++) {
-		size_t n = strcspn(p, ",");
-		int i = 0;
-		while (i < 3 && !(strlen(names[i]) == n && !strncmp(p, names[i], n)))
-			i++;
-		if (i == 3)
-			return -1;
-		want[i] = 1;
-		p += n;
-		if (!*p)
-			return 0;
-	}
-}
+/* --sections, in the order want[] holds them */
+static const char *const sections_names[3] = {"kernels", "scoring", "training"};
 
 int main(int argc, char **argv)
 {
@@ -268,7 +251,7 @@ int main(int argc, char **argv)
 		default: fcvae_usage(usage_text, FCVAE_EXIT_USAGE);
 		}
 	int want[3];
-	if (sections_parse(sections, want) < 0)
+	if (fcvae_parse_list(sections, sections_names, 3, want) < 0)
 		fcvae_die(FCVAE_EXIT_USAGE, "--sections: '%s' is not a list of kernels, scoring and training", sections);
 	if (optind < argc)
 		fcvae_die(FCVAE_EXIT_USAGE, "takes no operands ('%s')", argv[optind]);
