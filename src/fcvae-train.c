@@ -748,7 +748,8 @@ int main(int argc, char **argv)
 			snprintf(kept, sizeof kept, "the last kept (train loss %.4f; no validation)",
 			         res.train_loss[res.best_epoch]);
 		else if (o.patience == 0)
-			snprintf(kept, sizeof kept, "the last kept (val loss %.4f)", res.best_val_loss);
+			snprintf(kept, sizeof kept, "the last kept (val loss %.4f; best %d, %.4f)",
+			         res.val_loss[res.epochs_run - 1], res.best_epoch + 1, res.best_val_loss);
 		else
 			snprintf(kept, sizeof kept, "best %d (val loss %.4f)", res.best_epoch + 1, res.best_val_loss);
 		fcvae_warn("wrote %s: %d epoch%s, %s, %.1f s", output, res.epochs_run, res.epochs_run == 1 ? "" : "s", kept,

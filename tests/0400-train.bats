@@ -164,7 +164,23 @@ fcvae-train: wrote $tmp/m: 1 epoch, the last kept (train loss "[0-9]*"; no valid
 	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 1 epoch, best 1 (val loss "[0-9]*"), "* ]]
 	# early stopping off: the last epoch, whatever its loss
 	run fcvae-train --epochs 2 --patience 0 -o "$tmp/m" -V "$tmp/valid" "$tmp/train"
-	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 2 epochs, the last kept (val loss "[0-9]*"), "* ]]
+	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 2 epochs, the last kept (val loss "[0-9.-]*"; best "[12]", "[0-9.-]*"), "* ]]
+}
+
+@test "train: without early stopping a star still marks a new best only, and the model names the best epoch" {
+	# at this rate the validation loss of epoch 7 is above epoch 6's
+	run fcvae-train --epochs 7 --lr 0.05 --patience 0 -o "$tmp/m" -V "$tmp/valid" "$tmp/train"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	# each starred loss below every earlier one, and each unstarred not
+	echo "$output" | awk '/ val / { for (i = 1; i < NF; i++) if ($i == "val") v = $(i + 1)
+		star = sub(/\*$/, "", v); v += 0; best_here = n == 0 || v < best
+		if (star != best_here) bad = 1
+		if (best_here) best = v; n++ } END { exit bad || n != 7 }'
+	meta "$tmp/m" training | jq -e '.epochs == 7 and .best_epoch < 7 and
+		.best_epoch == ([.val_loss | to_entries[] | select(.value == (.value | tostring | tonumber))] | min_by(.value).key + 1) and
+		.best_val_loss <= .val_loss[-1]'
+	[[ "${lines[-1]}" == "fcvae-train: wrote $tmp/m: 7 epochs, the last kept (val loss "[0-9.]*"; best "[1-6]", "[0-9.]*"), "* ]]
 }
 
 @test "train: bad lines are reported with their line number and skipped; --strict stops" {

@@ -330,12 +330,11 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 				res->diverged = epoch;
 				break;
 			}
-			/* without early stopping (patience 0) the last epoch is
-			 * kept, as without validation */
-			if (o->patience == 0 || res->best_epoch < 0 || val_loss < res->best_val_loss) {
+			if (res->best_epoch < 0 || val_loss < res->best_val_loss) {
 				res->best_epoch = epoch;
 				res->best_val_loss = val_loss;
-				memcpy(best, m->params, P * sizeof *best);
+				if (o->patience > 0)
+					memcpy(best, m->params, P * sizeof *best);
 				since_best = 0;
 			} else {
 				since_best++;
@@ -351,7 +350,9 @@ void fcvae_train(fcvae_model *m, const fcvae_dataset *train, const fcvae_dataset
 		if (use_val && o->patience > 0 && since_best >= o->patience)
 			break;
 	}
-	if (use_val && res->best_epoch >= 0 && res->diverged < 0)
+	/* without early stopping (patience 0) the last epoch is kept, as
+	 * without validation */
+	if (use_val && o->patience > 0 && res->best_epoch >= 0 && res->diverged < 0)
 		memcpy(m->params, best, P * sizeof *best);
 	res->seconds = fcvae_monotonic() - t0;
 

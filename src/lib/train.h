@@ -87,7 +87,9 @@ typedef void (*fcvae_train_report)(const fcvae_train_progress *p, void *ctx);
 
 typedef struct {
 	int epochs_run;
-	int best_epoch;       /* epoch whose parameters were kept */
+	int best_epoch;       /* epoch of the lowest validation loss (the last
+	                       * without validation); its parameters are kept,
+	                       * but for patience 0: the last epoch's */
 	double best_val_loss; /* its validation loss; NaN without validation */
 	double *train_loss;   /* per epoch, epochs_run of them (caller frees) */
 	double *val_loss;     /* per epoch, or NULL without validation */
