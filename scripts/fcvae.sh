@@ -8,11 +8,13 @@
 # is searched after PATH (so that an installed or test build comes first).
 # Installed, they are beside the script, which cron runs by its full path
 # with a PATH of /usr/bin:/bin: searched after PATH too.
-checkout=$(cd "$(dirname "$0")/.." && pwd)
+# (The script's own directory, through any link to it: a ~/bin link to the
+# installed script runs as the script does.)
+here=$(dirname "$(readlink -f -- "$0")")
+checkout=$(cd "$here/.." && pwd)
 if [ -d "$checkout/build/bin" ]; then
 	PATH="$PATH:$checkout/build/bin:$checkout/build/tools"
 fi
-here=$(cd "$(dirname "$0")" && pwd)
 if [ -x "$here/fcvae-score" ]; then
 	PATH="$PATH:$here"
 fi

@@ -499,6 +499,29 @@ static void file_path(char *out, size_t size, const char *dir, const char *name,
 		fcvae_die(FCVAE_EXIT_FAIL, "%s/%s.%s: %s", dir, name, ext, strerror(ENAMETOOLONG));
 }
 
+/* Whether gnuplot wrote image a (format f) to its end: on a full disk it
+ * says nothing and exits 0, leaving a PNG without its IEND chunk or an SVG
+ * without its closing tag. A device or FIFO written directly is not read. */
+static int image_whole(const fcvae_atomic *a, int f)
+{
+	static const char png_end[12] = "\0\0\0\0IEND\xae\x42\x60\x82";
+	if (a->direct)
+		return 1;
+	struct stat st;
+	char end[32];
+	int fd = fileno(a->fp);
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof end)
+		return 0;
+	if (pread(fd, end, sizeof end, st.st_size - (off_t)sizeof end) != (ssize_t)sizeof end)
+		return 0;
+	if (f == 0)
+		return !memcmp(end + sizeof end - sizeof png_end, png_end, sizeof png_end);
+	size_t n = sizeof end;
+	while (n > 0 && strchr(" \t\r\n", end[n - 1]))
+		n--;
+	return n >= 6 && !memcmp(end + n - 6, "</svg>", 6);
+}
+
 /* Draw the series sel[0..n) with one gnuplot child fed the script on a
  * pipe. Each image goes to its own locked temp file (fcvae_atomic), renamed
  * into place only after gnuplot exited 0. gnuplot inherits the temp files'
@@ -567,17 +590,25 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 	if (!ok)
 		fcvae_warn("%s failed; images not updated", o->gnuplot);
 	for (size_t k = 0; k < n; k++) {
+		int drawn = ok; /* both images in place: the series is clean */
 		for (int f = 0; f < 2; f++) {
 			if (!(f ? o->svg : o->png))
 				continue;
-			if (!ok)
+			if (!ok) {
 				fcvae_atomic_abort(&img[k][f]);
-			else if (fcvae_atomic_commit(&img[k][f]) < 0) {
+			} else if (!image_whole(&img[k][f], f)) {
+				fcvae_warn("%s/%s.%s: %s wrote it only in part (a full disk?); not updated", o->dir,
+				           b->s[sel[k]].file, formats[f], o->gnuplot);
+				fcvae_atomic_abort(&img[k][f]);
+				rc = -1;
+				drawn = 0;
+			} else if (fcvae_atomic_commit(&img[k][f]) < 0) {
 				fcvae_warn("%s/%s.%s:", o->dir, b->s[sel[k]].file, formats[f]);
 				rc = -1;
+				drawn = 0;
 			}
 		}
-		if (ok)
+		if (drawn)
 			b->s[sel[k]].dirty = 0;
 	}
 	return ok ? rc : -1;

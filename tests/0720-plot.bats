@@ -354,7 +354,10 @@ red_dots() { dots 'rgb(255,   0,   0)' "$@"; }
 	[ ! -e "$tmp/d/a.png" ]
 	# its stdout and stderr, in order, each line; a drawing that succeeds
 	# keeps what it said too
-	printf '#!/bin/sh\ncat >/dev/null\necho "on stdout"\necho "  line 8: on stderr" >&2\necho\nexit $RC\n' >"$tmp/bin/gnuplot"
+	# (one that succeeds draws with gnuplot: images left empty are not
+	# put in place)
+	printf '#!/bin/sh\necho "on stdout"\necho "  line 8: on stderr" >&2\necho\n[ "$RC" != 0 ] || exec "%s"\ncat >/dev/null\nexit $RC\n' \
+		"$(command -v gnuplot)" >"$tmp/bin/gnuplot"
 	run --separate-stderr env PATH="$tmp/bin:$PATH" RC=1 fcvae-plot -o "$tmp/d" -F png "$tmp/scored"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "fcvae-plot: gnuplot: on stdout
@@ -460,4 +463,21 @@ fcvae-plot: gnuplot:   line 8: on stderr" ]
 	run -1 --separate-stderr fcvae-plot -o "$q" <<<'{"key":"a","ts":"2025-01-01T00:00:00Z","value":1,"score":1,"threshold":-9,"anomaly":false}'
 	[ "$stderr" = "fcvae-plot: $q/index.html: File name too long" ]
 	[ -z "$(ls "$q")" ]
+}
+
+@test "plot: an image gnuplot could write only in part (a full disk) is not put in place, and said, exit 1" {
+	# gnuplot says nothing of a failed write and exits 0; with SIGXFSZ
+	# ignored a file size limit fails writes as a full disk does
+	mkdir "$tmp/d"
+	run bash -c "trap '' XFSZ; ulimit -f 8; fcvae-plot -o '$tmp/d' '$tmp/scored'"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$tmp/d/a.png: gnuplot wrote it only in part (a full disk?); not updated"* ]]
+	[ -z "$(find "$tmp/d" -name '*.png' -o -name '*.svg')" ]
+	# the images of an earlier drawing stay whole
+	fcvae-plot -o "$tmp/d" "$tmp/scored"
+	cksum "$tmp/d"/*.png "$tmp/d"/*.svg >"$tmp/before"
+	run bash -c "trap '' XFSZ; ulimit -f 8; fcvae-plot -o '$tmp/d' '$tmp/scored'"
+	[ "$status" -eq 1 ]
+	cksum "$tmp/d"/*.png "$tmp/d"/*.svg | cmp - "$tmp/before"
+	[ -z "$(find "$tmp/d" -name '.*')" ]
 }

@@ -229,3 +229,66 @@ EOF
 	[ "$output" = "fcvae-batch: 1 file in $tmp/one: 1 scored (1 record, $(grep -c '"anomaly":true' "$tmp/one/scored/day.ndjson") anomalous), 0 unchanged, 0 failed" ]
 	[ -z "$stderr" ]
 }
+
+@test "batch: lines rejected and nothing scored is a failure, said with the file's name, tried again" {
+	mkdir "$tmp/bad"
+	{ echo timestamp,value; for h in 10 11 12; do echo "2025-03-01T$h:00:00Z,${h}ms"; done; } >"$tmp/bad/lat.csv"
+	run --separate-stderr fcvae-batch -n 2 -m "$model" "$tmp/bad"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"$tmp/bad/lat.csv: fcvae-window: $tmp/bad/lat.csv line 2: \"value\" is not a number"* ]]
+	[[ "$stderr" == *"$tmp/bad/lat.csv: fcvae-window: 0 records, 0 series, 0 windows; 3 input lines rejected"* ]]
+	[[ "$stderr" == *"$tmp/bad/lat.csv: lines rejected and nothing scored"* ]]
+	[[ "$output" == *": 0 scored (0 records, 0 anomalous), 0 unchanged, 1 failed" ]]
+	[ "$(ls -A "$tmp/bad/scored")" = .lock ]
+	# not stamped: the next run tries it again
+	run fcvae-batch -n 2 -m "$model" "$tmp/bad"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *", 0 unchanged, 1 failed" ]]
+}
+
+@test "batch: a stage killed is said with the file's name and the signal" {
+	mkdir "$tmp/bin"
+	# killed once it reads a file's windows (the checks before any file
+	# run it on no input)
+	printf '#!/bin/sh\n[ "$(readlink /proc/$$/fd/0)" != /dev/null ] || exec "%s" "$@"\nkill -9 $$\n' \
+		"$(command -v fcvae-score)" >"$tmp/bin/fcvae-score"
+	chmod +x "$tmp/bin/fcvae-score"
+	run --separate-stderr env PATH="$tmp/bin:$PATH" fcvae-batch --no-plot -n 2 -m "$model" "$tmp/in"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"$tmp/in/accel.csv: fcvae-score killed by signal 9"* ]]
+	[[ "$stderr" != *"Killed"* ]]
+}
+
+@test "batch: a file that now scores nothing gets an empty board; one gone since the listing is said and passed over" {
+	mkdir "$tmp/st"
+	cp "$tmp/in/accel.csv" "$tmp/st/g.csv"
+	fcvae-batch -n 2 -m "$model" "$tmp/st"
+	grep -q 'g.png' "$tmp/st/scored/g/index.html"
+	head -n 1 "$tmp/in/accel.csv" >"$tmp/st/g.csv"
+	run fcvae-batch -n 2 -m "$model" "$tmp/st"
+	[ "$status" -eq 0 ]
+	[ ! -s "$tmp/st/scored/g.ndjson" ]
+	run ! grep -q 'g.png' "$tmp/st/scored/g/index.html"
+	grep -q 'none yet' "$tmp/st/scored/g/index.html"
+	# a dangling link cannot be read: a failure; a file gone is not
+	ln -s "$tmp/nowhere" "$tmp/st/dangling.csv"
+	run --separate-stderr fcvae-batch -n 2 -m "$model" "$tmp/st"
+	[ "$status" -eq 1 ]
+	[ "${stderr_lines[0]}" = "$tmp/st/dangling.csv: cannot read it" ]
+}
+
+@test "batch: DIR and OUT beginning with '-', and a run through a link to the script" {
+	mkdir "$tmp/-d" "$tmp/bin"
+	cp "$tmp/in/star.csv" "$tmp/-d/x.csv"
+	cd "$tmp"
+	run fcvae-batch -n 2 --no-plot -m "$FCVAE_TOP/$model" -o -out -- -d
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 1 scored ("* ]]
+	[ -s "$tmp/-out/x.ndjson" ]
+	ln -s "$FCVAE_TOP/scripts/fcvae-batch" "$tmp/bin/fcvae-batch"
+	run "$tmp/bin/fcvae-batch" -n 2 --no-plot -f -m "$FCVAE_TOP/$model" -o -out -- -d
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": 1 scored ("* ]]
+}
