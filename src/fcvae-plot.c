@@ -203,21 +203,25 @@ static series *series_get(board *b, const char *key, size_t len)
 	return s;
 }
 
-/* Add a point in time order; a bucket seen again replaces the old one (a
- * replay, or --revise): then 1. Points older than the shown span are dropped.
- * A bucket no newer than one dropped is taken as seen (a replay after a
- * restart reaches back past the span): 1, and nothing changes. */
-static int series_add(board *b, series *s, const point *pt)
+enum { ADDED, SEEN, REPLACED };
+
+/* Add a point in time order: ADDED; a bucket seen again replaces the old
+ * one, which goes to *old (a replay, or --revise): REPLACED. Points older
+ * than the shown span are dropped. A bucket no newer than one dropped is
+ * taken as seen (a replay after a restart reaches back past the span):
+ * SEEN, and nothing changes. */
+static int series_add(board *b, series *s, const point *pt, point *old)
 {
 	if (pt->ts <= s->dropped)
-		return 1;
-	int replaced = 0;
+		return SEEN;
+	int replaced = ADDED;
 	size_t i = s->n;
 	while (i > 0 && s->p[i - 1].ts > pt->ts)
 		i--;
 	if (i > 0 && s->p[i - 1].ts == pt->ts) {
+		*old = s->p[i - 1];
 		s->p[i - 1] = *pt;
-		replaced = 1;
+		replaced = REPLACED;
 	} else {
 		if (s->n == s->cap) {
 			s->cap = s->cap ? 2 * s->cap : 64;
@@ -255,6 +259,20 @@ static void recent_add(board *b, size_t series, const point *pt)
 	for (; i > 0 && b->recent[i - 1].pt.ts <= pt->ts; i--)
 		b->recent[i] = b->recent[i - 1];
 	b->recent[i] = (recent_anomaly){.series = series, .pt = *pt};
+}
+
+/* A bucket's record replaced: the table shows the new one, if an anomaly.
+ * (One that fell off the table for newer ones does not come back.) */
+static void recent_replace(board *b, size_t series, const point *old, const point *pt)
+{
+	for (size_t i = 0; i < b->nrecent; i++)
+		if (b->recent[i].series == series && b->recent[i].pt.ts == old->ts) {
+			memmove(&b->recent[i], &b->recent[i + 1], (b->nrecent - i - 1) * sizeof *b->recent);
+			b->nrecent--;
+			break;
+		}
+	if (pt->anomaly == 1)
+		recent_add(b, series, pt);
 }
 
 /* Labelled points credited by point adjustment: every point of a labelled
@@ -527,18 +545,36 @@ static int image_whole(const fcvae_atomic *a, int f)
  * into place only after gnuplot exited 0. gnuplot inherits the temp files'
  * locks and dies with us, so a kill leaves only temp files that no one
  * holds, which the next start of this image removes. */
-static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
+static int draw_batch(board *b, const draw_opts *o, const size_t *want, size_t nwant)
 {
 	fcvae_atomic img[BATCH][2];
 	char path[4096];
-	for (size_t k = 0; k < n; k++)
-		for (int f = 0; f < 2; f++) {
+	/* a series whose image cannot be opened (a dangling link in the way)
+	 * is said and left out; the others are drawn */
+	size_t sel[BATCH], n = 0;
+	int rc = 0;
+	for (size_t k = 0; k < nwant; k++) {
+		int f = 0;
+		for (; f < 2; f++) {
 			if (!(f ? o->svg : o->png))
 				continue;
-			file_path(path, sizeof path, o->dir, b->s[sel[k]].file, formats[f]);
-			if (fcvae_atomic_open(&img[k][f], path) < 0)
-				fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
+			file_path(path, sizeof path, o->dir, b->s[want[k]].file, formats[f]);
+			if (fcvae_atomic_open(&img[n][f], path) < 0) {
+				fcvae_warn("%s:", path);
+				break;
+			}
 		}
+		if (f == 2) {
+			sel[n++] = want[k];
+			continue;
+		}
+		while (f-- > 0)
+			if (f ? o->svg : o->png)
+				fcvae_atomic_abort(&img[n][f]);
+		rc = -1;
+	}
+	if (!n)
+		return rc;
 	int fd[2];
 	if (pipe(fd) < 0)
 		fcvae_die(FCVAE_EXIT_FAIL, "pipe:");
@@ -558,6 +594,9 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
+		/* a Ctrl-C to the terminal's group is ours to act on (draw what
+		 * came, then stop): gnuplot would die of it mid-drawing */
+		setpgid(0, 0);
 		dup2(fd[0], 0);
 		close(fd[0]);
 		close(fd[1]);
@@ -576,7 +615,10 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 		"set datafile missing '?'\n"
 		"set xdata time; set timefmt '%%s'\n"
 		"set grid; set key font ',%.3g' samplen 2\n"
-		"set style fill solid 1.0 noborder\n", 8 * font_scale(o));
+		"set style fill solid 1.0 noborder\n"
+		/* a line at a panel's extreme (the threshold below every score)
+		 * would lie on the frame when that is a tick */
+		"set offsets 0, 0, graph 0.05, graph 0.05\n", 8 * font_scale(o));
 	for (size_t k = 0; k < n; k++)
 		script_series(fp, b, &b->s[sel[k]], o, img[k]);
 	int werr = ferror(fp);
@@ -586,7 +628,7 @@ static int draw_batch(board *b, const draw_opts *o, const size_t *sel, size_t n)
 		if (errno != EINTR)
 			fcvae_die(FCVAE_EXIT_FAIL, "waitpid:");
 	pass_on(o->gnuplot, said);
-	int ok = !werr && WIFEXITED(status) && WEXITSTATUS(status) == 0, rc = 0;
+	int ok = !werr && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!ok)
 		fcvae_warn("%s failed; images not updated", o->gnuplot);
 	for (size_t k = 0; k < n; k++) {
@@ -647,7 +689,7 @@ static void html_text(FILE *fp, const char *s, size_t len)
 static void html_num(FILE *fp, double x)
 {
 	if (isfinite(x))
-		fprintf(fp, "%.6g", x);
+		fprintf(fp, "%.15g", x); /* as read: a count in full */
 	else
 		fputs("&ndash;", fp);
 }
@@ -873,10 +915,20 @@ int main(int argc, char **argv)
 				continue;
 			}
 			series *s = series_get(&b, key->str, key->slen);
-			if (!series_add(&b, s, &pt)) {
+			point old;
+			switch (series_add(&b, s, &pt, &old)) {
+			case ADDED:
 				b.scored += isfinite(pt.score);
 				if (pt.anomaly == 1)
 					recent_add(&b, (size_t)(s - b.s), &pt);
+				break;
+			case REPLACED: /* buckets with a score, each once */
+				if (isfinite(pt.score) && !isfinite(old.score))
+					b.scored++;
+				else if (!isfinite(pt.score) && isfinite(old.score))
+					b.scored--;
+				recent_replace(&b, (size_t)(s - b.s), &old, &pt);
+				break;
 			}
 			if (pt.ts > b.latest)
 				b.latest = pt.ts;

@@ -481,3 +481,49 @@ fcvae-plot: gnuplot:   line 8: on stderr" ]
 	cksum "$tmp/d"/*.png "$tmp/d"/*.svg | cmp - "$tmp/before"
 	[ -z "$(find "$tmp/d" -name '.*')" ]
 }
+
+@test "plot: a stop signal to the whole process group (Ctrl-C, a service's stop) while gnuplot draws: drawn, as stopped" {
+	mkdir "$tmp/bin"
+	# a gnuplot that says when it has started, then draws slowly
+	printf '#!/bin/sh\ntouch "%s"\nsleep 1\nexec "%s"\n' "$tmp/started" "$(command -v gnuplot)" >"$tmp/bin/gnuplot"
+	chmod +x "$tmp/bin/gnuplot"
+	# (setsid execs fcvae-plot itself, the leader of a group of its own)
+	PATH="$tmp/bin:$PATH" setsid fcvae-plot -o "$tmp/d" "$tmp/scored" 2>"$tmp/err" 3>&- &
+	pid=$!
+	i=0
+	until [ -e "$tmp/started" ]; do i=$((i + 1)); [ $i -lt 200 ] || false; sleep 0.05; done
+	[ "$(ps -o pgid= -p $pid | tr -d ' ')" = $pid ]
+	kill -TERM -- -$pid
+	status=0
+	wait $pid || status=$?
+	cat "$tmp/err"
+	[ "$status" -eq 143 ]
+	[ ! -s "$tmp/err" ]
+	[ "$(png_size "$tmp/d/a.png")" = "900 420" ]
+}
+
+@test "plot: a bucket's record replaced (a replay, --revise) replaces it in the table and the counter too" {
+	{ echo '{"key":"a","ts":"2025-03-01T00:00:00Z","value":5,"score":1,"threshold":-9,"anomaly":false}'
+	  echo '{"key":"a","ts":"2025-03-01T01:00:00Z","value":900,"score":-30,"threshold":-9,"anomaly":true}'
+	  echo '{"key":"a","ts":"2025-03-01T02:00:00Z","value":null,"score":null,"expected":5}'
+	  echo '{"key":"a","ts":"2025-03-01T00:00:00Z","value":90,"score":-20,"threshold":-9,"anomaly":true,"revised":true}'
+	  echo '{"key":"a","ts":"2025-03-01T01:00:00Z","value":3600,"score":1.4,"threshold":-9,"anomaly":false,"revised":true}'
+	  echo '{"key":"a","ts":"2025-03-01T02:00:00Z","value":12345678,"score":-12.3456789,"threshold":-9,"anomaly":true}'
+	} | fcvae-plot -o "$tmp/d"
+	x() { xmllint --html --xpath "$1" "$tmp/d/index.html"; }
+	[ "$(x 'string(//*[@id="scored"]/b)')" = 3 ]
+	[ "$(x 'count(//table[@id="recent"]/tr[td])')" = 2 ]
+	# newest first, every number as it came
+	[ "$(x 'string(//table[@id="recent"]/tr[2])')" = "a2025-03-01T02:00:00Z12345678–-12.3456789-9" ]
+	[ "$(x 'string(//table[@id="recent"]/tr[3])')" = "a2025-03-01T00:00:00Z90–-20-9" ]
+}
+
+@test "plot: an image that cannot be opened is said; the other series are drawn, no temp file left" {
+	mkdir "$tmp/d"
+	ln -s "$tmp/nowhere/x.png" "$tmp/d/a.png"
+	run fcvae-plot -o "$tmp/d" "$tmp/scored"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$tmp/d/a.png: No such file or directory"* ]]
+	[ "$(png_size "$tmp/d/b_x_y.png")" = "900 420" ]
+	[ -z "$(find "$tmp/d" -name '.*')" ]
+}
