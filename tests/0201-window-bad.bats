@@ -329,3 +329,12 @@ fcvae-window: 3 records, 1 series, 0 windows, 2 windows dropped (too many missin
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "fcvae-window: $T/in.csv line 1: not JSON: invalid literal (expected true) at column 1 (CSV? see --csv)" ]
 }
+
+@test "bad: kcat -J envelopes without --kcat, and times in milliseconds, are said as such" {
+	printf '%s\n' '{"topic":"t","partition":0,"offset":3,"ts":1736121600000,"key":"a","payload":"{\"ts\":1}"}' \
+		'{"ts":1736121600000,"key":"a","value":1}' '{"ts":1e300,"key":"a","value":1}' >"$T/in"
+	run --separate-stderr fcvae-window "$T/in"
+	[ "${stderr_lines[0]}" = "fcvae-window: $T/in line 1: \"ts\" is not a timestamp (a kcat -J envelope? see --kcat)" ]
+	[ "${stderr_lines[1]}" = "fcvae-window: $T/in line 2: \"ts\" is not a timestamp (milliseconds? epoch seconds are read)" ]
+	[ "${stderr_lines[2]}" = "fcvae-window: $T/in line 3: \"ts\" is not a timestamp" ]
+}

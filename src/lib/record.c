@@ -553,7 +553,9 @@ int fcvae_time_in_range(double t)
 	return t >= -62167219200.0 && t < 253402300800.0;
 }
 
-static int get_ts(const fcvae_json *v, const char *name, double *t, const char **reason, char *msg)
+/* hint: the envelope of kcat -J read as a record, whose own "ts" is
+ * Kafka's, in milliseconds, and whose record is its payload */
+static int get_ts(const fcvae_json *v, const char *name, const char *hint, double *t, const char **reason, char *msg)
 {
 	if (v->type == FCVAE_JSON_NUMBER && fcvae_time_in_range(v->num)) {
 		*t = v->num;
@@ -561,7 +563,9 @@ static int get_ts(const fcvae_json *v, const char *name, double *t, const char *
 	}
 	if (v->type == FCVAE_JSON_STRING && fcvae_time_parse(v->str, v->slen, t) == 0 && fcvae_time_in_range(*t))
 		return 0;
-	return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp", name);
+	if (!hint[0] && v->type == FCVAE_JSON_NUMBER && fcvae_time_in_range(v->num / 1000))
+		hint = " (milliseconds? epoch seconds are read)";
+	return bad(reason, "bad ts", msg, "\"%s\" is not a timestamp%s", name, hint);
 }
 
 static int field_is(const char *name, size_t len, const char *f)
@@ -630,7 +634,8 @@ static int from_object(fcvae_input_reader *r, const fcvae_json *o, const fcvae_j
 
 	const fcvae_json *t = fcvae_json_get(o, op->ts_field);
 	if (t) {
-		if (get_ts(t, op->ts_field, &in->ts, reason, msg) < 0)
+		int envelope = !env && !r->no_option_hints && fcvae_json_get(o, "payload") && fcvae_json_get(o, "offset");
+		if (get_ts(t, op->ts_field, envelope ? " (a kcat -J envelope? see --kcat)" : "", &in->ts, reason, msg) < 0)
 			return -1;
 	} else if (env && op->kafka_time) {
 		const fcvae_json *et = fcvae_json_get(env, "ts");
