@@ -225,6 +225,24 @@ closed_pipe() {
 	cmp "$D/quiet.safetensors" "$D/progress.safetensors"
 }
 
+@test "faults: standard input or output closed at start is an error said, exit 1, not a file opened later read or written" {
+	# (with stdin closed, fcvae-score read its own signal pipe: for ever)
+	for cmd in "fcvae-score -m $D/p.safetensors" "fcvae-window" "fcvae-alert" "fcvae-eval" "fcvae-train -q -o $D/c.safetensors"; do
+		# (closed inside: run's own output pipe would take the number)
+		run --separate-stderr bash -c "exec <&-; exec timeout 20 $cmd"
+		echo "$cmd <&-: $status $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"Bad file descriptor"* ]]
+	done
+	# with stdout closed too, the scores went into that pipe, exit 0
+	run --separate-stderr bash -c "exec <&- >&-; exec timeout 20 fcvae-score -m '$D/p.safetensors' '$D/one'"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"write error on standard output: Bad file descriptor"* ]]
+	run --separate-stderr bash -c "exec >&-; exec fcvae-gen --days 1"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"write error on standard output: Bad file descriptor"* ]]
+}
+
 # A directory where no file can be made: read-only for a normal user; root
 # writes anywhere, so then a sysfs directory that takes no new files.
 nowrite_dir() {

@@ -72,6 +72,18 @@ void fcvae_stop_exit(int stop)
 
 void fcvae_setprogname(char **argv)
 {
+	/* A standard descriptor closed at start (prog <&-) would be the next
+	 * file opened: input read from, output written into, whatever file
+	 * that is. Each such one is taken by /dev/null opened the other way,
+	 * so that its reads or writes fail (EBADF), as cat's do, and say so. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int nul = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+			if (nul >= 0 && nul != fd) {
+				dup2(nul, fd);
+				close(nul);
+			}
+		}
 	if (!argv[0])
 		return;
 	char *slash = strrchr(argv[0], '/');
