@@ -716,9 +716,7 @@ int main(int argc, char **argv)
 	int verbose = 0, do_resend = 0, strict = 0, c;
 	fcvae_rejects rej = {0};
 
-	fcvae_setprogname(argv);
-	/* a closed pipe is a write error to report (exit 1), not a silent death */
-	signal(SIGPIPE, SIG_IGN);
+	fcvae_start(argv);
 	while ((c = getopt_long(argc, argv, "s:l:a:K:rvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': k.state = optarg; break;

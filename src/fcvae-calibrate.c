@@ -320,9 +320,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	fcvae_setprogname(argv);
-	/* a closed pipe is a write error to report (exit 1), not a silent death */
-	signal(SIGPIPE, SIG_IGN);
+	fcvae_start(argv);
 	fcvae_scored_set set;
 	fcvae_scored_init(&set);
 	fcvae_rejects rej = {0};

@@ -445,9 +445,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	fcvae_setprogname(argv);
-	/* a closed pipe is a write error to report (exit 1), not a silent death */
-	signal(SIGPIPE, SIG_IGN);
+	fcvae_start(argv);
 	int opt, format_set = 0, columns_set = 0;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -809,10 +809,7 @@ int main(int argc, char **argv)
 	board b = {.hours = 24, .latest = -INFINITY};
 	fcvae_rejects rej = {0};
 
-	fcvae_setprogname(argv);
-	/* a gnuplot that exits early is a failed drawing to report (exit 1), and
-	 * a closed pipe a write error, not a silent death */
-	signal(SIGPIPE, SIG_IGN);
+	fcvae_start(argv);
 	while ((c = getopt_long(argc, argv, "o:H:r:s:F:fi:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.dir = optarg; break;

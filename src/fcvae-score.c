@@ -699,7 +699,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	fcvae_setprogname(argv);
+	fcvae_start(argv);
 	int c;
 	while ((c = getopt_long(argc, argv, "m:M:t:k:i:n:1s:b:wh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -762,8 +762,6 @@ int main(int argc, char **argv)
 	else
 		fcvae_modeldir_check(opt.models_dir);
 
-	/* a closed pipe is a write error to report (exit 1), not a silent death */
-	signal(SIGPIPE, SIG_IGN);
 	fcvae_catch_stop();
 	if (optind == argc)
 		score_input("-");

@@ -557,11 +557,8 @@ int main(int argc, char **argv)
 		{"level-shifts", required_argument, 0, O_LEVEL},
 		{0, 0, 0, 0},
 	};
-	fcvae_setprogname(argv);
+	fcvae_start(argv);
 	atexit(say_rejects);
-	/* a closed pipe on the progress (stderr) must not cost the model; on
-	 * stdout it is a write error to report (exit 1) */
-	signal(SIGPIPE, SIG_IGN);
 	fcvae_blas_pin();
 	fcvae_config cfg;
 	fcvae_config_default(&cfg);

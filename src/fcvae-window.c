@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 	int noflush = 0, strict = 0, linebuf = 0, verbose = 0, csv = 0, kcat = 0, pidle = 0, c;
 	fcvae_keyset keep = { 0 };
 
-	fcvae_setprogname(argv);
+	fcvae_start(argv);
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CSV: io.format = FCVAE_INPUT_CSV, csv = 1; break;
@@ -410,8 +410,6 @@ int main(int argc, char **argv)
 	if (history && !w.at_once)
 		fcvae_die(FCVAE_EXIT_USAGE, "--history needs --agg none without --lateness (each window at once)");
 
-	/* a closed pipe is a write error to report, not a silent death */
-	signal(SIGPIPE, SIG_IGN);
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 

@@ -70,8 +70,10 @@ void fcvae_stop_exit(int stop)
 	exit(stop ? FCVAE_EXIT_DATA : FCVAE_EXIT_OK);
 }
 
-void fcvae_setprogname(char **argv)
+void fcvae_start(char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	/* A standard descriptor closed at start (prog <&-) would be the next
 	 * file opened: input read from, output written into, whatever file
 	 * that is. Each such one is taken by /dev/null opened the other way,

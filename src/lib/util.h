@@ -19,7 +19,11 @@ enum fcvae_exit {
  * its last path component, which becomes argv[0] too: getopt's own messages
  * ("unrecognized option") are prefixed with argv[0]. */
 extern const char *fcvae_argv0;
-void fcvae_setprogname(char **argv);
+/* A program's first call: fcvae_argv0 set; a standard descriptor closed at
+ * start made one whose use fails; SIGPIPE and SIGXFSZ ignored, so that a
+ * closed pipe or a file size limit is a write error to report (exit 1),
+ * not a silent death (nor, on stderr, the loss of a run's result). */
+void fcvae_start(char **argv);
 
 /* sbase style: "argv0: message"; a message ending in ':' gets strerror(errno). */
 void fcvae_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 	const char *model = "tests/data/seed_models/Star_CMP.safetensors", *sections = "kernels,scoring,training";
 	int ch;
-	fcvae_setprogname(argv);
+	fcvae_start(argv);
 	while ((ch = getopt_long(argc, argv, "qr:m:s:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'q': scale = 0.1; break;

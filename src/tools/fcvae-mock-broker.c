@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	const char *output = NULL;
 	static char *topics[64];
 
-	fcvae_setprogname(argv);
+	fcvae_start(argv);
 	while ((c = getopt_long(argc, argv, "n:p:t:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': nbrokers = (int)fcvae_parse_long("--brokers", optarg, 1, 16); break;
@@ -117,7 +117,6 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	/* Signals stay blocked except inside sigsuspend, so one arriving
 	 * between the test and the wait cannot be lost. */
 	sigset_t block, old;

@@ -284,7 +284,7 @@ int main(void)
 	/* the first FCVAE_REJECTS_SAID lines of a reason are said, then that
 	 * the rest are counted only; the summary has every line */
 	char *argv[] = {"p", NULL};
-	fcvae_setprogname(argv);
+	fcvae_start(argv);
 	fd = capture_stderr(reject_many);
 	char got[4096];
 	ssize_t got_n = read(fd, got, sizeof got - 1);
