@@ -627,6 +627,18 @@ static _Noreturn void finish(int code)
 	exit(code);
 }
 
+/* How long a read may wait (ms, -1 for ever): not at all with windows
+ * pending, until --prom's second is up with records it has not seen. */
+static int read_timeout(size_t in_prom)
+{
+	if (npend)
+		return 0;
+	if (!opt.prom || in_prom == records_read)
+		return -1;
+	double left = prom.last_write + 1 - fcvae_monotonic();
+	return left > 0 ? (int)ceil(left * 1000) : 0;
+}
+
 /* Read one input to its end ("-" is standard input). */
 static void score_input(const char *file)
 {
@@ -639,17 +651,20 @@ static void score_input(const char *file)
 	}
 	in.max = opt.max_line;
 	cur_in = &in;
-	/* with work pending, or records read since --prom was written (a
-	 * rejected one leaves nothing pending, nor does a full batch flushed
-	 * within its second), only look: a quiet input flushes it. A stop
-	 * signal wakes the read (rc 2): the line read before it is scored */
+	/* with work pending, only look: a quiet input flushes it. With
+	 * records read since --prom was written (a rejected one leaves
+	 * nothing pending, nor does a full batch flushed within its second),
+	 * wait until its second is up: a trickle of records rewrites it once
+	 * a second, not at each pause. A stop signal wakes the read (rc 2):
+	 * the line read before it is scored */
 	size_t in_prom = records_read;
-	while (!fcvae_stop_signal &&
-	       (rc = fcvae_lines_read(&in, npend || (opt.prom && in_prom != records_read) ? 0 : -1)) != 0) {
+	while (!fcvae_stop_signal && (rc = fcvae_lines_read(&in, read_timeout(in_prom))) != 0) {
 		if (rc == 2) {
 			flush();
-			prom_write(0);
-			in_prom = records_read;
+			if (opt.prom && in_prom != records_read && read_timeout(in_prom) == 0) {
+				prom_write(0);
+				in_prom = records_read;
+			}
 			continue;
 		}
 		if (rc < 0) {
