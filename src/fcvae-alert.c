@@ -776,18 +776,21 @@ int main(int argc, char **argv)
 		in.max = max_line;
 		int rc = 0;
 		for (;;) {
-			if ((stop = fcvae_stop_due(strict, rej.total)))
+			/* (a stop signal ends the input, once what was read is taken) */
+			if (strict && rej.total) {
+				stop = FCVAE_STOP_STRICT;
 				break;
+			}
 			/* Before waiting for input, make what was taken durable: a
 			 * pause is when a crash would otherwise lose the most. */
 			if (!fcvae_lines_ready(&in) && since_save) {
 				state_save(&k);
 				since_save = 0;
 			}
-			if ((rc = fcvae_lines_read(&in, -1)) == 2)
-				continue;  /* a stop signal */
-			if (rc != 1)
+			if ((rc = fcvae_lines_read(&in, -1)) != 1) {
+				stop = fcvae_stop_due(0, 0);
 				break;
+			}
 			if (fcvae_lines_blank(&in))
 				continue;
 			k.records++;

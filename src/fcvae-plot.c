@@ -881,7 +881,8 @@ int main(int argc, char **argv)
 			fcvae_die(FCVAE_EXIT_FAIL, "%s:", path);
 		in.max = max_line;
 		int rc = 0;
-		while (!fcvae_stop_signal) {
+		/* (a stop signal ends the input, once what was read is taken) */
+		for (;;) {
 			int wait_ms = -1;
 			if (follow && pending) {
 				double due = last_draw + interval - fcvae_monotonic();

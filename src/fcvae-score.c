@@ -655,10 +655,10 @@ static void score_input(const char *file)
 	 * records read since --prom was written (a rejected one leaves
 	 * nothing pending, nor does a full batch flushed within its second),
 	 * wait until its second is up: a trickle of records rewrites it once
-	 * a second, not at each pause. A stop signal wakes the read (rc 2):
-	 * the line read before it is scored */
+	 * a second, not at each pause. A stop signal ends the input: what
+	 * was read before it is scored */
 	size_t in_prom = records_read;
-	while (!fcvae_stop_signal && (rc = fcvae_lines_read(&in, read_timeout(in_prom))) != 0) {
+	while ((rc = fcvae_lines_read(&in, read_timeout(in_prom))) != 0) {
 		if (rc == 2) {
 			flush();
 			if (opt.prom && in_prom != records_read && read_timeout(in_prom) == 0) {

@@ -450,8 +450,11 @@ int main(int argc, char **argv)
 		l.csv = io.format == FCVAE_INPUT_CSV;
 		fcvae_input_new_file(&rd);
 		for (;;) {
-			if ((stop = fcvae_stop_due(strict, rej.total)))
+			/* (a stop signal ends the input, once what was read is taken) */
+			if (strict && rej.total) {
+				stop = FCVAE_STOP_STRICT;
 				break;
+			}
 			if (!fcvae_lines_ready(&l))
 				write_out(&w, 1);
 			/* wake up for --idle and timed checkpoints while input is quiet */
@@ -466,8 +469,6 @@ int main(int argc, char **argv)
 				timeout = wake <= now ? 0 : (int)fmin(ceil((wake - now) * 1000), 1e9);
 			}
 			rc = fcvae_lines_read(&l, timeout);
-			if (rc == 2 && fcvae_stop_signal)
-				continue;
 			if (rc == 2 || (state && every_secs > 0 && now_wall() >= last_save + every_secs)) {
 				now = now_wall();
 				if (idle > 0 && now >= last_record + idle) {
@@ -482,8 +483,10 @@ int main(int argc, char **argv)
 				if (rc == 2)
 					continue;
 			}
-			if (rc == 0)
+			if (rc == 0) {
+				stop = fcvae_stop_due(0, 0);
 				break;
+			}
 			if (rc < 0)
 				fcvae_die(FCVAE_EXIT_FAIL, "%s:", *files);
 			if (fcvae_reject_toolong(&rej, &l)) {

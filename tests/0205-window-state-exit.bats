@@ -71,6 +71,24 @@ wait_lines() {
 	done
 }
 
+@test "stop: a record read before the stop is taken, the last one even without its newline" {
+	mkfifo "$T/fifo"
+	fcvae-window --window 1 --state "$T/state" <"$T/fifo" >"$T/out" &
+	pid=$!
+	exec 7>"$T/fifo"
+	printf '%s\n' '{"ts":0,"key":"a","value":1}' '{"ts":3600,"key":"a","value":2}' >&7
+	wait_lines "$T/out" 2
+	printf '%s' '{"ts":7200,"key":"a","value":3}' >&7
+	sleep 0.5
+	kill -TERM $pid
+	status=0
+	wait $pid || status=$?
+	exec 7>&-
+	[ "$status" -eq 143 ]
+	[ "$(wc -l <"$T/out")" -eq 3 ]
+	[ "$(jq -c .window "$T/out" | tail -n 1)" = "[3]" ]
+}
+
 @test "stop: a signal ignored at the start stays ignored (the filters of fcvae-stream drain)" {
 	mkfifo "$T/fifo"
 	( trap '' TERM; exec fcvae-window --window 2 --state "$T/state" <"$T/fifo" >"$T/out" ) &
@@ -111,9 +129,12 @@ wait_lines() {
 	hourly_envelopes 30 >"$T/all"
 	sed -n '21,30p' "$T/all" >"$T/later"
 	# the command stops fcvae-window, its parent, midway (the record at
-	# hand was read: a consumer stopped so has committed it)
-	run --separate-stderr env H="$T" fcvae-window --kcat --window 1 --state "$T/st" --no-flush \
-		--history 'head -n 12 "$H/all"; kill -TERM $PPID; exec sleep 10' "$T/later"
+	# hand was read: a consumer stopped so has committed it); the records
+	# after it come later (those read before a stop are taken too)
+	printf '#!/bin/sh\nhead -n 1 "$1"; sleep 5; tail -n +2 "$1"\n' >"$T/slow"
+	chmod +x "$T/slow"
+	run --separate-stderr bash -c '"$1/slow" "$1/later" | H="$1" fcvae-window --kcat --window 1 --state "$1/st" --no-flush --history "$2"' \
+		sh "$T" 'head -n 12 "$H/all"; kill -TERM $PPID; exec sleep 10'
 	[ "$status" -eq 143 ]
 	[ "$(jq -r .offset <<<"$output")" = 20 ]
 	[[ "$stderr" == *"in [0]: --history cut short by the stop: the windows miss offsets "*" to 19"* ]]

@@ -251,7 +251,13 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			int rc = poll(pfd, fcvae_stop_fd >= 0 ? 2 : 1, timeout_ms);
 			if (rc < 0 && errno != EINTR)
 				return -1;
-			if (rc <= 0 || fcvae_stop_signal)
+			/* a stop ends the input here: what was read is still
+			 * returned, a last line without its newline too */
+			if (fcvae_stop_signal) {
+				l->eof = 1;
+				continue;
+			}
+			if (rc <= 0)
 				return 2;
 		}
 		ssize_t n = read(l->fd, l->buf + l->end, l->cap - l->end);

@@ -66,8 +66,9 @@ int fcvae_lines_open(fcvae_lines *l, const char *path);
 void fcvae_lines_fdopen(fcvae_lines *l, int fd, const char *name);
 /* Next line: 1 (in l->line, l->len), 0 at end of input, -1 on a read error
  * (errno set), or 2 when timeout_ms >= 0 passed with no complete line
- * (timeout_ms < 0 waits as long as it takes) or a stop signal came (see
- * fcvae_catch_stop()). A last line without a
+ * (timeout_ms < 0 waits as long as it takes). A stop signal (see
+ * fcvae_catch_stop()) ends the input where it is: the lines already read
+ * are still returned, then 0. A last line without a
  * newline is still a line. A line longer than l->max comes back cut to
  * l->max bytes with l->toolong set: report it as bad input (a cut line is
  * not JSON anyway).
