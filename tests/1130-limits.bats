@@ -193,4 +193,14 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.score | type' <<<"$output")" = number ]
+	# and a batch of windows with many samples each is scored a few at a
+	# time (256 of them at 100000 samples wanted 10 GB), as the whole
+	fcvae-gen --hourly --days 12 --combo Accel/CMP --format ndjson | fcvae-window | head -n 256 >"$T/w256"
+	run --separate-stderr bash -c "ulimit -v $((512 * 1024)) &&
+		fcvae-score -m $FCVAE_TOP/models/Accel_CMP.safetensors -1 -n 100000 '$T/w256'"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 256 ]
+	fcvae-score -m "$FCVAE_TOP/models/Accel_CMP.safetensors" -1 -n 100000 -b 1 "$T/w256" 2>/dev/null |
+		cmp - <(printf '%s\n' "${lines[@]}")
 }

@@ -144,9 +144,9 @@ void fcvae_score_mcmc2(fcvae_scorer *s, const float *x, const float *eps, int B,
 		}
 }
 
-void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double *raw,
-                       const unsigned char *missing, const uint64_t *stream, int B,
-                       fcvae_score_result *out)
+static void score_chunk(fcvae_scorer *s, const fcvae_score_opts *o, const double *raw,
+                        const unsigned char *missing, const uint64_t *stream, int B,
+                        fcvae_score_result *out)
 {
 	const fcvae_model *m = s->m;
 	const int W = m->cfg.window, L = m->cfg.latent;
@@ -185,5 +185,23 @@ void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double 
 		out[b].mu = s->mux_mean[b];
 		out[b].sd = sqrt(s->varx_mean[b]);
 		out[b].expected = fcvae_model_raw(m, out[b].mu);
+	}
+}
+
+/* Decoder rows (windows x samples) scored at once at most: the workspace
+ * grows with them (the decoder's layers' too: some 500 bytes a row for
+ * hidden 100,100), and --samples goes to a million. */
+#define SCORE_ROWS (1 << 16)
+
+void fcvae_score_batch(fcvae_scorer *s, const fcvae_score_opts *o, const double *raw,
+                       const unsigned char *missing, const uint64_t *stream, int B,
+                       fcvae_score_result *out)
+{
+	const int W = s->m->cfg.window;
+	const int chunk = o->samples >= SCORE_ROWS ? 1 : SCORE_ROWS / o->samples;
+	/* a window's noise is its own: the chunks score as the whole would */
+	for (int b = 0; b < B; b += chunk) {
+		int n = B - b < chunk ? B - b : chunk;
+		score_chunk(s, o, raw + (size_t)b * W, missing ? missing + (size_t)b * W : NULL, stream + b, n, out + b);
 	}
 }
