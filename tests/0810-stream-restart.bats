@@ -198,3 +198,35 @@ teardown() {
 	diff <(expected_hours --combo Star/CMP --days 60 | awk '$2 >= "2025-02-17T23"') \
 		<(scored_hours "$BATS_TEST_TMPDIR/st/scored.ndjson")
 }
+
+@test "stream: a clean stop before the reading again after an unclean stop ended leaves it to the next start" {
+	produce --delay 0 --combo Star/CMP --split train
+	stream_start st
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" 100 60
+	stream_kill st
+	# the next start reads again from the start; held up (scoring stopped,
+	# the pipe full) and stopped cleanly before it is through, its group's
+	# offsets already at the end of the topic
+	stream_start st
+	j=0
+	until grep -q "did not stop cleanly" "$BATS_TEST_TMPDIR/st.err" && sp=$(pgrep -g "$pid_st" -x fcvae-score); do
+		j=$((j + 1)); [ $j -lt 600 ]; sleep 0.05
+	done
+	kill -STOP $sp
+	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
+	sleep 1
+	kill -TERM "$pid_st"
+	sleep 1
+	kill -CONT $sp
+	wait "$pid_st"
+	cat "$BATS_TEST_TMPDIR/st.err"
+	grep -q "stopped cleanly, before it had read again what the last run had: the next start reads it again" "$BATS_TEST_TMPDIR/st.err"
+	[ -e "$BATS_TEST_TMPDIR/st/running" ]
+	# so the next one reads again, and every hour is scored once (they were
+	# lost: the group's offsets were at the end)
+	stream_start st
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((42 * 24 - 23)) 60
+	sleep 1
+	stream_stop st
+	diff <(expected_hours --combo Star/CMP --days 42) <(scored_hours "$BATS_TEST_TMPDIR/st/scored.ndjson")
+}

@@ -43,6 +43,48 @@ c=?' ]
 	[ "$stderr" = "fcvae-stream: state directory: cannot create directory '$BATS_TEST_TMPDIR/file': Not a directory" ]
 }
 
+@test "stream: a program it needs that is missing is said as such; --alerts the topic read is a usage error" {
+	# a PATH of everything but kcat
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	for d in /usr/local/bin /usr/bin /bin; do
+		for f in "$d"/*; do
+			n=${f##*/}
+			[ "$n" = kcat ] || [ -e "$BATS_TEST_TMPDIR/bin/$n" ] || ln -s "$f" "$BATS_TEST_TMPDIR/bin/$n"
+		done
+	done
+	run -1 --separate-stderr env PATH="$FCVAE_BUILD/bin:$FCVAE_TOP/scripts:$BATS_TEST_TMPDIR/bin" \
+		fcvae-stream -b 127.0.0.1:1 --no-dashboard -s "$BATS_TEST_TMPDIR/st"
+	[ "$stderr" = "fcvae-stream: kcat not found: a run needs kcat, jq, flock and setpriv (Debian packages kcat, jq, util-linux)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/st" ]
+	# (its alerts were read back as bad input)
+	run -2 --separate-stderr fcvae-stream -b 127.0.0.1:1 -t fb -A fb --no-dashboard -s "$BATS_TEST_TMPDIR/st"
+	[ "$stderr" = "fcvae-stream: --alerts: 'fb' is the topic read: its alerts would be read back as input" ]
+	# kcat's own "% " is not part of the reason
+	run -2 --separate-stderr fcvae-stream -b 127.0.0.1:1 -X foo --no-dashboard -s "$BATS_TEST_TMPDIR/st"
+	[[ "$stderr" == "fcvae-stream: -X, -C: Expected -X property=value"* ]]
+}
+
+@test "stream: a stop while it checks its options is a clean stop, said" {
+	# a kcat slow to answer the check of the options
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh
+sleep 1
+exec "%s" "$@"
+' "$(command -v kcat)" >"$BATS_TEST_TMPDIR/bin/kcat"
+	chmod +x "$BATS_TEST_TMPDIR/bin/kcat"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" fcvae-stream -b 127.0.0.1:1 -s "$BATS_TEST_TMPDIR/st" --no-dashboard \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	sleep 0.3
+	kill -TERM $pid
+	rc=0
+	wait $pid || rc=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$rc" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "fcvae-stream: stopped before it started" ]
+	[ ! -e "$BATS_TEST_TMPDIR/st/running" ]
+}
+
 @test "stream: a start that fails before its pipeline runs leaves no mark of an unclean stop" {
 	st=$BATS_TEST_TMPDIR/st
 	mkdir "$st"

@@ -37,7 +37,7 @@ static const char usage[] =
 	"  -n, --brokers N      brokers in the cluster (default 1)\n"
 	"  -p, --partitions N   partitions of each -t topic (default 4)\n"
 	"  -t, --topic NAME     create NAME before serving (repeatable); other\n"
-	"                       topics are auto-created with 1 partition on first use\n"
+	"                       topics are auto-created with 4 partitions on first use\n"
 	"  -o, --output FILE    also write the address to FILE (atomically)\n"
 	"  -h, --help           this text\n"
 	"      --version        print the version\n";
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		fcvae_usage(usage, FCVAE_EXIT_USAGE);
+		fcvae_die(FCVAE_EXIT_USAGE, "takes no operands ('%s')", argv[optind]);
 
 	/* The cluster needs a client handle for its bookkeeping; a producer
 	 * handle with no brokers configured does nothing else. */
