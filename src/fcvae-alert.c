@@ -450,6 +450,7 @@ static void sink_open(sink *k)
 	long long log_bytes = -1, alerts_bytes = -1;
 	if (k->state) {
 		log_bytes = alerts_bytes = 0;
+		fcvae_state_lock(k->state);
 		state_load(k, &log_bytes, &alerts_bytes);
 		/* before the first record is taken, not at the first save */
 		if (fcvae_atomic_try(k->state) < 0)
@@ -633,6 +634,7 @@ static int resend_box(sink *k, fcvae_lines *box)
 			fcvae_warn("%s: no state file: no alert committed, none to resend", k->state);
 			return -1;
 		}
+		fcvae_state_lock(k->state);
 		state_load(k, &log_bytes, &committed);
 	}
 	if (outfile_open(&k->alerts, committed, 0) < 0) {

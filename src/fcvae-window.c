@@ -415,6 +415,7 @@ int main(int argc, char **argv)
 
 	if (state) {
 		char err[512];
+		fcvae_state_lock(state);
 		/* only a state that is not there is none: one that cannot be
 		 * read would be overwritten */
 		if ((access(state, F_OK) == 0 || errno != ENOENT) && fcvae_window_load(&w, state, err, sizeof err) < 0)
@@ -566,6 +567,10 @@ int main(int argc, char **argv)
 
 	if (io.need_value && w.records && !valued && !stop)
 		fcvae_warn("no record has a \"%s\" field: every value is missing (see --value)", io.value_field);
+	/* a --series that matched nothing, a misspelt key among others too */
+	for (size_t i = 0; i < keep.n && !stop; i++)
+		if (!fcvae_window_has(&w, keep.key[i], keep.len[i]))
+			fcvae_warn("--series \"%s\": no record of this series", keep.key[i]);
 	/* --strict: the bad line said it */
 	if (verbose || unwritten || young || (w.other && !w.windows) ||
 	    (stop != FCVAE_STOP_STRICT && (rej.total || w.late || w.replayed || w.dropped || w.overflowed))) {

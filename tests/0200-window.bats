@@ -99,7 +99,13 @@ setup() {
 	[ -z "$stderr" ]
 	run --separate-stderr fcvae-window --window 2 --series b "$T/in"
 	[ "$status" -eq 0 ]
-	[ "$stderr" = 'fcvae-window: 3 records, 0 series, 0 windows, 3 records of other series skipped (--series)' ]
+	[ "$stderr" = 'fcvae-window: --series "b": no record of this series
+fcvae-window: 3 records, 0 series, 0 windows, 3 records of other series skipped (--series)' ]
+	# a misspelt key among others that match, too
+	run --separate-stderr fcvae-window --window 1 --series a --series typo "$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -gt 0 ]
+	[ "$stderr" = 'fcvae-window: --series "typo": no record of this series' ]
 }
 
 @test "window: unknown fields pass through byte for byte, after the window fields" {
@@ -167,7 +173,8 @@ setup() {
 		<(fcvae-window "${o[@]}" --series Star/CMP --series Accel/no-pin "$T/tx.csv")
 	run --separate-stderr fcvae-window "${o[@]}" --series Star -v "$T/tx.csv"
 	[ -z "$output" ]
-	[ "$stderr" = "fcvae-window: $n records, 0 series, 0 windows, $n records of other series skipped (--series)" ]
+	[ "$stderr" = "fcvae-window: --series \"Star\": no record of this series
+fcvae-window: $n records, 0 series, 0 windows, $n records of other series skipped (--series)" ]
 	# a key with a quote and a backslash, as JSON writes them; another
 	# series far ahead is not refused, nor does it move this one's buckets
 	printf '%s\n' '{"ts":0,"key":"q\"\\","value":1}' '{"ts":0,"key":"q","value":5}' \

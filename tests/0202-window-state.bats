@@ -38,8 +38,24 @@ envelopes() {
 		tail -n +"$((cut + 1))" "$T/events" | fcvae-window $opts --state "$T/state" >"$T/b"
 		cat "$T/a" "$T/b" | cmp - "$T/whole"
 	done
-	# no temp files left beside the state
-	[ "$(ls "$T" | grep -c state)" -eq 1 ]
+	# no temp files left beside the state, only its lock
+	[ "$(ls "$T" | grep state)" = "state
+state.lock" ]
+}
+
+@test "state: one run at a time on a state file: a second is refused while the first runs" {
+	# (both loaded it, and the one that saved last lost the other's series)
+	{ printf 'ts,key,value\n0,a,1\n3600,a,2\n'; sleep 3; } | fcvae-window --csv --window 3 --state "$T/st" >"$T/a" 3>&- &
+	pid=$!
+	sleep 1
+	run --separate-stderr fcvae-window --csv --window 3 --state "$T/st" <<<$'ts,key,value\n0,b,1'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-window: $T/st: in use by another run (its lock $T/st.lock is held)" ]
+	wait $pid
+	# once it is done, the next run takes it
+	run --separate-stderr fcvae-window --csv --window 3 --state "$T/st" <<<$'ts,key,value\n7200,a,3'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .window <<<"$output")" = "[1,2,3]" ]
 }
 
 @test "state: an open bucket whose sum went beyond a double resumes as it was" {

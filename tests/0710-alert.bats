@@ -477,3 +477,16 @@ setup() {
 	[ "$(jq -r .id "$tmp/out")" = "$(printf '%s\n' b@2025-01-01T01:00:00Z/open c@2025-01-01T01:00:00Z/open)" ]
 	grep -q 'b@2025-01-01T01:00:00Z/close.*not sent again' "$tmp/err"
 }
+
+@test "alert: one run at a time on a state file" {
+	printf '{"key":"a","ts":%d,"score":-1,"threshold":-5,"anomaly":false}\n' 1 2 >"$tmp/two"
+	{ cat "$tmp/two"; sleep 3; } | fcvae-alert --state "$tmp/st" >/dev/null 3>&- &
+	pid=$!
+	sleep 1
+	run --separate-stderr fcvae-alert --state "$tmp/st" "$tmp/two"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-alert: $tmp/st: in use by another run (its lock $tmp/st.lock is held)" ]
+	wait $pid
+	run fcvae-alert --state "$tmp/st" "$tmp/two"
+	[ "$status" -eq 0 ]
+}

@@ -242,6 +242,22 @@ static void sweep_stale(const char *path)
 	closedir(d);
 }
 
+void fcvae_state_lock(const char *path)
+{
+	size_t n = strlen(path) + sizeof ".lock";
+	char *lock = fcvae_xrealloc(NULL, n);
+	snprintf(lock, n, "%s.lock", path);
+	/* (none to be made: the state cannot be saved there either, which
+	 * the caller's checks say) */
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			fcvae_die(FCVAE_EXIT_FAIL, "%s: in use by another run (its lock %s is held)", path, lock);
+		fcvae_die(FCVAE_EXIT_FAIL, "cannot lock the state %s: %s:", path, lock);
+	}
+	free(lock); /* the descriptor stays open: the lock lasts until exit */
+}
+
 int fcvae_atomic_try(const char *path)
 {
 	struct stat st;

@@ -70,6 +70,11 @@ void fcvae_atomic_abort(fcvae_atomic *a);
  * an output written after long work, said at the start. 0, or -1 with
  * errno (EISDIR for a directory, ENXIO for a socket). */
 int fcvae_atomic_try(const char *path);
+/* One run at a time on a state file: an exclusive lock on PATH.lock (made
+ * if need be, left in place), held until exit. Another run holding it ends
+ * this one (exit 1): two runs that load one state would each save over
+ * what the other took. Where no lock file can be made, none is taken. */
+void fcvae_state_lock(const char *path);
 /* fcvae_atomic_try, or die (exit 1) with "cannot write PATH: why", the
  * path as given and what the try met (not a guess at its directory: a
  * device, a socket, a link loop or a dangling link each fail otherwise). */

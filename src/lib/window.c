@@ -637,6 +637,11 @@ static void close_to(fcvae_window *w, double wm)
 		close_until(w, f);
 }
 
+int fcvae_window_has(fcvae_window *w, const char *key, size_t keylen)
+{
+	return lookup(w, key, keylen, 0) != NULL;
+}
+
 int fcvae_window_add(fcvae_window *w, const fcvae_input *in)
 {
 	if (fcvae_window_replayed(w, in))
@@ -1010,7 +1015,9 @@ static int load_series(fcvae_window *w, const fcvae_json *r, char *why, size_t s
 		if (bucket_start(w, o, "start", 0, &start) < 0 || num(o, "acc", &acc) < 0 || num(o, "comp", &comp) < 0 ||
 		    whole(o, "n", 0, UINT32_MAX, 0, &nr) < 0 || whole(o, "nvalid", 0, nr, 0, &nv) < 0 ||
 		    num(o, "label", &label) < 0 || !e || e->type != FCVAE_JSON_STRING ||
-		    (sc && sc->type != FCVAE_JSON_TRUE && sc->type != FCVAE_JSON_FALSE)) {
+		    (sc && sc->type != FCVAE_JSON_TRUE && sc->type != FCVAE_JSON_FALSE) ||
+		    /* (one before the series' next bucket would never close) */
+		    (int64_t)start < s->next) {
 			snprintf(why, size, "bad open bucket of \"%s\"", key->str);
 			goto out;
 		}

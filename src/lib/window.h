@@ -146,6 +146,8 @@ void fcvae_window_flush(fcvae_window *w);
  * partitions (a short run would otherwise close nothing ever). */
 void fcvae_window_settle(fcvae_window *w);
 
+/* Whether series key has been seen (this run, or one whose state it loaded). */
+int fcvae_window_has(fcvae_window *w, const char *key, size_t keylen);
 /* Records held in open buckets (what end of input without a flush and
  * without a saved state would lose). */
 size_t fcvae_window_open_records(const fcvae_window *w);
