@@ -320,3 +320,13 @@ state.lock" ]
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--history needs --agg none"* ]]
 }
+
+@test "state: an open bucket before its series' next bucket is refused as damaged (it would never close)" {
+	printf '%s\n' '{"fcvae_window_state":1,"agg":"sum","bucket":3600,"window":1,"revise":false,"series":1,"maxts":7200,"frontier":7200,"offsets":[]}' \
+		'{"key":"a","next":7200,"seen":2,"ring":[1],"open":[{"start":0,"acc":5,"comp":0,"n":1,"nvalid":1,"label":null,"extra":""}]}' >"$T/dmg"
+	cp "$T/dmg" "$T/before"
+	run --separate-stderr fcvae-window --csv --agg sum --window 1 --state "$T/dmg" <<<$'ts,key,value\n7300,a,1'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fcvae-window: cannot load state: $T/dmg line 2: bad open bucket of \"a\"" ]
+	cmp "$T/dmg" "$T/before"
+}
