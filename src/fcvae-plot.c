@@ -300,8 +300,17 @@ static void pa_credit(const series *s, unsigned char *credit)
 /* A tick step giving at most about four ticks over [lo, hi], 1, 2 or 5
  * times a power of ten: the score panel is short, and gnuplot's own choice
  * crowds it when a spike stretches the range. 0 when the range is empty. */
+/* Whether a panel's values are all one as written to gnuplot (%.9g):
+ * apart beyond that, gnuplot sees an empty range and warns. */
+static int one_value(double lo, double hi)
+{
+	return hi - lo <= 1e-9 * fmax(fabs(lo), fabs(hi));
+}
+
 static double tick_step(double lo, double hi)
 {
+	if (one_value(lo, hi))
+		return 0;
 	double want = (hi - lo) / 4;
 	if (!(want > 0) || !isfinite(want))
 		return 0;
@@ -351,7 +360,7 @@ static void put_yrange(FILE *fp, double lo, double hi)
 {
 	if (lo > hi)
 		fputs("set yrange [0:1]\n", fp);
-	else if (lo == hi) {
+	else if (one_value(lo, hi)) {
 		double d = lo ? fabs(lo) / 100 : 1;
 		fprintf(fp, "set yrange [%.17g:%.17g]\n", lo - d, hi + d);
 	}
@@ -436,12 +445,13 @@ static void script_series(FILE *fp, const board *b, const series *s, const draw_
 	};
 	const int score_shown[] = {has[C_SCORE], has[C_THRESHOLD]};
 
-	/* x range: the shown span ending at the newest bucket, one bucket of
-	 * air on the right; fixed margins (screen fractions) so that a pixel
-	 * column means the same time in every image */
+	/* x range: the shown span ending at the newest bucket, a little air on
+	 * the right (half an hour of a day, a 48th of other spans: not a third
+	 * of an hour of minutes); fixed margins (screen fractions) so that a
+	 * pixel column means the same time in every image */
 	double t1 = s->n ? s->p[s->n - 1].ts : b->latest;
 	double t0 = t1 - b->hours * 3600;
-	fprintf(fp, "set xrange [%.3f:%.3f]\n", t0, t1 + 1800);
+	fprintf(fp, "set xrange [%.3f:%.3f]\n", t0, t1 + fmin(1800, b->hours * 3600 / 48));
 	fprintf(fp, "score_ytics = %.17g\n", step);
 	for (int f = 0; f < 2; f++) {
 		if (!(f ? o->svg : o->png))

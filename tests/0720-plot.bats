@@ -213,7 +213,9 @@ setup() {
 
 # x pixel of time t in an image W wide showing [t1 - hours, t1 + 30 min]:
 # the plot area spans screen 0.09..0.97 (fixed margins in fcvae-plot)
-x_of() { awk -v t="$1" -v t1="$2" -v h="$3" -v w="$4" 'BEGIN { t0 = t1 - h * 3600; printf "%.0f\n", w * (0.09 + 0.88 * (t - t0) / (t1 + 1800 - t0)) }'; }
+# (the air right of the newest: half an hour, a 48th of a shorter span)
+x_of() { awk -v t="$1" -v t1="$2" -v h="$3" -v w="$4" 'BEGIN { t0 = t1 - h * 3600; air = h * 75 < 1800 ? h * 75 : 1800
+	printf "%.0f\n", w * (0.09 + 0.88 * (t - t0) / (t1 + air - t0)) }'; }
 
 # dots COLOUR SVG TOP: x pixels of the markers of colour COLOUR (as gnuplot
 # writes it, "rgb(255,   0,   0)") below pixel row TOP of an SVG, where the
@@ -332,11 +334,14 @@ red_dots() { dots 'rgb(255,   0,   0)' "$@"; }
 		echo '{"key":"b","ts":"2025-01-01T01:00:00Z","value":1,"score":-1}'
 		echo '{"key":"b","ts":"2025-01-01T02:00:00Z","value":2,"score":-1}'
 		echo '{"key":"c","ts":"2025-01-01T01:00:00Z","value":null,"expected":3,"score":null}'
+		# values one as gnuplot is given them (9 digits), not as doubles
+		echo '{"key":"d","ts":"2025-01-01T01:00:00Z","value":0.3,"score":1}'
+		echo '{"key":"d","ts":"2025-01-01T02:00:00Z","value":0.30000000000000004,"score":1.0000000000000002}'
 	} >"$tmp/thin"
 	run --separate-stderr fcvae-plot -o "$tmp/t" "$tmp/thin"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	[ "$(ls "$tmp/t"/*.png | wc -l)" -eq 3 ]
+	[ "$(ls "$tmp/t"/*.png | wc -l)" -eq 4 ]
 }
 
 @test "plot: what gnuplot says reaches stderr named \"fcvae-plot: gnuplot:\", a failure's messages too" {
