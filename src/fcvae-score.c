@@ -586,8 +586,9 @@ static void flush(void)
 	}
 }
 
-/* --prom: at once when input pauses (a live stream's newest state), at most
- * every second while it streams, and at exit. */
+/* --prom: at most every PROM_EVERY seconds, when input pauses (a live
+ * stream's newest state) and while it streams, and at exit (0: at once). */
+#define PROM_EVERY 1.0
 static void prom_write(double min_interval)
 {
 	if (!opt.prom)
@@ -635,7 +636,7 @@ static int read_timeout(size_t in_prom)
 		return 0;
 	if (!opt.prom || in_prom == records_read)
 		return -1;
-	double left = prom.last_write + 1 - fcvae_monotonic();
+	double left = prom.last_write + PROM_EVERY - fcvae_monotonic();
 	return left > 0 ? (int)ceil(left * 1000) : 0;
 }
 
@@ -682,7 +683,7 @@ static void score_input(const char *file)
 		}
 		if (npend == opt.batch) {
 			flush();
-			prom_write(1);
+			prom_write(PROM_EVERY);
 		}
 	}
 	if (fcvae_stop_signal)

@@ -180,6 +180,7 @@ static size_t read_history(fcvae_window *w, const fcvae_input_opts *io, const ch
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGPIPE, SIG_DFL);
+			signal(SIGXFSZ, SIG_DFL);
 			execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
 			_exit(127);
 		}

@@ -219,6 +219,14 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 		if (l->eof) {
 			if (l->start == l->end)
 				return 0;
+			/* at a stop, the rest of a line not yet ended may still be
+			 * on its way: not a line to take, nor a bad one; said */
+			if (l->stopped) {
+				fcvae_warn("%s: stopped within line %zu: its %zu bytes read so far are not taken",
+				           strcmp(l->name, "-") ? l->name : "standard input", l->lastno + 1, l->end - l->start);
+				l->start = l->end;
+				return 0;
+			}
 			if (l->inner && l->quote == CSV_QUOTED)
 				take_first_line(l, l->end - l->start, 0);
 			else
@@ -251,10 +259,10 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			int rc = poll(pfd, fcvae_stop_fd >= 0 ? 2 : 1, timeout_ms);
 			if (rc < 0 && errno != EINTR)
 				return -1;
-			/* a stop ends the input here: what was read is still
-			 * returned, a last line without its newline too */
+			/* a stop ends the input here: the lines already read
+			 * are still returned */
 			if (fcvae_stop_signal) {
-				l->eof = 1;
+				l->eof = l->stopped = 1;
 				continue;
 			}
 			if (rc <= 0)

@@ -34,6 +34,7 @@ typedef struct {
 	char *buf;
 	size_t cap, start, end;
 	int eof;
+	int stopped;        /* the input ended by a stop signal, not at its end */
 	size_t lineno;      /* number of the line last returned, from 1 (CSV: its first) */
 	size_t lastno;      /* its last line: > lineno for a CSV record over several */
 	char *line;         /* the line, without its "\n" or "\r\n"; NUL-terminated; */
@@ -68,8 +69,9 @@ void fcvae_lines_fdopen(fcvae_lines *l, int fd, const char *name);
  * (errno set), or 2 when timeout_ms >= 0 passed with no complete line
  * (timeout_ms < 0 waits as long as it takes). A stop signal (see
  * fcvae_catch_stop()) ends the input where it is: the lines already read
- * are still returned, then 0. A last line without a
- * newline is still a line. A line longer than l->max comes back cut to
+ * are still returned, then 0; a line whose newline has not come yet is
+ * said (its rest may be on its way), not returned. At the end of input a
+ * last line without a newline is still a line. A line longer than l->max comes back cut to
  * l->max bytes with l->toolong set: report it as bad input (a cut line is
  * not JSON anyway).
  *

@@ -83,12 +83,13 @@ void fcvae_atomic_check(const char *path);
 /* Stopping on SIGINT or SIGTERM with the work saved (a state file), for a
  * program whose death would lose it: after fcvae_catch_stop(), either sets
  * fcvae_stop_signal and makes fcvae_stop_fd readable, which wakes
- * fcvae_lines_read() (it returns 2, whatever the timeout) whichever thread
- * the signal came to. A signal ignored at start stays ignored: a pipeline
- * that drains its filters on a stop (fcvae-stream) ignores them there.
- * Under --strict such a program stops so too at the first rejected line,
- * what came before it saved:
- *     while (!(stop = fcvae_stop_due(strict, rej.total))) { read a record }
+ * fcvae_lines_read() whichever thread the signal came to: its input ends
+ * there, once the lines already read are taken. A signal ignored at start
+ * stays ignored: a pipeline that drains its filters on a stop
+ * (fcvae-stream) ignores them there. Under --strict such a program stops
+ * too at the first rejected line, what came before it saved:
+ *     while (!(strict && rej.total) && fcvae_lines_read(...) == 1) { take it }
+ *     stop = fcvae_stop_due(strict, rej.total);
  *     save the state; fcvae_stop_exit(stop); */
 extern volatile sig_atomic_t fcvae_stop_signal;
 extern int fcvae_stop_fd;   /* -1 until fcvae_catch_stop() */
