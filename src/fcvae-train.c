@@ -239,7 +239,7 @@ static void read_file(recset *s, const char *path)
 		}
 	}
 	if (rc < 0)
-		fcvae_die(FCVAE_EXIT_FAIL, "%s:", strcmp(path, "-") ? path : "standard input");
+		fcvae_die(FCVAE_EXIT_FAIL, "%s:", fcvae_path_said(path));
 	fcvae_lines_close(&in);
 	fcvae_json_parser_free(&p);
 }

@@ -550,7 +550,7 @@ int main(int argc, char **argv)
 			}
 		}
 		if (!stop && io.format == FCVAE_INPUT_CSV && !rd.have_header)
-			fcvae_warn("%s: no CSV header: the input is empty", strcmp(*files, "-") ? *files : "standard input");
+			fcvae_warn("%s: no CSV header: the input is empty", fcvae_path_said(*files));
 		fcvae_lines_close(&l);
 	}
 	if (!stop && !noflush)

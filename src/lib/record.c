@@ -223,7 +223,7 @@ int fcvae_lines_read(fcvae_lines *l, int timeout_ms)
 			 * on its way: not a line to take, nor a bad one; said */
 			if (l->stopped) {
 				fcvae_warn("%s: stopped within line %zu: its %zu bytes read so far are not taken",
-				           strcmp(l->name, "-") ? l->name : "standard input", l->lastno + 1, l->end - l->start);
+				           fcvae_path_said(l->name), l->lastno + 1, l->end - l->start);
 				l->start = l->end;
 				return 0;
 			}

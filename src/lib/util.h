@@ -19,6 +19,12 @@ enum fcvae_exit {
  * its last path component, which becomes argv[0] too: getopt's own messages
  * ("unrecognized option") are prefixed with argv[0]. */
 extern const char *fcvae_argv0;
+/* An input path as messages name it: "-" is standard input. */
+static inline const char *fcvae_path_said(const char *path)
+{
+	return path[0] == '-' && !path[1] ? "standard input" : path;
+}
+
 /* A program's first call: fcvae_argv0 set; a standard descriptor closed at
  * start made one whose use fails; SIGPIPE and SIGXFSZ ignored, so that a
  * closed pipe or a file size limit is a write error to report (exit 1),
