@@ -77,15 +77,11 @@ void fcvae_start(char **argv)
 	/* A standard descriptor closed at start (prog <&-) would be the next
 	 * file opened: input read from, output written into, whatever file
 	 * that is. Each such one is taken by /dev/null opened the other way,
-	 * so that its reads or writes fail (EBADF), as cat's do, and say so. */
+	 * so that its reads or writes fail (EBADF), as cat's do, and say so.
+	 * (In this order each open takes the lowest free number: fd itself.) */
 	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-			int nul = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
-			if (nul >= 0 && nul != fd) {
-				dup2(nul, fd);
-				close(nul);
-			}
-		}
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
 	if (!argv[0])
 		return;
 	char *slash = strrchr(argv[0], '/');
