@@ -79,6 +79,18 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		fcvae_die(FCVAE_EXIT_USAGE, "takes no operands ('%s')", argv[optind]);
 
+	/* TERM and INT blocked before the cluster's threads start, which
+	 * inherit the mask: taken by one of them, a stop interrupted its poll
+	 * and ended it ("Mock cluster failed to poll"), the main thread never
+	 * woke, and the broker never exited. Here they stay blocked except
+	 * inside sigsuspend, so one arriving between the test and the wait
+	 * cannot be lost either. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+
 	/* The cluster needs a client handle for its bookkeeping; a producer
 	 * handle with no brokers configured does nothing else. */
 	char err[512];
@@ -117,13 +129,6 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	/* Signals stay blocked except inside sigsuspend, so one arriving
-	 * between the test and the wait cannot be lost. */
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &old);
 	while (!stop)
 		sigsuspend(&old);
 
