@@ -193,6 +193,8 @@ stream_ended() {
 
 score_dies() {
 	local sp i=0
+	# (the pipeline's: not the short run that checks the models at start)
+	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
 	until sp=$(pgrep -g "$pid_st" -x fcvae-score); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	kill -9 "$sp"
 	stream_ended

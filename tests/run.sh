@@ -8,7 +8,9 @@
 # as tests/0300-score.bats or BUILD/tests/test-json), FCVAE_VALGRIND (set:
 # every program run through valgrind, which makes a test fail on a memory
 # error or a definite leak), BATS_TEST_TIMEOUT (seconds a bats test may take
-# before it fails as hung: 300, 1200 under valgrind, 3600 with FCVAE_STRESS).
+# before it fails as hung: 300, 1200 under valgrind, 3600 with FCVAE_STRESS),
+# FCVAE_JOBS (lanes of bats files run side by side, default 1: a file's
+# tests run one after another, in one lane, its output shown when it ends).
 BUILD=${BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export FCVAE_TOP="$top" FCVAE_BUILD="$top/$BUILD"
@@ -39,7 +41,8 @@ exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=d
 	export PATH="$shim:$PATH"
 fi
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+queue=$(mktemp -d)
+trap 'rm -rf "$log" "$log".* "$queue"' EXIT
 status=0
 pat=${FCVAE_TESTS:-}
 matched=
@@ -54,45 +57,71 @@ matches() {
 # run_one NAME COMMAND...: runs a test program in the checkout, its TAP
 # into the log; a failure besides its own "not ok" lines: an exit status
 # not 0 without one, no plan, a plan of no test, or checks that do not add
-# up to the plan (a program that stopped early)
+# up to the plan (a program that stopped early). LANE names the lane's own
+# files; its output goes out whole, under a lock shared by the lanes.
+LANE=0
 run_one() {
-	local name=$1 rc plan ran t0
+	local name=$1 rc plan ran t0 one="$log.one$LANE"
 	shift
 	t0=$(date +%s)
-	(cd "$top" && "$@") >"$log.one" 2>&1
+	echo "# $name" >"$one"
+	(cd "$top" && "$@") >>"$one" 2>&1
 	rc=$?
-	cat "$log.one"
-	echo "# $name took $(($(date +%s) - t0)) s"
-	cat "$log.one" >>"$log"
-	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log.one" | head -n 1)
-	ran=$(grep -Ec '^(not )?ok( |$)' "$log.one")
-	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$log.one"; then
+	echo "# $name took $(($(date +%s) - t0)) s" >>"$one"
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$one" | head -n 1)
+	ran=$(grep -Ec '^(not )?ok( |$)' "$one")
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$one"; then
 		# a crash or abort before any failing check still counts as a failure
-		echo "not ok - $name exited with status $rc" | tee -a "$log"
+		echo "not ok - $name exited with status $rc" >>"$one"
 	elif [ -z "$plan" ]; then
-		echo "not ok - $name printed no plan (1..N)" | tee -a "$log"
+		echo "not ok - $name printed no plan (1..N)" >>"$one"
 	elif [ "$plan" -eq 0 ]; then
-		echo "not ok - $name has no test" | tee -a "$log"
+		echo "not ok - $name has no test" >>"$one"
 	elif [ "$plan" -ne "$ran" ]; then
-		echo "not ok - $name planned $plan tests, ran $ran" | tee -a "$log"
+		echo "not ok - $name planned $plan tests, ran $ran" >>"$one"
 	fi
-	rm -f "$log.one"
+	flock "$log" sh -c 'cat "$1"; cat "$1" >>"$2"' sh "$one" "$log"
+	rm -f "$one"
 }
 
 for t in "$top/$BUILD"/tests/test-*; do
 	[ -x "$t" ] || continue
 	case "$t" in *.d) continue ;; esac
 	[ -n "$pat" ] && ! matches "$t" && continue
-	echo "# unit: $(basename "$t")"
 	run_one "$(basename "$t")" $unit_runner "$t"
 done
 
+# The bats files in a queue, taken from the last: the stream tests, the
+# slowest, are numbered high, and a lane that took one last would finish
+# alone. A lane takes a file by renaming it to its own name (one rename
+# wins).
+n=0
 for t in "$top"/tests/*.bats; do
 	[ -f "$t" ] || continue
 	[ -n "$pat" ] && ! matches "$t" && continue
-	echo "# bats: $(basename "$t")"
-	run_one "$(basename "$t")" bats --tap --timing "$t"
+	n=$((n + 1))
+	printf '%s\n' "$t" >"$queue/$(printf %06d $((1000000 - n)))"
 done
+lane() {
+	local q t
+	LANE=$1
+	for q in "$queue"/[0-9]*; do
+		[ -e "$q" ] && mv "$q" "$q.$LANE" 2>/dev/null || continue
+		t=$(cat "$q.$LANE")
+		# (a lane run in the background, as every lane of a make check that
+		# is, has SIGINT and SIGQUIT ignored, and so had the programs that
+		# tests send SIGINT)
+		run_one "$(basename "$t")" env --default-signal=INT,QUIT bats --tap --timing "$t"
+	done
+}
+lanes=${FCVAE_JOBS:-1}
+i=1
+while [ $i -lt "$lanes" ]; do
+	lane $i &
+	i=$((i + 1))
+done
+lane 0
+wait
 
 for p in $pat; do
 	case " $matched " in *" $p "*) ;; *) echo "not ok - FCVAE_TESTS: '$p' matches no test" | tee -a "$log" ;; esac
