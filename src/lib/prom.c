@@ -17,13 +17,6 @@ void fcvae_prom_init(fcvae_prom *p, const char *path, size_t max)
 	p->last_write = -INFINITY;
 }
 
-void fcvae_prom_free(fcvae_prom *p)
-{
-	fcvae_keyset_free(&p->keys);
-	free(p->s);
-	memset(p, 0, sizeof *p);
-}
-
 int fcvae_prom_set(fcvae_prom *p, const char *key, size_t keylen, double ts, double score,
                    double threshold, int anomaly)
 {

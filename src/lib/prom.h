@@ -29,8 +29,8 @@ typedef struct {
 	size_t scored, anomalies, rejected;
 } fcvae_prom_counts;
 
+/* (no free: fcvae-score keeps it to its exit) */
 void fcvae_prom_init(fcvae_prom *p, const char *path, size_t max);
-void fcvae_prom_free(fcvae_prom *p);
 /* The newest scored bucket of a series (an older ts than the one held is
  * ignored: the file tells the present). -1 when the series is new and max
  * are kept already: it is left out of the file (and counted there). */
