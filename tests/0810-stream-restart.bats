@@ -34,7 +34,7 @@ teardown() {
 		if [ $i -le 2 ]; then
 			wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
 			j=0
-			until sp=$(pgrep -g "$pid_st" -x fcvae-score); do
+			until sp=$(pgrep -g "$(stream_run st)" -x fcvae-score); do
 				j=$((j + 1)); [ $j -lt 600 ]; sleep 0.05
 			done
 			kill -STOP $sp
@@ -170,15 +170,31 @@ teardown() {
 	[ ! -e "$BATS_TEST_TMPDIR/st/kcat.pid" ]
 }
 
-@test "stream: a kill -9 of fcvae-stream alone stops its run; the next start goes on from it" {
+@test "stream: a kill -9 of fcvae-stream alone stops its run cleanly" {
 	produce --delay 0 --combo Star/CMP --split validation
 	stream_start st
 	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 30
 	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 30
-	# the shell alone (a supervisor that kills its main process): its
-	# consumer, filters, follower and dashboard must not run on unwatched,
-	# holding the lock, so that the next start would wait for ever
-	kill -9 "$pid_st"
+	# (a supervisor that kills its main process, or its process group)
+	run=$(stream_run st)
+	kill -9 -- "-$pid_st"
+	wait "$pid_st" || true
+	for ((i = 0; i < 300; i++)); do kill -0 "$run" 2>/dev/null || break; sleep 0.1; done
+	run ! kill -0 "$run" 2>/dev/null
+	cat "$BATS_TEST_TMPDIR/st.err"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/st.err")" = "fcvae-stream: stopped cleanly" ]
+	[ ! -e "$BATS_TEST_TMPDIR/st/running" ]
+}
+
+@test "stream: a kill -9 of its run's shell alone stops the run; the next start goes on from it" {
+	produce --delay 0 --combo Star/CMP --split validation
+	stream_start st
+	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 30
+	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 30
+	# the run's shell alone (killed by its pid): its consumer, filters,
+	# follower and dashboard must not run on unwatched, holding the lock,
+	# so that the next start would wait for ever
+	kill -9 "$(stream_run st)"
 	wait "$pid_st" || true
 	lock=$(realpath "$BATS_TEST_TMPDIR/st/lock")
 	for ((i = 0; i < 200; i++)); do
@@ -209,7 +225,7 @@ teardown() {
 	# offsets already at the end of the topic
 	stream_start st
 	j=0
-	until grep -q "did not stop cleanly" "$BATS_TEST_TMPDIR/st.err" && sp=$(pgrep -g "$pid_st" -x fcvae-score); do
+	until grep -q "did not stop cleanly" "$BATS_TEST_TMPDIR/st.err" && sp=$(pgrep -g "$(stream_run st)" -x fcvae-score); do
 		j=$((j + 1)); [ $j -lt 600 ]; sleep 0.05
 	done
 	kill -STOP $sp

@@ -195,7 +195,7 @@ score_dies() {
 	local sp i=0
 	# (the pipeline's: not the short run that checks the models at start)
 	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
-	until sp=$(pgrep -g "$pid_st" -x fcvae-score); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	until sp=$(pgrep -g "$(stream_run st)" -x fcvae-score); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	kill -9 "$sp"
 	stream_ended
 	[ $rc -eq 137 ]
@@ -221,7 +221,7 @@ score_dies() {
 	stream_start st
 	plot=
 	i=0
-	until plot=$(pgrep -g "$pid_st" -x fcvae-plot); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	until plot=$(pgrep -g "$(stream_run st)" -x fcvae-plot); do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	kill -9 "$plot"
 	i=0
 	until grep -q "dashboard died (status 137), restarting" "$BATS_TEST_TMPDIR/st.err"; do
@@ -231,7 +231,7 @@ score_dies() {
 	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 60
 	# the new one draws what is scored
 	wait_for_file "$BATS_TEST_TMPDIR/st/dashboard/Star_CMP.png" 60
-	new=$(pgrep -g "$pid_st" -x fcvae-plot)
+	new=$(pgrep -g "$(stream_run st)" -x fcvae-plot)
 	[ "$new" != "$plot" ]
 	stream_stop st
 	cat "$BATS_TEST_TMPDIR/st.err"
@@ -356,7 +356,7 @@ score_dies() {
 		>/dev/null 2>>"$BATS_TEST_TMPDIR/st.err" 3>&- &
 	pid_st=$!
 	i=0
-	until pgrep -g "$pid_st" -x fcvae-plot >/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
+	until pgrep -g "$(stream_run st)" -x fcvae-plot >/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
 	# once started: bash 5.2 has a window of a few instructions, as it
 	# waits for a pipeline it has just forked with SIGINT ignored, where an

@@ -26,6 +26,8 @@ until_gone() {
 		if [ $i -gt $(($2 * 10)) ]; then
 			echo "still running after $2 s:"
 			ps -o pid,stat,wchan:16,args -g "$1"
+			# (fcvae-stream's run: a session of its own)
+			for r in $(pgrep -P "$1"); do ps -o pid,stat,wchan:16,args -s "$r"; done
 			return 1
 		fi
 		sleep 0.1
@@ -188,6 +190,37 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	cat "$T/st.err"
 	[ $rc -eq 0 ]
 	grep -q 'stopped cleanly' "$T/st.err"
+}
+
+@test "edges: fcvae-stream: Ctrl-C again and again as it starts and stops, 5 times: every run ends, cleanly" {
+	# (a burst of INTs to the whole group left 7 runs of 20 spinning for
+	# ever and ended 12 by the signal, half stopped: every process of the
+	# run took them)
+	broker_start -t in -p 4
+	seed=${FCVAE_TEST_SEED:-$$}
+	RANDOM=$seed
+	echo "random seed $seed (FCVAE_TEST_SEED)"
+	for i in $(seq 1 5); do
+		name=st$i st=$T/st$i
+		KCAT_CONSUMER_OPTS="$KCAT_GROUP_PROPS" setsid env --default-signal=INT fcvae-stream -b "$BROKER" -t in \
+			-g "g$i" -m tests/data/seed_models -n 4 -s "$st" --refresh 0 >/dev/null 2>"$T/st$i.err" 3>&- &
+		pid_st=$!
+		eval "pid_$name=$pid_st"
+		d=$((RANDOM % 150))
+		echo "run $i: INTs from ${d}0 ms on"
+		sleep "$(printf '%d.%02d' $((d / 100)) $((d % 100)))"
+		# every 10 ms for 1.5 s, as a user pressing Ctrl-C would
+		for ((j = 0; j < 150; j++)); do kill -INT -- "-$pid_st" 2>/dev/null || break; sleep 0.01; done
+		until_gone $pid_st 30
+		rc=0
+		wait $pid_st || rc=$?
+		cat "$T/st$i.err"
+		[ $rc -eq 0 ]
+		last=$(tail -n 1 "$T/st$i.err")
+		[ "$last" = "fcvae-stream: stopped cleanly" ] || [ "$last" = "fcvae-stream: stopped before it started" ]
+		run ! grep -q -e 'killed' -e 'no such job' "$T/st$i.err"
+		name=
+	done
 }
 
 @test "edges: fcvae-window count/sum: a time more than --max-gap-buckets buckets ahead is refused and counted like one past --max-gap" {

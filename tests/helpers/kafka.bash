@@ -102,10 +102,22 @@ stream_start() {
 	eval "pid_$name=\$!"
 }
 
-# stream_kill NAME: kill -9 the whole pipeline
-stream_kill() {
-	local pid
+# stream_run NAME: the pid of stream NAME's run, which fcvae-stream starts
+# in a session (and process group) of its own
+stream_run() {
+	local pid i
 	eval "pid=\$pid_$1"
+	for ((i = 0; i < 200; i++)); do pgrep -P "$pid" && return 0; sleep 0.05; done
+	echo "stream $1 ($pid) has no run" >&2
+	return 1
+}
+
+# stream_kill NAME: kill -9 the whole pipeline: the run's process group
+# first (the death of the shell that started it alone is a stop request)
+stream_kill() {
+	local pid run
+	eval "pid=\$pid_$1"
+	run=$(pgrep -P "$pid") && kill -9 -- "-$run" 2>/dev/null
 	kill -9 -- "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$BATS_TEST_TMPDIR/$1/kcat.pid"
