@@ -192,7 +192,7 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	grep -q 'stopped cleanly' "$T/st.err"
 }
 
-@test "edges: fcvae-stream: Ctrl-C again and again as it starts and stops, 5 times: every run ends, cleanly" {
+@test "edges: fcvae-stream: Ctrl-C again and again as it starts and stops, 6 times: every run ends, cleanly" {
 	# (a burst of INTs to the whole group left 7 runs of 20 spinning for
 	# ever and ended 12 by the signal, half stopped: every process of the
 	# run took them)
@@ -200,14 +200,21 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	seed=${FCVAE_TEST_SEED:-$$}
 	RANDOM=$seed
 	echo "random seed $seed (FCVAE_TEST_SEED)"
-	for i in $(seq 1 5); do
+	for i in $(seq 1 6); do
 		name=st$i st=$T/st$i
 		KCAT_CONSUMER_OPTS="$KCAT_GROUP_PROPS" setsid env --default-signal=INT fcvae-stream -b "$BROKER" -t in \
 			-g "g$i" -m tests/data/seed_models -n 4 -s "$st" --refresh 0 >/dev/null 2>"$T/st$i.err" 3>&- &
 		pid_st=$!
 		eval "pid_$name=$pid_st"
-		d=$((RANDOM % 150))
-		echo "run $i: INTs from ${d}0 ms on"
+		# at a random moment of its start-up, or of its pipeline's (once
+		# it has its lock and its "running" mark)
+		d=$((RANDOM % 100))
+		if [ $((i % 2)) -eq 0 ]; then
+			until [ -e "$st/running" ] || ! kill -0 $pid_st 2>/dev/null; do sleep 0.01; done
+			echo "run $i: INTs from ${d}0 ms after its running mark on"
+		else
+			echo "run $i: INTs from ${d}0 ms on"
+		fi
 		sleep "$(printf '%d.%02d' $((d / 100)) $((d % 100)))"
 		# every 10 ms for 1.5 s, as a user pressing Ctrl-C would
 		for ((j = 0; j < 150; j++)); do kill -INT -- "-$pid_st" 2>/dev/null || break; sleep 0.01; done
