@@ -170,11 +170,17 @@ teardown() {
 	[ ! -e "$BATS_TEST_TMPDIR/st/kcat.pid" ]
 }
 
-@test "stream: a kill -9 of fcvae-stream alone stops its run cleanly" {
+# star_validation_running: stream st started on Star/CMP's validation days,
+# once it has scored them and its consumer runs
+star_validation_running() {
 	produce --delay 0 --combo Star/CMP --split validation
 	stream_start st
 	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 30
 	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 30
+}
+
+@test "stream: a kill -9 of fcvae-stream alone stops its run cleanly" {
+	star_validation_running
 	# (a supervisor that kills its main process, or its process group)
 	run=$(stream_run st)
 	kill -9 -- "-$pid_st"
@@ -187,10 +193,7 @@ teardown() {
 }
 
 @test "stream: a kill -9 of its run's shell alone stops the run; the next start goes on from it" {
-	produce --delay 0 --combo Star/CMP --split validation
-	stream_start st
-	wait_for_lines "$BATS_TEST_TMPDIR/st/scored.ndjson" $((8 * 24 - 23)) 30
-	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 30
+	star_validation_running
 	# the run's shell alone (killed by its pid): its consumer, filters,
 	# follower and dashboard must not run on unwatched, holding the lock,
 	# so that the next start would wait for ever

@@ -34,6 +34,14 @@ until_gone() {
 	done
 }
 
+# seeded: RANDOM seeded from FCVAE_TEST_SEED (default this shell's pid), and
+# the seed said, so that a failing run can be made again
+seeded() {
+	local seed=${FCVAE_TEST_SEED:-$$}
+	RANDOM=$seed
+	echo "random seed $seed (FCVAE_TEST_SEED)"
+}
+
 # ASan's shadow memory and quarantine: the memory bounds do not apply
 asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 
@@ -88,9 +96,7 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 
 @test "edges: fcvae-stream stopped at random moments of its start-up, 20 times: every run ends, cleanly" {
 	broker_start -t in -p 4
-	seed=${FCVAE_TEST_SEED:-$$}
-	RANDOM=$seed
-	echo "random seed $seed (FCVAE_TEST_SEED)"
+	seeded
 	for i in $(seq 1 20); do
 		# TERM, or INT as Ctrl-C would send it (restored to its default: an
 		# asynchronous command of a script starts with INT ignored)
@@ -135,9 +141,7 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 @test "edges: fcvae-stream after an unclean stop, stopped at random moments of its two consumers: every run ends, cleanly, none left" {
 	broker_start -t in -p 4
 	produce --delay 0 --split validation
-	seed=${FCVAE_TEST_SEED:-$$}
-	RANDOM=$seed
-	echo "random seed $seed (FCVAE_TEST_SEED)"
+	seeded
 	for i in $(seq 1 8); do
 		name=st$i st=$T/st$i
 		# what an unclean stop leaves: the first consumer reads the
@@ -197,9 +201,7 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 	# ever and ended 12 by the signal, half stopped: every process of the
 	# run took them)
 	broker_start -t in -p 4
-	seed=${FCVAE_TEST_SEED:-$$}
-	RANDOM=$seed
-	echo "random seed $seed (FCVAE_TEST_SEED)"
+	seeded
 	for i in $(seq 1 6); do
 		name=st$i st=$T/st$i
 		KCAT_CONSUMER_OPTS="$KCAT_GROUP_PROPS" setsid env --default-signal=INT fcvae-stream -b "$BROKER" -t in \
