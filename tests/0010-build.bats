@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # The build tree and make install/uninstall: what lands where.
+bats_require_minimum_version 1.5.0
 
 setup() {
 	build=${BUILD:-build}

@@ -208,8 +208,11 @@ asan() { case "$FCVAE_BUILD" in *asan*) return 0 ;; esac; return 1; }
 			-g "g$i" -m tests/data/seed_models -n 4 -s "$st" --refresh 0 >/dev/null 2>"$T/st$i.err" 3>&- &
 		pid_st=$!
 		eval "pid_$name=$pid_st"
-		# at a random moment of its start-up, or of its pipeline's (once
-		# it has its lock and its "running" mark)
+		# at a random moment of its start-up, once it has set its trap (a
+		# child started: before, Ctrl-C ends it as it would any program,
+		# nothing started), or of its pipeline's (once it has its lock and
+		# its "running" mark)
+		until pgrep -P $pid_st >/dev/null || ! kill -0 $pid_st 2>/dev/null; do sleep 0.001; done
 		d=$((RANDOM % 100))
 		if [ $((i % 2)) -eq 0 ]; then
 			until [ -e "$st/running" ] || ! kill -0 $pid_st 2>/dev/null; do sleep 0.01; done
