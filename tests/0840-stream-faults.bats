@@ -358,10 +358,7 @@ score_dies() {
 	i=0
 	until pgrep -g "$(stream_run st)" -x fcvae-plot >/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	wait_for_file "$BATS_TEST_TMPDIR/st/kcat.pid" 60
-	# once started: bash 5.2 has a window of a few instructions, as it
-	# waits for a pipeline it has just forked with SIGINT ignored, where an
-	# INT makes it send itself INT for ever (seen 1 run in 5 when the INT
-	# came as the consumer started; a Ctrl-C then is a user's rare luck)
+	# once it consumes (1400-edges stops it at every moment of its start)
 	wait_assigned 30 4 "$BATS_TEST_TMPDIR/st/kcat.log"
 	kill -INT -- "-$pid_st"
 	stream_ended

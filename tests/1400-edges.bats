@@ -27,7 +27,7 @@ until_gone() {
 			echo "still running after $2 s:"
 			ps -o pid,stat,wchan:16,args -g "$1"
 			# (fcvae-stream's run: a session of its own)
-			for r in $(pgrep -P "$1"); do ps -o pid,stat,wchan:16,args -s "$r"; done
+			for r in $(run_of "$1"); do ps -o pid,stat,wchan:16,args -s "$r"; done
 			return 1
 		fi
 		sleep 0.1

@@ -102,12 +102,19 @@ stream_start() {
 	eval "pid_$name=\$!"
 }
 
-# stream_run NAME: the pid of stream NAME's run, which fcvae-stream starts
-# in a session (and process group) of its own
+# run_of PID: the run that fcvae-stream PID started, its child that leads a
+# session (and process group) of its own; nothing if none (yet)
+run_of() { ps -o pid=,sid= --ppid "$1" | awk '$1 == $2 { print $1 }'; }
+
+# stream_run NAME: the pid of stream NAME's run, waited for
 stream_run() {
-	local pid i
+	local pid i run
 	eval "pid=\$pid_$1"
-	for ((i = 0; i < 200; i++)); do pgrep -P "$pid" && return 0; sleep 0.05; done
+	for ((i = 0; i < 200; i++)); do
+		run=$(run_of "$pid")
+		[ -z "$run" ] || { echo "$run"; return 0; }
+		sleep 0.05
+	done
 	echo "stream $1 ($pid) has no run" >&2
 	return 1
 }
@@ -117,7 +124,8 @@ stream_run() {
 stream_kill() {
 	local pid run
 	eval "pid=\$pid_$1"
-	run=$(pgrep -P "$pid") && kill -9 -- "-$run" 2>/dev/null
+	run=$(run_of "$pid")
+	[ -z "$run" ] || kill -9 -- "-$run" 2>/dev/null
 	kill -9 -- "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$BATS_TEST_TMPDIR/$1/kcat.pid"
