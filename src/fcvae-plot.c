@@ -231,7 +231,9 @@ static int series_add(board *b, series *s, const point *pt, point *old)
 		s->p[i] = *pt;
 		s->n++;
 	}
-	double cut = s->p[s->n - 1].ts - b->hours * 3600;
+	/* at least the last hour, which the "anomalies in the last hour"
+	 * counter counts, with fewer hours drawn */
+	double cut = s->p[s->n - 1].ts - fmax(b->hours, 1) * 3600;
 	size_t drop = 0;
 	while (drop < s->n && s->p[drop].ts <= cut)
 		drop++;

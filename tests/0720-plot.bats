@@ -198,6 +198,20 @@ setup() {
 	grep -q '\.plots img{[^}]*max-width:100%;height:auto}' "$f"
 }
 
+@test "plot: anomalies in the last hour are counted with fewer hours drawn (--hours 0.5)" {
+	# ten-minute buckets, anomalous 40 and 10 minutes before the newest
+	for m in 0 10 20 30 40 50 60; do
+		an=false
+		case $m in 20|50) an=true ;; esac
+		jq -cn --argjson t $((1741302000 + 60 * m)) --argjson an $an \
+			'{key: "a", ts: $t, value: 1, score: 1, threshold: 0.5, anomaly: $an}'
+	done >"$tmp/minutes"
+	fcvae-plot -o "$tmp/d" --hours 0.5 "$tmp/minutes"
+	[ "$(xmllint --html --xpath 'string(//*[@id="last-hour"]/b)' "$tmp/d/index.html")" = 2 ]
+	fcvae-plot -o "$tmp/e" --hours 0.1 "$tmp/minutes"
+	[ "$(xmllint --html --xpath 'string(//*[@id="last-hour"]/b)' "$tmp/e/index.html")" = 2 ]
+}
+
 @test "plot: a replay counts each bucket once; recent anomalies by bucket time" {
 	# a's hour 2 anomalous: it has left the 24 hours shown when the replay
 	# brings it again (it was counted again and listed as the newest)
