@@ -49,6 +49,8 @@ static const char usage_text[] =
 	FCVAE_TRAINOPTS_USAGE
 	"      --history-anomalies R  clones with a 1-3 point anomaly before the last\n"
 	"                          point, masked (0: the paper has none)\n"
+	"      --recent-anomalies R  clones with a 1-3 point anomaly just before the\n"
+	"                          last point, masked (0: the paper has none)\n"
 	"      --phase-jumps R     clones whose tail repeats the window 1-4 points late,\n"
 	"                          normal (0: the paper has none)\n"
 	"      --level-shifts R[,S]  clones whose tail from a point in the second half\n"
@@ -526,6 +528,10 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 			fcvae_json_add_number(&b, d[i].v);
 	}
 	/* only when used, so that models made without them keep their bytes */
+	if (o->recent_rate > 0) {
+		fcvae_buf_adds(&b, ",\"recent_anomalies\":");
+		fcvae_json_add_number(&b, o->recent_rate);
+	}
 	if (o->level_rate > 0) {
 		fcvae_buf_adds(&b, ",\"level_shifts\":");
 		fcvae_json_add_number(&b, o->level_rate);
@@ -538,7 +544,7 @@ static char *summary(const fcvae_train_opts *o, const fcvae_train_result *r, con
 
 enum {
 	O_LABEL = FCVAE_OPT_END, O_NOLABELS, O_TRANSFORM, O_SCALER, O_CLIPX, O_MAX_LINE, O_STRICT, O_VERSION, O_HIST,
-	O_JUMP, O_LEVEL
+	O_JUMP, O_LEVEL, O_RECENT
 };
 
 int main(int argc, char **argv)
@@ -553,6 +559,7 @@ int main(int argc, char **argv)
 		{"clip-x", required_argument, 0, O_CLIPX},
 		{"max-line", required_argument, 0, O_MAX_LINE}, {"strict", no_argument, 0, O_STRICT},
 		{"history-anomalies", required_argument, 0, O_HIST},
+		{"recent-anomalies", required_argument, 0, O_RECENT},
 		{"phase-jumps", required_argument, 0, O_JUMP},
 		{"level-shifts", required_argument, 0, O_LEVEL},
 		{0, 0, 0, 0},
@@ -602,6 +609,7 @@ int main(int argc, char **argv)
 		case O_MAX_LINE: opt.max_line = fcvae_parse_max_line(optarg); break;
 		case O_STRICT: opt.strict = 1; break;
 		case O_HIST: o.hist_rate = fcvae_parse_double("--history-anomalies", optarg); break;
+		case O_RECENT: o.recent_rate = fcvae_parse_double("--recent-anomalies", optarg); break;
 		case O_JUMP: o.jump_rate = fcvae_parse_double("--phase-jumps", optarg); break;
 		case O_LEVEL: {
 			char *comma = strchr(optarg, ',');
@@ -621,6 +629,7 @@ int main(int argc, char **argv)
 	}
 	fcvae_trainopts_check(&cfg, &o);
 	fcvae_option_range("--history-anomalies", o.hist_rate, 0, 10);
+	fcvae_option_range("--recent-anomalies", o.recent_rate, 0, 10);
 	fcvae_option_range("--phase-jumps", o.jump_rate, 0, 10);
 	fcvae_option_range("--level-shifts", o.level_rate, 0, 10);
 	fcvae_option_range("--level-shifts", o.level_size, 0, 0.9);

@@ -122,6 +122,18 @@ teardown() {
 	[ ! -e "$tmp/d" ]
 }
 
+@test "train: --recent-anomalies is recorded in the model when used, and changes the training" {
+	fcvae-train -q --epochs 2 -o "$tmp/a" "$tmp/train"
+	meta "$tmp/a" training | jq -e '.options | has("recent_anomalies") | not'
+	fcvae-train -q --epochs 2 --recent-anomalies 0.2 -o "$tmp/b" "$tmp/train"
+	meta "$tmp/b" training | jq -e '.options.recent_anomalies == 0.2'
+	run ! cmp -s <(tensors "$tmp/a") <(tensors "$tmp/b")
+	run fcvae-train -q --epochs 2 --recent-anomalies -1 -o "$tmp/d" "$tmp/train"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "fcvae-train: --recent-anomalies"* ]]
+	[ ! -e "$tmp/d" ]
+}
+
 @test "train: any config of SPEC §2 by options" {
 	jq -s -c 'range(31; length) as $i | .[$i] + {window: [.[$i - 31:$i + 1][].value], missing: []}' \
 		"$tmp/hourly" >"$tmp/w32"

@@ -97,7 +97,7 @@ static int count(double rate, int B)
 
 int fcvae_augment_extra(const fcvae_train_opts *o, int B)
 {
-	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B) +
+	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B) + count(o->recent_rate, B) +
 	       count(o->jump_rate, B) + count(o->level_rate, B);
 }
 
@@ -138,13 +138,16 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 	}
 	/* history anomalies (not the paper's): a short spike or dip before the
 	 * last point, masked, so the model learns to predict the normal points
-	 * after an anomaly rather than be thrown off by it */
-	for (int k = count(o->hist_rate, B); k > 0; k--, n++) {
+	 * after an anomaly rather than be thrown off by it; recent ones end just
+	 * before the last point, as a spike's earlier hours do when its later
+	 * hours are scored */
+	for (int k = count(o->hist_rate, B) + count(o->recent_rate, B), recent = count(o->recent_rate, B); k > 0;
+	     k--, n++) {
 		int src = (int)fcvae_rng_below(r, B);
 		int len = 1 + (int)fcvae_rng_below(r, 3);
 		if (len > W - 1)
 			len = W - 1;
-		int start = (int)fcvae_rng_below(r, (uint64_t)(W - len));
+		int start = k <= recent ? W - 1 - len : (int)fcvae_rng_below(r, (uint64_t)(W - len));
 		double shift = (1 + (double)fcvae_rng_below(r, 19)) / 2;
 		if (fcvae_rng_below(r, 2))
 			shift = -shift;

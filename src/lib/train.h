@@ -44,6 +44,7 @@ typedef struct {
 	double seg_rate;     /* ... as segment swaps (0.10) */
 	double miss_rate;    /* share of all points zeroed and masked (0.01) */
 	double hist_rate;    /* ... as anomalies of 1-3 points before the last (0: not the paper's) */
+	double recent_rate;  /* ... as anomalies of 1-3 points just before the last (0: not the paper's) */
 	double jump_rate;    /* ... as phase jumps, normal (0: not the paper's) */
 	double level_rate;   /* ... as level shifts, normal (0: not the paper's) */
 	double level_size;   /* a level shift scales the tail by 1 + U(-size, size) (0.3) */

@@ -182,6 +182,34 @@ static void test_augment(void)
 	CHECK(ok_hist, "history anomalies: a run of 1-3 masked points shifted by ±(1..19)/2, the last point kept");
 	CHECK(lens[1] && lens[2] && lens[3] && first == 0 && last == W - 2,
 	      "history anomalies of every length, from the first point to the one before the last");
+
+	/* recent anomalies: the same, each ending just before the last point */
+	o.hist_rate = 0;
+	o.recent_rate = 0.3;
+	CHECK(fcvae_augment_extra(&o, B) == 19, "recent anomalies add 30%% of 64 = 19 rows");
+	int ok_recent = 1, rlens[4] = {0};
+	for (int rep = 0; rep < 100; rep++) {
+		fill(hx, hm, B, W);
+		int n = fcvae_augment(&o, &r, hx, hm, B, W, 0);
+		ok_recent &= n == B + 19;
+		for (int k = B; k < n; k++) {
+			int src = (int)floorf(hx[k * W + W - 1]), len = 0;
+			for (int i = 0; i < W; i++) {
+				float d = hx[k * W + i] - hx[src * W + i];
+				int h = (int)lroundf(2 * fabsf(d));
+				int in_run = i >= W - 4 && i < W - 1 && hm[k * W + i] == 0;
+				ok_recent &= in_run ? h >= 1 && h <= 19 : d == 0 && hm[k * W + i] == 1;
+				len += in_run;
+			}
+			/* the run is the last len points before the last */
+			ok_recent &= len >= 1 && len <= 3 && hm[k * W + W - 1 - len] == 0 &&
+			             (len == 3 || hm[k * W + W - 2 - len] == 1);
+			if (len >= 1 && len <= 3)
+				rlens[len] = 1;
+		}
+	}
+	CHECK(ok_recent && rlens[1] && rlens[2] && rlens[3],
+	      "recent anomalies: 1-3 masked points shifted by ±(1..19)/2 just before the last point, kept");
 	free(hx);
 	free(hm);
 
