@@ -277,6 +277,27 @@ EOF
 	run --separate-stderr fcvae-batch -n 2 -m "$model" "$tmp/st"
 	[ "$status" -eq 1 ]
 	[ "${stderr_lines[0]}" = "$tmp/st/dangling.csv: cannot read it" ]
+	rm "$tmp/st/dangling.csv"
+	# a file removed after the listing, before its turn: the first file, a
+	# FIFO, holds the run until the second is gone (its reader opened it:
+	# the listing is made), then gets its lines, once for its checksum
+	# and, once fcvae-window runs (the checksum's reader is gone: a writer
+	# would not wait for the next), once for fcvae-window
+	mkfifo "$tmp/st/a.csv"
+	cp "$tmp/in/accel.csv" "$tmp/st/h.csv"
+	fcvae-batch -n 2 -m "$model" "$tmp/st" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	exec {w}>"$tmp/st/a.csv"
+	rm "$tmp/st/h.csv"
+	cat "$tmp/in/accel.csv" >&$w
+	exec {w}>&-
+	until pgrep -f -- "fcvae-window --csv --default-key a " >/dev/null; do sleep 0.05; done
+	cat "$tmp/in/accel.csv" >"$tmp/st/a.csv"
+	wait $pid
+	cat "$tmp/err"
+	[ "$(cat "$tmp/err")" = "$tmp/st/h.csv: gone before its turn" ]
+	# passed over: not a file of the run, not a failure
+	[ "$(cat "$tmp/out")" = "fcvae-batch: 2 files in $tmp/st: 1 scored (49 records, 6 anomalous), 1 unchanged, 0 failed" ]
 }
 
 @test "batch: DIR and OUT beginning with '-', and a run through a link to the script" {
