@@ -97,8 +97,8 @@ static int count(double rate, int B)
 
 int fcvae_augment_extra(const fcvae_train_opts *o, int B)
 {
-	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B) + count(o->recent_rate, B) +
-	       count(o->jump_rate, B) + count(o->level_rate, B);
+	return count(o->point_rate, B) + (B >= 2 ? count(o->seg_rate, B) : 0) + count(o->hist_rate, B) +
+	       count(o->recent_rate, B) + count(o->jump_rate, B) + count(o->level_rate, B);
 }
 
 /* Row `to` of x and mask made a copy of row `from`: each clone starts so. */
@@ -141,8 +141,8 @@ int fcvae_augment(const fcvae_train_opts *o, fcvae_rng *r, float *x, float *mask
 	 * after an anomaly rather than be thrown off by it; recent ones end just
 	 * before the last point, as a spike's earlier hours do when its later
 	 * hours are scored */
-	for (int k = count(o->hist_rate, B) + count(o->recent_rate, B), recent = count(o->recent_rate, B); k > 0;
-	     k--, n++) {
+	int recent = count(o->recent_rate, B); /* the last ones */
+	for (int k = count(o->hist_rate, B) + recent; k > 0; k--, n++) {
 		int src = (int)fcvae_rng_below(r, B);
 		int len = 1 + (int)fcvae_rng_below(r, 3);
 		if (len > W - 1)
