@@ -291,7 +291,8 @@ EOF
 	rm "$tmp/st/h.csv"
 	cat "$tmp/in/accel.csv" >&$w
 	exec {w}>&-
-	until pgrep -f -- "fcvae-window --csv --default-key a " >/dev/null; do sleep 0.05; done
+	i=0
+	until pgrep -f -- "fcvae-window --csv --default-key a " >/dev/null; do i=$((i + 1)); [ $i -lt 600 ]; sleep 0.05; done
 	cat "$tmp/in/accel.csv" >"$tmp/st/a.csv"
 	wait $pid
 	cat "$tmp/err"

@@ -94,6 +94,29 @@ static void fill(float *x, float *m, int B, int W)
 		}
 }
 
+/* Clone k of rows made by fill: its masked points one run, from *at, *len
+ * long, each shifted by ±(1..19)/2 from its source row; every other point
+ * as the source's and unmasked (the last point too). */
+static int masked_run(const float *x, const float *m, int W, int k, int *at, int *len)
+{
+	int src = (int)floorf(x[k * W + W - 1]), ok = m[k * W + W - 1] == 1;
+	*at = -1;
+	*len = 0;
+	for (int i = 0; i < W; i++) {
+		float d = x[k * W + i] - x[src * W + i];
+		if (m[k * W + i] == 0) {
+			int h = (int)lroundf(2 * fabsf(d));
+			ok &= h >= 1 && h <= 19 && (*at < 0 || *at + *len == i);
+			if (*at < 0)
+				*at = i;
+			(*len)++;
+		} else {
+			ok &= d == 0;
+		}
+	}
+	return ok;
+}
+
 static void test_augment(void)
 {
 	enum { B = 64, W = 24 };
@@ -159,20 +182,8 @@ static void test_augment(void)
 		int n = fcvae_augment(&o, &r, hx, hm, B, W, 0);
 		ok_hist &= n == B + 19;
 		for (int k = B; k < n; k++) {
-			int src = (int)floorf(hx[k * W + W - 1]), len = 0, at = -1;
-			for (int i = 0; i < W; i++) {
-				float d = hx[k * W + i] - hx[src * W + i];
-				if (hm[k * W + i] == 0) {
-					int h = (int)lroundf(2 * fabsf(d));
-					ok_hist &= h >= 1 && h <= 19 && (at < 0 || at + len == i);
-					if (at < 0)
-						at = i;
-					len++;
-				} else {
-					ok_hist &= d == 0;
-				}
-			}
-			ok_hist &= len >= 1 && len <= 3 && at + len <= W - 1 && hm[k * W + W - 1] == 1;
+			int at, len;
+			ok_hist &= masked_run(hx, hm, W, k, &at, &len) && len >= 1 && len <= 3 && at + len <= W - 1;
 			if (len >= 1 && len <= 3)
 				lens[len] = 1;
 			first = at < first ? at : first;
@@ -193,17 +204,8 @@ static void test_augment(void)
 		int n = fcvae_augment(&o, &r, hx, hm, B, W, 0);
 		ok_recent &= n == B + 19;
 		for (int k = B; k < n; k++) {
-			int src = (int)floorf(hx[k * W + W - 1]), len = 0;
-			for (int i = 0; i < W; i++) {
-				float d = hx[k * W + i] - hx[src * W + i];
-				int h = (int)lroundf(2 * fabsf(d));
-				int in_run = i >= W - 4 && i < W - 1 && hm[k * W + i] == 0;
-				ok_recent &= in_run ? h >= 1 && h <= 19 : d == 0 && hm[k * W + i] == 1;
-				len += in_run;
-			}
-			/* the run is the last len points before the last */
-			ok_recent &= len >= 1 && len <= 3 && hm[k * W + W - 1 - len] == 0 &&
-			             (len == 3 || hm[k * W + W - 2 - len] == 1);
+			int at, len;
+			ok_recent &= masked_run(hx, hm, W, k, &at, &len) && len >= 1 && len <= 3 && at + len == W - 1;
 			if (len >= 1 && len <= 3)
 				rlens[len] = 1;
 		}
